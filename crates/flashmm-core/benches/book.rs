@@ -1,0 +1,107 @@
+//! Order-book throughput on a real recording (USD-M BTCUSDT, 443 k level updates).
+//! Data: `$FLASHMM_DATA_DIR/binance` (default `../shared/data/binance`).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use flashmm_core::book::{L2Book, Level, SequenceRule, Side};
+use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
+use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
+
+const FILE: &str = "usdm_btcusdt_20240808.gz";
+
+fn data_file(name: &str) -> PathBuf {
+    let dir = std::env::var_os("FLASHMM_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    dir.join("binance").join(name)
+}
+
+/// Only snapshots and depth diffs: what the book itself consumes.
+fn load_depth_events() -> (EventBatch, SequenceRule) {
+    let mut reader = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+    let mut all = EventBatch::default();
+    let mut batch = EventBatch::default();
+    while reader.next_batch(&mut batch, 1 << 16).expect("clean recording") > 0 {
+        for e in batch.iter().filter(|e| matches!(e.kind, EventKind::Snapshot | EventKind::DepthDiff)) {
+            let start = all.levels.len() as u32;
+            all.levels.extend_from_slice(e.bids);
+            all.levels.extend_from_slice(e.asks);
+            all.push(e.kind, e.local_ts, e.exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+        }
+    }
+    (all, sequence_rule(reader.market()))
+}
+
+fn replay_recording(c: &mut Criterion) {
+    let (events, rule) = load_depth_events();
+    let mut probe = BookReplay::new(rule);
+    probe.apply_batch(&events);
+    let updates = probe.counts().level_updates;
+    assert_eq!(probe.counts().gaps, 0);
+
+    let mut g = c.benchmark_group("book");
+    g.throughput(Throughput::Elements(updates));
+    g.bench_function("replay_level_updates", |b| {
+        b.iter_batched(
+            || BookReplay::new(rule),
+            |mut r| {
+                r.apply_batch(black_box(&events));
+                r
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn single_update(c: &mut Criterion) {
+    // A 1000-level book; updates walk the 20 levels nearest the touch, as live flow does.
+    let mut book = L2Book::new(SequenceRule::None);
+    let bids: Vec<Level> = (0..1000).map(|i| Level::new(100_000 - i, 1 + i % 7)).collect();
+    let asks: Vec<Level> = (0..1000).map(|i| Level::new(100_001 + i, 1 + i % 5)).collect();
+    book.apply_snapshot(0, &bids, &asks);
+    let mut i: i64 = 0;
+    let mut g = c.benchmark_group("book");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("apply_level_near_touch", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let depth = i % 20;
+            // Alternate delete / re-insert so the level count stays constant.
+            let size = if i % 40 < 20 { 0 } else { 3 };
+            let side = if i & 1 == 0 { Side::Bid } else { Side::Ask };
+            let price = if side == Side::Bid { 100_000 - depth } else { 100_001 + depth };
+            black_box(book.apply_level(side, Level::new(price, size)).ok());
+        })
+    });
+    g.finish();
+}
+
+fn read_recording(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reader");
+    g.sample_size(10);
+    let lines = {
+        let mut r = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+        let mut batch = EventBatch::default();
+        while r.next_batch(&mut batch, 1 << 16).expect("clean") > 0 {}
+        r.lines_read()
+    };
+    g.throughput(Throughput::Elements(lines));
+    g.bench_function("decode_gzip_json_lines", |b| {
+        b.iter(|| {
+            let mut r = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+            let mut batch = EventBatch::default();
+            let mut n = 0;
+            while r.next_batch(&mut batch, 1 << 14).expect("clean") > 0 {
+                n += batch.len();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, replay_recording, single_update, read_recording);
+criterion_main!(benches);

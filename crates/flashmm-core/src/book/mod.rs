@@ -1,0 +1,51 @@
+//! L2 order books in integer ticks and lots, with venue sequencing and our own orders.
+
+mod decode;
+mod ladder;
+mod l2;
+mod own;
+mod query;
+mod sequence;
+
+pub use decode::{DecodeError, MAX_EXACT_F64, exact_integer, levels_from_f64};
+pub use l2::{ApplyOutcome, BookError, BookStats, BookStatus, DEFAULT_BUFFER_LIMIT, InvalidReason, L2Book};
+pub use own::{OwnOrder, OwnOrderError, OwnOrders};
+pub use query::DepthWithin;
+pub use sequence::{DiffHeader, SequenceRule};
+
+/// Book side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Side {
+    Bid = 0,
+    Ask = 1,
+}
+
+impl Side {
+    pub fn opposite(self) -> Self {
+        match self {
+            Side::Bid => Side::Ask,
+            Side::Ask => Side::Bid,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Bid => "bid",
+            Side::Ask => "ask",
+        }
+    }
+}
+
+/// One price level: price in ticks, size in lots. A size of 0 in a delta removes the level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Level {
+    pub price: i64,
+    pub size: i64,
+}
+
+impl Level {
+    pub const fn new(price: i64, size: i64) -> Self {
+        Self { price, size }
+    }
+}

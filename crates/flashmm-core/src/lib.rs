@@ -1,0 +1,8 @@
+//! FlashMM core: pure Rust, no I/O beyond reading recordings, no global state.
+
+pub mod book;
+pub mod replay;
+pub mod spec;
+
+/// Version of the core crate, exposed through the binding for diagnostics.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
