@@ -178,7 +178,10 @@ pub struct BinanceReader<R: BufRead> {
     done: bool,
 }
 
-impl BinanceReader<BufReader<MultiGzDecoder<File>>> {
+/// A reader of a gzip recording on disk.
+pub type FileReader = BinanceReader<BufReader<MultiGzDecoder<File>>>;
+
+impl FileReader {
     /// Opens a gzip recording. `spec`: `None` → [`MarketSpec::binance`] for the first message's
     /// symbol; the market family from `market`, else from the file name prefix (`spot_`,
     /// `usdm_`, `cm_`), else an error asking to pass it.

@@ -92,4 +92,18 @@ impl BookReplay {
             self.apply(&e);
         }
     }
+
+    /// Applies events from `start` and stops before the first one stamped by the exchange
+    /// after `until_ns` (events without an exchange time never stop it). Returns the index
+    /// of the first event not applied (`batch.len()` when all were).
+    pub fn apply_batch_until(&mut self, batch: &EventBatch, start: usize, until_ns: Option<i64>) -> usize {
+        for i in start..batch.len() {
+            let e = batch.get(i);
+            if matches!(until_ns, Some(t) if e.exchange_ts > t) {
+                return i;
+            }
+            self.apply(&e);
+        }
+        batch.len()
+    }
 }

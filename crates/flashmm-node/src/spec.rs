@@ -1,0 +1,109 @@
+//! `MarketSpec`: a market's tick and lot grid, with exact decimal conversion.
+
+use flashmm_core::spec::{self as core, BinanceMarket};
+use napi_derive::napi;
+
+use crate::convert::{invalid_arg, lots, ticks};
+
+#[napi(object)]
+pub struct MarketSpecInit {
+    pub symbol: String,
+    /// Decimal string, e.g. "0.01".
+    pub tick_size: String,
+    pub lot_size: String,
+    /// Decimal string; defaults to one lot.
+    pub min_size: Option<String>,
+    /// Fee rates in parts per million of notional; negative is a rebate.
+    pub maker_fee_ppm: Option<i32>,
+    pub taker_fee_ppm: Option<i32>,
+}
+
+#[napi]
+#[derive(Clone)]
+pub struct MarketSpec {
+    pub(crate) inner: core::MarketSpec,
+}
+
+pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
+    match name {
+        "spot" => Ok(BinanceMarket::Spot),
+        "usdm" => Ok(BinanceMarket::UsdM),
+        "coinm" => Ok(BinanceMarket::CoinM),
+        other => Err(invalid_arg(format!("unknown Binance market '{other}' (expected spot, usdm or coinm)"))),
+    }
+}
+
+#[napi]
+impl MarketSpec {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(init: MarketSpecInit) -> napi::Result<Self> {
+        let mut spec = core::MarketSpec::new(&init.symbol, &init.tick_size, &init.lot_size).map_err(invalid_arg)?;
+        if let Some(min) = init.min_size {
+            spec = spec.with_min_size(&min).map_err(invalid_arg)?;
+        }
+        let maker = i64::from(init.maker_fee_ppm.unwrap_or(0));
+        let taker = i64::from(init.taker_fee_ppm.unwrap_or(0));
+        spec = spec.with_fees(maker, taker).map_err(invalid_arg)?;
+        Ok(Self { inner: spec })
+    }
+
+    /// The built-in grid of a Binance market (`spot`, `usdm` or `coinm`).
+    #[napi(factory, catch_unwind)]
+    pub fn binance(symbol: String, market: String) -> napi::Result<Self> {
+        let m = parse_binance_market(&market)?;
+        core::MarketSpec::binance(&symbol, m)
+            .map(|inner| Self { inner })
+            .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn symbol(&self) -> String {
+        self.inner.symbol.clone()
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn tick_size(&self) -> String {
+        self.inner.tick.to_string()
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn lot_size(&self) -> String {
+        self.inner.lot.to_string()
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn min_size_lots(&self) -> f64 {
+        self.inner.min_size_lots as f64
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn maker_fee_ppm(&self) -> f64 {
+        self.inner.maker_fee_ppm as f64
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn taker_fee_ppm(&self) -> f64 {
+        self.inner.taker_fee_ppm as f64
+    }
+
+    /// "61773.6" → 617736 at tick 0.1; off-grid or malformed strings throw.
+    #[napi(catch_unwind)]
+    pub fn price_to_ticks(&self, price: String) -> napi::Result<f64> {
+        self.inner.price_to_ticks(&price).map(|t| t as f64).map_err(invalid_arg)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn size_to_lots(&self, size: String) -> napi::Result<f64> {
+        self.inner.size_to_lots(&size).map(|l| l as f64).map_err(invalid_arg)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn ticks_to_price(&self, price_ticks: f64) -> napi::Result<String> {
+        Ok(self.inner.ticks_to_price(ticks(price_ticks, "ticks")?))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn lots_to_size(&self, size_lots: f64) -> napi::Result<String> {
+        Ok(self.inner.lots_to_size(lots(size_lots, "lots")?))
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// flashmm CLI: wires the commands in src/commands/ into one commander program.
+import { Command } from 'commander';
+import { registerBook } from './commands/book.js';
+import { registerRun } from './commands/run.js';
+import { registerVersion } from './commands/version.js';
+import { daemonVersion } from './version.js';
+
+function buildProgram(): Command {
+  const program = new Command()
+    .name('flashmm')
+    .description('FlashMM: market-making daemon for on-chain central limit order books')
+    .version(daemonVersion(), '-V, --version', 'print the daemon version')
+    .showHelpAfterError();
+  registerRun(program);
+  registerBook(program);
+  registerVersion(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
