@@ -1,10 +1,29 @@
-// Baseline cost of one N-API call from JS (returns a short string): the floor under every
-// per-call binding. The order-book benches (issue 2) sit beside this file.
+// What one N-API call costs from JS: the floor under every per-call binding. The book
+// here has two levels, so the Rust work per call is a few nanoseconds and the rest is
+// boundary overhead (argument conversion, `this` unwrapping, result conversion).
 import { bench, describe } from 'vitest';
-import { coreVersion } from '../src/native.js';
+import { OrderBook, Side, coreVersion } from '../src/native.js';
+
+const book = new OrderBook('none');
+book.setLevel(Side.Bid, 100, 1);
+book.setLevel(Side.Ask, 101, 1);
+let size = 1;
 
 describe('N-API call overhead', () => {
-  bench('coreVersion() (one call, string result)', () => {
+  bench('coreVersion() (no arguments, string result)', () => {
     coreVersion();
+  });
+
+  bench('OrderBook.setLevel(side, price, size) on a 2-level book', () => {
+    size = (size % 7) + 1;
+    book.setLevel(Side.Bid, 100, size);
+  });
+
+  bench('OrderBook.spread() (number result)', () => {
+    book.spread();
+  });
+
+  bench('OrderBook.bestBid() (object result)', () => {
+    book.bestBid();
   });
 });
