@@ -2,6 +2,7 @@
 
 pub mod book;
 pub mod replay;
+pub mod sim;
 pub mod spec;
 
 /// Version of the core crate, exposed through the binding for diagnostics.
