@@ -4,6 +4,7 @@ pub mod book;
 pub mod replay;
 pub mod sim;
 pub mod spec;
+pub mod stats;
 
 /// Version of the core crate, exposed through the binding for diagnostics.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
