@@ -1,6 +1,7 @@
 //! FlashMM core: pure Rust, no I/O beyond reading recordings, no global state.
 
 pub mod book;
+pub mod market_gen;
 pub mod replay;
 pub mod sim;
 pub mod spec;
