@@ -1,5 +1,6 @@
 //! FlashMM core: pure Rust, no I/O beyond reading recordings, no global state.
 
+pub mod backtest;
 pub mod book;
 pub mod market_gen;
 pub mod replay;

@@ -1,0 +1,366 @@
+//! Event sources of a backtest: where the market events come from, in exchange order.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flate2::read::MultiGzDecoder;
+
+use crate::book::SequenceRule;
+use crate::replay::binance::{BinanceReader, ReadError, sequence_rule};
+use crate::replay::{Event, EventBatch, EventKind};
+use crate::spec::{BinanceMarket, MarketSpec};
+
+/// How far a source has got, for a progress bar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceProgress {
+    /// Input bytes consumed so far (compressed bytes for a gzip file).
+    pub bytes_read: u64,
+    /// Total input bytes, when known.
+    pub total_bytes: Option<u64>,
+}
+
+/// A stream of market events for the simulated exchange.
+///
+/// Contract: events come **in the order the exchange processes them**, with `exchange_ts > 0`
+/// and non-decreasing across calls (the driver clamps a late event to the clock and counts it
+/// in [`super::BacktestCounts::late_events`]). `next_batch` clears `batch`, appends events and
+/// returns how many; 0 only at the end.
+pub trait EventSource {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error>;
+
+    /// Input consumed so far (default: unknown).
+    fn progress(&self) -> SourceProgress {
+        SourceProgress::default()
+    }
+}
+
+/// Appends event `e` to `out` with exchange time `ts`.
+pub fn push_event(out: &mut EventBatch, e: &Event<'_>, ts: i64) {
+    let start = out.levels.len() as u32;
+    out.levels.extend_from_slice(e.bids);
+    out.levels.extend_from_slice(e.asks);
+    out.push(e.kind, e.local_ts, ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+}
+
+impl<E: EventSource + ?Sized> EventSource for &mut E {
+    type Error = E::Error;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
+        (**self).next_batch(batch)
+    }
+
+    fn progress(&self) -> SourceProgress {
+        (**self).progress()
+    }
+}
+
+/// Events already in memory (already in exchange order), handed out in chunks.
+#[derive(Clone, Debug)]
+pub struct MemorySource<'a> {
+    events: &'a EventBatch,
+    next: usize,
+    chunk: usize,
+}
+
+impl<'a> MemorySource<'a> {
+    pub fn new(events: &'a EventBatch) -> Self {
+        Self { events, next: 0, chunk: 4096 }
+    }
+
+    pub fn with_chunk(mut self, chunk: usize) -> Self {
+        self.chunk = chunk.max(1);
+        self
+    }
+}
+
+impl EventSource for MemorySource<'_> {
+    type Error = std::convert::Infallible;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
+        batch.clear();
+        let end = (self.next + self.chunk).min(self.events.len());
+        for i in self.next..end {
+            let e = self.events.get(i);
+            push_event(batch, &e, e.exchange_ts);
+        }
+        let n = end - self.next;
+        self.next = end;
+        Ok(n)
+    }
+
+    fn progress(&self) -> SourceProgress {
+        SourceProgress { bytes_read: self.next as u64, total_bytes: Some(self.events.len() as u64) }
+    }
+}
+
+/// A reader that counts the bytes read through it (shared counter, so the count is visible
+/// through the decoder and buffer layered on top).
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A gzip recording on disk whose compressed bytes are counted.
+pub type CountedFileReader = BinanceReader<BufReader<MultiGzDecoder<CountingReader<File>>>>;
+
+/// Sort key of one pending event: (exchange time, rank, arrival sequence).
+/// Rank: trades 0, depth (snapshots and diffs) 1. See [`BinanceSource`].
+type Key = (i64, u8, u64);
+
+/// A Binance recording in exchange order.
+///
+/// Recordings are in *local receive* order, and the depth, trade and ticker streams arrive
+/// out of exchange-time order. This adapter:
+///
+/// 1. drops book tickers (the simulator needs none; they are counted in [`Self::tickers`]);
+/// 2. gives an event without an exchange time (a spot REST snapshot) the exchange time of
+///    the latest event read before it (so it keeps its place in the file);
+/// 3. reorders by **(exchange time, trades before depth updates, file order)** inside a
+///    sliding window: an event is released once an event stamped `window_ns` later has been
+///    read (all at the end). A trade and a depth diff stamped in the same exchange
+///    millisecond: the trade first, because the diff already shows its effect (the level
+///    shrank by the traded lots); applied the other way round, a probabilistic queue model
+///    would advance our queue position twice, once for the size decrease it sees as
+///    cancellations and once more for the trade.
+///
+/// An event read after the window has passed its time is released late, at the front of the
+/// next release, stamped with the latest released time (counted in [`Self::late`]).
+pub struct BinanceSource<R: BufRead> {
+    reader: BinanceReader<R>,
+    window_ns: i64,
+    read_chunk: usize,
+    raw: EventBatch,
+    pending: EventBatch,
+    keys: Vec<(Key, u32)>,
+    seq: u64,
+    last_seen_ts: i64,
+    max_seen_ts: i64,
+    released_ts: i64,
+    eof: bool,
+    late: u64,
+    tickers: u64,
+    count: Option<Arc<AtomicU64>>,
+    total_bytes: Option<u64>,
+    scratch: EventBatch,
+}
+
+/// Default reorder window: 2 s of exchange time.
+pub const DEFAULT_REORDER_WINDOW_NS: i64 = 2_000_000_000;
+
+impl CountedFileReader {
+    /// Opens a gzip recording, counting compressed bytes (see [`crate::replay::binance::FileReader::open`]).
+    pub fn open_counted(
+        path: &Path,
+        market: Option<BinanceMarket>,
+        spec: Option<MarketSpec>,
+    ) -> Result<(Self, Arc<AtomicU64>, u64), ReadError> {
+        let market = market
+            .or_else(|| crate::replay::binance::market_from_file_name(path))
+            .ok_or_else(|| ReadError::UnknownMarket { path: path.to_owned() })?;
+        let file = File::open(path).map_err(|source| ReadError::Open { path: path.to_owned(), source })?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = CountingReader { inner: file, count: count.clone() };
+        let r = BinanceReader::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(counted)), market, spec)?;
+        Ok((r, count, total))
+    }
+}
+
+impl BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>> {
+    /// Opens a gzip recording (market family from `market` or the file name prefix, spec from
+    /// the first message's symbol when `None`), with byte progress.
+    pub fn open(path: &Path, market: Option<BinanceMarket>, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
+        let (reader, count, total) = CountedFileReader::open_counted(path, market, spec)?;
+        let mut s = Self::new(reader);
+        s.count = Some(count);
+        s.total_bytes = Some(total);
+        Ok(s)
+    }
+}
+
+impl<R: BufRead> BinanceSource<R> {
+    pub fn new(reader: BinanceReader<R>) -> Self {
+        Self {
+            reader,
+            window_ns: DEFAULT_REORDER_WINDOW_NS,
+            read_chunk: 4096,
+            raw: EventBatch::default(),
+            pending: EventBatch::default(),
+            keys: Vec::new(),
+            seq: 0,
+            last_seen_ts: 0,
+            max_seen_ts: i64::MIN,
+            released_ts: i64::MIN,
+            eof: false,
+            late: 0,
+            tickers: 0,
+            count: None,
+            total_bytes: None,
+            scratch: EventBatch::default(),
+        }
+    }
+
+    pub fn with_window(mut self, window_ns: i64) -> Self {
+        self.window_ns = window_ns.max(0);
+        self
+    }
+
+    pub fn spec(&self) -> &MarketSpec {
+        self.reader.spec()
+    }
+
+    pub fn market(&self) -> BinanceMarket {
+        self.reader.market()
+    }
+
+    pub fn rule(&self) -> SequenceRule {
+        sequence_rule(self.reader.market())
+    }
+
+    /// Events released after the window had passed their time.
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+
+    /// Book tickers dropped.
+    pub fn tickers(&self) -> u64 {
+        self.tickers
+    }
+
+    /// Reads the whole recording into one batch, in exchange order.
+    pub fn read_all(&mut self) -> Result<EventBatch, ReadError> {
+        let mut all = EventBatch::default();
+        let mut batch = EventBatch::default();
+        while self.next_batch(&mut batch)? > 0 {
+            for e in batch.iter() {
+                push_event(&mut all, &e, e.exchange_ts);
+            }
+        }
+        Ok(all)
+    }
+
+    fn take_raw(&mut self) {
+        for i in 0..self.raw.len() {
+            let e = self.raw.get(i);
+            if e.kind == EventKind::BookTicker {
+                self.tickers += 1;
+                continue;
+            }
+            let ts = if e.exchange_ts > 0 { e.exchange_ts } else { self.last_seen_ts };
+            self.last_seen_ts = ts;
+            self.max_seen_ts = self.max_seen_ts.max(ts);
+            let rank = u8::from(e.kind != EventKind::Trade);
+            self.keys.push(((ts, rank, self.seq), self.pending.len() as u32));
+            self.seq += 1;
+            push_event(&mut self.pending, &e, ts);
+        }
+    }
+
+    /// Moves the pending events stamped `<= upto` into `out` in key order; keeps the rest.
+    fn release(&mut self, upto: i64, out: &mut EventBatch) -> usize {
+        self.keys.sort_unstable_by_key(|k| k.0);
+        let n = self.keys.partition_point(|k| k.0.0 <= upto);
+        for &((ts, _, _), i) in &self.keys[..n] {
+            let e = self.pending.get(i as usize);
+            let ts = if ts < self.released_ts {
+                self.late += 1;
+                self.released_ts
+            } else {
+                ts
+            };
+            self.released_ts = ts;
+            push_event(out, &e, ts);
+        }
+        // Compact what is left.
+        self.scratch.clear();
+        let rest: Vec<(Key, u32)> = self.keys[n..].to_vec();
+        self.keys.clear();
+        for (k, i) in rest {
+            let e = self.pending.get(i as usize);
+            self.keys.push((k, self.scratch.len() as u32));
+            push_event(&mut self.scratch, &e, e.exchange_ts);
+        }
+        std::mem::swap(&mut self.pending, &mut self.scratch);
+        n
+    }
+}
+
+impl<R: BufRead> EventSource for BinanceSource<R> {
+    type Error = ReadError;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, ReadError> {
+        batch.clear();
+        loop {
+            if self.eof {
+                return Ok(self.release(i64::MAX, batch));
+            }
+            let n = self.reader.next_batch(&mut self.raw, self.read_chunk)?;
+            if n == 0 {
+                self.eof = true;
+                continue;
+            }
+            self.take_raw();
+            let upto = self.max_seen_ts.saturating_sub(self.window_ns);
+            if self.release(upto, batch) > 0 {
+                return Ok(batch.len());
+            }
+        }
+    }
+
+    fn progress(&self) -> SourceProgress {
+        SourceProgress {
+            bytes_read: self.count.as_ref().map_or(0, |c| c.load(Ordering::Relaxed)),
+            total_bytes: self.total_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINES: &str = concat!(
+        r#"1 {"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1000,"s":"BTCUSDT","U":10,"u":12,"b":[["100.00","1.0"]],"a":[]}}"#,
+        "\n",
+        r#"2 {"stream":"btcusdt@bookTicker","data":{"u":12,"s":"BTCUSDT","b":"100.00","B":"1.0","a":"101.00","A":"1.0"}}"#,
+        "\n",
+        r#"3 {"stream":"btcusdt@trade","data":{"e":"trade","E":1001,"s":"BTCUSDT","t":7,"p":"100.00","q":"0.5","T":1000,"m":true}}"#,
+        "\n",
+        r#"4 {"lastUpdateId":12,"bids":[["100.00","1.0"]],"asks":[["101.00","2.0"]]}"#,
+        "\n",
+        r#"5 {"stream":"btcusdt@trade","data":{"e":"trade","E":1000,"s":"BTCUSDT","t":6,"p":"100.00","q":"0.5","T":999,"m":true}}"#,
+        "\n",
+    );
+
+    #[test]
+    fn exchange_order_trades_first_in_a_millisecond() {
+        let reader = BinanceReader::new(LINES.as_bytes(), BinanceMarket::Spot, None).unwrap();
+        let mut src = BinanceSource::new(reader);
+        let all = src.read_all().unwrap();
+        let got: Vec<_> = all.iter().map(|e| (e.kind, e.exchange_ts / 1_000_000, e.local_ts)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (EventKind::Trade, 999, 5),
+                (EventKind::Trade, 1000, 3),
+                (EventKind::DepthDiff, 1000, 1),
+                // no exchange time: the latest one read before it (the trade at 1000 ms)
+                (EventKind::Snapshot, 1000, 4),
+            ]
+        );
+        assert_eq!((src.tickers(), src.late()), (1, 0));
+    }
+}
