@@ -79,6 +79,25 @@ fn single_update(c: &mut Criterion) {
     g.finish();
 }
 
+fn top_levels(c: &mut Criterion) {
+    // The replayed book's final state (~3000 levels a side): what a strategy reads per tick.
+    let (events, rule) = load_depth_events();
+    let mut r = BookReplay::new(rule);
+    r.apply_batch(&events);
+    let book = r.book;
+    let mut g = c.benchmark_group("book");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("top_levels_10_both_sides", |b| {
+        b.iter(|| {
+            let book = black_box(&book);
+            let bid: i64 = book.top_levels(Side::Bid, 10).map(|l| l.size).sum();
+            let ask: i64 = book.top_levels(Side::Ask, 10).map(|l| l.size).sum();
+            bid + ask
+        })
+    });
+    g.finish();
+}
+
 fn read_recording(c: &mut Criterion) {
     let mut g = c.benchmark_group("reader");
     g.sample_size(10);
@@ -103,5 +122,5 @@ fn read_recording(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, replay_recording, single_update, read_recording);
+criterion_group!(benches, replay_recording, single_update, top_levels, read_recording);
 criterion_main!(benches);
