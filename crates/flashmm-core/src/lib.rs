@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod book;
+pub mod features;
 pub mod market_gen;
 pub mod replay;
 pub mod sim;

@@ -1,0 +1,159 @@
+//! Feature-engine cost per event on a real recording (USD-M BTCUSDT: 21 313 trades and
+//! 6 546 book updates the engine sees; book tickers are not fed to it).
+//! Data: `$FLASHMM_DATA_DIR/binance` (default `../shared/data/binance`).
+//!
+//! * `features/update`: mean time of one engine call (`on_diff`, `on_trade`, or `on_book`
+//!   for the snapshot) per event, all 64 features; the book is updated outside the timed
+//!   region. Each call is timed with `Instant::now()` around it, so the figure includes one
+//!   clock read (`features/timer_overhead` measures that alone).
+//! * `features/on_diff`, `features/on_trade`: the same split by event kind.
+//! * `features/replay_book_only` vs `features/replay_book_and_features`: whole-recording
+//!   throughput without the timer; the difference per event is the engine's cost.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use flashmm_core::book::{ApplyOutcome, SequenceRule, Side};
+use flashmm_core::features::FeatureEngine;
+use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
+use flashmm_core::replay::{BookReplay, Event, EventBatch, EventKind, FLAG_BUYER_MAKER};
+
+const FILE: &str = "usdm_btcusdt_20240808.gz";
+
+fn data_file(name: &str) -> PathBuf {
+    let dir = std::env::var_os("FLASHMM_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    dir.join("binance").join(name)
+}
+
+/// Snapshots, depth diffs and trades: what the engine consumes.
+fn load_events() -> (EventBatch, SequenceRule) {
+    let mut reader = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+    let mut all = EventBatch::default();
+    let mut batch = EventBatch::default();
+    while reader.next_batch(&mut batch, 1 << 16).expect("clean recording") > 0 {
+        for e in batch.iter().filter(|e| e.kind != EventKind::BookTicker) {
+            let start = all.levels.len() as u32;
+            all.levels.extend_from_slice(e.bids);
+            all.levels.extend_from_slice(e.asks);
+            all.push(
+                e.kind,
+                e.local_ts,
+                e.exchange_ts,
+                e.first_id,
+                e.last_id,
+                e.prev_id,
+                e.flags,
+                start,
+                e.bids.len() as u32,
+            );
+        }
+    }
+    (all, sequence_rule(reader.market()))
+}
+
+/// Feeds one replayed event to the engine; false if it does not concern the engine.
+#[inline(always)]
+fn feed(engine: &mut FeatureEngine, replay: &BookReplay, e: &Event<'_>, outcome: Option<ApplyOutcome>) -> bool {
+    match (e.kind, outcome) {
+        (EventKind::Trade, _) => {
+            let l = e.bids[0];
+            let side = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid };
+            engine.on_trade(l.price, l.size, side, e.exchange_ts);
+        }
+        (EventKind::DepthDiff, Some(ApplyOutcome::Applied)) => {
+            engine.on_diff(&replay.book, e.bids, e.asks, e.exchange_ts)
+        }
+        (EventKind::Snapshot, Some(ApplyOutcome::Applied)) => engine.on_book(&replay.book, e.exchange_ts),
+        _ => return false,
+    }
+    true
+}
+
+/// Times engine calls on events of the chosen kinds, replaying the recording as often as
+/// needed for `iters` timed calls.
+fn timed_calls(events: &EventBatch, rule: SequenceRule, iters: u64, kinds: &[EventKind]) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let mut replay = BookReplay::new(rule);
+        let mut engine = FeatureEngine::new();
+        for e in events.iter() {
+            let outcome = replay.apply(&e);
+            if kinds.contains(&e.kind) {
+                let t0 = Instant::now();
+                let fed = feed(&mut engine, &replay, &e, outcome);
+                total += t0.elapsed();
+                if fed {
+                    done += 1;
+                    if done == iters {
+                        break;
+                    }
+                }
+            } else {
+                feed(&mut engine, &replay, &e, outcome);
+            }
+        }
+        black_box(engine.features());
+    }
+    total
+}
+
+fn per_event(c: &mut Criterion) {
+    let (events, rule) = load_events();
+    let mut g = c.benchmark_group("features");
+    g.throughput(Throughput::Elements(1));
+    let all = [EventKind::Snapshot, EventKind::DepthDiff, EventKind::Trade];
+    g.bench_function("update", |b| b.iter_custom(|iters| timed_calls(&events, rule, iters, &all)));
+    g.bench_function("on_diff", |b| b.iter_custom(|iters| timed_calls(&events, rule, iters, &[EventKind::DepthDiff])));
+    g.bench_function("on_trade", |b| b.iter_custom(|iters| timed_calls(&events, rule, iters, &[EventKind::Trade])));
+    g.bench_function("timer_overhead", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t0 = Instant::now();
+                black_box(());
+                total += t0.elapsed();
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+fn whole_replay(c: &mut Criterion) {
+    let (events, rule) = load_events();
+    let mut g = c.benchmark_group("features");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("replay_book_only", |b| {
+        b.iter_batched(
+            || BookReplay::new(rule),
+            |mut r| {
+                r.apply_batch(black_box(&events));
+                r
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("replay_book_and_features", |b| {
+        b.iter_batched(
+            || (BookReplay::new(rule), FeatureEngine::new()),
+            |(mut r, mut engine)| {
+                for e in black_box(&events).iter() {
+                    let outcome = r.apply(&e);
+                    feed(&mut engine, &r, &e, outcome);
+                }
+                (r, engine)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, per_event, whole_replay);
+criterion_main!(benches);
