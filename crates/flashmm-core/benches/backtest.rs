@@ -9,7 +9,9 @@
 //! Data: `$FLASHMM_DATA_DIR/binance` (default `../shared/data/binance`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig};
@@ -18,15 +20,8 @@ use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 const FILE: &str = "usdm_btcusdt_20240808.gz";
 const MS: i64 = 1_000_000;
 
-fn data_file(name: &str) -> PathBuf {
-    let dir = std::env::var_os("FLASHMM_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    dir.join("binance").join(name)
-}
-
 fn backtest(c: &mut Criterion) {
-    let mut src = BinanceSource::open(&data_file(FILE), None, None).expect("recording");
+    let mut src = BinanceSource::open(&common::data_file(FILE), None, None).expect("recording");
     let spec = src.spec().clone();
     let rule = src.rule();
     let events = src.read_all().expect("clean recording");

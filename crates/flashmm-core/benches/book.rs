@@ -2,36 +2,19 @@
 //! Data: `$FLASHMM_DATA_DIR/binance` (default `../shared/data/binance`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+mod common;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use flashmm_core::book::{L2Book, Level, SequenceRule, Side};
-use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
+use flashmm_core::replay::binance::BinanceReader;
 use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
 
 const FILE: &str = "usdm_btcusdt_20240808.gz";
 
-fn data_file(name: &str) -> PathBuf {
-    let dir = std::env::var_os("FLASHMM_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    dir.join("binance").join(name)
-}
-
 /// Only snapshots and depth diffs: what the book itself consumes.
 fn load_depth_events() -> (EventBatch, SequenceRule) {
-    let mut reader = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
-    let mut all = EventBatch::default();
-    let mut batch = EventBatch::default();
-    while reader.next_batch(&mut batch, 1 << 16).expect("clean recording") > 0 {
-        for e in batch.iter().filter(|e| matches!(e.kind, EventKind::Snapshot | EventKind::DepthDiff)) {
-            let start = all.levels.len() as u32;
-            all.levels.extend_from_slice(e.bids);
-            all.levels.extend_from_slice(e.asks);
-            all.push(e.kind, e.local_ts, e.exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
-        }
-    }
-    (all, sequence_rule(reader.market()))
+    common::load_events(FILE, |e| matches!(e.kind, EventKind::Snapshot | EventKind::DepthDiff))
 }
 
 fn replay_recording(c: &mut Criterion) {
@@ -102,7 +85,7 @@ fn read_recording(c: &mut Criterion) {
     let mut g = c.benchmark_group("reader");
     g.sample_size(10);
     let lines = {
-        let mut r = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+        let mut r = BinanceReader::open(&common::data_file(FILE), None, None).expect("recording");
         let mut batch = EventBatch::default();
         while r.next_batch(&mut batch, 1 << 16).expect("clean") > 0 {}
         r.lines_read()
@@ -110,7 +93,7 @@ fn read_recording(c: &mut Criterion) {
     g.throughput(Throughput::Elements(lines));
     g.bench_function("decode_gzip_json_lines", |b| {
         b.iter(|| {
-            let mut r = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
+            let mut r = BinanceReader::open(&common::data_file(FILE), None, None).expect("recording");
             let mut batch = EventBatch::default();
             let mut n = 0;
             while r.next_batch(&mut batch, 1 << 14).expect("clean") > 0 {

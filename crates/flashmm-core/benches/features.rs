@@ -11,48 +11,21 @@
 //!   throughput without the timer; the difference per event is the engine's cost.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
 use std::time::{Duration, Instant};
+
+mod common;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use flashmm_core::book::{ApplyOutcome, SequenceRule, Side};
 use flashmm_core::features::FeatureEngine;
-use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
 use flashmm_core::replay::{BookReplay, Event, EventBatch, EventKind, FLAG_BUYER_MAKER};
 
 const FILE: &str = "usdm_btcusdt_20240808.gz";
 
-fn data_file(name: &str) -> PathBuf {
-    let dir = std::env::var_os("FLASHMM_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    dir.join("binance").join(name)
-}
-
 /// Snapshots, depth diffs and trades: what the engine consumes.
 fn load_events() -> (EventBatch, SequenceRule) {
-    let mut reader = BinanceReader::open(&data_file(FILE), None, None).expect("recording");
-    let mut all = EventBatch::default();
-    let mut batch = EventBatch::default();
-    while reader.next_batch(&mut batch, 1 << 16).expect("clean recording") > 0 {
-        for e in batch.iter().filter(|e| e.kind != EventKind::BookTicker) {
-            let start = all.levels.len() as u32;
-            all.levels.extend_from_slice(e.bids);
-            all.levels.extend_from_slice(e.asks);
-            all.push(
-                e.kind,
-                e.local_ts,
-                e.exchange_ts,
-                e.first_id,
-                e.last_id,
-                e.prev_id,
-                e.flags,
-                start,
-                e.bids.len() as u32,
-            );
-        }
-    }
-    (all, sequence_rule(reader.market()))
+    common::load_events(FILE, |e| e.kind != EventKind::BookTicker)
 }
 
 /// Feeds one replayed event to the engine; false if it does not concern the engine.

@@ -95,7 +95,7 @@ impl Quantum {
 
     /// Strips trailing zeros so equal quanta compare equal ("0.010" == "0.01").
     fn normalised(mut mantissa: u64, mut scale: u32) -> Self {
-        while scale > 0 && mantissa % 10 == 0 {
+        while scale > 0 && mantissa.is_multiple_of(10) {
             mantissa /= 10;
             scale -= 1;
         }
@@ -133,25 +133,28 @@ impl Quantum {
 
     /// Formats `count` quanta as a decimal string with exactly `scale` fractional digits.
     pub fn format(&self, count: i64) -> String {
-        let negative = count < 0;
-        let total = u128::from(count.unsigned_abs()) * u128::from(self.mantissa);
-        let digits = total.to_string();
-        let scale = self.scale as usize;
-        let body = if scale == 0 {
-            digits
-        } else if digits.len() > scale {
-            let (int, frac) = digits.split_at(digits.len() - scale);
-            format!("{int}.{frac}")
-        } else {
-            format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
-        };
-        if negative { format!("-{body}") } else { body }
+        format_scaled(i128::from(count) * i128::from(self.mantissa), self.scale)
     }
 
     /// The value of `count` quanta as a float, for display and statistics only.
     pub fn to_f64(&self, count: f64) -> f64 {
         count * self.mantissa as f64 / POW10[self.scale as usize] as f64
     }
+}
+
+/// `value × 10^-scale` as a decimal string with exactly `scale` fractional digits.
+pub fn format_scaled(value: i128, scale: u32) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let body = if scale == 0 {
+        digits
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        format!("{int}.{frac}")
+    } else {
+        format!("0.{}{digits}", "0".repeat(scale - digits.len()))
+    };
+    if value < 0 { format!("-{body}") } else { body }
 }
 
 impl fmt::Display for Quantum {

@@ -55,10 +55,8 @@ fn check_invariants(b: &L2Book) -> Result<(), TestCaseError> {
             prop_assert!(b.net_size_at(o.side, o.price) >= 0);
         }
     }
-    if b.is_valid() {
-        if let (Some(bid), Some(ask)) = (b.best_bid(), b.best_ask()) {
-            prop_assert!(bid.price < ask.price, "valid but crossed: {bid:?} {ask:?}");
-        }
+    if let (true, Some(bid), Some(ask)) = (b.is_valid(), b.best_bid(), b.best_ask()) {
+        prop_assert!(bid.price < ask.price, "valid but crossed: {bid:?} {ask:?}");
     }
     Ok(())
 }

@@ -63,10 +63,7 @@ fn load() -> (EventBatch, flashmm_core::spec::MarketSpec, flashmm_core::book::Se
     let mut batch = EventBatch::default();
     while reader.next_batch(&mut batch, 8192).expect("clean recording") > 0 {
         for e in batch.iter() {
-            let start = all.levels.len() as u32;
-            all.levels.extend_from_slice(e.bids);
-            all.levels.extend_from_slice(e.asks);
-            all.push(e.kind, e.local_ts, e.exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+            all.push_event(&e);
         }
     }
     (all, spec, rule)

@@ -63,7 +63,7 @@ mod strategy;
 
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
-    SourceProgress, push_event,
+    SourceProgress,
 };
 pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy, fill_lots};
 
@@ -541,7 +541,7 @@ impl FeedView {
         let at = e.local_ts.saturating_add(self.offset);
         self.queue.push(Reverse((at, self.seq, self.events.len() as u32)));
         self.seq += 1;
-        push_event(&mut self.events, e, e.exchange_ts);
+        self.events.push_event(e);
     }
 
     fn advance(&mut self, t: i64) {
@@ -565,7 +565,7 @@ impl FeedView {
             let mut q = BinaryHeap::with_capacity(self.queue.len());
             for Reverse((at, seq, i)) in self.queue.drain() {
                 q.push(Reverse((at, seq, keep.len() as u32)));
-                push_event(&mut keep, &self.events.get(i as usize), self.events.exchange_ts[i as usize]);
+                keep.push_event(&self.events.get(i as usize));
             }
             self.queue = q;
             self.events = keep;

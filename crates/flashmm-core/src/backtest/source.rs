@@ -10,7 +10,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::book::SequenceRule;
 use crate::replay::binance::{BinanceReader, ReadError, sequence_rule};
-use crate::replay::{Event, EventBatch, EventKind};
+use crate::replay::{EventBatch, EventKind};
 use crate::spec::{BinanceMarket, MarketSpec};
 
 /// How far a source has got, for a progress bar.
@@ -37,14 +37,6 @@ pub trait EventSource {
     fn progress(&self) -> SourceProgress {
         SourceProgress::default()
     }
-}
-
-/// Appends event `e` to `out` with exchange time `ts`.
-pub fn push_event(out: &mut EventBatch, e: &Event<'_>, ts: i64) {
-    let start = out.levels.len() as u32;
-    out.levels.extend_from_slice(e.bids);
-    out.levels.extend_from_slice(e.asks);
-    out.push(e.kind, e.local_ts, ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
 }
 
 impl<E: EventSource + ?Sized> EventSource for &mut E {
@@ -86,7 +78,7 @@ impl EventSource for MemorySource<'_> {
         let end = (self.next + self.chunk).min(self.events.len());
         for i in self.next..end {
             let e = self.events.get(i);
-            push_event(batch, &e, e.exchange_ts);
+            batch.push_event(&e);
         }
         let n = end - self.next;
         self.next = end;
@@ -246,7 +238,7 @@ impl<R: BufRead> BinanceSource<R> {
         let mut batch = EventBatch::default();
         while self.next_batch(&mut batch)? > 0 {
             for e in batch.iter() {
-                push_event(&mut all, &e, e.exchange_ts);
+                all.push_event(&e);
             }
         }
         Ok(all)
@@ -265,7 +257,7 @@ impl<R: BufRead> BinanceSource<R> {
             let rank = u8::from(e.kind != EventKind::Trade);
             self.keys.push(((ts, rank, self.seq), self.pending.len() as u32));
             self.seq += 1;
-            push_event(&mut self.pending, &e, ts);
+            self.pending.push_event_at(&e, ts);
         }
     }
 
@@ -282,7 +274,7 @@ impl<R: BufRead> BinanceSource<R> {
                 ts
             };
             self.released_ts = ts;
-            push_event(out, &e, ts);
+            out.push_event_at(&e, ts);
         }
         // Compact what is left.
         self.scratch.clear();
@@ -291,7 +283,7 @@ impl<R: BufRead> BinanceSource<R> {
         for (k, i) in rest {
             let e = self.pending.get(i as usize);
             self.keys.push((k, self.scratch.len() as u32));
-            push_event(&mut self.scratch, &e, e.exchange_ts);
+            self.scratch.push_event(&e);
         }
         std::mem::swap(&mut self.pending, &mut self.scratch);
         n

@@ -115,6 +115,19 @@ impl EventBatch {
         self.ask_count.push(ask_count);
     }
 
+    /// Appends a copy of `e`, levels included, stamped with exchange time `exchange_ts`.
+    pub fn push_event_at(&mut self, e: &Event<'_>, exchange_ts: i64) {
+        let start = self.levels.len() as u32;
+        self.levels.extend_from_slice(e.bids);
+        self.levels.extend_from_slice(e.asks);
+        self.push(e.kind, e.local_ts, exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+    }
+
+    /// Appends a copy of `e`, levels included.
+    pub fn push_event(&mut self, e: &Event<'_>) {
+        self.push_event_at(e, e.exchange_ts);
+    }
+
     pub fn get(&self, i: usize) -> Event<'_> {
         let start = self.level_start[i] as usize;
         let mid = start + self.bid_count[i] as usize;

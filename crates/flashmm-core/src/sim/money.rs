@@ -13,7 +13,7 @@
 //! fee is paid; a negative fee (maker rebate) is received.
 
 use crate::book::Side;
-use crate::spec::MarketSpec;
+use crate::spec::{MarketSpec, format_scaled};
 
 /// Cash, notional and fees in units of `tick × lot × 10⁻⁶` (see the module documentation).
 pub type Money = i128;
@@ -98,23 +98,14 @@ pub fn format_money(spec: &MarketSpec, m: Money) -> String {
     let Some(v) = value else {
         return format!("{}", money_to_f64(spec, m));
     };
-    let digits = v.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let body = if scale == 0 {
-        digits
-    } else if digits.len() > scale {
-        let (int, frac) = digits.split_at(digits.len() - scale);
-        format!("{int}.{frac}")
-    } else {
-        format!("0.{}{digits}", "0".repeat(scale - digits.len()))
-    };
-    let body = if body.contains('.') {
-        let t = body.trim_end_matches('0');
+    let fixed = format_scaled(v, scale);
+    // Money carries up to 6 more digits than the market shows: drop trailing zeros.
+    if fixed.contains('.') {
+        let t = fixed.trim_end_matches('0');
         t.strip_suffix('.').unwrap_or(t).to_owned()
     } else {
-        body
-    };
-    if v < 0 { format!("-{body}") } else { body }
+        fixed
+    }
 }
 
 /// `m` money units in the quote currency as a float: display and statistics only.
