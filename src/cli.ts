@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // flashmm CLI: wires the commands in src/commands/ into one commander program.
 import { Command } from 'commander';
+import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerRun } from './commands/run.js';
 import { registerVersion } from './commands/version.js';
@@ -14,6 +15,7 @@ function buildProgram(): Command {
     .showHelpAfterError();
   registerRun(program);
   registerBook(program);
+  registerBacktest(program);
   registerVersion(program);
   return program;
 }

@@ -13,5 +13,6 @@ export {
   OrderBook,
   Side,
   coreVersion,
+  runBacktest,
 } from '@flashmm/core';
-export type { BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
+export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';

@@ -60,6 +60,11 @@ export declare class MarketSpec {
   constructor(init: MarketSpecInit)
   /** The built-in grid of a Binance market (`spot`, `usdm` or `coinm`). */
   static binance(symbol: string, market: string): MarketSpec
+  /**
+   * Money (an exact integer string in `tick × lot × 10⁻⁶` units, as in the backtest JSON)
+   * as a decimal string of the quote currency.
+   */
+  formatMoney(money: string): string
   get symbol(): string
   get tickSize(): string
   get lotSize(): string
@@ -142,6 +147,49 @@ export declare enum ApplyOutcome {
   Rejected = 3,
 }
 
+/**
+ * Options of `runBacktest`. Defaults: 100 ms decisions, join the touch, 1 lot, limit 10 lots,
+ * post-only, power-2 queue, 5 ms entry and response latency, the spec's fees, whole file,
+ * no records.
+ */
+export interface BacktestOptions {
+  /** A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix. */
+  path: string
+  /** Decision interval, ms of exchange time (> 0). */
+  intervalMs?: number
+  /** "join" (the touch) | "around-mid" (`ticks` from the mid). */
+  mode?: string
+  ticks?: number
+  /** Size of each quote, lots (>= 1). */
+  sizeLots?: number
+  /** Inventory limit, lots (>= 0). */
+  limitLots?: number
+  postOnly?: boolean
+  /** "risk-averse" | "power" | "log". */
+  queue?: string
+  /** Exponent of the power queue model (default 2). */
+  queueExponent?: number
+  entryLatencyMs?: number
+  responseLatencyMs?: number
+  /** Fee overrides, parts per million of notional (negative = rebate). */
+  makerFeePpm?: number
+  takerFeePpm?: number
+  /** Stop at the first event after this exchange time, ms since the epoch. */
+  endExchangeMs?: number
+  /** Include every step, fill, request and report in the JSON. */
+  records?: boolean
+}
+
+/** What `runBacktest` returns. */
+export interface BacktestOutput {
+  /** `BacktestResult::to_json` (or `to_json_with_records`): byte-identical for the same inputs. */
+  json: string
+  /** The recording's market spec (money in the JSON is `tick × lot × 10⁻⁶`; see `MarketSpec.formatMoney`). */
+  spec: MarketSpec
+  /** "spot" | "usdm" | "coinm". */
+  market: string
+}
+
 export interface BookCounts {
   events: number
   snapshots: number
@@ -206,6 +254,13 @@ export interface OwnOverhang {
   /** Lots we think rest there beyond what the venue shows. */
   excess: number
 }
+
+/**
+ * Runs the built-in quoter over a recording and returns the result JSON. `onProgress(bytesRead,
+ * totalBytes)` (compressed bytes) is called at most every 100 ms of wall time and once at the
+ * end; if it throws, it is not called again and the exception is rethrown when the run ends.
+ */
+export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg0: number, arg1: number) => unknown) | undefined | null): BacktestOutput
 
 /** JS-facing book side (a numeric enum: cheap to pass per call). */
 export declare enum Side {

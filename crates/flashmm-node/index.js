@@ -842,4 +842,5 @@ module.exports.OrderBook = nativeBinding.OrderBook
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.EventKind = nativeBinding.EventKind
+module.exports.runBacktest = nativeBinding.runBacktest
 module.exports.Side = nativeBinding.Side

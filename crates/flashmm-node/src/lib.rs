@@ -8,10 +8,12 @@
 
 #![deny(clippy::all)]
 
+mod backtest;
 mod book;
 mod convert;
 mod replay;
 mod spec;
 mod version;
 
+pub use backtest::run_backtest;
 pub use version::core_version;

@@ -56,6 +56,14 @@ impl MarketSpec {
             .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
     }
 
+    /// Money (an exact integer string in `tick × lot × 10⁻⁶` units, as in the backtest JSON)
+    /// as a decimal string of the quote currency.
+    #[napi(catch_unwind)]
+    pub fn format_money(&self, money: String) -> napi::Result<String> {
+        let m: i128 = money.trim().parse().map_err(|_| invalid_arg(format!("money '{money}' is not an integer")))?;
+        Ok(flashmm_core::sim::format_money(&self.inner, m))
+    }
+
     #[napi(getter, catch_unwind)]
     pub fn symbol(&self) -> String {
         self.inner.symbol.clone()

@@ -1,0 +1,173 @@
+// `flashmm backtest <recording>`: the core backtester (simulated exchange, queue and latency
+// models) running the core's built-in two-sided quoter over a Binance recording. All the
+// numbers come from the core's result JSON; this file only parses options, draws a progress
+// bar and formats.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n === 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeMs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number of ms');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+}
+
+export interface BacktestCliOptions {
+  intervalMs: number;
+  mode: 'join' | 'around-mid';
+  ticks: number;
+  size: number;
+  maxPosition: number;
+  postOnly: boolean;
+  queue: 'risk-averse' | 'power' | 'log';
+  queueN: number;
+  latencyMs: number;
+  responseMs: number;
+  makerFeePpm?: number;
+  takerFeePpm?: number;
+  until?: number;
+  json?: boolean;
+  records?: boolean;
+}
+
+/** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
+interface ResultJson {
+  config: { queue_model: string; latency: string; maker_fee_ppm: number; taker_fee_ppm: number };
+  counts: { events: number; steps: number; orders: { placed: number; amended: number; canceled: number }; rejected: number };
+  stats: {
+    span: { duration_s: number; steps: number };
+    pnl: { realised: string; unrealised: string; fees: string; net: string };
+    step_returns: { sharpe: number | null; sharpe_annualised: number | null };
+    resampled_returns: { period_s: number; sharpe: number | null };
+    drawdown: { max_abs: string };
+    trading: { fills: number; maker_fills: number; taker_fills: number; bought_lots: number; sold_lots: number; volume_lots: number; volume_notional: string };
+    inventory: { last: number; max_abs: number; time_weighted_abs: number };
+    adverse_selection: { horizon_ns: string; fills: number; adverse_ticks: number | null; adverse_bps: number | null }[];
+  };
+}
+
+function num(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+}
+
+export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: ResultJson): string {
+  const s = r.stats;
+  const money = (m: string): string => spec.formatMoney(m);
+  const t = s.trading;
+  const lots = (n: number): string => `${n} lots (${spec.lotsToSize(n)})`;
+  const horizons = s.adverse_selection.map(
+    (a) => `${Number(BigInt(a.horizon_ns) / 1_000_000n) / 1000}s ${num(a.adverse_ticks, 2)} ticks (${num(a.adverse_bps, 3)} bp, ${a.fills} fills)`,
+  );
+  return [
+    `${symbol} backtest of ${file}: ${s.span.duration_s.toFixed(1)} s, ${r.counts.events} events, ${s.span.steps} steps`,
+    `model: queue ${r.config.queue_model}, latency ${r.config.latency}, fees maker ${r.config.maker_fee_ppm} / taker ${r.config.taker_fee_ppm} ppm`,
+    `P&L net ${money(s.pnl.net)}  realised ${money(s.pnl.realised)}  unrealised ${money(s.pnl.unrealised)}  fees ${money(s.pnl.fees)}`,
+    `Sharpe per step ${num(s.step_returns.sharpe, 4)} (annualised ${num(s.step_returns.sharpe_annualised, 1)}), per ${s.resampled_returns.period_s}s ${num(s.resampled_returns.sharpe, 3)}; max drawdown ${money(s.drawdown.max_abs)}`,
+    `fills ${t.fills} (buys ${t.bought_lots} lots, sells ${t.sold_lots} lots; maker ${t.maker_fills}, taker ${t.taker_fills}), volume ${lots(t.volume_lots)}, notional ${money(t.volume_notional)}`,
+    `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, canceled ${r.counts.orders.canceled}, rejected ${r.counts.rejected}`,
+    `inventory max |${s.inventory.max_abs}| lots, last ${s.inventory.last}, time-weighted |${num(s.inventory.time_weighted_abs, 2)}|`,
+    `adverse selection ${horizons.join('; ') || '-'}`,
+  ].join('\n');
+}
+
+/** A progress bar on stderr, redrawn at most ~10 times a second (the core throttles the calls). */
+function progressBar(stream: NodeJS.WriteStream): { update: (read: number, total: number) => void; done: () => void } {
+  let drawn = false;
+  return {
+    update(read, total) {
+      const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 30));
+      const frac = total > 0 ? Math.min(1, read / total) : 0;
+      const full = Math.round(frac * width);
+      stream.write(`\rbacktest [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+export function backtestOptions(file: string, o: BacktestCliOptions): BacktestOptions {
+  return {
+    path: file,
+    intervalMs: o.intervalMs,
+    mode: o.mode,
+    ticks: o.ticks,
+    sizeLots: o.size,
+    limitLots: o.maxPosition,
+    postOnly: o.postOnly,
+    queue: o.queue,
+    queueExponent: o.queueN,
+    entryLatencyMs: o.latencyMs,
+    responseLatencyMs: o.responseMs,
+    records: o.records === true,
+    ...(o.makerFeePpm === undefined ? {} : { makerFeePpm: o.makerFeePpm }),
+    ...(o.takerFeePpm === undefined ? {} : { takerFeePpm: o.takerFeePpm }),
+    ...(o.until === undefined ? {} : { endExchangeMs: o.until }),
+  };
+}
+
+export function registerBacktest(program: Command): void {
+  program
+    .command('backtest')
+    .description('backtest the built-in two-sided quoter on a Binance recording (simulated exchange with queue, latency and fee models)')
+    .argument('<recording>', 'recording, e.g. $FLASHMM_DATA_DIR/binance/usdm_btcusdt_20240808.gz')
+    .option('--interval-ms <ms>', 'decision interval, ms of exchange time', positiveNumber, 100)
+    .addOption(new Option('--mode <mode>', 'quote prices: join the touch, or --ticks around the mid').choices(['join', 'around-mid']).default('join'))
+    .option('--ticks <n>', 'distance from the mid in ticks (around-mid)', nonNegativeInt, 1)
+    .option('--size <lots>', 'size of each quote, lots', positiveInt, 1)
+    .option('--max-position <lots>', 'inventory limit, lots (|inventory| stays within limit + size)', nonNegativeInt, 10)
+    .option('--no-post-only', 'send plain limit orders instead of post-only')
+    .addOption(new Option('--queue <model>', 'queue-position model').choices(['risk-averse', 'power', 'log']).default('power'))
+    .option('--queue-n <n>', 'exponent of the power queue model', positiveNumber, 2)
+    .option('--latency-ms <ms>', 'order entry latency, ms', nonNegativeMs, 5)
+    .option('--response-ms <ms>', 'response (report) latency, ms', nonNegativeMs, 5)
+    .option('--maker-fee-ppm <ppm>', "maker fee override, ppm of notional (negative = rebate; default the spec's)", integer)
+    .option('--taker-fee-ppm <ppm>', "taker fee override, ppm of notional (default the spec's)", integer)
+    .option('--until <exchange-ms>', 'stop at the first event after this exchange time (ms since the epoch)', nonNegativeInt)
+    .option('--json', 'print the full result as JSON (byte-identical across runs)')
+    .option('--records', 'with --json: include every step, fill, request and report')
+    .action((file: string, opts: BacktestCliOptions, cmd: Command) => {
+      if (opts.records && !opts.json) cmd.error('error: --records needs --json');
+      const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+      let out;
+      try {
+        out = runBacktest(backtestOptions(file, opts), bar ? (read, total) => bar.update(read, total) : undefined);
+      } catch (e) {
+        bar?.done();
+        // Core errors (bad file, bad option value) carry a clear message; no stack trace.
+        console.error(`error: backtest failed: ${e instanceof Error ? e.message : String(e)}`);
+        process.exitCode = 2;
+        return;
+      }
+      bar?.done();
+      if (opts.json) {
+        process.stdout.write(`${out.json}\n`);
+        return;
+      }
+      console.log(formatSummary(file, out.spec.symbol, out.spec, JSON.parse(out.json) as ResultJson));
+    });
+}
