@@ -3,6 +3,8 @@
 // numbers come from the core's result JSON; this file only parses options, draws a progress
 // bar and formats.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtest/report.js';
 import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
 
 function nonNegativeInt(value: string): number {
@@ -51,6 +53,17 @@ export interface BacktestCliOptions {
   until?: number;
   json?: boolean;
   records?: boolean;
+  report?: string;
+}
+
+/**
+ * The result JSON without the records: `to_json_with_records()` is `to_json()` with the
+ * record arrays appended after `stats`, so cutting at the top-level `"steps"` array gives the
+ * exact bytes of `to_json()` (re-serialising in JS would not: `60.0` becomes `60`).
+ */
+export function withoutRecords(json: string): string {
+  const at = json.indexOf(',"steps":[');
+  return at < 0 ? json : `${json.slice(0, at)}}`;
 }
 
 /** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
@@ -123,7 +136,7 @@ export function backtestOptions(file: string, o: BacktestCliOptions): BacktestOp
     queueExponent: o.queueN,
     entryLatencyMs: o.latencyMs,
     responseLatencyMs: o.responseMs,
-    records: o.records === true,
+    records: o.records === true || o.report !== undefined,
     ...(o.makerFeePpm === undefined ? {} : { makerFeePpm: o.makerFeePpm }),
     ...(o.takerFeePpm === undefined ? {} : { takerFeePpm: o.takerFeePpm }),
     ...(o.until === undefined ? {} : { endExchangeMs: o.until }),
@@ -150,6 +163,7 @@ export function registerBacktest(program: Command): void {
     .option('--until <exchange-ms>', 'stop at the first event after this exchange time (ms since the epoch)', nonNegativeInt)
     .option('--json', 'print the full result as JSON (byte-identical across runs)')
     .option('--records', 'with --json: include every step, fill, request and report')
+    .option('--report <out.html>', 'also write a self-contained HTML report (charts and summary table)')
     .action((file: string, opts: BacktestCliOptions, cmd: Command) => {
       if (opts.records && !opts.json) cmd.error('error: --records needs --json');
       const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
@@ -164,10 +178,20 @@ export function registerBacktest(program: Command): void {
         return;
       }
       bar?.done();
+      const json = opts.report !== undefined && !opts.records ? withoutRecords(out.json) : out.json;
+      if (opts.report !== undefined) {
+        try {
+          writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source: file, uplot: loadUplotAssets() }));
+        } catch (e) {
+          console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       if (opts.json) {
-        process.stdout.write(`${out.json}\n`);
+        process.stdout.write(`${json}\n`);
         return;
       }
-      console.log(formatSummary(file, out.spec.symbol, out.spec, JSON.parse(out.json) as ResultJson));
+      console.log(formatSummary(file, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
     });
 }
