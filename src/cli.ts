@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerVersion } from './commands/version.js';
 import { daemonVersion } from './version.js';
 
@@ -16,6 +17,7 @@ function buildProgram(): Command {
   registerRun(program);
   registerBook(program);
   registerBacktest(program);
+  registerSweep(program);
   registerVersion(program);
   return program;
 }
