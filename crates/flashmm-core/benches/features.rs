@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 mod common;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use flashmm_core::book::{ApplyOutcome, SequenceRule, Side};
+use flashmm_core::book::{ApplyOutcome, SequenceRule};
 use flashmm_core::features::FeatureEngine;
-use flashmm_core::replay::{BookReplay, Event, EventBatch, EventKind, FLAG_BUYER_MAKER};
+use flashmm_core::replay::{BookReplay, Event, EventBatch, EventKind};
 
 const FILE: &str = "usdm_btcusdt_20240808.gz";
 
@@ -31,19 +31,7 @@ fn load_events() -> (EventBatch, SequenceRule) {
 /// Feeds one replayed event to the engine; false if it does not concern the engine.
 #[inline(always)]
 fn feed(engine: &mut FeatureEngine, replay: &BookReplay, e: &Event<'_>, outcome: Option<ApplyOutcome>) -> bool {
-    match (e.kind, outcome) {
-        (EventKind::Trade, _) => {
-            let l = e.bids[0];
-            let side = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid };
-            engine.on_trade(l.price, l.size, side, e.exchange_ts);
-        }
-        (EventKind::DepthDiff, Some(ApplyOutcome::Applied)) => {
-            engine.on_diff(&replay.book, e.bids, e.asks, e.exchange_ts)
-        }
-        (EventKind::Snapshot, Some(ApplyOutcome::Applied)) => engine.on_book(&replay.book, e.exchange_ts),
-        _ => return false,
-    }
-    true
+    engine.on_event(&replay.book, e, outcome.as_ref())
 }
 
 /// Times engine calls on events of the chosen kinds, replaying the recording as often as

@@ -7,10 +7,9 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use flashmm_core::book::{ApplyOutcome, Side};
 use flashmm_core::features::FeatureEngine;
 use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
-use flashmm_core::replay::{BookReplay, EventBatch, EventKind, FLAG_BUYER_MAKER};
+use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
 
 struct Counting;
 
@@ -54,18 +53,8 @@ fn engine_calls_never_allocate_in_steady_state() {
                 let outcome = replay.apply(&e);
                 let watch = diffs > 0;
                 WATCHING.store(watch, Ordering::Relaxed);
-                match (e.kind, outcome) {
-                    (EventKind::Trade, _) => {
-                        let l = e.bids[0];
-                        let side = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid };
-                        engine.on_trade(l.price, l.size, side, e.exchange_ts);
-                    }
-                    (EventKind::Snapshot, Some(ApplyOutcome::Applied)) => engine.on_book(&replay.book, e.exchange_ts),
-                    (EventKind::DepthDiff, Some(ApplyOutcome::Applied)) => {
-                        engine.on_diff(&replay.book, e.bids, e.asks, e.exchange_ts);
-                        diffs += 1;
-                    }
-                    _ => {}
+                if engine.on_event(&replay.book, &e, outcome.as_ref()) && e.kind == EventKind::DepthDiff {
+                    diffs += 1;
                 }
                 if watch {
                     engine.advance_to(engine.ts() + 1);

@@ -9,7 +9,7 @@ use flashmm_core::features::{
     dataset_from_binance_file,
 };
 use flashmm_core::replay::binance::{BinanceReader, sequence_rule};
-use flashmm_core::replay::{BookReplay, EventBatch, EventKind, FLAG_BUYER_MAKER};
+use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
 
 #[track_caller]
 fn assert_finite(name: &str, at: &str, f: &[f32; N_FEATURES]) {
@@ -29,17 +29,8 @@ fn all_64_features_are_finite_on_every_recording() {
         while reader.next_batch(&mut batch, 4096).expect("clean recording") > 0 {
             for e in batch.iter() {
                 let outcome = replay.apply(&e);
-                match (e.kind, outcome) {
-                    (EventKind::Trade, _) => {
-                        let l = e.bids[0];
-                        let side = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid };
-                        engine.on_trade(l.price, l.size, side, e.exchange_ts);
-                    }
-                    (EventKind::Snapshot, Some(ApplyOutcome::Applied)) => engine.on_book(&replay.book, e.exchange_ts),
-                    (EventKind::DepthDiff, Some(ApplyOutcome::Applied)) => {
-                        engine.on_diff(&replay.book, e.bids, e.asks, e.exchange_ts)
-                    }
-                    _ => continue,
+                if !engine.on_event(&replay.book, &e, outcome.as_ref()) {
+                    continue;
                 }
                 events += 1;
                 assert_finite(name, &format!("event {events}"), engine.features());

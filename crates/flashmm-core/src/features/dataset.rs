@@ -21,9 +21,9 @@
 
 use std::path::Path;
 
-use crate::book::{ApplyOutcome, SequenceRule, Side};
+use crate::book::{ApplyOutcome, SequenceRule};
 use crate::replay::binance::{FileReader, ReadError, sequence_rule};
-use crate::replay::{BookReplay, Event, EventBatch, EventKind, FLAG_BUYER_MAKER};
+use crate::replay::{BookReplay, Event, EventBatch, EventKind};
 
 use super::engine::FeatureEngine;
 use super::labels::{Direction, HORIZONS_NS, MidPath, N_HORIZONS, NoLabel, label_mid_direction};
@@ -166,8 +166,7 @@ impl DatasetBuilder {
         match e.kind {
             EventKind::Trade => {
                 self.stats.trades += 1;
-                if let Some(l) = e.bids.first() {
-                    let aggressor = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid };
+                if let (Some(l), Some(aggressor)) = (e.bids.first(), e.aggressor()) {
                     self.engine.on_trade(l.price, l.size, aggressor, ts);
                 }
             }

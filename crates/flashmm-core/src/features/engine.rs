@@ -1,7 +1,8 @@
 //! The streaming feature engine. See the module documentation for the clock and the
 //! conventions; the feature definitions are the rows of [`FEATURES`](super::FEATURES).
 
-use crate::book::{L2Book, Level, Side};
+use crate::book::{ApplyOutcome, L2Book, Level, Side};
+use crate::replay::{Event, EventKind};
 
 use super::bands::{BANDS_BPS, Bands};
 use super::ring::Ring;
@@ -216,6 +217,20 @@ impl FeatureEngine {
         let t = self.tick(ts_ns);
         self.bands.on_diff(book, bids, asks);
         self.book_update(book, t);
+    }
+
+    /// Feeds one replayed event with the book's outcome for it: a trade, an applied snapshot
+    /// (`on_book`) or an applied diff (`on_diff`). Returns false for events the engine does
+    /// not use (book tickers, diffs that were buffered, stale or rejected: on a rejection the
+    /// caller resets the engine, as the book is no longer trusted).
+    pub fn on_event(&mut self, book: &L2Book, e: &Event<'_>, outcome: Option<&ApplyOutcome>) -> bool {
+        match (e.kind, outcome, e.aggressor(), e.bids.first()) {
+            (EventKind::Trade, _, Some(side), Some(l)) => self.on_trade(l.price, l.size, side, e.exchange_ts),
+            (EventKind::DepthDiff, Some(ApplyOutcome::Applied), ..) => self.on_diff(book, e.bids, e.asks, e.exchange_ts),
+            (EventKind::Snapshot, Some(ApplyOutcome::Applied), ..) => self.on_book(book, e.exchange_ts),
+            _ => return false,
+        }
+        true
     }
 
     /// One public trade: price (ticks), size (lots), aggressor (`Bid` = the buyer lifted the

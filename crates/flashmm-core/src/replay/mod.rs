@@ -7,7 +7,7 @@ mod driver;
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};
 
-use crate::book::Level;
+use crate::book::{Level, Side};
 
 /// What a recorded message was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +63,16 @@ pub struct Event<'a> {
     pub flags: u8,
     pub bids: &'a [Level],
     pub asks: &'a [Level],
+}
+
+impl Event<'_> {
+    /// A trade's aggressor: `Bid` when the buyer lifted the offer, `Ask` when the seller hit
+    /// the bid (the buyer was the maker). `None` for other events.
+    pub fn aggressor(&self) -> Option<Side> {
+        (self.kind == EventKind::Trade).then_some({
+            if self.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid }
+        })
+    }
 }
 
 impl EventBatch {
