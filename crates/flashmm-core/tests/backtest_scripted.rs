@@ -53,6 +53,14 @@ fn config() -> BacktestConfig {
     cfg
 }
 
+/// The quoter joining the touch (1 lot, limit 5) with zero latency over `b`.
+fn join_touch_without_latency(b: &EventBatch) -> flashmm_core::backtest::BacktestResult {
+    let mut cfg = config();
+    cfg.latency = ConstantLatency::ZERO.into();
+    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
+    Backtest::new(cfg, quoter).unwrap().run(&mut MemorySource::new(b)).unwrap()
+}
+
 #[test]
 fn hand_computed_fills_and_pnl() {
     let events = tape();
@@ -119,10 +127,7 @@ fn late_events_and_zero_latency_keep_records_reconciled() {
     push(&mut b, EventKind::Trade, 150, &[(99, 5)], &[], FLAG_BUYER_MAKER);
     push(&mut b, EventKind::Trade, 120, &[(101, 5)], &[], 0); // late
     push(&mut b, EventKind::DepthDiff, 260, &[], &[(101, 2)], 0);
-    let mut cfg = config();
-    cfg.latency = ConstantLatency::ZERO.into();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
-    let r = Backtest::new(cfg, quoter).unwrap().run(&mut MemorySource::new(&b)).unwrap();
+    let r = join_touch_without_latency(&b);
     assert_eq!(r.counts.late_events, 1);
     let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
     // #1 bid 99 and #2 ask 101 rest at 101 behind 1 lot; the sell of 5 @ 99 fills the bid at
@@ -138,10 +143,7 @@ fn an_event_stamped_before_the_last_step_acts_at_the_clock() {
     push(&mut b, EventKind::DepthDiff, 250, &[(98, 1)], &[], 0);
     push(&mut b, EventKind::Trade, 150, &[(99, 5)], &[], FLAG_BUYER_MAKER); // late: before step 201
     push(&mut b, EventKind::DepthDiff, 350, &[(97, 1)], &[], 0);
-    let mut cfg = config();
-    cfg.latency = ConstantLatency::ZERO.into();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
-    let r = Backtest::new(cfg, quoter).unwrap().run(&mut MemorySource::new(&b)).unwrap();
+    let r = join_touch_without_latency(&b);
     assert_eq!(r.counts.late_events, 1);
     let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
     // Steps at 101 and 201 were recorded before the late trade was read, and the diff at 250

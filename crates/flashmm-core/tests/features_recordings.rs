@@ -148,26 +148,11 @@ fn sampling_every_book_update_follows_the_depth_stream() {
     assert!((5_000..=6_500).contains(&ds.len()), "{} rows {:?}", ds.len(), ds.stats);
 }
 
-/// xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
-}
-
 #[test]
 fn band_mirror_equals_a_full_walk_while_the_mid_drifts_far() {
     // Mid starts at 100 000 ticks (25 bps = 250 ticks) and random-walks by thousands of
     // ticks, with jumps: the mirror re-centres many times and must never disagree with a walk.
-    let mut rng = Rng(0x0bad_cafe);
+    let mut rng = common::Rng(0x0bad_cafe);
     let mut book = L2Book::new(SequenceRule::None);
     let mut fair: i64 = 100_000;
     let bids: Vec<Level> = (1..=400).map(|i| Level::new(fair - i, 1 + (i * 7) % 13)).collect();
@@ -180,10 +165,10 @@ fn band_mirror_equals_a_full_walk_while_the_mid_drifts_far() {
     walk.on_book(&book, t);
     let (mut b, mut a) = (Vec::new(), Vec::new());
     for step in 1..=20_000u64 {
-        t += 1_000_000 + rng.below(50_000_000);
-        fair += match rng.below(100) {
-            0 => rng.below(2_001) - 1_000, // a jump
-            1..=30 => rng.below(21) - 10,
+        t += 1_000_000 + rng.signed_below(50_000_000);
+        fair += match rng.signed_below(100) {
+            0 => rng.signed_below(2_001) - 1_000, // a jump
+            1..=30 => rng.signed_below(21) - 10,
             _ => 0,
         };
         b.clear();
@@ -195,19 +180,19 @@ fn band_mirror_equals_a_full_walk_while_the_mid_drifts_far() {
         a.extend(
             book.top_levels(Side::Ask, usize::MAX).take_while(|l| l.price <= fair).map(|l| Level::new(l.price, 0)),
         );
-        for _ in 0..rng.below(12) {
-            let far = rng.below(4) == 0;
-            let d = 1 + rng.below(if far { 2_000 } else { 60 });
-            let size = if rng.below(3) == 0 { 0 } else { 1 + rng.below(50) };
-            if rng.below(2) == 0 {
+        for _ in 0..rng.signed_below(12) {
+            let far = rng.signed_below(4) == 0;
+            let d = 1 + rng.signed_below(if far { 2_000 } else { 60 });
+            let size = if rng.signed_below(3) == 0 { 0 } else { 1 + rng.signed_below(50) };
+            if rng.signed_below(2) == 0 {
                 b.push(Level::new(fair - d, size));
             } else {
                 a.push(Level::new(fair + d, size));
             }
         }
         // Both sides keep a touch.
-        b.push(Level::new(fair - 1 - rng.below(3), 1 + rng.below(9)));
-        a.push(Level::new(fair + 1 + rng.below(3), 1 + rng.below(9)));
+        b.push(Level::new(fair - 1 - rng.signed_below(3), 1 + rng.signed_below(9)));
+        a.push(Level::new(fair + 1 + rng.signed_below(3), 1 + rng.signed_below(9)));
         assert_eq!(book.apply_diff(DiffHeader::new(step, step, None), &b, &a), ApplyOutcome::Applied, "step {step}");
         inc.on_diff(&book, &b, &a, t);
         walk.on_book(&book, t);

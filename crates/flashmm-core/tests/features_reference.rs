@@ -216,20 +216,6 @@ impl Reference {
     }
 }
 
-/// xorshift64*: deterministic checkpoints without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Relative tolerance (to max(1, |value|)): f32 rounding of the engine's value (≤ 6e-8)
 /// plus f64 differences in the order of operations; observed worst ≈ 6e-8.
@@ -265,7 +251,7 @@ fn check_recording(name: &str, seed: u64, checkpoints: u64, sabotage: bool) -> O
     let mut walker = FeatureEngine::new();
     let mut reference = Reference::default();
     let mut batch = EventBatch::default();
-    let mut rng = Rng(seed);
+    let mut rng = common::Rng(seed);
     // Count the events the engine sees, to spread the checkpoints.
     let total = {
         let mut r = BinanceReader::open(&common::data_file(name), None, None).expect("open");

@@ -104,11 +104,8 @@ impl OrderBook {
         let rule = SequenceRule::parse(name).ok_or_else(|| {
             invalid_arg(format!("unknown sequence rule '{name}' (expected binance-spot, binance-futures, strict or none)"))
         })?;
-        let mut replay = BookReplay::new(rule);
-        replay.book = core::L2Book::with_buffer_limit(
-            rule,
-            max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize),
-        );
+        let limit = max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize);
+        let replay = BookReplay::with_book(core::L2Book::with_buffer_limit(rule, limit));
         Ok(Self { replay, bids: Vec::new(), asks: Vec::new() })
     }
 

@@ -30,7 +30,12 @@ pub struct BookReplay {
 
 impl BookReplay {
     pub fn new(rule: SequenceRule) -> Self {
-        Self { book: L2Book::new(rule), counts: ReplayCounts::default() }
+        Self::with_book(L2Book::new(rule))
+    }
+
+    /// Replays into a book built by the caller (e.g. with its own resync-buffer bound).
+    pub fn with_book(book: L2Book) -> Self {
+        Self { book, counts: ReplayCounts::default() }
     }
 
     pub fn counts(&self) -> ReplayCounts {

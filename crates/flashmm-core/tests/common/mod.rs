@@ -27,3 +27,25 @@ pub fn data_file(name: &str) -> PathBuf {
     }
     panic!("{name} not found under {}: set FLASHMM_DATA_DIR to the directory holding binance/", dir.display());
 }
+
+/// xorshift64*: deterministic test randomness, the same sequence on every platform.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-ish in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// [`Rng::below`] as a signed number, for tick arithmetic.
+    pub fn signed_below(&mut self, n: u64) -> i64 {
+        self.below(n) as i64
+    }
+}
