@@ -4,6 +4,7 @@
 // (./sweep-worker.ts). Results come back in grid order whatever the completion order; a
 // failing point carries its error and the others still run.
 import { Worker } from 'node:worker_threads';
+import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
 
 type GridValue = number | string | boolean;
@@ -15,14 +16,6 @@ interface GridKey {
   parse: (text: string) => GridValue;
 }
 
-function numberWith(ok: (n: number) => boolean, what: string): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (text === '' || !ok(n)) throw new Error(`expected ${what}`);
-    return n;
-  };
-}
-
 function oneOf(choices: readonly string[]): (text: string) => string {
   return (text) => {
     if (!choices.includes(text)) throw new Error(`expected one of ${choices.join(', ')}`);
@@ -30,11 +23,6 @@ function oneOf(choices: readonly string[]): (text: string) => string {
   };
 }
 
-const positiveInt = numberWith((n) => Number.isSafeInteger(n) && n > 0, 'a positive integer');
-const nonNegativeInt = numberWith((n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
-const integer = numberWith((n) => Number.isSafeInteger(n), 'an integer');
-const positiveNumber = numberWith((n) => Number.isFinite(n) && n > 0, 'a positive number');
-const nonNegativeMs = numberWith((n) => Number.isFinite(n) && n >= 0, 'a non-negative number of ms');
 const bool = (text: string): boolean => {
   if (text === 'true') return true;
   if (text === 'false') return false;

@@ -2,40 +2,12 @@
 // models) running the core's built-in two-sided quoter over a Binance recording. All the
 // numbers come from the core's result JSON; this file only parses options, draws a progress
 // bar and formats.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtest/report.js';
+import { fixed } from '../config/numbers.js';
+import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
 import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = nonNegativeInt(value);
-  if (n === 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function nonNegativeMs(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number of ms');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
 
 export interface BacktestCliOptions {
   intervalMs: number;
@@ -82,26 +54,22 @@ interface ResultJson {
   };
 }
 
-function num(x: number | null | undefined, digits: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
-}
-
 export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: ResultJson): string {
   const s = r.stats;
   const money = (m: string): string => spec.formatMoney(m);
   const t = s.trading;
   const lots = (n: number): string => `${n} lots (${spec.lotsToSize(n)})`;
   const horizons = s.adverse_selection.map(
-    (a) => `${Number(BigInt(a.horizon_ns) / 1_000_000n) / 1000}s ${num(a.adverse_ticks, 2)} ticks (${num(a.adverse_bps, 3)} bp, ${a.fills} fills)`,
+    (a) => `${Number(BigInt(a.horizon_ns) / 1_000_000n) / 1000}s ${fixed(a.adverse_ticks, 2)} ticks (${fixed(a.adverse_bps, 3)} bp, ${a.fills} fills)`,
   );
   return [
     `${symbol} backtest of ${file}: ${s.span.duration_s.toFixed(1)} s, ${r.counts.events} events, ${s.span.steps} steps`,
     `model: queue ${r.config.queue_model}, latency ${r.config.latency}, fees maker ${r.config.maker_fee_ppm} / taker ${r.config.taker_fee_ppm} ppm`,
     `P&L net ${money(s.pnl.net)}  realised ${money(s.pnl.realised)}  unrealised ${money(s.pnl.unrealised)}  fees ${money(s.pnl.fees)}`,
-    `Sharpe per step ${num(s.step_returns.sharpe, 4)} (annualised ${num(s.step_returns.sharpe_annualised, 1)}), per ${s.resampled_returns.period_s}s ${num(s.resampled_returns.sharpe, 3)}; max drawdown ${money(s.drawdown.max_abs)}`,
+    `Sharpe per step ${fixed(s.step_returns.sharpe, 4)} (annualised ${fixed(s.step_returns.sharpe_annualised, 1)}), per ${s.resampled_returns.period_s}s ${fixed(s.resampled_returns.sharpe, 3)}; max drawdown ${money(s.drawdown.max_abs)}`,
     `fills ${t.fills} (buys ${t.bought_lots} lots, sells ${t.sold_lots} lots; maker ${t.maker_fills}, taker ${t.taker_fills}), volume ${lots(t.volume_lots)}, notional ${money(t.volume_notional)}`,
     `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, canceled ${r.counts.orders.canceled}, rejected ${r.counts.rejected}`,
-    `inventory max |${s.inventory.max_abs}| lots, last ${s.inventory.last}, time-weighted |${num(s.inventory.time_weighted_abs, 2)}|`,
+    `inventory max |${s.inventory.max_abs}| lots, last ${s.inventory.last}, time-weighted |${fixed(s.inventory.time_weighted_abs, 2)}|`,
     `adverse selection ${horizons.join('; ') || '-'}`,
   ].join('\n');
 }

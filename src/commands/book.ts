@@ -1,17 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { epochMs, positiveInt } from './options.js';
 import { replayBook, type ReplayReport } from '../market/book-replay.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function epochMs(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected exchange time in ms since the epoch');
-  return n;
-}
 
 export function formatReport(r: ReplayReport): string {
   const c = r.counts;

@@ -2,23 +2,11 @@
 // `flashmm backtest` over the cartesian product of a parameter grid, the points run in
 // parallel worker threads (src/backtest/sweep.ts). Prints a table in grid order, or --json.
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { gridOption, gridPoints, parseGrid, runSweep, type GridAxis, type PointOutcome } from '../backtest/sweep.js';
+import { fixed } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
-
-function parsed(check: (n: number) => boolean, what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !check(n)) throw new InvalidArgumentError(`expected ${what}`);
-    return n;
-  };
-}
-
-const positiveInt = parsed((n) => Number.isSafeInteger(n) && n > 0, 'a positive integer');
-const nonNegativeInt = parsed((n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
-const integer = parsed((n) => Number.isSafeInteger(n), 'an integer');
-const positiveNumber = parsed((n) => Number.isFinite(n) && n > 0, 'a positive number');
-const nonNegativeMs = parsed((n) => Number.isFinite(n) && n >= 0, 'a non-negative number of ms');
+import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
 
 interface SweepCliOptions {
   grid: string;
@@ -65,17 +53,13 @@ interface ResultJson {
   };
 }
 
-function num(x: number | null | undefined, digits: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
-}
-
 function formatTable(axes: readonly GridAxis[], rows: { params: Record<string, unknown>; outcome: PointOutcome }[]): string {
   const header = [...axes.map((a) => a.key), 'net P&L', 'Sharpe (ann.)', 'max drawdown', 'fills', 'max |inv|'];
   const cells = rows.map(({ params, outcome }) => {
     const keys = axes.map((a) => String(params[a.key]));
     if (!outcome.ok) return [...keys, `error: ${outcome.error}`];
     const s = (JSON.parse(outcome.json) as ResultJson).stats;
-    return [...keys, outcome.netPnl, num(s.step_returns.sharpe_annualised, 1), outcome.maxDrawdown, String(s.trading.fills), String(s.inventory.max_abs)];
+    return [...keys, outcome.netPnl, fixed(s.step_returns.sharpe_annualised, 1), outcome.maxDrawdown, String(s.trading.fills), String(s.inventory.max_abs)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.filter((c) => c.length === header.length).map((c) => c[i]?.length ?? 0)));
   const line = (c: string[]): string =>

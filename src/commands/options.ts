@@ -1,0 +1,21 @@
+// Commander glue for the shared number parsers: a parse failure becomes commander's
+// InvalidArgumentError, which it prints as "option '--x <n>' argument 'y' is invalid. …".
+import { InvalidArgumentError } from 'commander';
+import * as numbers from '../config/numbers.js';
+
+function forCli(parse: numbers.NumberParser): numbers.NumberParser {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+    }
+  };
+}
+
+export const positiveInt = forCli(numbers.positiveInt);
+export const nonNegativeInt = forCli(numbers.nonNegativeInt);
+export const integer = forCli(numbers.integer);
+export const positiveNumber = forCli(numbers.positiveNumber);
+export const nonNegativeMs = forCli(numbers.nonNegativeMs);
+export const epochMs = forCli(numbers.epochMs);
