@@ -1,0 +1,250 @@
+// The daemon's configuration schema. Every field has a default, so an empty config is valid
+// and means: the embedded simulated venue fed by the zero-intelligence market generator,
+// trading one market (SEI/USDC). Objects are strict: an unknown key (a typo) is an error
+// naming its path. Secrets are not part of this schema (see secret.ts): files never hold them.
+import { z } from 'zod';
+import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
+
+// --- field helpers: one definition of each kind of value, so errors read the same everywhere
+
+const positiveInt = () => z.number().int().positive();
+const nonNegativeInt = () => z.number().int().nonnegative();
+const positiveNumber = () => z.number().positive();
+const nonNegativeNumber = () => z.number().nonnegative();
+const nonEmpty = () => z.string().trim().min(1);
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/**
+ * An exact non-negative decimal (prices, sizes, money), as a string. An unquoted YAML number is
+ * accepted when it has at most 15 significant digits, because such a number converts back to
+ * exactly the digits that were written; longer ones must be quoted.
+ */
+export function decimal({ positive }: { positive: boolean }) {
+  return z.unknown().transform((input, ctx): string => {
+    let text: string | undefined;
+    if (typeof input === 'string' && DECIMAL.test(input.trim())) text = input.trim();
+    if (typeof input === 'number' && Number.isFinite(input) && input >= 0) {
+      // String() is the shortest text that converts back to the same double.
+      const shortest = String(input);
+      const digits = shortest.replace('.', '').replace(/^0+/, '').length;
+      if (DECIMAL.test(shortest) && digits <= 15) text = shortest;
+    }
+    if (text === undefined) {
+      ctx.issues.push({ code: 'custom', input, message: 'expected a decimal string such as "0.0001" (quote long numbers)' });
+      return '';
+    }
+    if (positive && !/[1-9]/.test(text)) {
+      ctx.issues.push({ code: 'custom', input, message: 'expected a positive decimal' });
+    }
+    return text;
+  });
+}
+
+/** A URL with one of `protocols`; credentials (user:password@) belong in the environment. */
+function url(protocols: readonly string[]) {
+  return z
+    .url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `expected a ${protocols.join(' or ')} URL` })
+    .refine((u) => new URL(u).password === '', { message: 'a password in a URL is a secret: set it in the environment' });
+}
+
+// --- venue
+
+/** Overrides of the core's ZiParams defaults (docs/market_gen.md); rates are per second. */
+const ziParamsSchema = z.strictObject({
+  limitRate: positiveNumber().optional(),
+  depthLevels: positiveInt().optional(),
+  depthExponent: nonNegativeNumber().optional(),
+  cancelRate: positiveNumber().optional(),
+  marketRate: positiveNumber().optional(),
+  limitSizeMean: z.number().min(1).optional(),
+  marketSizeMean: z.number().min(1).optional(),
+  feedLatencyMs: nonNegativeNumber().optional(),
+  warmupSeconds: nonNegativeNumber().optional(),
+});
+
+const simVenueSchema = z.strictObject({
+  kind: z.literal('sim'),
+  generator: z
+    .strictObject({
+      kind: z.literal('zi').default('zi'),
+      seed: nonNegativeInt().default(1),
+      /** Initial best bid, on the first market's tick grid. */
+      initialPrice: decimal({ positive: true }).default('0.4000'),
+      ziParams: ziParamsSchema.optional(),
+    })
+    .prefault({}),
+  /** Drive the simulated exchange from a recording instead of the generator. */
+  replay: z
+    .strictObject({
+      path: nonEmpty(),
+      /** 1 = real time; > 1 accelerated. */
+      speed: positiveNumber().default(1),
+    })
+    .optional(),
+  latency: z
+    .strictObject({ entryMs: nonNegativeNumber().default(5), responseMs: nonNegativeNumber().default(5) })
+    .prefault({}),
+  queueModel: z
+    .strictObject({
+      kind: z.enum(['risk-averse', 'power', 'log']).default('power'),
+      /** Exponent of the power model. */
+      exponent: positiveNumber().default(2),
+    })
+    .prefault({}),
+});
+
+const SEI_ADDRESS = /^sei1[02-9ac-hj-np-z]{38,58}$/;
+
+/** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md). Schema only for now. */
+const seiVenueSchema = z.strictObject({
+  kind: z.literal('sei'),
+  rpcUrl: url(['http', 'https']),
+  wsUrl: url(['ws', 'wss']),
+  restUrl: url(['http', 'https']).optional(),
+  chainId: nonEmpty(),
+  /** The dex contract the markets are registered under. */
+  contractAddr: z.string().regex(SEI_ADDRESS, { error: 'expected a sei1… bech32 address' }),
+  /** Denoms of each market's pair, keyed by market symbol. */
+  pairs: z.record(nonEmpty(), z.strictObject({ priceDenom: nonEmpty(), assetDenom: nonEmpty() })).default({}),
+  feeDenom: nonEmpty().default('usei'),
+  /** Gas price in feeDenom per gas unit. */
+  gasPrice: decimal({ positive: true }).default('0.02'),
+  broadcastTimeoutMs: positiveInt().default(10_000),
+});
+
+/** A venue without `kind` is the simulated one, so `venue: { latency: … }` needs no `kind`. */
+const venueSchema = z.preprocess(
+  (v) => (v === undefined ? { kind: 'sim' } : typeof v === 'object' && v !== null && !('kind' in v) ? { kind: 'sim', ...v } : v),
+  z.discriminatedUnion('kind', [simVenueSchema, seiVenueSchema]),
+);
+
+// --- markets
+
+export const marketSchema = z.strictObject({
+  symbol: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { error: 'expected a symbol such as "SEI/USDC"' }),
+  tickSize: decimal({ positive: true }),
+  lotSize: decimal({ positive: true }),
+  minSizeLots: positiveInt().default(1),
+  /** Parts per million of notional; negative = rebate. */
+  makerFeePpm: z.number().int().default(0),
+  takerFeePpm: z.number().int().default(0),
+  enabled: z.boolean().default(true),
+});
+
+/**
+ * The default market: SEI/USDC on the simulated venue. Tick 0.0001 USDC (2.5 bp at 0.40),
+ * lot 0.1 SEI, minimum order 1 SEI, maker 1 bp, taker 5 bp.
+ */
+export const DEFAULT_MARKET = {
+  symbol: 'SEI/USDC',
+  tickSize: '0.0001',
+  lotSize: '0.1',
+  minSizeLots: 10,
+  makerFeePpm: 100,
+  takerFeePpm: 500,
+  enabled: true,
+} as const;
+
+const marketsSchema = z
+  .array(marketSchema)
+  .min(1)
+  .default([{ ...DEFAULT_MARKET }])
+  .superRefine((markets, ctx) => {
+    const seen = new Set<string>();
+    markets.forEach((m, i) => {
+      if (seen.has(m.symbol)) ctx.addIssue({ code: 'custom', path: [i, 'symbol'], message: `duplicate market ${m.symbol}` });
+      seen.add(m.symbol);
+    });
+  });
+
+// --- the rest
+
+/**
+ * Conservative defaults: small enough that a misconfigured first run cannot lose much.
+ * Position and notional limits apply per market; loss, drawdown and order limits to the daemon.
+ */
+const riskSchema = z.strictObject({
+  maxPositionLots: positiveInt().default(100),
+  /** Quote currency, per market. */
+  maxNotional: decimal({ positive: true }).default('100'),
+  /** Quote currency, since the UTC day began. */
+  maxDailyLoss: decimal({ positive: true }).default('10'),
+  /** Quote currency, from the equity peak. */
+  maxDrawdown: decimal({ positive: true }).default('20'),
+  maxOrdersPerSecond: positiveInt().default(10),
+  maxOpenOrders: positiveInt().default(20),
+  /** No book update for this long: stop quoting the market. */
+  staleBookMs: positiveInt().default(2_000),
+  /** Venue connection lost for this long: cancel everything. */
+  disconnectMs: positiveInt().default(5_000),
+});
+
+const engineSchema = z.strictObject({
+  /** Quote tick. */
+  intervalMs: positiveInt().default(200),
+  /** A mid move this large (basis points) triggers a quote tick at once. */
+  largeMoveBps: positiveNumber().default(10),
+  shutdownTimeoutMs: positiveInt().default(5_000),
+  /** An order unacknowledged this long is reconciled with the venue. */
+  orderTimeoutMs: positiveInt().default(10_000),
+});
+
+const modelSchema = z.strictObject({
+  path: nonEmpty().default('models/default.onnx'),
+  enabled: z.boolean().default(true),
+  reloadOnChange: z.boolean().default(false),
+});
+
+const apiSchema = z.strictObject({
+  host: nonEmpty().default('127.0.0.1'),
+  /** 0 = any free port. */
+  port: z.number().int().min(0).max(65_535).default(8080),
+  enabled: z.boolean().default(true),
+});
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const telemetrySchema = z.strictObject({
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** auto = pretty on a terminal, JSON otherwise. */
+  logFormat: z.enum(['pretty', 'json', 'auto']).default('auto'),
+  metrics: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+});
+
+/** Both optional: without them the daemon keeps its state in memory. Tokens come from the environment. */
+const storageSchema = z.strictObject({
+  redisUrl: url(['redis', 'rediss']).optional(),
+  influx: z.strictObject({ url: url(['http', 'https']), org: nonEmpty(), bucket: nonEmpty() }).optional(),
+});
+
+export const ENVIRONMENTS = ['development', 'testnet', 'production', 'local'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const configSchema = z.strictObject({
+  env: z.enum(ENVIRONMENTS).default('development'),
+  venue: venueSchema,
+  markets: marketsSchema,
+  strategy: strategySchema.prefault({}),
+  risk: riskSchema.prefault({}),
+  engine: engineSchema.prefault({}),
+  model: modelSchema.prefault({}),
+  api: apiSchema.prefault({}),
+  telemetry: telemetrySchema.prefault({}),
+  storage: storageSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  // On Sei every enabled market needs its pair's denoms: quoting a market the venue cannot
+  // address must fail at start-up, not at the first order.
+  const { venue } = config;
+  if (venue.kind !== 'sei') return;
+  for (const m of config.markets) {
+    if (m.enabled && venue.pairs[m.symbol] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['venue', 'pairs', m.symbol], message: `required for enabled market ${m.symbol}` });
+    }
+  }
+});
+
+export type Config = z.output<typeof configSchema>;
+export type VenueConfig = Config['venue'];
+export type MarketConfig = Config['markets'][number];
+export type RiskConfig = Config['risk'];

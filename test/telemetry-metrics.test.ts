@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { createMetrics, DECISION_BUCKETS } from '../src/telemetry/metrics.js';
+
+// promtool (Debian package `prometheus`) checks the page and the alert rules. CI must have it
+// (.ci/run installs it); a developer without it gets a skip that says how to get it.
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+if (!promtool && process.env['CI']) throw new Error('promtool is required in CI: apt-get install -y prometheus');
+const withPromtool = test.skipIf(!promtool);
+if (!promtool) console.warn('skipping promtool checks: promtool not found (apt-get install -y prometheus)');
+
+const rulesDir = fileURLToPath(new URL('../deploy/prometheus/', import.meta.url));
+
+function promtoolRun(args: string[], input?: string) {
+  const r = spawnSync('promtool', args, { input, encoding: 'utf8', cwd: rulesDir });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+// prom-client's own Node metrics, which it names (gauges ending in _total) against the
+// conventions promtool lints for; ours must lint clean.
+const PROM_CLIENT_LINT = /^flashmm_nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
+
+/** A registry with every metric of ours given at least one sample. */
+async function populatedPage(defaultMetrics: boolean): Promise<string> {
+  const m = createMetrics({ build: { version: '0.1.0', coreVersion: '0.1.0' }, defaultMetrics });
+  const market = 'SEI/USDC';
+  m.initMarket(market);
+  m.pnlRealised.set({ market }, 1.25);
+  m.pnlUnrealised.set({ market }, -0.5);
+  m.fees.set({ market }, -0.01);
+  m.positionLots.set({ market }, 12);
+  m.positionUtilisation.set({ market }, 0.12);
+  m.ordersSent.inc({ market, side: 'buy' });
+  m.ordersCancelled.inc({ market });
+  m.ordersRejected.inc({ market, reason: 'post_only_cross' });
+  m.fills.inc({ market, side: 'sell', liquidity: 'maker' });
+  m.filledVolume.inc({ market, side: 'sell' }, 10);
+  m.lastFill.set({ market }, Date.now() / 1000);
+  m.fillRate.set({ market }, 0.3);
+  m.quoteSpread.set({ market }, 5);
+  m.spreadImprovement.set({ market }, 2.5);
+  m.riskTransition(market, 'active', 'reducing', 'position_limit');
+  m.setKillSwitch(true);
+  m.errors.inc({ kind: 'venue' });
+  m.badInput.inc({ source: 'binance', reason: 'bad_json' });
+  m.predictions.inc({ market, horizon: '200ms' });
+  m.predictionOutcomes.inc({ market, horizon: '200ms', outcome: 'correct' });
+  m.predictionAccuracy.set({ market, horizon: '200ms' }, 0.55);
+  m.tickToDecision.observe({ stage: 'total' }, 0.00012);
+  m.venueRequest.observe({ venue: 'sim', op: 'place' }, 0.006);
+  m.bookStaleness.set({ market }, 0.2);
+  return m.render();
+}
+
+describe('metrics', () => {
+  test('names, values and the risk transition', async () => {
+    const page = await populatedPage(true);
+    expect(page).toContain('flashmm_build_info{version="0.1.0",core_version="0.1.0"');
+    expect(page).toContain('flashmm_risk_state{market="SEI/USDC"} 1');
+    expect(page).toContain('flashmm_risk_transitions_total{market="SEI/USDC",from="active",to="reducing",reason="position_limit"} 1');
+    expect(page).toContain('flashmm_kill_switch_engaged 1');
+    expect(page).toMatch(/^flashmm_uptime_seconds \d/m);
+    expect(page).toContain('flashmm_process_resident_memory_bytes');
+    expect(page).toContain(`flashmm_tick_to_decision_seconds_bucket{le="${DECISION_BUCKETS[0]}",stage="total"} 0`);
+    const names = [...page.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] ?? '');
+    expect(names.every((n) => n.startsWith('flashmm_'))).toBe(true);
+  });
+
+  test('registries are private: two daemons in one process do not collide', async () => {
+    const a = createMetrics({ build: { version: 'a' }, defaultMetrics: false });
+    const b = createMetrics({ build: { version: 'b' }, defaultMetrics: false });
+    a.errors.inc({ kind: 'x' });
+    expect(await b.render()).not.toContain('kind="x"');
+  });
+
+  withPromtool('promtool check metrics: ours lint clean', async () => {
+    const r = promtoolRun(['check', 'metrics'], await populatedPage(false));
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  withPromtool('promtool check metrics: the full page, Node metrics included, parses', async () => {
+    const r = promtoolRun(['check', 'metrics'], await populatedPage(true));
+    const problems = r.output.split('\n').filter((l) => l !== '' && !PROM_CLIENT_LINT.test(l));
+    expect(problems).toEqual([]);
+  });
+
+  withPromtool('promtool check rules: deploy/prometheus/rules.yml', () => {
+    const r = promtoolRun(['check', 'rules', '--lint-fatal', 'rules.yml']);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  withPromtool('promtool test rules: the alerts fire when they should', () => {
+    const r = promtoolRun(['test', 'rules', 'rules.test.yml']);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  test('every metric the alert rules use exists', async () => {
+    const page = await populatedPage(false);
+    const used = new Set(readFileSync(`${rulesDir}rules.yml`, 'utf8').match(/flashmm_[a-z_]+/g));
+    expect(used.size).toBeGreaterThan(5);
+    for (const name of used) {
+      expect(page, name).toMatch(new RegExp(`^# TYPE ${name.replace(/_bucket$/, '')} `, 'm'));
+    }
+  });
+});
