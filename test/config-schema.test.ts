@@ -21,6 +21,9 @@ describe('config schema', () => {
       maxOpenOrders: 20,
       staleBookMs: 2000,
       disconnectMs: 5000,
+      maxErrors: 10,
+      errorWindowMs: 10000,
+      autoKillOn: ['daily-loss'],
     });
     expect(config.engine).toEqual({ intervalMs: 200, largeMoveBps: 10, shutdownTimeoutMs: 5000, orderTimeoutMs: 10000 });
     expect(config.model).toEqual({ path: 'models/default.onnx', enabled: true, reloadOnChange: false });

@@ -3,6 +3,7 @@
 // trading one market (SEI/USDC). Objects are strict: an unknown key (a typo) is an error
 // naming its path. Secrets are not part of this schema (see secret.ts): files never hold them.
 import { z } from 'zod';
+import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
 
 // --- field helpers: one definition of each kind of value, so errors read the same everywhere
@@ -164,21 +165,6 @@ const marketsSchema = z
  * Conservative defaults: small enough that a misconfigured first run cannot lose much.
  * Position and notional limits apply per market; loss, drawdown and order limits to the daemon.
  */
-const riskSchema = z.strictObject({
-  maxPositionLots: positiveInt().default(100),
-  /** Quote currency, per market. */
-  maxNotional: decimal({ positive: true }).default('100'),
-  /** Quote currency, since the UTC day began. */
-  maxDailyLoss: decimal({ positive: true }).default('10'),
-  /** Quote currency, from the equity peak. */
-  maxDrawdown: decimal({ positive: true }).default('20'),
-  maxOrdersPerSecond: positiveInt().default(10),
-  maxOpenOrders: positiveInt().default(20),
-  /** No book update for this long: stop quoting the market. */
-  staleBookMs: positiveInt().default(2_000),
-  /** Venue connection lost for this long: cancel everything. */
-  disconnectMs: positiveInt().default(5_000),
-});
 
 const engineSchema = z.strictObject({
   /** Quote tick. */

@@ -1,0 +1,113 @@
+// Risk limits per market, in the core's units: lots, and money units of tick × lot × 1e-6 (see
+// market/types.ts). The config states money limits as decimal amounts of the quote currency;
+// `riskLimitsFor` converts them exactly, rounding toward zero so a limit is never loosened.
+import { z } from 'zod';
+import type { MarketInfo } from '../market/types.js';
+import type { BreakerReason } from './events.js';
+
+export interface RiskLimits {
+  readonly maxPositionLots: number;
+  /** Worst-case |position| × price, money units. */
+  readonly maxNotional: bigint;
+  /** Loss since the UTC day's start, money units (> 0). */
+  readonly maxDailyLoss: bigint;
+  /** Fall from the peak of net P&L, money units (> 0). */
+  readonly maxDrawdown: bigint;
+  /** Token-bucket refill rate for places, per market. */
+  readonly maxOrdersPerSecond: number;
+  /** Token-bucket capacity (default: maxOrdersPerSecond). */
+  readonly orderBurst: number;
+  /** Live orders (open, in flight, being cancelled) per market. */
+  readonly maxOpenOrders: number;
+  readonly staleBookMs: number;
+  readonly disconnectMs: number;
+  /** More than this many errors within errorWindowMs trips the error-rate breaker. */
+  readonly maxErrors: number;
+  readonly errorWindowMs: number;
+  /** Conditions whose trip also fires the kill switch. */
+  readonly autoKillOn: readonly BreakerReason[];
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+const decimal = (what: string) =>
+  z.union([z.string(), z.number().nonnegative()]).transform((v) => String(v)).pipe(z.string().regex(DECIMAL, `${what} must be a plain decimal`));
+const positiveInt = (what: string) => z.number().int(`${what} must be a whole number`).positive(`${what} must be > 0`);
+const reasons = z.enum(['daily-loss', 'drawdown', 'position-limit', 'stale-book', 'disconnect', 'error-rate', 'manual', 'kill']);
+
+/** The risk section of the config, per market: money in quote-currency decimals. */
+export const riskConfigSchema = z.strictObject({
+  maxPositionLots: positiveInt('risk.maxPositionLots').default(100),
+  /** Worst-case |position| × price, quote currency. */
+  maxNotional: decimal('risk.maxNotional').default('100'),
+  /** Loss since the UTC day began, quote currency. */
+  maxDailyLoss: decimal('risk.maxDailyLoss').default('10'),
+  /** Fall from the equity peak, quote currency. */
+  maxDrawdown: decimal('risk.maxDrawdown').default('20'),
+  maxOrdersPerSecond: z.number().positive('risk.maxOrdersPerSecond must be > 0').default(10),
+  orderBurst: positiveInt('risk.orderBurst').optional(),
+  maxOpenOrders: positiveInt('risk.maxOpenOrders').default(20),
+  staleBookMs: positiveInt('risk.staleBookMs').default(2_000),
+  /** Venue connection lost for this long: halt and cancel everything. */
+  disconnectMs: z.number().int().min(0, 'risk.disconnectMs must be ≥ 0').default(5_000),
+  maxErrors: positiveInt('risk.maxErrors').default(10),
+  errorWindowMs: positiveInt('risk.errorWindowMs').default(10_000),
+  autoKillOn: z.array(reasons).default(['daily-loss']),
+});
+export type RiskConfig = z.infer<typeof riskConfigSchema>;
+
+export type LimitsResult = { readonly ok: true; readonly limits: RiskLimits } | { readonly ok: false; readonly error: string };
+
+interface Scaled {
+  readonly digits: bigint;
+  readonly scale: number;
+}
+
+function parseDecimal(text: string): Scaled | null {
+  if (!DECIMAL.test(text)) return null;
+  const [whole = '', fraction = ''] = text.split('.');
+  return { digits: BigInt(whole + fraction), scale: fraction.length };
+}
+
+/**
+ * Quote-currency `amount` in the market's money units: amount / (tickSize × lotSize × 1e-6),
+ * rounded toward zero. Null when a decimal does not parse or tick × lot is zero.
+ */
+export function moneyFromDecimal(amount: string, market: Pick<MarketInfo, 'tickSize' | 'lotSize'>): bigint | null {
+  const value = parseDecimal(amount);
+  const tick = parseDecimal(market.tickSize);
+  const lot = parseDecimal(market.lotSize);
+  if (value === null || tick === null || lot === null || tick.digits === 0n || lot.digits === 0n) return null;
+  const numerator = value.digits * 1_000_000n * 10n ** BigInt(tick.scale + lot.scale);
+  const denominator = tick.digits * lot.digits * 10n ** BigInt(value.scale);
+  return numerator / denominator;
+}
+
+export function riskLimitsFor(config: RiskConfig, market: MarketInfo): LimitsResult {
+  const money = (field: 'maxNotional' | 'maxDailyLoss' | 'maxDrawdown'): bigint | string => {
+    const units = moneyFromDecimal(config[field], market);
+    return units === null ? `${market.symbol}: risk.${field} ${config[field]} does not convert to money units` : units;
+  };
+  const notional = money('maxNotional');
+  const dailyLoss = money('maxDailyLoss');
+  const drawdown = money('maxDrawdown');
+  if (typeof notional === 'string') return { ok: false, error: notional };
+  if (typeof dailyLoss === 'string') return { ok: false, error: dailyLoss };
+  if (typeof drawdown === 'string') return { ok: false, error: drawdown };
+  return {
+    ok: true,
+    limits: {
+      maxPositionLots: config.maxPositionLots,
+      maxNotional: notional,
+      maxDailyLoss: dailyLoss,
+      maxDrawdown: drawdown,
+      maxOrdersPerSecond: config.maxOrdersPerSecond,
+      orderBurst: config.orderBurst ?? Math.max(1, Math.ceil(config.maxOrdersPerSecond)),
+      maxOpenOrders: config.maxOpenOrders,
+      staleBookMs: config.staleBookMs,
+      disconnectMs: config.disconnectMs,
+      maxErrors: config.maxErrors,
+      errorWindowMs: config.errorWindowMs,
+      autoKillOn: config.autoKillOn,
+    },
+  };
+}
