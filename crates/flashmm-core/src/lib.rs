@@ -8,6 +8,7 @@ pub mod replay;
 pub mod sim;
 pub mod spec;
 pub mod stats;
+pub mod train;
 
 /// Version of the core crate, exposed through the binding for diagnostics.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

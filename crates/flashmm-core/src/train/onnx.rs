@@ -1,0 +1,315 @@
+//! ONNX export, written directly as `tract_onnx::pb` protobuf (opset 17, IR 8).
+//!
+//! Graph: `features` f32 `[batch, seq, 64]` raw → normalisation exactly as
+//! [`Normalizer::apply`]: `Sub mean`, `Div std`, `Clip ±clip`, and a non-finite z-score → 0
+//! (`Where(IsNaN ∨ IsInf, 0, ·)`) → the network → `logits` f32 `[batch, 3, 3]`. Weights are
+//! initializers in raw little-endian bytes; node names come from a counter and there is no
+//! timestamp, so the bytes are a function of the weights and the config.
+
+use candle_core::Var;
+use prost::Message;
+use tract_onnx::pb::{
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+    attribute_proto::AttributeType,
+    tensor_proto::DataType,
+    tensor_shape_proto::{Dimension, dimension::Value as Dim},
+    type_proto,
+};
+
+use crate::features::{HORIZONS_NS, N_FEATURES, N_HORIZONS, Normalizer, feature_names};
+
+use super::config::TrainConfig;
+use super::nets::{CResult, Linear, Net, Nets};
+use super::transformer::{LayerNorm, Transformer};
+
+/// ONNX opset the graph is written for (`LayerNormalization` needs 17).
+pub const OPSET: i64 = 17;
+/// Input and output names of the model contract.
+pub const INPUT: &str = "features";
+pub const OUTPUT: &str = "logits";
+
+#[derive(Default)]
+struct Graph {
+    nodes: Vec<NodeProto>,
+    inits: Vec<TensorProto>,
+    count: usize,
+}
+
+fn attr_i(name: &str, i: i64) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i, ..Default::default() }
+}
+
+fn attr_f(name: &str, f: f32) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: AttributeType::Float as i32, f, ..Default::default() }
+}
+
+fn attr_ints(name: &str, ints: &[i64]) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: ints.to_vec(), ..Default::default() }
+}
+
+impl Graph {
+    fn fresh(&mut self, hint: &str) -> String {
+        self.count += 1;
+        format!("{hint}_{}", self.count)
+    }
+
+    fn f32(&mut self, hint: &str, dims: &[usize], data: &[f32]) -> String {
+        let name = self.fresh(hint);
+        let raw = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.inits.push(TensorProto {
+            name: name.clone(),
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: DataType::Float as i32,
+            raw_data: raw,
+            ..Default::default()
+        });
+        name
+    }
+
+    fn i64(&mut self, hint: &str, dims: &[usize], data: &[i64]) -> String {
+        let name = self.fresh(hint);
+        self.inits.push(TensorProto {
+            name: name.clone(),
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: DataType::Int64 as i32,
+            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Default::default()
+        });
+        name
+    }
+
+    fn var(&mut self, hint: &str, v: &Var) -> CResult<String> {
+        let data = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        Ok(self.f32(hint, v.dims(), &data))
+    }
+
+    /// Adds a node with one output; `out` names it, else a fresh name.
+    fn op_to(&mut self, op: &str, inputs: &[&str], attrs: Vec<AttributeProto>, out: Option<&str>) -> String {
+        let output = out.map_or_else(|| self.fresh(&op.to_lowercase()), str::to_string);
+        self.count += 1;
+        self.nodes.push(NodeProto {
+            name: format!("{op}_{}", self.count),
+            op_type: op.into(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![output.clone()],
+            attribute: attrs,
+            ..Default::default()
+        });
+        output
+    }
+
+    fn op(&mut self, op: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
+        self.op_to(op, inputs, attrs, None)
+    }
+
+    fn reshape(&mut self, x: &str, shape: &[i64], out: Option<&str>) -> String {
+        let s = self.i64("shape", &[shape.len()], shape);
+        self.op_to("Reshape", &[x, &s], vec![], out)
+    }
+
+    fn linear(&mut self, x: &str, l: &Linear) -> CResult<String> {
+        let w = self.var("w", &l.w)?;
+        let b = self.var("b", &l.b)?;
+        let y = self.op("MatMul", &[x, &w], vec![]);
+        Ok(self.op("Add", &[&y, &b], vec![]))
+    }
+
+    fn layer_norm(&mut self, x: &str, ln: &LayerNorm, eps: f32) -> CResult<String> {
+        let g = self.var("gamma", &ln.gamma)?;
+        let b = self.var("beta", &ln.beta)?;
+        Ok(self.op("LayerNormalization", &[x, &g, &b], vec![attr_i("axis", -1), attr_f("epsilon", eps)]))
+    }
+
+    fn normalize(&mut self, x: &str, n: &Normalizer) -> String {
+        let mean = self.f32("norm_mean", &[N_FEATURES], &n.mean);
+        let std = self.f32("norm_std", &[N_FEATURES], &n.std);
+        let lo = self.f32("norm_lo", &[], &[-n.clip]);
+        let hi = self.f32("norm_hi", &[], &[n.clip]);
+        let zero = self.f32("zero", &[], &[0.0]);
+        let d = self.op("Sub", &[x, &mean], vec![]);
+        let z = self.op("Div", &[&d, &std], vec![]);
+        let c = self.op("Clip", &[&z, &lo, &hi], vec![]);
+        let nan = self.op("IsNaN", &[&z], vec![]);
+        let inf = self.op("IsInf", &[&z], vec![]);
+        let bad = self.op("Or", &[&nan, &inf], vec![]);
+        self.op("Where", &[&bad, &zero, &c], vec![])
+    }
+
+    /// Network on normalised windows `x [batch, seq, 64]` → logits `[batch, 3, 3]`.
+    fn net(&mut self, x: &str, net: &Net, out: Option<&str>) -> CResult<String> {
+        let logits9 = match net {
+            Net::Mlp(m) => {
+                let mut h = self.reshape(x, &[-1, (m.seq * N_FEATURES) as i64], None);
+                for (i, l) in m.layers.iter().enumerate() {
+                    h = self.linear(&h, l)?;
+                    if i + 1 < m.layers.len() {
+                        h = self.op("Relu", &[&h], vec![]);
+                    }
+                }
+                h
+            }
+            Net::Lstm(m) => self.lstm(x, m)?,
+            Net::Transformer(t) => self.transformer(x, t)?,
+        };
+        Ok(self.reshape(&logits9, &[-1, N_HORIZONS as i64, 3], out))
+    }
+
+    fn lstm(&mut self, x: &str, m: &super::nets::Lstm) -> CResult<String> {
+        let h = m.hidden;
+        // Ours: columns in PyTorch gate order (i, f, g, o); ONNX rows in (i, o, f, c).
+        let onnx_gates = [0usize, 3, 1, 2];
+        let reorder = |v: &Var, rows: usize| -> CResult<Vec<f32>> {
+            let w = v.as_tensor().to_vec2::<f32>()?; // [rows, 4H]
+            let mut out = Vec::with_capacity(4 * h * rows);
+            for g in onnx_gates {
+                for j in 0..h {
+                    out.extend((0..rows).map(|r| w[r][g * h + j]));
+                }
+            }
+            Ok(out)
+        };
+        let w = self.f32("lstm_w", &[1, 4 * h, N_FEATURES], &reorder(&m.w_ih, N_FEATURES)?);
+        let r = self.f32("lstm_r", &[1, 4 * h, h], &reorder(&m.w_hh, h)?);
+        let bias = m.bias.as_tensor().to_vec1::<f32>()?;
+        let mut b: Vec<f32> = onnx_gates.iter().flat_map(|&g| bias[g * h..(g + 1) * h].to_vec()).collect();
+        b.resize(8 * h, 0.0);
+        let b = self.f32("lstm_b", &[1, 8 * h], &b);
+        let xt = self.op("Transpose", &[x], vec![attr_ints("perm", &[1, 0, 2])]);
+        // Explicit zero initial states [1, batch, H]: without them tract needs a fixed batch.
+        // Built as (first step) · 0-matrix, so they follow the dynamic batch; exact zeros
+        // because the normalised input is always finite.
+        let st = self.i64("start", &[1], &[0]);
+        let en = self.i64("end", &[1], &[1]);
+        let ax = self.i64("axes", &[1], &[0]);
+        let x0 = self.op("Slice", &[&xt, &st, &en, &ax], vec![]);
+        let zeros = self.f32("lstm_zero", &[N_FEATURES, h], &vec![0.0; N_FEATURES * h]);
+        let h0 = self.op("MatMul", &[&x0, &zeros], vec![]);
+        let (y, yh) = (self.fresh("lstm_y"), self.fresh("lstm_yh"));
+        self.count += 1;
+        self.nodes.push(NodeProto {
+            name: format!("LSTM_{}", self.count),
+            op_type: "LSTM".into(),
+            input: vec![xt, w, r, b, String::new(), h0.clone(), h0],
+            output: vec![y, yh.clone()],
+            attribute: vec![attr_i("hidden_size", h as i64)],
+            ..Default::default()
+        });
+        let last = self.reshape(&yh, &[-1, h as i64], None);
+        self.linear(&last, &m.head)
+    }
+
+    fn transformer(&mut self, x: &str, t: &Transformer) -> CResult<String> {
+        let c = &t.cfg;
+        let (s, d, nh) = (c.seq as i64, c.d_model as i64, c.heads as i64);
+        let p = self.linear(x, &t.input)?;
+        let pos = self.var("pos", &t.pos)?;
+        let mut h = self.op("Add", &[&p, &pos], vec![]);
+        let scale = self.f32("scale", &[], &[(1.0 / ((c.d_model / c.heads) as f64).sqrt()) as f32]);
+        for blk in &t.blocks {
+            let a = self.layer_norm(&h, &blk.ln1, c.ln_eps)?;
+            let mut heads = Vec::new();
+            for (l, perm) in [(&blk.q, [0, 2, 1, 3]), (&blk.k, [0, 2, 3, 1]), (&blk.v, [0, 2, 1, 3])] {
+                let y = self.linear(&a, l)?;
+                let y = self.reshape(&y, &[-1, s, nh, d / nh], None);
+                heads.push(self.op("Transpose", &[&y], vec![attr_ints("perm", &perm)]));
+            }
+            let sc = self.op("MatMul", &[&heads[0], &heads[1]], vec![]);
+            let sc = self.op("Mul", &[&sc, &scale], vec![]);
+            let att = self.op("Softmax", &[&sc], vec![attr_i("axis", -1)]);
+            let y = self.op("MatMul", &[&att, &heads[2]], vec![]);
+            let y = self.op("Transpose", &[&y], vec![attr_ints("perm", &[0, 2, 1, 3])]);
+            let y = self.reshape(&y, &[-1, s, d], None);
+            let y = self.linear(&y, &blk.o)?;
+            h = self.op("Add", &[&h, &y], vec![]);
+            let f = self.layer_norm(&h, &blk.ln2, c.ln_eps)?;
+            let f = self.linear(&f, &blk.ff1)?;
+            let f = self.op("Relu", &[&f], vec![]);
+            let f = self.linear(&f, &blk.ff2)?;
+            h = self.op("Add", &[&h, &f], vec![]);
+        }
+        let h = self.layer_norm(&h, &t.ln_f, c.ln_eps)?;
+        let idx = self.i64("last", &[], &[s - 1]);
+        let last = self.op("Gather", &[&h, &idx], vec![attr_i("axis", 1)]);
+        self.linear(&last, &t.head)
+    }
+}
+
+fn tensor_type(dims: &[Dim]) -> Option<TypeProto> {
+    Some(TypeProto {
+        denotation: String::new(),
+        value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+            elem_type: DataType::Float as i32,
+            shape: Some(TensorShapeProto {
+                dim: dims.iter().map(|d| Dimension { denotation: String::new(), value: Some(d.clone()) }).collect(),
+            }),
+        })),
+    })
+}
+
+/// The whole model as ONNX bytes, with the metadata of the contract.
+pub(crate) fn export(nets: &Nets, norm: &Normalizer, cfg: &TrainConfig) -> CResult<Vec<u8>> {
+    let mut g = Graph::default();
+    let x = g.normalize(INPUT, norm);
+    if nets.ensemble {
+        let mut probs = Vec::new();
+        for m in &nets.members {
+            let xm = if m.seq() == nets.seq {
+                x.clone()
+            } else {
+                let st = g.i64("start", &[1], &[(nets.seq - m.seq()) as i64]);
+                let en = g.i64("end", &[1], &[nets.seq as i64]);
+                let ax = g.i64("axes", &[1], &[1]);
+                g.op("Slice", &[&x, &st, &en, &ax], vec![])
+            };
+            let l = g.net(&xm, m, None)?;
+            probs.push(g.op("Softmax", &[&l], vec![attr_i("axis", -1)]));
+        }
+        let refs: Vec<&str> = probs.iter().map(String::as_str).collect();
+        let sum = g.op("Sum", &refs, vec![]);
+        let inv = g.f32("inv_n", &[], &[(1.0 / nets.members.len() as f64) as f32]);
+        let mean = g.op("Mul", &[&sum, &inv], vec![]);
+        g.op_to("Log", &[&mean], vec![], Some(OUTPUT));
+    } else {
+        g.net(&x, &nets.members[0], Some(OUTPUT))?;
+    }
+    let batch = Dim::DimParam("batch".into());
+    let graph = GraphProto {
+        name: "flashmm".into(),
+        node: g.nodes,
+        initializer: g.inits,
+        input: vec![ValueInfoProto {
+            name: INPUT.into(),
+            r#type: tensor_type(&[batch.clone(), Dim::DimValue(nets.seq as i64), Dim::DimValue(N_FEATURES as i64)]),
+            doc_string: String::new(),
+        }],
+        output: vec![ValueInfoProto {
+            name: OUTPUT.into(),
+            r#type: tensor_type(&[batch, Dim::DimValue(N_HORIZONS as i64), Dim::DimValue(3)]),
+            doc_string: String::new(),
+        }],
+        ..Default::default()
+    };
+    let meta = |k: &str, v: String| StringStringEntryProto { key: format!("flashmm.{k}"), value: v };
+    let horizons: Vec<String> = HORIZONS_NS.iter().map(i64::to_string).collect();
+    let model = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: OPSET }],
+        producer_name: "flashmm".into(),
+        producer_version: crate::VERSION.into(),
+        graph: Some(graph),
+        metadata_props: vec![
+            meta("arch", cfg.arch.kind().name().into()),
+            meta("seq", nets.seq.to_string()),
+            meta("step_ns", cfg.step_ns.to_string()),
+            meta("horizons_ns", horizons.join(",")),
+            meta("classes", "down,flat,up".into()),
+            meta("features", feature_names().join(",")),
+            meta("normalizer", norm.to_json()),
+            meta("seed", cfg.seed.to_string()),
+            meta("train_config", serde_json::to_string(cfg).expect("a config serialises")),
+        ],
+        ..Default::default()
+    };
+    Ok(model.encode_to_vec())
+}
