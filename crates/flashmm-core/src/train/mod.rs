@@ -17,6 +17,7 @@
 //! [`Direction`]: crate::features::Direction
 
 mod config;
+pub mod evaluate;
 mod fit;
 mod nets;
 pub mod onnx;
