@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod book;
 pub mod features;
 pub mod market_gen;
+pub mod model;
 pub mod replay;
 pub mod sim;
 pub mod spec;

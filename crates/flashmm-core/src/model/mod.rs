@@ -1,0 +1,97 @@
+//! ONNX inference: load a model that meets the FlashMM contract, keep a rolling window of
+//! feature vectors, predict mid-direction probabilities, swap models while serving.
+//!
+//! # The contract
+//!
+//! * Input `features`, float32, `[batch, seq, 64]`: batch dynamic (a `dim_param` or no
+//!   value) or 1, `seq` fixed and positive, 64 = [`N_FEATURES`] **raw** features (any
+//!   normalisation is baked into the graph). Exactly one graph input (initialisers listed
+//!   as inputs by old exporters do not count).
+//! * Output `logits`, float32, `[batch, horizons, 3]`, classes down = 0, flat = 1, up = 2
+//!   ([`Direction`](crate::features::Direction)). Other outputs are ignored.
+//! * Optional `metadata_props` (see [`ModelInfo`]): `flashmm.arch`, `flashmm.seq`,
+//!   `flashmm.step_ns` (default 100 ms), `flashmm.horizons_ns`, `flashmm.classes`,
+//!   `flashmm.features`, `flashmm.normalizer`. When present they must agree with the graph
+//!   and with the core (feature names in order), else the load fails naming what differs.
+//!
+//! Every check runs on the decoded protobuf and on tract's typed graph *before* any
+//! optimisation, so a model that loads is one the predictor can run.
+//!
+//! # Serving
+//!
+//! [`Model`] holds two tract plans: one concretised to batch 1 (the latency-critical
+//! quote-tick path) and, when the batch dimension is dynamic and tract can optimise it
+//! symbolically, one for batch prediction (else batches run item by item at batch 1).
+//! [`Predictor`] owns a ring of the last `seq` feature vectors and a preallocated input
+//! tensor; [`GridSampler`] feeds it on the dataset's 100 ms exchange-time grid so serving
+//! sees exactly the rows training saw. [`ModelSlot`] hot-swaps models: a reload is loaded
+//! and checked completely before it replaces the serving model.
+//!
+//! **Allocation**: pushing and copying the window into the input tensor allocate nothing;
+//! tract's `SimplePlan::run` allocates its per-run state and every intermediate and output
+//! tensor (a handful of small allocations per prediction, measured in
+//! `tests/model_latency.rs`). Avoiding them would need a persistent `SimpleState`, which is
+//! `!Send` (it holds `Rc` values) and would pin the predictor to one thread.
+
+mod contract;
+mod onnx;
+mod prediction;
+mod predictor;
+mod sampler;
+mod slot;
+
+use std::path::PathBuf;
+
+pub use contract::{ContractError, ModelInfo};
+pub use onnx::Model;
+pub use prediction::{MAX_HORIZONS, Prediction};
+pub use predictor::Predictor;
+pub use sampler::{GridPoints, GridSampler, MAX_ADVANCE_STEPS};
+pub use slot::ModelSlot;
+
+#[allow(unused_imports)] // referenced by the docs above
+use crate::features::N_FEATURES;
+
+/// Name of the model input the contract requires.
+pub const INPUT_NAME: &str = "features";
+/// Name of the model output the contract requires.
+pub const OUTPUT_NAME: &str = "logits";
+/// Classes per horizon: down, flat, up.
+pub const N_CLASSES: usize = 3;
+/// Grid step when the model does not say (`flashmm.step_ns`): the dataset's default.
+pub const DEFAULT_STEP_NS: i64 = 100_000_000;
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("reading model file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not an ONNX protobuf (random, truncated, empty).
+    #[error("not a valid ONNX model: {0}")]
+    Corrupt(String),
+    /// A valid ONNX model that does not meet the FlashMM contract.
+    #[error("model does not meet the FlashMM ONNX contract: {0}")]
+    Contract(#[from] ContractError),
+    /// tract could not parse, type or optimise the graph (unsupported operator, bad graph).
+    #[error("tract cannot load the model: {0}")]
+    Tract(String),
+    /// tract failed while running the plan.
+    #[error("inference failed: {0}")]
+    Run(String),
+    /// The model produced a NaN or infinite logit.
+    #[error("model produced a non-finite logit at horizon {horizon}")]
+    NonFinite { horizon: usize },
+    /// [`Predictor::predict`] before `seq` vectors were pushed.
+    #[error("window not full: {have} of {seq} feature vectors")]
+    NotReady { have: usize, seq: usize },
+    /// A window passed to a batch prediction has the wrong length.
+    #[error("window {index} has {len} feature vectors, the model needs {seq}")]
+    WindowLength { index: usize, len: usize, seq: usize },
+}
+
+/// Result of the model module.
+pub type Result<T, E = ModelError> = std::result::Result<T, E>;

@@ -1,0 +1,194 @@
+//! Loading an ONNX model with tract: decode, check the contract, type, optimise, plan.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use prost::Message;
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+use super::contract::{ContractError, ModelInfo, check_output_shape, check_proto};
+use super::prediction::Prediction;
+use super::{ModelError, N_CLASSES, OUTPUT_NAME, Result};
+use crate::features::N_FEATURES;
+
+type Plan = TypedSimplePlan<TypedModel>;
+
+/// A loaded model that meets the contract, ready to run. Immutable and `Send + Sync`:
+/// share it behind an `Arc` (see [`ModelSlot`](super::ModelSlot)).
+#[derive(Debug)]
+pub struct Model {
+    info: ModelInfo,
+    /// Concretised to batch 1 and optimised: the quote-tick path.
+    plan1: Plan,
+    /// Symbolic batch, optimised; None when the batch is fixed at 1 or tract could not
+    /// optimise the graph for a symbolic batch (batches then run item by item on `plan1`).
+    plan_batch: Option<Plan>,
+}
+
+fn tract_err(e: impl std::fmt::Display) -> ModelError {
+    ModelError::Tract(format!("{e:#}"))
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic without a message".into())
+}
+
+/// Output dims of a typed fact: `Some(n)` where concrete, plus a printable shape.
+fn fact_dims(fact: &TypedFact) -> (Vec<Option<usize>>, String) {
+    let dims: Vec<Option<usize>> = fact.shape.iter().map(|d| d.as_i64().map(|v| v as usize)).collect();
+    let shape = format!("[{}]", fact.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+    (dims, shape)
+}
+
+impl Model {
+    /// Reads and loads an ONNX file (see [`Model::from_bytes`]).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Decodes ONNX bytes, checks the contract (before any optimisation), and builds the
+    /// plans. Any failure is an `Err`, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.is_empty() {
+            return Err(ModelError::Corrupt("empty input".into()));
+        }
+        let proto = pb::ModelProto::decode(bytes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        let checked = check_proto(&proto)?;
+        // tract is written to return errors, but a hostile or corrupt graph can still reach
+        // an `unwrap`/index panic deep in its parser or shape inference; a model file must
+        // never take the daemon down, so a panic here is turned into an error. Nothing
+        // escapes the closure but its result, so no broken state is observed afterwards.
+        match catch_unwind(AssertUnwindSafe(|| Self::build(&proto, checked.info, checked.declared_horizons))) {
+            Ok(r) => r,
+            Err(p) => Err(ModelError::Tract(format!("tract panicked: {}", panic_message(p)))),
+        }
+    }
+
+    fn build(proto: &pb::ModelProto, mut info: ModelInfo, declared_horizons: Option<usize>) -> Result<Self> {
+        let model = tract_onnx::onnx()
+            .model_for_proto_model(proto)
+            .map_err(tract_err)?
+            // Only `logits` is computed; other outputs the exporter left are ignored.
+            .with_output_names([OUTPUT_NAME])
+            .map_err(tract_err)?;
+        let seq = info.seq;
+
+        let fact1: InferenceFact = f32::fact([1, seq, N_FEATURES]).into();
+        let typed1 = model.clone().with_input_fact(0, fact1).map_err(tract_err)?.into_typed().map_err(tract_err)?;
+        let out = typed1.output_fact(0).map_err(tract_err)?;
+        if out.datum_type != f32::datum_type() {
+            return Err(ContractError::OutputDtype { found: format!("{:?}", out.datum_type) }.into());
+        }
+        let (dims, shape) = fact_dims(out);
+        check_output_shape(&mut info, &dims, &shape)?;
+        if let Some(h) = declared_horizons
+            && h != info.horizons
+        {
+            return Err(ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into());
+        }
+        let plan1 = typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?;
+
+        let plan_batch = if info.dynamic_batch { Self::batch_plan(model, seq, info.horizons) } else { None };
+        Ok(Model { info, plan1, plan_batch })
+    }
+
+    /// A plan with a symbolic batch, if tract can type and optimise one whose output is
+    /// `[batch, horizons, 3]`. Failure is not an error: batches fall back to batch 1.
+    fn batch_plan(model: InferenceModel, seq: usize, horizons: usize) -> Option<Plan> {
+        let b = model.symbols.sym("batch");
+        let fact: InferenceFact = f32::fact([b.to_dim(), seq.to_dim(), N_FEATURES.to_dim()]).into();
+        let typed = model.with_input_fact(0, fact).ok()?.into_typed().ok()?;
+        let out = typed.output_fact(0).ok()?;
+        let ok = out.shape.len() == 3
+            && out.shape[0] == b.to_dim()
+            && out.shape[1].as_i64() == Some(horizons as i64)
+            && out.shape[2].as_i64() == Some(N_CLASSES as i64);
+        if !ok {
+            return None;
+        }
+        typed.into_optimized().ok()?.into_runnable().ok()
+    }
+
+    /// What the model declares.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Feature vectors per window.
+    pub fn seq(&self) -> usize {
+        self.info.seq
+    }
+
+    /// Horizons per prediction.
+    pub fn horizons(&self) -> usize {
+        self.info.horizons
+    }
+
+    /// Whether batches run in one call (a symbolic-batch plan exists).
+    pub fn has_batch_plan(&self) -> bool {
+        self.plan_batch.is_some()
+    }
+
+    /// Runs the batch-1 plan on a `[1, seq, 64]` f32 tensor. The tensor is passed as a
+    /// shared constant, so the caller keeps it and can overwrite it in place next time.
+    pub(crate) fn run_one(&self, input: &Arc<Tensor>) -> Result<Prediction> {
+        let out = self.plan1.run(tvec![TValue::Const(Arc::clone(input))]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
+        let logits = out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?;
+        Prediction::from_logits(logits).map_err(|horizon| ModelError::NonFinite { horizon })
+    }
+
+    /// Predicts on one window (`seq` vectors, oldest first). Allocates its input tensor;
+    /// the serving path is [`Predictor::predict`](super::Predictor::predict).
+    pub fn predict_window(&self, window: &[[f32; N_FEATURES]]) -> Result<Prediction> {
+        self.check_window(0, window)?;
+        let t = Tensor::from_shape(&[1, self.info.seq, N_FEATURES], window.as_flattened()).map_err(tract_err)?;
+        self.run_one(&Arc::new(t))
+    }
+
+    fn check_window(&self, index: usize, w: &[[f32; N_FEATURES]]) -> Result<()> {
+        if w.len() != self.info.seq {
+            return Err(ModelError::WindowLength { index, len: w.len(), seq: self.info.seq });
+        }
+        Ok(())
+    }
+
+    /// Predicts on many windows (each `seq` vectors, oldest first): one run of the
+    /// symbolic-batch plan if there is one, else one batch-1 run per window.
+    pub fn predict_batch(&self, windows: &[&[[f32; N_FEATURES]]]) -> Result<Vec<Prediction>> {
+        for (i, w) in windows.iter().enumerate() {
+            self.check_window(i, w)?;
+        }
+        let Some(plan) = &self.plan_batch else {
+            return windows.iter().map(|w| self.predict_window(w)).collect();
+        };
+        if windows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (seq, n) = (self.info.seq, windows.len());
+        let mut flat = Vec::with_capacity(n * seq * N_FEATURES);
+        for w in windows {
+            flat.extend_from_slice(w.as_flattened());
+        }
+        let t = Tensor::from_shape(&[n, seq, N_FEATURES], &flat).map_err(tract_err)?;
+        let out = plan.run(tvec![t.into_tvalue()]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
+        let logits = out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?;
+        let per = self.info.horizons * N_CLASSES;
+        if logits.len() != n * per {
+            return Err(ModelError::Run(format!("batch output has {} logits, expected {}", logits.len(), n * per)));
+        }
+        logits.chunks_exact(per).map(|l| Prediction::from_logits(l).map_err(|horizon| ModelError::NonFinite { horizon })).collect()
+    }
+}
+
+// The slot shares models across threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+};
