@@ -12,7 +12,19 @@ export {
   MarketSpec,
   OrderBook,
   Side,
+  SimVenue,
   coreVersion,
   runBacktest,
 } from '@flashmm/core';
 export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
+export type {
+  GeneratorOptions,
+  SimAccount,
+  SimAdvance,
+  SimOrder,
+  SimPlace,
+  SimReport,
+  SimTouch,
+  SimVenueOptions,
+  ZiOptions,
+} from '@flashmm/core';

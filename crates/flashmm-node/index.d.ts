@@ -136,6 +136,39 @@ export declare class OrderBook {
   ownOverhang(): Array<OwnOverhang>
 }
 
+export declare class SimVenue {
+  constructor(options: SimVenueOptions)
+  /**
+   * Moves the venue to host time `untilNs`: returns the market events up to it (feed them
+   * to the host's book) and the reports received by then. An earlier time changes nothing.
+   */
+  advance(untilNs: bigint): SimAdvance
+  /** Sends a limit order at host time `nowNs` (>= the last `advance`). `postOnly` default true. */
+  place(nowNs: bigint, clientId: number, side: 'buy' | 'sell', priceTicks: number, lots: number, postOnly?: boolean | undefined | null): void
+  cancel(nowNs: bigint, clientId: number): void
+  /** Cancels every resting order of ours (one request; a `cancel-all-done` report follows). */
+  cancelAll(nowNs: bigint): void
+  /**
+   * One decision's requests in one call: the cancels, then the places, all sent at `nowNs`
+   * in that order. Every item is checked before anything is sent.
+   */
+  submitBatch(nowNs: bigint, cancels: Array<number>, places: Array<SimPlace>): void
+  /** Our live orders at the exchange now (bids best first, then asks). */
+  openOrders(): Array<SimOrder>
+  /** Position in lots, as the exchange books it. */
+  get position(): number
+  get account(): SimAccount
+  get spec(): MarketSpec
+  /** The exchange's best bid and ask, or null while its book is not valid and two-sided. */
+  touch(): SimTouch | null
+  /** The venue clock: the latest `advance` time, ns (null before the first). */
+  get clock(): bigint | null
+  /** A replay that has fed its last event. */
+  get finished(): boolean
+  /** Requests sent and not yet arrived at the exchange. */
+  get inFlight(): number
+}
+
 /** What became of an update (see `OrderBook.invalidReason` after `Rejected`). */
 export declare enum ApplyOutcome {
   Applied = 0,
@@ -153,8 +186,19 @@ export declare enum ApplyOutcome {
  * no records.
  */
 export interface BacktestOptions {
-  /** A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix. */
-  path: string
+  /**
+   * A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
+   * Exactly one of `path` and `generator`.
+   */
+  path?: string
+  /** A generated market instead of a recording. */
+  generator?: GeneratorOptions
+  /**
+   * The strategy sees the book through the feed: a constant latency in ms (the book as of
+   * `now − ms`), or "auto" (each event at its own receive time, the recording's clock
+   * shifted so that no feed latency is negative). Default: the exchange's book, no delay.
+   */
+  feedDelay?: number | 'auto'
   /** Decision interval, ms of exchange time (> 0). */
   intervalMs?: number
   /** "join" (the touch) | "around-mid" (`ticks` from the mid). */
@@ -223,6 +267,29 @@ export declare enum EventKind {
   BookTicker = 3,
 }
 
+/** A generated market for `runBacktest` (instead of `path`). */
+export interface GeneratorOptions {
+  /** "zi": the zero-intelligence stochastic book (`docs/market_gen.md`). */
+  kind: string
+  /** Exact integer in 0..2^53 (default 1). */
+  seed?: number
+  /** Length of the generated market, ms of exchange time (> 0). */
+  durationMs: number
+  /**
+   * Decimal price of the initial best bid (default 60000 on the default market; required
+   * with another one).
+   */
+  initialPrice?: string
+  /** Binance symbol of a built-in grid (default BTCUSDT) on `market` (default "usdm"). */
+  symbol?: string
+  market?: string
+  /** Any grid instead of a built-in one. */
+  spec?: MarketSpecInit
+  /** Exchange time of the first snapshot, ms since the epoch (default 2024-01-01T00:00Z). */
+  startMs?: number
+  zi?: ZiOptions
+}
+
 /** One price level: price in ticks, size in lots. */
 export interface Level {
   price: number
@@ -236,6 +303,8 @@ export interface MarketSpecInit {
   lotSize: string
   /** Decimal string; defaults to one lot. */
   minSize?: string
+  /** The minimum size in lots instead of `minSize` (a venue's market list gives this). */
+  minSizeLots?: number
   /** Fee rates in parts per million of notional; negative is a rebate. */
   makerFeePpm?: number
   takerFeePpm?: number
@@ -256,9 +325,10 @@ export interface OwnOverhang {
 }
 
 /**
- * Runs the built-in quoter over a recording and returns the result JSON. `onProgress(bytesRead,
- * totalBytes)` (compressed bytes) is called at most every 100 ms of wall time and once at the
- * end; if it throws, it is not called again and the exception is rethrown when the run ends.
+ * Runs the built-in quoter over a recording or a generated market and returns the result
+ * JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
+ * generated market) is called at most every 100 ms of wall time and once at the end; if it
+ * throws, it is not called again and the exception is rethrown when the run ends.
  */
 export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg0: number, arg1: number) => unknown) | undefined | null): BacktestOutput
 
@@ -266,4 +336,139 @@ export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg
 export declare enum Side {
   Bid = 0,
   Ask = 1,
+}
+
+/** The exchange's booking of our account (every fill, reported or not). */
+export interface SimAccount {
+  position: number
+  cash: bigint
+  fees: bigint
+  fills: number
+  boughtLots: number
+  soldLots: number
+  makerLots: number
+  takerLots: number
+  volume: bigint
+}
+
+/**
+ * What `advance` returns: the market events fed to the exchange (for the host's own book)
+ * and the reports received.
+ */
+export interface SimAdvance {
+  market: EventBatch
+  reports: Array<SimReport>
+}
+
+/** One of our live orders at the exchange. */
+export interface SimOrder {
+  clientId: number
+  side: 'buy' | 'sell'
+  price: number
+  /** Total lots (filled included). */
+  qty: number
+  filled: number
+  leaves: number
+  postOnly: boolean
+  /** Estimated public lots ahead of it at its price. */
+  queueAhead: number
+}
+
+/** A new order of `submitBatch`. */
+export interface SimPlace {
+  clientId: number
+  side: 'buy' | 'sell'
+  price: number
+  lots: number
+  /** Default true. */
+  postOnly?: boolean
+}
+
+/** One execution report, received at `ts` (host time). */
+export interface SimReport {
+  kind: 'accepted' | 'rejected' | 'fill' | 'cancelled' | 'cancel-rejected' | 'amended' | 'amend-rejected' | 'cancel-all-done'
+  /** 0 for `cancel-all-done`. */
+  clientId: number
+  side?: 'buy' | 'sell'
+  /** Ticks: the order's limit (accepted, amended) or the execution price (fill). */
+  price?: number
+  /** Lots: the order's size (accepted), the new total (amended), the lots filled (fill). */
+  lots?: number
+  /** Lots still open after a fill, an amend, or left unfilled by a cancel. */
+  leaves?: number
+  /** Fill fee in money units (negative = rebate). */
+  fee?: bigint
+  liquidity?: 'maker' | 'taker'
+  /** What filled: "taker" | "trade" | "book_cross". */
+  trigger?: string
+  /** Why (rejected, cancelled, cancel-rejected, amend-rejected; amended: priority_kept/lost). */
+  reason?: string
+  /** `cancel-all-done`: how many orders it cancelled. */
+  canceled?: number
+  /** When we receive it, ns (host clock). */
+  ts: bigint
+  /** When the exchange produced it, ns (0: the request never reached it). */
+  exchangeTs: bigint
+}
+
+/** The best bid and ask of the exchange's public book. */
+export interface SimTouch {
+  bid: Level
+  ask: Level
+}
+
+/** Options of `new SimVenue(...)`: a generated market (default) or a recording (`replayPath`). */
+export interface SimVenueOptions {
+  /**
+   * Host time of the start (the generated market's first snapshot; the recording's first
+   * event), ns.
+   */
+  startNs: bigint
+  /**
+   * Generated market: Binance symbol of a built-in grid (default BTCUSDT) on `market`
+   * (default "usdm"), or any grid in `spec`.
+   */
+  symbol?: string
+  market?: string
+  spec?: MarketSpecInit
+  /** Decimal initial best bid (default 60000 on the default market; required otherwise). */
+  initialPrice?: string
+  zi?: ZiOptions
+  /** Exact integer in 0..2^53 (default 1). */
+  seed?: number
+  /** A Binance recording replayed on the host's clock instead of a generated market. */
+  replayPath?: string
+  /** Replay speed (default 1 = real time; 2 = twice as fast). */
+  speed?: number
+  /** Order entry / report latency, ms (default 5 / 5). */
+  entryLatencyMs?: number
+  responseLatencyMs?: number
+  /** "risk-averse" | "power" | "log" (default "power", exponent 2). */
+  queue?: string
+  queueExponent?: number
+  /** Fee overrides, ppm of notional (negative = rebate); default the spec's. */
+  makerFeePpm?: number
+  takerFeePpm?: number
+}
+
+/** Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second. */
+export interface ZiOptions {
+  /** Limit orders per second, per side. */
+  limitRate?: number
+  /** Cancellations per resting order per second. */
+  cancelRate?: number
+  /** Market orders per second, per side. */
+  marketRate?: number
+  /** Limit orders land 1..=depthLevels ticks from the opposite best. */
+  depthLevels?: number
+  depthExponent?: number
+  /** Mean limit / market order size, in units (>= 1). */
+  limitSizeMean?: number
+  marketSizeMean?: number
+  /** One size unit, lots (default the market's minimum size). */
+  unitLots?: number
+  /** Local receive time minus exchange time of the generated events, ms. */
+  feedLatencyMs?: number
+  /** Simulated time run before the first snapshot, ms. */
+  warmupMs?: number
 }

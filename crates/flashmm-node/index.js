@@ -839,6 +839,7 @@ module.exports.BinanceReader = nativeBinding.BinanceReader
 module.exports.EventBatch = nativeBinding.EventBatch
 module.exports.MarketSpec = nativeBinding.MarketSpec
 module.exports.OrderBook = nativeBinding.OrderBook
+module.exports.SimVenue = nativeBinding.SimVenue
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.EventKind = nativeBinding.EventKind

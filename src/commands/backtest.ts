@@ -1,15 +1,17 @@
-// `flashmm backtest <recording>`: the core backtester (simulated exchange, queue and latency
-// models) running the core's built-in two-sided quoter over a Binance recording. All the
+// `flashmm backtest <recording>` / `flashmm backtest --generate zi`: the core backtester
+// (simulated exchange, queue and latency models) running the core's built-in two-sided quoter
+// over a Binance recording or a market the core generates. All the
 // numbers come from the core's result JSON; this file only parses options, draws a progress
 // bar and formats.
 import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtest/report.js';
 import { fixed } from '../config/numbers.js';
-import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
+import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
+import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
 import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
 
-export interface BacktestCliOptions {
+export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   intervalMs: number;
   mode: 'join' | 'around-mid';
   ticks: number;
@@ -26,6 +28,7 @@ export interface BacktestCliOptions {
   json?: boolean;
   records?: boolean;
   report?: string;
+  feedDelay?: number | 'auto';
 }
 
 /**
@@ -91,9 +94,11 @@ function progressBar(stream: NodeJS.WriteStream): { update: (read: number, total
   };
 }
 
-export function backtestOptions(file: string, o: BacktestCliOptions): BacktestOptions {
+/** runBacktest options of the CLI flags: a recording (`file`) or, with --generate, a generated market. */
+export function backtestOptions(file: string | undefined, o: BacktestCliOptions): BacktestOptions {
+  const generator = generatorOptions({ seed: 1, ...o });
   return {
-    path: file,
+    ...(generator !== undefined ? { generator } : file !== undefined ? { path: file } : {}),
     intervalMs: o.intervalMs,
     mode: o.mode,
     ticks: o.ticks,
@@ -108,14 +113,21 @@ export function backtestOptions(file: string, o: BacktestCliOptions): BacktestOp
     ...(o.makerFeePpm === undefined ? {} : { makerFeePpm: o.makerFeePpm }),
     ...(o.takerFeePpm === undefined ? {} : { takerFeePpm: o.takerFeePpm }),
     ...(o.until === undefined ? {} : { endExchangeMs: o.until }),
+    ...(o.feedDelay === undefined ? {} : { feedDelay: o.feedDelay }),
   };
 }
 
 export function registerBacktest(program: Command): void {
   program
     .command('backtest')
-    .description('backtest the built-in two-sided quoter on a Binance recording (simulated exchange with queue, latency and fee models)')
-    .argument('<recording>', 'recording, e.g. $FLASHMM_DATA_DIR/binance/usdm_btcusdt_20240808.gz')
+    .description('backtest the built-in two-sided quoter on a Binance recording or a generated market (simulated exchange with queue, latency and fee models)')
+    .argument('[recording]', 'recording, e.g. $FLASHMM_DATA_DIR/binance/usdm_btcusdt_20240808.gz (or --generate)')
+    .addOption(new Option('--generate <kind>', 'backtest on a generated market instead of a recording (zi: zero-intelligence order flow)').choices(['zi']))
+    .option('--duration <time>', 'length of the generated market, e.g. 60s, 500ms, 2m (default 60s)', durationMs)
+    .option('--seed <n>', 'seed of the generated market', nonNegativeInt, 1)
+    .option('--market <spec>', 'generated market grid: spot|usdm|coinm:SYMBOL or SYMBOL/tick/lot[/minSize] (default usdm:BTCUSDT)', market)
+    .option('--initial-price <price>', 'initial best bid of the generated market (default 60000 on the default market)')
+    .option('--feed-delay <ms|auto>', "the quoter sees the book through the feed: a constant latency in ms, or 'auto' (the data's own receive times)", feedDelay)
     .option('--interval-ms <ms>', 'decision interval, ms of exchange time', positiveNumber, 100)
     .addOption(new Option('--mode <mode>', 'quote prices: join the touch, or --ticks around the mid').choices(['join', 'around-mid']).default('join'))
     .option('--ticks <n>', 'distance from the mid in ticks (around-mid)', nonNegativeInt, 1)
@@ -132,12 +144,20 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print the full result as JSON (byte-identical across runs)')
     .option('--records', 'with --json: include every step, fill, request and report')
     .option('--report <out.html>', 'also write a self-contained HTML report (charts and summary table)')
-    .action((file: string, opts: BacktestCliOptions, cmd: Command) => {
+    .action((file: string | undefined, opts: BacktestCliOptions, cmd: Command) => {
       if (opts.records && !opts.json) cmd.error('error: --records needs --json');
+      if (opts.generate === undefined && file === undefined) cmd.error('error: give a recording or --generate zi');
+      if (opts.generate !== undefined && file !== undefined) cmd.error('error: a recording and --generate are exclusive');
+      const generatorOnly = (['duration', 'market', 'initialPrice'] as const).find((k) => opts[k] !== undefined);
+      if (opts.generate === undefined && (generatorOnly !== undefined || cmd.getOptionValueSource('seed') === 'cli')) {
+        cmd.error(`error: --${generatorOnly === 'initialPrice' ? 'initial-price' : (generatorOnly ?? 'seed')} needs --generate`);
+      }
       const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
       let out;
+      let options: BacktestOptions;
       try {
-        out = runBacktest(backtestOptions(file, opts), bar ? (read, total) => bar.update(read, total) : undefined);
+        options = backtestOptions(file, opts);
+        out = runBacktest(options, bar ? (read, total) => bar.update(read, total) : undefined);
       } catch (e) {
         bar?.done();
         // Core errors (bad file, bad option value) carry a clear message; no stack trace.
@@ -146,10 +166,11 @@ export function registerBacktest(program: Command): void {
         return;
       }
       bar?.done();
+      const source = options.generator ? generatedLabel(options.generator) : (file ?? '');
       const json = opts.report !== undefined && !opts.records ? withoutRecords(out.json) : out.json;
       if (opts.report !== undefined) {
         try {
-          writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source: file, uplot: loadUplotAssets() }));
+          writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
           console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
           process.exitCode = 2;
@@ -160,6 +181,6 @@ export function registerBacktest(program: Command): void {
         process.stdout.write(`${json}\n`);
         return;
       }
-      console.log(formatSummary(file, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
+      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
     });
 }

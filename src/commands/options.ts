@@ -1,9 +1,10 @@
 // Commander glue for the shared number parsers: a parse failure becomes commander's
 // InvalidArgumentError, which it prints as "option '--x <n>' argument 'y' is invalid. …".
 import { InvalidArgumentError } from 'commander';
+import * as generated from '../backtest/generator-options.js';
 import * as numbers from '../config/numbers.js';
 
-function forCli(parse: numbers.NumberParser): numbers.NumberParser {
+function forCli<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
     try {
       return parse(text);
@@ -19,3 +20,8 @@ export const integer = forCli(numbers.integer);
 export const positiveNumber = forCli(numbers.positiveNumber);
 export const nonNegativeMs = forCli(numbers.nonNegativeMs);
 export const epochMs = forCli(numbers.epochMs);
+
+// Generated-market and feed-delay flags of `flashmm backtest` (parsers in backtest/generator-options.ts).
+export const durationMs = forCli(generated.parseDurationMs);
+export const feedDelay = forCli(generated.parseFeedDelay);
+export const market = forCli(generated.parseMarket);

@@ -128,7 +128,7 @@ fn quoter_with_feed_latency_sees_a_delayed_book() {
     events.iter().for_each(|e| feed.observe(&e));
     let offset = feed.local_offset(MS);
     assert!(offset > 1_000 * MS, "the recorder's clock ran ~1.3 s behind: {feed:?}");
-    cfg.feed_offset_ns = Some(offset);
+    cfg.feed = Some(flashmm_core::backtest::FeedDelay::Recorded { offset_ns: offset });
     let r = run(&events, &cfg);
     let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
     let sells = r.fills.len() - buys;

@@ -1,17 +1,46 @@
-//! The core backtester for JS: the built-in two-sided `Quoter` over a Binance recording.
-//! Conversions only: options to `BacktestConfig`/`QuoterConfig`, the result as the core's JSON.
+//! The core backtester for JS: the built-in two-sided `Quoter` over a Binance recording or a
+//! generated market. Conversions only: options to `BacktestConfig`/`QuoterConfig`/`ZiSource`,
+//! the result as the core's JSON.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, EventSource, QuoteMode, Quoter, QuoterConfig};
+use flashmm_core::backtest::{
+    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, EventSource, FeedDelay,
+    QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
+};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::BinanceMarket;
+use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
 use napi_derive::napi;
 
 use crate::convert::{invalid_arg, lots, ticks};
-use crate::spec::MarketSpec;
+pub(crate) use crate::generator::ms_to_ns;
+use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
+use crate::spec::{MarketSpec, MarketSpecInit};
+
+/// A generated market for `runBacktest` (instead of `path`).
+#[napi(object)]
+pub struct GeneratorOptions {
+    /// "zi": the zero-intelligence stochastic book (`docs/market_gen.md`).
+    pub kind: String,
+    /// Exact integer in 0..2^53 (default 1).
+    pub seed: Option<f64>,
+    /// Length of the generated market, ms of exchange time (> 0).
+    pub duration_ms: f64,
+    /// Decimal price of the initial best bid (default 60000 on the default market; required
+    /// with another one).
+    pub initial_price: Option<String>,
+    /// Binance symbol of a built-in grid (default BTCUSDT) on `market` (default "usdm").
+    pub symbol: Option<String>,
+    pub market: Option<String>,
+    /// Any grid instead of a built-in one.
+    pub spec: Option<MarketSpecInit>,
+    /// Exchange time of the first snapshot, ms since the epoch (default 2024-01-01T00:00Z).
+    pub start_ms: Option<f64>,
+    pub zi: Option<ZiOptions>,
+}
 
 /// Options of `runBacktest`. Defaults: 100 ms decisions, join the touch, 1 lot, limit 10 lots,
 /// post-only, power-2 queue, 5 ms entry and response latency, the spec's fees, whole file,
@@ -19,7 +48,15 @@ use crate::spec::MarketSpec;
 #[napi(object)]
 pub struct BacktestOptions {
     /// A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
-    pub path: String,
+    /// Exactly one of `path` and `generator`.
+    pub path: Option<String>,
+    /// A generated market instead of a recording.
+    pub generator: Option<GeneratorOptions>,
+    /// The strategy sees the book through the feed: a constant latency in ms (the book as of
+    /// `now − ms`), or "auto" (each event at its own receive time, the recording's clock
+    /// shifted so that no feed latency is negative). Default: the exchange's book, no delay.
+    #[napi(ts_type = "number | 'auto'")]
+    pub feed_delay: Option<Either<f64, String>>,
     /// Decision interval, ms of exchange time (> 0).
     pub interval_ms: Option<f64>,
     /// "join" (the touch) | "around-mid" (`ticks` from the mid).
@@ -56,16 +93,7 @@ pub struct BacktestOutput {
     pub market: String,
 }
 
-fn ms_to_ns(value: f64, what: &str) -> napi::Result<i64> {
-    // Rounded to the nearest ns: 0.3 ms is 299999.99999999994 ns as a double.
-    let ns = (value * 1e6).round();
-    if !(0.0..=9.0e18).contains(&ns) {
-        return Err(invalid_arg(format!("{what} = {value} ms must be a finite, non-negative number")));
-    }
-    Ok(ns as i64)
-}
-
-fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
+pub(crate) fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
     flashmm_core::book::exact_integer(value, what, "ppm", 0).map_err(invalid_arg)
 }
 
@@ -83,7 +111,7 @@ fn quote_mode(mode: Option<&str>, n: Option<f64>) -> napi::Result<QuoteMode> {
     }
 }
 
-fn queue_model(name: Option<&str>, n: Option<f64>) -> napi::Result<QueueModel> {
+pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> napi::Result<QueueModel> {
     let q = match name.unwrap_or("power") {
         "risk-averse" => QueueModel::RiskAverse,
         "power" => QueueModel::Power(n.unwrap_or(2.0)),
@@ -94,9 +122,10 @@ fn queue_model(name: Option<&str>, n: Option<f64>) -> napi::Result<QueueModel> {
     Ok(q)
 }
 
-/// Runs the built-in quoter over a recording and returns the result JSON. `onProgress(bytesRead,
-/// totalBytes)` (compressed bytes) is called at most every 100 ms of wall time and once at the
-/// end; if it throws, it is not called again and the exception is rethrown when the run ends.
+/// Runs the built-in quoter over a recording or a generated market and returns the result
+/// JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
+/// generated market) is called at most every 100 ms of wall time and once at the end; if it
+/// throws, it is not called again and the exception is rethrown when the run ends.
 #[napi(catch_unwind)]
 pub fn run_backtest(
     options: BacktestOptions,
@@ -122,14 +151,24 @@ pub fn run_backtest(
     let latency = ConstantLatency::new(entry, response).map_err(invalid_arg)?;
     let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
-    let mut src = BinanceSource::open(Path::new(&o.path), None, None).map_err(invalid_arg)?;
-    let spec = src.spec().clone();
-    let market = match src.market() {
-        BinanceMarket::Spot => "spot",
-        BinanceMarket::UsdM => "usdm",
-        BinanceMarket::CoinM => "coinm",
+    let mut source = match (o.path.as_deref(), o.generator.as_ref()) {
+        (Some(path), None) => Source::File(open_file(path)?),
+        (None, Some(g)) => Source::generated(g)?,
+        _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
     };
-    let mut sim = SimConfig::new(&spec, src.rule()).with_queue(queue);
+    let (spec, rule) = match &source {
+        Source::File(src) => (src.spec().clone(), src.rule()),
+        Source::Generated(src, spec) => (spec.clone(), src.rule()),
+    };
+    let market = match &source {
+        Source::File(src) => match src.market() {
+            BinanceMarket::Spot => "spot",
+            BinanceMarket::UsdM => "usdm",
+            BinanceMarket::CoinM => "coinm",
+        },
+        Source::Generated(..) => "zi",
+    };
+    let mut sim = SimConfig::new(&spec, rule).with_queue(queue);
     if let Some(f) = o.maker_fee_ppm {
         sim.maker_fee_ppm = ppm(f, "maker fee")?;
     }
@@ -139,6 +178,12 @@ pub fn run_backtest(
     let mut cfg = BacktestConfig::new(sim, latency);
     cfg.interval_ns = interval;
     cfg.end_ns = end_ns;
+    cfg.feed = match &o.feed_delay {
+        None => None,
+        Some(Either::A(ms)) => Some(FeedDelay::Constant { delay_ns: ms_to_ns(*ms, "feedDelay")? }),
+        Some(Either::B(s)) if s == "auto" => Some(FeedDelay::Recorded { offset_ns: source.feed_offset(o.path.as_deref())? }),
+        Some(Either::B(s)) => return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'"))),
+    };
     let records = o.records.unwrap_or(false);
     cfg.record_orders = records;
     let quoter = Quoter::new(QuoterConfig { mode, lots: size, limit_lots: limit, post_only: o.post_only.unwrap_or(true) });
@@ -155,19 +200,71 @@ pub fn run_backtest(
             callback_error = Some(e);
         }
     };
-    let result = Backtest::new(cfg, quoter)
-        .map_err(invalid_arg)?
-        .run_with_progress(&mut src, |p| {
-            report(p.source.bytes_read, p.source.total_bytes.unwrap_or(0), false);
-        })
-        .map_err(invalid_arg)?;
-    let p = src.progress();
+    let backtest = Backtest::new(cfg, quoter).map_err(invalid_arg)?;
+    let mut on_batch = |p: &flashmm_core::backtest::Progress| {
+        report(p.source.bytes_read, p.source.total_bytes.unwrap_or(0), false);
+    };
+    let (result, p) = match &mut source {
+        Source::File(src) => (run(backtest, src, &mut on_batch)?, src.progress()),
+        Source::Generated(src, _) => (run(backtest, src, &mut on_batch)?, src.progress()),
+    };
     report(p.bytes_read, p.total_bytes.unwrap_or(0), true);
     if let Some(e) = callback_error {
         return Err(e);
     }
     let json = if records { result.to_json_with_records() } else { result.to_json() };
     Ok(BacktestOutput { json, spec: MarketSpec { inner: spec }, market: market.into() })
+}
+
+fn run<E: EventSource>(
+    backtest: Backtest<Quoter>,
+    src: &mut E,
+    on_batch: &mut impl FnMut(&flashmm_core::backtest::Progress),
+) -> napi::Result<BacktestResult> {
+    backtest.run_with_progress(src, on_batch).map_err(invalid_arg)
+}
+
+/// Where the events of a run come from.
+// One per run: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Source {
+    File(flashmm_core::sim::RecordingSource),
+    Generated(ZiSource, flashmm_core::spec::MarketSpec),
+}
+
+fn open_file(path: &str) -> napi::Result<flashmm_core::sim::RecordingSource> {
+    BinanceSource::open(Path::new(path), None, None).map_err(invalid_arg)
+}
+
+impl Source {
+    fn generated(g: &GeneratorOptions) -> napi::Result<Self> {
+        if g.kind != "zi" {
+            return Err(invalid_arg(format!("generator.kind = '{}' is unknown (expected 'zi')", g.kind)));
+        }
+        let default_market = g.spec.is_none() && g.symbol.is_none() && g.market.is_none();
+        let spec = resolve_spec(g.spec.as_ref(), g.symbol.as_deref(), g.market.as_deref(), "generator.")?;
+        let params = zi_params(&spec, g.initial_price.as_deref(), default_market, g.zi.as_ref(), "generator.")?;
+        let seed = seed(g.seed, "generator.seed")?;
+        let duration = ms_to_ns(g.duration_ms, "generator.durationMs")?;
+        if duration <= 0 {
+            return Err(invalid_arg("generator.durationMs must be > 0"));
+        }
+        let start = match g.start_ms {
+            Some(ms) => ms_to_ns(ms, "generator.startMs")?,
+            None => DEFAULT_GENERATOR_START_NS,
+        };
+        let src = ZiSource::new(params, seed, start, Some(duration)).map_err(|e| invalid_arg(format!("generator: {e}")))?;
+        Ok(Source::Generated(src, spec))
+    }
+
+    /// The offset of `feedDelay: 'auto'`: one pass over a fresh copy of the source.
+    fn feed_offset(&self, path: Option<&str>) -> napi::Result<i64> {
+        match (self, path) {
+            (Source::Generated(src, _), _) => Ok(recorded_feed_offset(src.clone()).unwrap_or_else(|e| match e {})),
+            (Source::File(_), Some(path)) => recorded_feed_offset(open_file(path)?).map_err(invalid_arg),
+            (Source::File(_), None) => Err(invalid_arg("feedDelay 'auto' needs the recording's path")),
+        }
+    }
 }
 
 #[cfg(test)]

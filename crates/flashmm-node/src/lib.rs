@@ -11,7 +11,9 @@
 mod backtest;
 mod book;
 mod convert;
+mod generator;
 mod replay;
+mod sim_venue;
 mod spec;
 mod version;
 

@@ -13,6 +13,8 @@ pub struct MarketSpecInit {
     pub lot_size: String,
     /// Decimal string; defaults to one lot.
     pub min_size: Option<String>,
+    /// The minimum size in lots instead of `minSize` (a venue's market list gives this).
+    pub min_size_lots: Option<f64>,
     /// Fee rates in parts per million of notional; negative is a rebate.
     pub maker_fee_ppm: Option<i32>,
     pub taker_fee_ppm: Option<i32>,
@@ -22,6 +24,27 @@ pub struct MarketSpecInit {
 #[derive(Clone)]
 pub struct MarketSpec {
     pub(crate) inner: core::MarketSpec,
+}
+
+/// The core spec of a `MarketSpecInit` (also used by options objects that carry one).
+pub(crate) fn spec_from_init(init: &MarketSpecInit) -> napi::Result<core::MarketSpec> {
+    let mut spec = core::MarketSpec::new(&init.symbol, &init.tick_size, &init.lot_size).map_err(invalid_arg)?;
+    if let Some(min) = &init.min_size {
+        if init.min_size_lots.is_some() {
+            return Err(invalid_arg("give minSize or minSizeLots, not both"));
+        }
+        spec = spec.with_min_size(min).map_err(invalid_arg)?;
+    }
+    if let Some(n) = init.min_size_lots {
+        let n = lots(n, "minSizeLots")?;
+        if n < 1 {
+            return Err(invalid_arg(format!("minSizeLots = {n} must be >= 1")));
+        }
+        spec.min_size_lots = n;
+    }
+    let maker = i64::from(init.maker_fee_ppm.unwrap_or(0));
+    let taker = i64::from(init.taker_fee_ppm.unwrap_or(0));
+    spec.with_fees(maker, taker).map_err(invalid_arg)
 }
 
 pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
@@ -37,14 +60,7 @@ pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
 impl MarketSpec {
     #[napi(constructor, catch_unwind)]
     pub fn new(init: MarketSpecInit) -> napi::Result<Self> {
-        let mut spec = core::MarketSpec::new(&init.symbol, &init.tick_size, &init.lot_size).map_err(invalid_arg)?;
-        if let Some(min) = init.min_size {
-            spec = spec.with_min_size(&min).map_err(invalid_arg)?;
-        }
-        let maker = i64::from(init.maker_fee_ppm.unwrap_or(0));
-        let taker = i64::from(init.taker_fee_ppm.unwrap_or(0));
-        spec = spec.with_fees(maker, taker).map_err(invalid_arg)?;
-        Ok(Self { inner: spec })
+        Ok(Self { inner: spec_from_init(&init)? })
     }
 
     /// The built-in grid of a Binance market (`spot`, `usdm` or `coinm`).

@@ -1,5 +1,6 @@
 //! The backtester: a strategy at a fixed decision interval against the simulated exchange
-//! fed by an event source (a recording, later a market generator).
+//! fed by an event source: a recording ([`BinanceSource`]) or a generated market
+//! ([`ZiSource`]).
 //!
 //! # Time and ordering
 //!
@@ -58,8 +59,13 @@
 //! No clock, no randomness, no hash-map iteration in anything written out: the same events
 //! and configuration give the same records and byte-identical [`BacktestResult::to_json`].
 
+mod feed;
+mod generated;
 mod source;
 mod strategy;
+
+pub use feed::{FeedDelay, RECORDED_FEED_BASE_NS, recorded_feed_offset};
+pub use generated::{DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, ZiSource};
 
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
@@ -67,16 +73,13 @@ pub use source::{
 };
 pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy, fill_lots};
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use serde::Serialize;
 
-use crate::book::{DiffHeader, L2Book, SequenceRule, Side};
-use crate::replay::{Event, EventBatch, EventKind};
+use crate::book::{SequenceRule, Side};
+use crate::replay::EventBatch;
 use crate::sim::{
-    Account, CancelReason, ConstantLatency, LatencyModel, ModifyRejectReason, OrderLatency, OrderType, OrderView,
-    QueueModel, RejectReason, Report, ReportKind, Request, SimConfig, SimError, SimExchange, SimStats,
+    Account, ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, QueueModel, Report, ReportKind, Request,
+    SimConfig, SimError, SimExchange, SimStats,
 };
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -93,11 +96,11 @@ pub struct BacktestConfig {
     /// Stop at the first event stamped after this time.
     pub end_ns: Option<i64>,
     /// Feed latency for the strategy's view of the book: `None`, the strategy sees the
-    /// simulator's book at exchange time; `Some(offset)`, it sees a second book fed with the
-    /// depth events whose `local_ts + offset <= now`, in local order (pick the offset with
-    /// [`crate::sim::FeedLatency::local_offset`] so that every feed latency is `>= 0`; an
-    /// event is shown no earlier than it reaches the exchange).
-    pub feed_offset_ns: Option<i64>,
+    /// simulator's book at exchange time; `Some(delay)`, it sees a second book fed with the
+    /// depth events shown by `now` ([`FeedDelay`]: at their recorded receive time plus an
+    /// offset, or at their exchange time plus a constant), in the order they are shown.
+    /// Steps and statistics always use the exchange's book.
+    pub feed: Option<FeedDelay>,
     /// Keep every request and report in the result (steps and fills are always kept).
     pub record_orders: bool,
     /// Statistics settings (`step_interval_ns` and `orders` are filled in by the backtester).
@@ -112,7 +115,7 @@ impl BacktestConfig {
             latency: latency.into(),
             interval_ns: DEFAULT_INTERVAL_NS,
             end_ns: None,
-            feed_offset_ns: None,
+            feed: None,
             record_orders: true,
             stats: StatsConfig::default(),
         }
@@ -257,14 +260,13 @@ impl ReportRecord {
             }
             ReportKind::Rejected { reason } => {
                 o.kind = "rejected";
-                o.detail = Some(reject_name(reason).into());
+                o.detail = Some(reason.name().into());
             }
             ReportKind::Fill(f) => {
                 o.kind = "fill";
                 o.detail = Some(match f.trigger {
-                    crate::sim::FillTrigger::Taker => "taker".into(),
-                    crate::sim::FillTrigger::BookCross => "book_cross".into(),
                     crate::sim::FillTrigger::Trade { trade_id } => format!("trade {trade_id}"),
+                    other => other.name().into(),
                 });
                 o.side = Some(f.side.name());
                 o.price = Some(f.price);
@@ -274,20 +276,12 @@ impl ReportRecord {
             }
             ReportKind::Canceled { reason, leaves } => {
                 o.kind = "canceled";
-                o.detail = Some(
-                    match reason {
-                        CancelReason::Requested => "requested",
-                        CancelReason::CancelAll => "cancel_all",
-                        CancelReason::SelfTrade => "self_trade",
-                        CancelReason::Unfilled => "unfilled",
-                    }
-                    .into(),
-                );
+                o.detail = Some(reason.name().into());
                 o.leaves = Some(leaves);
             }
             ReportKind::CancelRejected { reason } => {
                 o.kind = "cancel_rejected";
-                o.detail = Some(modify_reject_name(reason).into());
+                o.detail = Some(reason.name().into());
             }
             ReportKind::Amended { price, lots, leaves, priority_kept } => {
                 o.kind = "amended";
@@ -298,7 +292,7 @@ impl ReportRecord {
             }
             ReportKind::AmendRejected { reason } => {
                 o.kind = "amend_rejected";
-                o.detail = Some(modify_reject_name(reason).into());
+                o.detail = Some(reason.name().into());
             }
             ReportKind::CancelAllDone { canceled } => {
                 o.kind = "cancel_all_done";
@@ -306,31 +300,6 @@ impl ReportRecord {
             }
         }
         o
-    }
-}
-
-fn reject_name(r: RejectReason) -> &'static str {
-    match r {
-        RejectReason::InvalidSize => "invalid_size",
-        RejectReason::InvalidPrice => "invalid_price",
-        RejectReason::DuplicateClientId => "duplicate_client_id",
-        RejectReason::PostOnlyWouldCross => "post_only_would_cross",
-        RejectReason::SelfTrade => "self_trade",
-        RejectReason::NoMarketData => "no_market_data",
-        RejectReason::ExchangeUnavailable => "exchange_unavailable",
-    }
-}
-
-fn modify_reject_name(r: ModifyRejectReason) -> &'static str {
-    match r {
-        ModifyRejectReason::TooLate => "too_late",
-        ModifyRejectReason::UnknownOrder => "unknown_order",
-        ModifyRejectReason::InvalidPrice => "invalid_price",
-        ModifyRejectReason::InvalidSize => "invalid_size",
-        ModifyRejectReason::QtyNotAboveFilled => "qty_not_above_filled",
-        ModifyRejectReason::WouldCross => "would_cross",
-        ModifyRejectReason::SelfTrade => "self_trade",
-        ModifyRejectReason::ExchangeUnavailable => "exchange_unavailable",
     }
 }
 
@@ -358,7 +327,11 @@ pub struct ConfigEcho {
     pub strategy: String,
     pub interval_ns: String,
     pub end_ns: Option<String>,
+    /// [`FeedDelay::Recorded`]'s offset.
     pub feed_offset_ns: Option<String>,
+    /// [`FeedDelay::Constant`]'s delay (absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed_delay_ns: Option<String>,
     pub sequence_rule: String,
     pub queue_model: String,
     pub self_trade: String,
@@ -382,7 +355,14 @@ impl ConfigEcho {
             strategy,
             interval_ns: cfg.interval_ns.to_string(),
             end_ns: cfg.end_ns.map(|t| t.to_string()),
-            feed_offset_ns: cfg.feed_offset_ns.map(|t| t.to_string()),
+            feed_offset_ns: match cfg.feed {
+                Some(FeedDelay::Recorded { offset_ns }) => Some(offset_ns.to_string()),
+                _ => None,
+            },
+            feed_delay_ns: match cfg.feed {
+                Some(FeedDelay::Constant { delay_ns }) => Some(delay_ns.to_string()),
+                _ => None,
+            },
             sequence_rule: cfg.sim.rule.name().to_owned(),
             queue_model: cfg.sim.queue.name(),
             self_trade: match cfg.sim.self_trade {
@@ -520,57 +500,7 @@ pub struct Backtest<S: Strategy> {
     inbox: Vec<Report>,
     open: Vec<OrderView>,
     stopped: bool,
-    view: Option<FeedView>,
-}
-
-/// The strategy's delayed view of the book: depth events waiting for their local time.
-struct FeedView {
-    offset: i64,
-    book: L2Book,
-    /// (local time + offset, arrival sequence, index into `events`).
-    queue: BinaryHeap<Reverse<(i64, u64, u32)>>,
-    events: EventBatch,
-    seq: u64,
-}
-
-impl FeedView {
-    fn push(&mut self, e: &Event<'_>) {
-        if !matches!(e.kind, EventKind::Snapshot | EventKind::DepthDiff) {
-            return;
-        }
-        let at = e.local_ts.saturating_add(self.offset);
-        self.queue.push(Reverse((at, self.seq, self.events.len() as u32)));
-        self.seq += 1;
-        self.events.push_event(e);
-    }
-
-    fn advance(&mut self, t: i64) {
-        while let Some(&Reverse((at, _, i))) = self.queue.peek() {
-            if at > t {
-                break;
-            }
-            self.queue.pop();
-            let e = self.events.get(i as usize);
-            if e.kind == EventKind::Snapshot {
-                self.book.apply_snapshot(e.last_id, e.bids, e.asks);
-            } else {
-                self.book.apply_diff(DiffHeader::new(e.first_id, e.last_id, e.prev_id), e.bids, e.asks);
-            }
-        }
-        if self.queue.is_empty() {
-            self.events.clear();
-        } else if self.events.len() > 1 << 16 && self.queue.len() * 4 < self.events.len() {
-            // Compact: keep only the waiting events.
-            let mut keep = EventBatch::default();
-            let mut q = BinaryHeap::with_capacity(self.queue.len());
-            for Reverse((at, seq, i)) in self.queue.drain() {
-                q.push(Reverse((at, seq, keep.len() as u32)));
-                keep.push_event(&self.events.get(i as usize));
-            }
-            self.queue = q;
-            self.events = keep;
-        }
-    }
+    view: Option<feed::DelayedBook>,
 }
 
 impl<S: Strategy> Backtest<S> {
@@ -579,13 +509,7 @@ impl<S: Strategy> Backtest<S> {
             return Err(BacktestError::Interval(cfg.interval_ns));
         }
         let sim = SimExchange::new(cfg.sim.clone(), cfg.latency.clone())?;
-        let view = cfg.feed_offset_ns.map(|offset| FeedView {
-            offset,
-            book: L2Book::new(cfg.sim.rule),
-            queue: BinaryHeap::new(),
-            events: EventBatch::default(),
-            seq: 0,
-        });
+        let view = cfg.feed.map(|delay| feed::DelayedBook::new(delay, cfg.sim.rule));
         Ok(Self {
             cfg,
             sim,

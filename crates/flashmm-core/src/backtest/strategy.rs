@@ -12,8 +12,8 @@ pub struct Context<'a> {
     /// Index of this decision (0, 1, ...).
     pub step: u64,
     /// The public book: by default the simulator's at `now` (every market event stamped
-    /// `<= now` applied, no feed latency); with [`super::BacktestConfig::feed_offset_ns`], the
-    /// book as the feed has delivered it by `now` (local time).
+    /// `<= now` applied, no feed latency); with [`super::BacktestConfig::feed`], the
+    /// book as the feed has delivered it by `now` (see [`super::FeedDelay`]).
     pub book: &'a L2Book,
     /// Our live orders at the exchange at `now`, with estimated queue positions (bids best
     /// first, then asks). This is the exchange's state, as hftbacktest exposes it; requests

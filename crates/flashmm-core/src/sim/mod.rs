@@ -78,12 +78,18 @@
 //! (no rounding at all; see the `money` module). Fees: maker and taker rates per market,
 //! negative maker fees are rebates. [`SimExchange::account`] is the exchange's own booking of
 //! position, cash and fees.
+//!
+//! # Venue
+//!
+//! [`SimVenue`] wraps the exchange with an event source (a generated market or a recording
+//! on the host's clock) for the daemon's embedded venue: `advance_to(t)`, `submit`, reports.
 
 mod exchange;
 mod latency;
 mod money;
 mod order;
 mod queue;
+mod venue;
 
 pub use exchange::{OrderView, SelfTradePrevention, SimConfig, SimError, SimExchange, SimStats};
 pub use latency::{
@@ -95,3 +101,4 @@ pub use order::{
     Report, ReportKind, Request,
 };
 pub use queue::{QueueModel, QueueModelError, QueuePos};
+pub use venue::{RecordingSource, RetimedSource, SimVenue, VenueError, VenueFeed};

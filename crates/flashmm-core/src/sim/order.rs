@@ -85,6 +85,21 @@ pub enum RejectReason {
     ExchangeUnavailable,
 }
 
+impl RejectReason {
+    /// snake_case name, as in the backtest JSON and the binding's reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            RejectReason::InvalidSize => "invalid_size",
+            RejectReason::InvalidPrice => "invalid_price",
+            RejectReason::DuplicateClientId => "duplicate_client_id",
+            RejectReason::PostOnlyWouldCross => "post_only_would_cross",
+            RejectReason::SelfTrade => "self_trade",
+            RejectReason::NoMarketData => "no_market_data",
+            RejectReason::ExchangeUnavailable => "exchange_unavailable",
+        }
+    }
+}
+
 /// Why an order left the book without being filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CancelReason {
@@ -96,6 +111,18 @@ pub enum CancelReason {
     SelfTrade,
     /// The unfilled remainder of a market order.
     Unfilled,
+}
+
+impl CancelReason {
+    /// snake_case name, as in the backtest JSON and the binding's reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CancelReason::Requested => "requested",
+            CancelReason::CancelAll => "cancel_all",
+            CancelReason::SelfTrade => "self_trade",
+            CancelReason::Unfilled => "unfilled",
+        }
+    }
 }
 
 /// Why a cancel or an amend was refused.
@@ -119,6 +146,22 @@ pub enum ModifyRejectReason {
     ExchangeUnavailable,
 }
 
+impl ModifyRejectReason {
+    /// snake_case name, as in the backtest JSON and the binding's reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModifyRejectReason::TooLate => "too_late",
+            ModifyRejectReason::UnknownOrder => "unknown_order",
+            ModifyRejectReason::InvalidPrice => "invalid_price",
+            ModifyRejectReason::InvalidSize => "invalid_size",
+            ModifyRejectReason::QtyNotAboveFilled => "qty_not_above_filled",
+            ModifyRejectReason::WouldCross => "would_cross",
+            ModifyRejectReason::SelfTrade => "self_trade",
+            ModifyRejectReason::ExchangeUnavailable => "exchange_unavailable",
+        }
+    }
+}
+
 /// What caused a fill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FillTrigger {
@@ -128,6 +171,17 @@ pub enum FillTrigger {
     Trade { trade_id: u64 },
     /// Displayed liquidity appeared at or through our resting order's price.
     BookCross,
+}
+
+impl FillTrigger {
+    /// `taker`, `trade` or `book_cross`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FillTrigger::Taker => "taker",
+            FillTrigger::Trade { .. } => "trade",
+            FillTrigger::BookCross => "book_cross",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,265 @@
+//! A live simulated venue: an event source (a generated market or a recording) driving the
+//! simulated exchange, advanced by the host to its own clock. The embedded default venue of
+//! the daemon (`flashmm run`): the host keeps its own book from the market events this hands
+//! back, and trades through [`SimVenue::submit`] as it would on a real venue.
+//!
+//! # Time
+//!
+//! One clock, the host's, in ns. [`SimVenue::advance_to`]`(t)` feeds the exchange every
+//! market event stamped `<= t` (market events win ties, as in the simulator), processes the
+//! requests arriving by `t`, and hands back the reports *received* by `t` (response latency
+//! respected). Requests are sent at the host's time, at or after the last `advance_to`
+//! (sending into the past is refused: the exchange has already moved on). A recording is put
+//! on the host's clock by [`RetimedSource`] (start time and speed).
+
+use std::fs::File;
+use std::io::BufReader;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::backtest::{BinanceSource, CountingReader, EventSource, SourceProgress, ZiSource};
+use crate::book::L2Book;
+use crate::replay::EventBatch;
+use crate::replay::binance::ReadError;
+use crate::spec::MarketSpec;
+
+use super::exchange::{OrderView, SimConfig, SimError, SimExchange};
+use super::latency::OrderLatency;
+use super::money::Account;
+use super::order::{Report, Request};
+
+/// Errors of the simulated venue.
+#[derive(Debug, thiserror::Error)]
+pub enum VenueError {
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error("market data source: {0}")]
+    Source(Box<dyn std::error::Error + Send + Sync>),
+    #[error("request sent at {got} ns, before the venue clock ({clock} ns): advance first, then send at or after it")]
+    SendBeforeClock { clock: i64, got: i64 },
+    #[error("replay speed must be > 0, got {0} ppm")]
+    Speed(i64),
+}
+
+/// A source put on another clock: exchange and local times are mapped by
+/// `t' = start_ns + (t − t₀) × 10⁶ / speed_ppm`, `t₀` the first event's exchange time
+/// (events before it without one are stamped `start_ns`). Monotone, so exchange order is
+/// kept. Speed 1 (`speed_ppm` 1 000 000) replays in real time; 2 000 000 twice as fast.
+pub struct RetimedSource<E> {
+    inner: E,
+    start_ns: i64,
+    speed_ppm: i64,
+    origin: Option<i64>,
+    scratch: EventBatch,
+}
+
+impl<E: EventSource> RetimedSource<E> {
+    pub fn new(inner: E, start_ns: i64, speed_ppm: i64) -> Result<Self, VenueError> {
+        if speed_ppm <= 0 {
+            return Err(VenueError::Speed(speed_ppm));
+        }
+        Ok(Self { inner, start_ns, speed_ppm, origin: None, scratch: EventBatch::default() })
+    }
+
+    pub fn inner(&self) -> &E {
+        &self.inner
+    }
+
+    fn map(&self, ts: i64) -> i64 {
+        match self.origin {
+            Some(o) => {
+                let d = i128::from(ts - o) * 1_000_000 / i128::from(self.speed_ppm);
+                self.start_ns.saturating_add(d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+            }
+            None => self.start_ns,
+        }
+    }
+}
+
+impl<E: EventSource> EventSource for RetimedSource<E> {
+    type Error = E::Error;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
+        batch.clear();
+        let n = self.inner.next_batch(&mut self.scratch)?;
+        for i in 0..n {
+            let e = self.scratch.get(i);
+            if self.origin.is_none() && e.exchange_ts > 0 {
+                self.origin = Some(e.exchange_ts);
+            }
+            let ex = if e.exchange_ts > 0 { self.map(e.exchange_ts) } else { self.start_ns };
+            let local = self.map(e.local_ts);
+            batch.push_event_at(&e, ex);
+            if let Some(l) = batch.local_ts.last_mut() {
+                *l = local;
+            }
+        }
+        Ok(n)
+    }
+
+    fn progress(&self) -> SourceProgress {
+        self.inner.progress()
+    }
+}
+
+/// A gzip Binance recording, as the venue reads it.
+pub type RecordingSource = BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>>;
+
+/// The market of the embedded venue: generated, or a recording replayed on the host's clock.
+// One per venue, never moved on the hot path: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum VenueFeed {
+    Generated(ZiSource),
+    Replay(RetimedSource<RecordingSource>),
+}
+
+impl EventSource for VenueFeed {
+    type Error = ReadError;
+
+    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, ReadError> {
+        match self {
+            VenueFeed::Generated(g) => Ok(g.next_batch(batch).unwrap_or_else(|e| match e {})),
+            VenueFeed::Replay(r) => r.next_batch(batch),
+        }
+    }
+
+    fn progress(&self) -> SourceProgress {
+        match self {
+            VenueFeed::Generated(g) => g.progress(),
+            VenueFeed::Replay(r) => r.progress(),
+        }
+    }
+}
+
+/// The simulated venue: a source of market events and the simulated exchange it drives.
+/// See the module documentation.
+pub struct SimVenue<E: EventSource> {
+    source: E,
+    sim: SimExchange<OrderLatency>,
+    spec: MarketSpec,
+    /// Events read from the source and not yet due.
+    pending: EventBatch,
+    cursor: usize,
+    exhausted: bool,
+    clock: i64,
+    events: u64,
+}
+
+impl<E: EventSource> SimVenue<E> {
+    /// A venue on `spec` (fees and minimum size come from `sim`).
+    pub fn new(source: E, spec: MarketSpec, sim: SimConfig, latency: impl Into<OrderLatency>) -> Result<Self, VenueError> {
+        Ok(Self {
+            source,
+            sim: SimExchange::new(sim, latency.into())?,
+            spec,
+            pending: EventBatch::default(),
+            cursor: 0,
+            exhausted: false,
+            clock: i64::MIN,
+            events: 0,
+        })
+    }
+
+    /// Moves the venue to time `t` (ns; an earlier `t` than the clock changes nothing):
+    /// feeds the exchange every market event stamped `<= t`, appending each to `market_out`
+    /// (for the host's own book), processes the requests arriving by `t`, and appends the
+    /// reports received by `t` to `reports_out`. Returns the number of market events.
+    pub fn advance_to(
+        &mut self,
+        t: i64,
+        market_out: &mut EventBatch,
+        reports_out: &mut Vec<Report>,
+    ) -> Result<usize, VenueError> {
+        let mut n = 0;
+        loop {
+            if self.cursor == self.pending.len() {
+                if self.exhausted {
+                    break;
+                }
+                self.cursor = 0;
+                let got = self.source.next_batch(&mut self.pending).map_err(|e| VenueError::Source(Box::new(e)))?;
+                if got == 0 {
+                    self.exhausted = true;
+                    break;
+                }
+            }
+            let e = self.pending.get(self.cursor);
+            if e.exchange_ts > t {
+                break;
+            }
+            self.sim.on_event(&e);
+            market_out.push_event(&e);
+            self.cursor += 1;
+            n += 1;
+        }
+        self.events += n as u64;
+        self.clock = self.clock.max(t);
+        self.sim.advance_to(self.clock);
+        self.sim.drain_reports(self.clock, reports_out);
+        Ok(n)
+    }
+
+    /// Sends a request at `send_ts` (at or after the clock, non-decreasing); it reaches the
+    /// exchange after the entry latency. Returns its arrival time (`None`: dropped, its
+    /// rejection is reported).
+    pub fn submit(&mut self, send_ts: i64, req: Request) -> Result<Option<i64>, VenueError> {
+        if send_ts < self.clock {
+            return Err(VenueError::SendBeforeClock { clock: self.clock, got: send_ts });
+        }
+        Ok(self.sim.submit(send_ts, req)?)
+    }
+
+    /// Cancels every resting order of ours (one request).
+    pub fn cancel_all(&mut self, send_ts: i64) -> Result<Option<i64>, VenueError> {
+        self.submit(send_ts, Request::CancelAll)
+    }
+
+    /// Our live orders at the exchange now (bids best first, then asks), queue positions
+    /// included. Requests in flight are not in it.
+    pub fn open_orders(&self) -> Vec<OrderView> {
+        self.sim.open_orders()
+    }
+
+    /// The exchange's public book (our orders are not in it).
+    pub fn book(&self) -> &L2Book {
+        self.sim.book()
+    }
+
+    /// Position, cash and fees as the exchange books them (every fill so far, reported or not).
+    pub fn account(&self) -> &Account {
+        self.sim.account()
+    }
+
+    pub fn spec(&self) -> &MarketSpec {
+        &self.spec
+    }
+
+    /// The venue clock: the latest `advance_to` time (`i64::MIN` before the first).
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// Market events fed to the exchange so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The source has ended and every event has been fed (a replay that is over).
+    pub fn is_exhausted(&self) -> bool {
+        self.exhausted && self.cursor == self.pending.len()
+    }
+
+    /// Requests sent and not yet arrived.
+    pub fn in_flight(&self) -> usize {
+        self.sim.pending_requests()
+    }
+
+    /// The simulated exchange (statistics, configuration, single orders).
+    pub fn exchange(&self) -> &SimExchange<OrderLatency> {
+        &self.sim
+    }
+
+    pub fn source(&self) -> &E {
+        &self.source
+    }
+}
