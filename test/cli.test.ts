@@ -27,10 +27,13 @@ describe('flashmm CLI (dist/cli.js)', () => {
     ]);
   });
 
-  it('`run` says honestly that the engine is not built yet and exits 0', async () => {
-    const { stdout } = await flashmm('run');
-    expect(stdout).toContain('The trading engine is not built yet');
-    expect(stdout).toContain('nothing is traded');
+  it('`run` with an invalid config exits 78 naming the bad key, before trading', async () => {
+    const env = { ...process.env, FLASHMM_RISK__MAX_POSITION_LOTS: '-5' };
+    const failed = run(process.execPath, [cli, 'run'], { cwd: fileURLToPath(repoRoot), timeout: 20_000, env });
+    await expect(failed).rejects.toMatchObject({ code: 78 });
+    const err = await failed.catch((e: { stderr: string }) => e.stderr);
+    expect(err).toContain('risk.maxPositionLots');
+    expect(err).toContain('FLASHMM_RISK__MAX_POSITION_LOTS');
   });
 
   it('an unknown command fails with a non-zero exit code', async () => {

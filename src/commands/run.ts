@@ -1,30 +1,103 @@
+// `flashmm run`: the market-making daemon. With no arguments it trades the embedded simulated
+// venue (a generated market) with the development config, logs to the terminal, serves
+// /metrics, /health and /status, and stops cleanly on SIGINT/SIGTERM (every order cancelled).
 import type { Command } from 'commander';
+import { startApi, type ApiServer } from '../api/server.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
+import { Daemon } from '../engine/daemon.js';
+import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { createMetrics } from '../telemetry/metrics.js';
+import { createVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
+import { positiveNumber } from './options.js';
 
-// Until the trading engine lands (issue 5) `run` says plainly what it will do and that it
-// does nothing yet. It must never pretend to trade.
-const PLAN = [
-  'When the trading engine is built, `flashmm run` with no configuration will:',
-  '  - start the embedded simulated venue (the core\'s simulated exchange fed by a market generator),',
-  '  - keep live order books, compute features and the model\'s short-horizon forecast,',
-  '  - quote both sides through the quoting models, the risk manager and the order manager,',
-  '  - serve an HTTP API, a live web page and Prometheus metrics.',
-];
+export interface RunOptions {
+  readonly config?: string;
+  readonly env?: string;
+  readonly market?: string;
+  readonly replay?: string;
+  readonly speed?: number;
+  /** Stop by itself after this many seconds (a bounded run). */
+  readonly duration?: number;
+}
 
-export function runMessage(): string {
-  return [
-    `flashmm ${daemonVersion()} (core ${coreVersion()})`,
-    'The trading engine is not built yet (issue 5): nothing is started and nothing is traded.',
-    ...PLAN,
-  ].join('\n');
+/** The loaded config with the command line's choices applied. */
+export function runConfig(options: RunOptions): Config {
+  if (options.env !== undefined && !(ENVIRONMENTS as readonly string[]).includes(options.env)) {
+    throw new ConfigError([{ source: '--env', path: 'env', reason: `expected one of ${ENVIRONMENTS.join(', ')}, got '${options.env}'` }]);
+  }
+  const { config } = loadConfig({
+    ...(options.config === undefined ? {} : { configPath: options.config }),
+    ...(options.env === undefined ? {} : { env: options.env as Environment }),
+  });
+  let out: Config = config;
+  if (options.market !== undefined) {
+    const symbols = config.markets.map((m) => m.symbol);
+    if (options.replay === undefined && !symbols.includes(options.market)) {
+      throw new ConfigError([{ source: '--market', path: 'markets', reason: `no market '${options.market}' (configured: ${symbols.join(', ')})` }]);
+    }
+    out = { ...out, markets: config.markets.map((m) => ({ ...m, enabled: m.symbol === options.market })) };
+  }
+  if (options.replay !== undefined) {
+    if (out.venue.kind !== 'sim') throw new ConfigError([{ source: '--replay', path: 'venue.kind', reason: '--replay drives the sim venue' }]);
+    out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed: options.speed ?? 1 } } };
+  }
+  return out;
+}
+
+export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
+  const config = runConfig(options);
+  const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
+  const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
+  const { venue, sequenceRule } = createVenue(config, systemClock);
+  const daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics });
+  let api: ApiServer | null = null;
+  if (config.api.enabled) {
+    api = await startApi(config.api.host, config.api.port, metrics, daemon);
+    logger.info({ url: `http://${config.api.host}:${api.port}` }, 'api listening (/metrics, /health, /status)');
+  }
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (options.duration !== undefined) setTimeout(() => resolve(`duration ${options.duration}s elapsed`), options.duration * 1000).unref();
+  });
+  await daemon.start();
+  const reason = await stopped;
+  // The bound: a shutdown that hangs (a venue that never answers) still exits.
+  const hardStop = setTimeout(() => {
+    logger.fatal({ reason }, 'shutdown timed out');
+    process.exit(2);
+  }, config.engine.shutdownTimeoutMs + 2_000);
+  hardStop.unref();
+  const report = await daemon.stop(reason);
+  await api?.close();
+  clearTimeout(hardStop);
+  return report.openOrders === 0 ? 0 : 1;
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the market-making daemon (placeholder until the trading engine lands)')
-    .action(() => {
-      console.log(runMessage());
+    .description('run the market-making daemon (default: the embedded simulated venue with a generated market)')
+    .option('--config <file>', 'config file (replaces config/<env>.yml and config/local.yml)')
+    .option('--env <name>', `config environment: ${ENVIRONMENTS.join(', ')} (default FLASHMM_ENV or development)`)
+    .option('--market <symbol>', 'trade only this configured market')
+    .option('--replay <recording>', 'drive the simulated venue with a recording instead of the generator')
+    .option('--speed <x>', 'replay speed: 1 = real time, 10 = ten times faster', positiveNumber)
+    .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber)
+    .action(async (options: RunOptions) => {
+      try {
+        process.exitCode = await runDaemon(options);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(`flashmm run: invalid configuration\n${err.message}`);
+          process.exitCode = 78; // EX_CONFIG
+          return;
+        }
+        throw err;
+      }
     });
 }

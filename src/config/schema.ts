@@ -140,8 +140,8 @@ export const marketSchema = z.strictObject({
 export const DEFAULT_MARKET = {
   symbol: 'SEI/USDC',
   tickSize: '0.0001',
-  lotSize: '0.1',
-  minSizeLots: 10,
+  lotSize: '1',
+  minSizeLots: 1,
   makerFeePpm: 100,
   takerFeePpm: 500,
   enabled: true,
@@ -219,6 +219,17 @@ export const configSchema = z.strictObject({
   telemetry: telemetrySchema.prefault({}),
   storage: storageSchema.prefault({}),
 }).superRefine((config, ctx) => {
+  // An order below a market's minimum size is rejected by the venue on every tick.
+  const sizes = config.strategy.ladder.sizesLots.filter((s) => s > 0);
+  for (const m of config.markets) {
+    const small = sizes.find((s) => s < m.minSizeLots);
+    if (m.enabled && small !== undefined) {
+      ctx.addIssue({
+        code: 'custom', path: ['strategy', 'ladder', 'sizesLots'],
+        message: `size ${small} lots is below market ${m.symbol}'s minimum of ${m.minSizeLots} lots`,
+      });
+    }
+  }
   // On Sei every enabled market needs its pair's denoms: quoting a market the venue cannot
   // address must fail at start-up, not at the first order.
   const { venue } = config;

@@ -1,0 +1,61 @@
+// Builds the configured venue. `sim` (the embedded default): one simulated exchange per market,
+// fed by the market generator, or by a recording (`replay`, the recording's own market).
+import { BinanceReader, type ZiOptions } from '@flashmm/core';
+import type { Clock } from '../execution/clock.js';
+import type { Config, MarketConfig } from '../config/schema.js';
+import type { MarketInfo } from '../market/types.js';
+import { CompositeVenue } from './composite.js';
+import { SimVenue } from './sim/sim-venue.js';
+import type { Venue } from './venue.js';
+
+export interface CreatedVenue {
+  readonly venue: Venue;
+  /** How each market's depth updates chain (the book's sequence rule). */
+  readonly sequenceRule: (symbol: string) => string;
+}
+
+export function createVenue(config: Config, clock: Clock): CreatedVenue {
+  const v = config.venue;
+  if (v.kind !== 'sim') {
+    throw new Error(`venue '${v.kind}' is not available in this build yet: use venue.kind 'sim' (the default)`);
+  }
+  const queue = { queue: v.queueModel.kind, queueExponent: v.queueModel.exponent };
+  const latency = { entryLatencyMs: v.latency.entryMs, responseLatencyMs: v.latency.responseMs };
+  if (v.replay !== undefined) {
+    const reader = new BinanceReader(v.replay.path);
+    const spec = reader.spec;
+    const market: MarketInfo = {
+      symbol: spec.symbol, tickSize: spec.tickSize, lotSize: spec.lotSize, minSizeLots: spec.minSizeLots,
+      makerFeePpm: spec.makerFeePpm, takerFeePpm: spec.takerFeePpm,
+    };
+    const rule = reader.sequenceRule;
+    const venue = new SimVenue({ market, clock, native: { replayPath: v.replay.path, speed: v.replay.speed, ...queue, ...latency } });
+    return { venue, sequenceRule: () => rule };
+  }
+  const enabled = config.markets.filter((m) => m.enabled);
+  const venues = enabled.map((m, i) => new SimVenue({
+    market: marketInfo(m), clock,
+    native: {
+      initialPrice: v.generator.initialPrice, seed: v.generator.seed + i, ...queue, ...latency,
+      ...(v.generator.ziParams === undefined ? {} : { zi: ziOptions(v.generator.ziParams) }),
+    },
+  }));
+  const venue = venues.length === 1 && venues[0] !== undefined ? venues[0] : new CompositeVenue(venues);
+  return { venue, sequenceRule: () => 'strict' }; // the generator numbers its updates contiguously
+}
+
+export function marketInfo(m: MarketConfig): MarketInfo {
+  return {
+    symbol: m.symbol, tickSize: m.tickSize, lotSize: m.lotSize, minSizeLots: m.minSizeLots,
+    makerFeePpm: m.makerFeePpm, takerFeePpm: m.takerFeePpm,
+  };
+}
+
+type ZiConfig = NonNullable<Extract<Config['venue'], { kind: 'sim' }>['generator']['ziParams']>;
+
+/** The config's generator overrides as native options (only the keys that were set). */
+function ziOptions(p: ZiConfig): ZiOptions {
+  const { warmupSeconds, ...rest } = p;
+  const set = Object.entries(rest).filter(([, v]) => v !== undefined);
+  return { ...Object.fromEntries(set), ...(warmupSeconds === undefined ? {} : { warmupMs: warmupSeconds * 1000 }) };
+}

@@ -1,0 +1,70 @@
+// End to end: `flashmm run` with no arguments on the embedded simulated venue quotes both sides,
+// gets fills, keeps its position within the risk limit, and on SIGTERM cancels everything and
+// exits 0 with no open orders.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/cargo.js';
+
+const cli = fileURLToPath(new URL('dist/cli.js', repoRoot));
+const MAX_POSITION_LOTS = 100; // config/development.yml risk.maxPositionLots
+
+interface LogLine {
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+interface Status {
+  readonly markets: readonly { readonly openOrders: readonly { readonly side: string }[] }[];
+}
+
+function startDaemon(): { child: ChildProcessWithoutNullStreams; lines: LogLine[]; next: (pred: (l: LogLine) => boolean, ms: number) => Promise<LogLine> } {
+  const child = spawn(process.execPath, [cli, 'run'], {
+    cwd: fileURLToPath(repoRoot),
+    env: { ...process.env, FLASHMM_API__PORT: '0', FLASHMM_TELEMETRY__LOG_FORMAT: 'json', FLASHMM_TELEMETRY__LOG_LEVEL: 'info' },
+  });
+  const lines: LogLine[] = [];
+  const waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    const line = JSON.parse(text) as LogLine;
+    lines.push(line);
+    for (const w of waiters.splice(0)) (w.pred(line) ? w.resolve(line) : waiters.push(w));
+  });
+  const next = (pred: (l: LogLine) => boolean, ms: number) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const seen = lines.find(pred);
+      if (seen !== undefined) return resolve(seen);
+      const timer = setTimeout(() => reject(new Error(`no matching log line within ${ms} ms; got: ${lines.map((l) => l.msg).join(' | ')}`)), ms);
+      waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  return { child, lines, next };
+}
+
+describe('flashmm run (embedded simulated venue)', () => {
+  it('quotes both sides, fills, stays within limits, and exits 0 on SIGTERM with no open orders', async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+    const { child, lines, next } = startDaemon();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const api = await next((l) => l.msg.startsWith('api listening'), 10_000);
+      await next((l) => l.msg === 'first quote sent', 5_000);
+      const status = (await (await fetch(`${String(api.url)}/status`)).json()) as Status;
+      const sides = new Set(status.markets[0]?.openOrders.map((o) => o.side));
+      expect([...sides].sort()).toEqual(['buy', 'sell']);
+      await next((l) => l.msg === 'fill' && l.side === 'buy', 40_000);
+      await next((l) => l.msg === 'fill' && l.side === 'sell', 40_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const fills = lines.filter((l) => l.msg === 'fill');
+    for (const f of fills) expect(Math.abs(Number(f.position))).toBeLessThanOrEqual(MAX_POSITION_LOTS);
+    const last = lines.at(-1);
+    expect(last?.msg).toBe('stopped cleanly: no open orders');
+    expect(last?.openOrders).toBe(0);
+    expect(last?.reason).toBe('SIGTERM');
+  }, 90_000);
+});
