@@ -3,8 +3,10 @@
 import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
+import { registerCompare } from './commands/compare.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerTrain } from './commands/train.js';
 import { registerVersion } from './commands/version.js';
 import { daemonVersion } from './version.js';
 
@@ -18,6 +20,8 @@ function buildProgram(): Command {
   registerBook(program);
   registerBacktest(program);
   registerSweep(program);
+  registerCompare(program);
+  registerTrain(program);
   registerVersion(program);
   return program;
 }

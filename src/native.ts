@@ -28,3 +28,6 @@ export type {
   SimVenueOptions,
   ZiOptions,
 } from '@flashmm/core';
+// Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
+export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';
+export type { Prediction, TrainCounts, TrainOptions, TrainProgress, TrainResult } from '@flashmm/core';

@@ -56,6 +56,20 @@ export declare class EventBatch {
   get sizes(): Float64Array
 }
 
+/** The streaming feature engine behind the models, on the dataset's 100 ms grid. */
+export declare class FeatureEngine {
+  /** `sequenceRule` as for `Signal`; `warmupMs` as for `Signal`. */
+  constructor(sequenceRule: string, warmupMs?: number | undefined | null)
+  /** Feeds the batch; returns the grid rows taken (each one a dataset row). */
+  applyBatch(batch: EventBatch): number
+  /** The 64 features as of the last event (not advanced to a grid time). */
+  get features(): Float32Array
+  /** Exchange clock, ns (0 before the first timed event). */
+  get clock(): number
+  /** The 64 feature names, in the order of `features`. */
+  static names(): Array<string>
+}
+
 export declare class MarketSpec {
   constructor(init: MarketSpecInit)
   /** The built-in grid of a Binance market (`spot`, `usdm` or `coinm`). */
@@ -76,6 +90,29 @@ export declare class MarketSpec {
   sizeToLots(size: string): number
   ticksToPrice(priceTicks: number): string
   lotsToSize(sizeLots: number): string
+}
+
+/** A loaded ONNX model that meets the FlashMM contract. */
+export declare class Model {
+  /** Reads and checks an ONNX file; throws naming what is wrong. */
+  static load(path: string): Model
+  static fromBuffer(bytes: Buffer): Model
+  /** Feature vectors per window. */
+  get seq(): number
+  /** Horizon of each output row, ns (empty when the model does not declare them). */
+  get horizons(): Array<number>
+  /** `flashmm.arch`, or null when the exporter did not say. */
+  get arch(): string | null
+  /** Exchange-time spacing of the window's rows, ns. */
+  get stepNs(): number
+  /** The 64 input features in order. */
+  get featureNames(): Array<string>
+  /** One window, `seq × 64` raw features, oldest row first. */
+  predict(window: Float32Array): Prediction
+  /** `n` windows back to back (`n × seq × 64`), one call through the model. */
+  predictBatch(windows: Float32Array, n: number): Array<Prediction>
+  /** Raw logits of `n` windows, `[n, horizons, 3]` flat (cross-checks with other runtimes). */
+  logits(windows: Float32Array, n: number): Float32Array
 }
 
 export declare class OrderBook {
@@ -136,6 +173,31 @@ export declare class OrderBook {
   ownOverhang(): Array<OwnOverhang>
 }
 
+/**
+ * The forecast source of one market: feed it the market's events, ask for the latest
+ * prediction. Rows are taken exactly as the training datasets take them.
+ */
+export declare class Signal {
+  /**
+   * `sequenceRule`: "binance-spot" | "binance-futures" | "strict" | "none";
+   * `warmupMs`: rows start this long after the book becomes valid (default the dataset's 30 s).
+   */
+  constructor(modelPath: string, sequenceRule: string, warmupMs?: number | undefined | null)
+  /** Feeds every event of the batch, in order. */
+  applyBatch(batch: EventBatch): void
+  /** The prediction on the latest window, or null until the window is full and the book valid. */
+  predict(): Prediction | null
+  /** Loads and checks `path`, then serves it; throws the reason and keeps the old model otherwise. */
+  reload(path: string): void
+  get ready(): boolean
+  /** Successful reloads so far. */
+  get generation(): number
+  /** Rows pushed into the window so far. */
+  get samples(): number
+  /** Window length of the serving model. */
+  get seq(): number
+}
+
 export declare class SimVenue {
   constructor(options: SimVenueOptions)
   /**
@@ -167,6 +229,19 @@ export declare class SimVenue {
   get finished(): boolean
   /** Requests sent and not yet arrived at the exchange. */
   get inFlight(): number
+  /**
+   * Records one statistics step at the venue clock (the exchange's touch, its account of
+   * us, our best live quotes); false when skipped (no valid two-sided book yet). Needs
+   * `record: true`. Record one after the last decision so every fill is counted.
+   */
+  recordStep(): boolean
+  /**
+   * The core's statistics of the recorded steps and fills (`BacktestStats` JSON: money and
+   * ns as decimal strings, docs/statistics.md), with the venue's order counts.
+   */
+  statsJson(options?: SimStatsOptions | undefined | null): string
+  /** Steps skipped by `recordStep` (no valid two-sided book). */
+  get skippedSteps(): number
 }
 
 /** What became of an update (see `OrderBook.invalidReason` after `Rejected`). */
@@ -325,6 +400,18 @@ export interface OwnOverhang {
 }
 
 /**
+ * One prediction: per horizon (shortest first) `[down, flat, up]` probabilities, the
+ * confidence `1 − H(p)/ln 3`, and `p_up − p_down`.
+ */
+export interface Prediction {
+  probs: Array<Array<number>>
+  confidence: Array<number>
+  /** The shortest horizon's confidence (the one the quote loop acts on). */
+  overallConfidence: number
+  expectedMove: Array<number>
+}
+
+/**
  * Runs the built-in quoter over a recording or a generated market and returns the result
  * JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
  * generated market) is called at most every 100 ms of wall time and once at the end; if it
@@ -411,6 +498,16 @@ export interface SimReport {
   exchangeTs: bigint
 }
 
+/** Options of `statsJson`: how the recorded steps are judged (docs/statistics.md). */
+export interface SimStatsOptions {
+  /** The decision interval, ms: the period of the per-step returns (default 100). */
+  stepIntervalMs?: number
+  /** The period of the resampled returns, ms (default 60 000). */
+  resampleMs?: number
+  /** Adverse-selection horizons, ms (default [1000, 10000]). */
+  horizonsMs?: Array<number>
+}
+
 /** The best bid and ask of the exchange's public book. */
 export interface SimTouch {
   bid: Level
@@ -449,6 +546,73 @@ export interface SimVenueOptions {
   /** Fee overrides, ppm of notional (negative = rebate); default the spec's. */
   makerFeePpm?: number
   takerFeePpm?: number
+  /** Record what the statistics need (`recordStep`, `statsJson`); default false. */
+  record?: boolean
+}
+
+/** Windows per split. */
+export interface TrainCounts {
+  train: number
+  val: number
+  test: number
+  droppedBoundary: number
+  /** Labelled rows per recording. */
+  rows: Array<number>
+}
+
+/**
+ * Trains on recordings on the libuv thread pool; rejects with the core's message on bad
+ * options, unreadable data or too few samples.
+ */
+export declare function trainModel(options: TrainOptions, onProgress?: (((arg: TrainProgress) => unknown)) | undefined | null): Promise<TrainResult>
+
+export interface TrainOptions {
+  /** Binance recordings (gzip lines `<ns> <json>`), one dataset each. */
+  data: Array<string>
+  /** "mlp" | "lstm" | "transformer" | "ensemble". */
+  arch: string
+  /** Seeds initialisation, batch order and dropout (default 42): same seed, same bytes. */
+  seed?: number
+  /** Most epochs (default 30; 3 with `tiny`). */
+  epochs?: number
+  /** Small network and few epochs: CI smoke tests. */
+  tiny?: boolean
+  /** Epochs without validation improvement before stopping. */
+  patience?: number
+  batchSize?: number
+  lr?: number
+}
+
+/** Reported after each minibatch (at most every 100 ms) and at each epoch's end. */
+export interface TrainProgress {
+  /** Ensemble member being trained (0 for a single network) and how many there are. */
+  member: number
+  members: number
+  /** 1-based epoch of at most `epochs`. */
+  epoch: number
+  epochs: number
+  /** 1-based minibatch of `batches`. */
+  batch: number
+  batches: number
+  trainLoss: number
+  /** At the end of an epoch only. */
+  valLoss?: number
+  samplesPerSec: number
+}
+
+export interface TrainResult {
+  /** The ONNX model (meets the contract; `Model.fromBuffer` loads it). */
+  onnx: Buffer
+  /** The model card numbers as JSON (evaluated through tract on the exported model). */
+  report: string
+  /** The same as Markdown tables. */
+  markdown: string
+  arch: string
+  seq: number
+  /** Training samples/s over the whole run. */
+  samplesPerSec: number
+  bestEpoch: number
+  counts: TrainCounts
 }
 
 /** Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second. */

@@ -1,11 +1,13 @@
 // `flashmm run`: the market-making daemon. With no arguments it trades the embedded simulated
 // venue (a generated market) with the development config, logs to the terminal, serves
 // /metrics, /health and /status, and stops cleanly on SIGINT/SIGTERM (every order cancelled).
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { startApi, type ApiServer } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
 import { Daemon } from '../engine/daemon.js';
+import { ModelForecasts, resolveModelPath } from '../engine/model-forecast.js';
 import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -53,7 +55,12 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
   const { venue, sequenceRule } = createVenue(config, systemClock);
-  const daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics });
+  const models = loadModel(config, logger);
+  const daemon = new Daemon({
+    config, venue, sequenceRule, log: logger, metrics,
+    ...(models === null ? {} : { forecast: (symbol: string) => models.forMarket(symbol, sequenceRule(symbol)) }),
+  });
+  if (models !== null && config.model.reloadOnChange) models.watch();
   let api: ApiServer | null = null;
   if (config.api.enabled) {
     api = await startApi(config.api.host, config.api.port, metrics, daemon);
@@ -73,9 +80,24 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   }, config.engine.shutdownTimeoutMs + 2_000);
   hardStop.unref();
   const report = await daemon.stop(reason);
+  models?.close();
   await api?.close();
   clearTimeout(hardStop);
   return report.openOrders === 0 ? 0 : 1;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The configured model, or null (disabled, or the default file absent: quote without a forecast). */
+function loadModel(config: Config, log: Logger): ModelForecasts | null {
+  if (!config.model.enabled) return null;
+  const path = resolveModelPath(config.model.path, PACKAGE_ROOT);
+  if (path === null) {
+    log.warn({ path: config.model.path }, 'model file not found: quoting without a forecast');
+    return null;
+  }
+  log.info({ path }, 'model loaded: its forecast skews and widens the quotes');
+  return new ModelForecasts(path, log);
 }
 
 export function registerRun(program: Command): void {
@@ -97,7 +119,9 @@ export function registerRun(program: Command): void {
           process.exitCode = 78; // EX_CONFIG
           return;
         }
-        throw err;
+        // Start-up failed (a recording that cannot be read, a port in use): say why, no stack.
+        console.error(`flashmm run: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
       }
     });
 }

@@ -5,12 +5,13 @@ import type { EventBatch } from '@flashmm/core';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { DesiredQuote, MarketInfo } from '../market/types.js';
+import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import type { QuotingConfig } from '../strategy/config.js';
 import { EwmaVolatility, IntensityEstimator } from '../strategy/estimators.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
 import type { Forecast } from '../strategy/skew.js';
-import type { Logger } from '../telemetry/logger.js';
+import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { OrderBatch } from '../venues/venue.js';
 import { MarketData } from './market-data.js';
@@ -57,11 +58,13 @@ export class MarketLoop {
   private lastDecisionMid: number | null = null;
   private deciding = false;
   private lastDecision: DecisionRecord | null = null;
+  private readonly logOnce: LogOnce;
 
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
     this.market = deps.market;
     this.maxPositionLots = deps.maxPositionLots;
+    this.logOnce = createLogOnce(deps.log);
     this.data = new MarketData(deps.sequenceRule);
     this.quoter = createQuoter(deps.strategy);
     const v = deps.strategy.volatility;
@@ -129,6 +132,7 @@ export class MarketLoop {
       this.symbol, desired, { positionLots: inventory, live: this.deps.orders.liveOrders(this.symbol) }, nowMs,
     );
     const t2 = performance.now();
+    this.explainDrops(filtered.dropped, decision);
     const { batch } = this.deps.orders.sync(this.symbol, filtered.allowed, nowMs);
     const t3 = performance.now();
     const stages = { quote: (t1 - t0) / 1e3, risk: (t2 - t1) / 1e3, diff: (t3 - t2) / 1e3, total: (t3 - t0) / 1e3 };
@@ -142,6 +146,15 @@ export class MarketLoop {
 
   volatilityEstimate(): number {
     return this.volatility.sigma;
+  }
+
+  /** Why quotes are missing, logged once per reason (a limit set below one order is silent otherwise). */
+  private explainDrops(dropped: FilterResult['dropped'], decision: QuoteDecision | null): void {
+    for (const d of dropped) {
+      if (d.reason === 'halted' || d.reason === 'reducing' || d.reason === 'rate-limit') continue; // logged as risk transitions / transient
+      this.logOnce(`drop:${d.reason}`, { reason: d.reason, quote: d.quote }, 'risk dropped a quote');
+    }
+    if (decision?.reason !== undefined) this.logOnce(`no-quote:${decision.reason}`, { reason: decision.reason }, 'no quotes');
   }
 
   private async submit(batch: OrderBatch, nowMs: number): Promise<void> {

@@ -12,10 +12,14 @@ mod backtest;
 mod book;
 mod convert;
 mod generator;
+mod model;
 mod replay;
+mod sim_convert;
 mod sim_venue;
 mod spec;
+mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use train::train_model;
 pub use version::core_version;

@@ -6,19 +6,18 @@
 use std::path::Path;
 
 use flashmm_core::backtest::{BinanceSource, ZiSource};
-use flashmm_core::book::Side as CoreSide;
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{
-    self as core, ConstantLatency, Liquidity, NewOrder, OrderView, Report, ReportKind, Request, RetimedSource,
-    SimConfig, VenueFeed,
-};
+use flashmm_core::sim::{self as core, ConstantLatency, Report, Request, RetimedSource, SimConfig, VenueFeed};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
 use crate::backtest::{ppm, queue_model};
-use crate::convert::{id, invalid_arg, lots, ticks};
+use crate::convert::{id, invalid_arg};
 use crate::generator::{ZiOptions, ms_to_ns, resolve_spec, seed, zi_params};
 use crate::replay::EventBatch;
+use crate::sim_convert::{
+    SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, ns, order, report, stats_config,
+};
 use crate::spec::{MarketSpec, MarketSpecInit};
 
 /// Options of `new SimVenue(...)`: a generated market (default) or a recording (`replayPath`).
@@ -50,81 +49,8 @@ pub struct SimVenueOptions {
     /// Fee overrides, ppm of notional (negative = rebate); default the spec's.
     pub maker_fee_ppm: Option<f64>,
     pub taker_fee_ppm: Option<f64>,
-}
-
-/// One execution report, received at `ts` (host time).
-#[napi(object, object_from_js = false)]
-pub struct SimReport {
-    #[napi(
-        ts_type = "'accepted' | 'rejected' | 'fill' | 'cancelled' | 'cancel-rejected' | 'amended' | 'amend-rejected' | 'cancel-all-done'"
-    )]
-    pub kind: String,
-    /// 0 for `cancel-all-done`.
-    pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
-    pub side: Option<String>,
-    /// Ticks: the order's limit (accepted, amended) or the execution price (fill).
-    pub price: Option<f64>,
-    /// Lots: the order's size (accepted), the new total (amended), the lots filled (fill).
-    pub lots: Option<f64>,
-    /// Lots still open after a fill, an amend, or left unfilled by a cancel.
-    pub leaves: Option<f64>,
-    /// Fill fee in money units (negative = rebate).
-    pub fee: Option<i128>,
-    #[napi(ts_type = "'maker' | 'taker'")]
-    pub liquidity: Option<String>,
-    /// What filled: "taker" | "trade" | "book_cross".
-    pub trigger: Option<String>,
-    /// Why (rejected, cancelled, cancel-rejected, amend-rejected; amended: priority_kept/lost).
-    pub reason: Option<String>,
-    /// `cancel-all-done`: how many orders it cancelled.
-    pub canceled: Option<u32>,
-    /// When we receive it, ns (host clock).
-    pub ts: i128,
-    /// When the exchange produced it, ns (0: the request never reached it).
-    pub exchange_ts: i128,
-}
-
-/// One of our live orders at the exchange.
-#[napi(object, object_from_js = false)]
-pub struct SimOrder {
-    pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
-    pub side: String,
-    pub price: f64,
-    /// Total lots (filled included).
-    pub qty: f64,
-    pub filled: f64,
-    pub leaves: f64,
-    pub post_only: bool,
-    /// Estimated public lots ahead of it at its price.
-    pub queue_ahead: f64,
-}
-
-/// A new order of `submitBatch`.
-#[napi(object)]
-pub struct SimPlace {
-    pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
-    pub side: String,
-    pub price: f64,
-    pub lots: f64,
-    /// Default true.
-    pub post_only: Option<bool>,
-}
-
-/// The exchange's booking of our account (every fill, reported or not).
-#[napi(object, object_from_js = false)]
-pub struct SimAccount {
-    pub position: f64,
-    pub cash: i128,
-    pub fees: i128,
-    pub fills: f64,
-    pub bought_lots: f64,
-    pub sold_lots: f64,
-    pub maker_lots: f64,
-    pub taker_lots: f64,
-    pub volume: i128,
+    /// Record what the statistics need (`recordStep`, `statsJson`); default false.
+    pub record: Option<bool>,
 }
 
 /// What `advance` returns: the market events fed to the exchange (for the host's own book)
@@ -146,96 +72,6 @@ pub struct SimTouch {
 pub struct SimVenue {
     inner: core::SimVenue<VenueFeed>,
     reports: Vec<Report>,
-}
-
-fn ns(value: &BigInt, what: &str) -> napi::Result<i64> {
-    match value.get_i64() {
-        (v, true) => Ok(v),
-        _ => Err(invalid_arg(format!("{what} is out of the i64 ns range"))),
-    }
-}
-
-fn side(name: &str, what: &str) -> napi::Result<CoreSide> {
-    match name {
-        "buy" => Ok(CoreSide::Bid),
-        "sell" => Ok(CoreSide::Ask),
-        other => Err(invalid_arg(format!("{what} = '{other}' must be 'buy' or 'sell'"))),
-    }
-}
-
-fn side_name(s: CoreSide) -> String {
-    if s == CoreSide::Bid { "buy" } else { "sell" }.into()
-}
-
-fn report(r: &Report) -> SimReport {
-    let mut o = SimReport {
-        kind: String::new(),
-        client_id: r.client_id as f64,
-        side: None,
-        price: None,
-        lots: None,
-        leaves: None,
-        fee: None,
-        liquidity: None,
-        trigger: None,
-        reason: None,
-        canceled: None,
-        ts: i128::from(r.local_ts),
-        exchange_ts: i128::from(r.exchange_ts),
-    };
-    let (kind, reason) = match r.kind {
-        ReportKind::Accepted { side, price, lots } => {
-            (o.side, o.price, o.lots) = (Some(side_name(side)), Some(price as f64), Some(lots as f64));
-            ("accepted", None)
-        }
-        ReportKind::Rejected { reason } => ("rejected", Some(reason.name())),
-        ReportKind::Fill(f) => {
-            (o.side, o.price, o.lots, o.leaves) =
-                (Some(side_name(f.side)), Some(f.price as f64), Some(f.lots as f64), Some(f.leaves as f64));
-            o.fee = Some(f.fee);
-            o.liquidity = Some(if f.liquidity == Liquidity::Maker { "maker" } else { "taker" }.into());
-            o.trigger = Some(f.trigger.name().into());
-            ("fill", None)
-        }
-        ReportKind::Canceled { reason, leaves } => {
-            o.leaves = Some(leaves as f64);
-            ("cancelled", Some(reason.name()))
-        }
-        ReportKind::CancelRejected { reason } => ("cancel-rejected", Some(reason.name())),
-        ReportKind::Amended { price, lots, leaves, priority_kept } => {
-            (o.price, o.lots, o.leaves) = (Some(price as f64), Some(lots as f64), Some(leaves as f64));
-            ("amended", Some(if priority_kept { "priority_kept" } else { "priority_lost" }))
-        }
-        ReportKind::AmendRejected { reason } => ("amend-rejected", Some(reason.name())),
-        ReportKind::CancelAllDone { canceled } => {
-            o.canceled = Some(canceled);
-            ("cancel-all-done", None)
-        }
-    };
-    o.kind = kind.into();
-    o.reason = reason.map(Into::into);
-    o
-}
-
-fn order(v: &OrderView) -> SimOrder {
-    SimOrder {
-        client_id: v.client_id as f64,
-        side: side_name(v.side),
-        price: v.price as f64,
-        qty: v.qty as f64,
-        filled: v.filled as f64,
-        leaves: v.leaves as f64,
-        post_only: v.post_only,
-        queue_ahead: v.queue_ahead,
-    }
-}
-
-fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_only: bool) -> napi::Result<Request> {
-    let cid = id(client_id, "clientId")?;
-    let s = side(side_name, "side")?;
-    let (p, l) = (ticks(price, "price")?, lots(size, "lots")?);
-    let o = if post_only { NewOrder::post_only(cid, s, p, l) } else { NewOrder::limit(cid, s, p, l) };
-    Ok(Request::New(o))
 }
 
 #[napi]
@@ -283,7 +119,10 @@ impl SimVenue {
         if let Some(f) = o.taker_fee_ppm {
             sim.taker_fee_ppm = ppm(f, "takerFeePpm")?;
         }
-        let inner = core::SimVenue::new(feed, spec, sim, latency).map_err(invalid_arg)?;
+        let mut inner = core::SimVenue::new(feed, spec, sim, latency).map_err(invalid_arg)?;
+        if o.record == Some(true) {
+            inner = inner.with_recorder();
+        }
         Ok(Self { inner, reports: Vec::new() })
     }
 
@@ -404,5 +243,33 @@ impl SimVenue {
     #[napi(getter, catch_unwind)]
     pub fn in_flight(&self) -> u32 {
         self.inner.in_flight() as u32
+    }
+
+    /// Records one statistics step at the venue clock (the exchange's touch, its account of
+    /// us, our best live quotes); false when skipped (no valid two-sided book yet). Needs
+    /// `record: true`. Record one after the last decision so every fill is counted.
+    #[napi(catch_unwind)]
+    pub fn record_step(&mut self) -> napi::Result<bool> {
+        if !self.inner.is_recording() {
+            return Err(invalid_arg("recordStep needs a venue created with record: true"));
+        }
+        Ok(self.inner.record_step())
+    }
+
+    /// The core's statistics of the recorded steps and fills (`BacktestStats` JSON: money and
+    /// ns as decimal strings, docs/statistics.md), with the venue's order counts.
+    #[napi(catch_unwind)]
+    pub fn stats_json(&self, options: Option<SimStatsOptions>) -> napi::Result<String> {
+        if !self.inner.is_recording() {
+            return Err(invalid_arg("statsJson needs a venue created with record: true"));
+        }
+        let cfg = stats_config(options)?;
+        self.inner.stats(&cfg).map(|s| s.to_json()).map_err(invalid_arg)
+    }
+
+    /// Steps skipped by `recordStep` (no valid two-sided book).
+    #[napi(getter, catch_unwind)]
+    pub fn skipped_steps(&self) -> f64 {
+        self.inner.skipped_steps() as f64
     }
 }

@@ -29,13 +29,15 @@ export class SimVenue implements Venue {
   constructor(private readonly config: SimVenueConfig) {
     const m = config.market;
     this.symbol = m.symbol;
+    // A replay takes its market from the recording; a generated market needs ours.
+    const spec = {
+      symbol: m.symbol, tickSize: m.tickSize, lotSize: m.lotSize, minSizeLots: m.minSizeLots,
+      makerFeePpm: m.makerFeePpm, takerFeePpm: m.takerFeePpm,
+    };
     this.native = new NativeSimVenue({
       ...config.native,
       startNs: config.clock.nowNs(),
-      spec: {
-        symbol: m.symbol, tickSize: m.tickSize, lotSize: m.lotSize, minSizeLots: m.minSizeLots,
-        makerFeePpm: m.makerFeePpm, takerFeePpm: m.takerFeePpm,
-      },
+      ...(config.native.replayPath === undefined ? { spec } : {}),
     });
   }
 
@@ -83,6 +85,11 @@ export class SimVenue implements Venue {
       clientId: this.clientOf.get(o.clientId) ?? `sim-${o.clientId}`,
       symbol, side: o.side, price: o.price, size: o.qty, filled: o.filled,
     }));
+  }
+
+  /** The core's venue itself: its recorder (`recordStep`, `statsJson`) for engine backtests. */
+  get exchange(): NativeSimVenue {
+    return this.native;
   }
 
   /** The exchange's own booking of our account: the truth tests compare the host with. */

@@ -21,12 +21,13 @@
 
 use std::path::Path;
 
-use crate::book::{ApplyOutcome, SequenceRule};
+use crate::book::SequenceRule;
 use crate::replay::binance::{FileReader, ReadError, sequence_rule};
-use crate::replay::{BookReplay, Event, EventBatch, EventKind};
+use crate::replay::{BookReplay, Event, EventBatch};
 
 use super::engine::FeatureEngine;
 use super::labels::{Direction, HORIZONS_NS, MidPath, N_HORIZONS, NoLabel, label_mid_direction};
+use super::stream::{Fed, FeatureStream, StreamSink};
 use super::table::N_FEATURES;
 
 /// When to take a sample.
@@ -100,171 +101,76 @@ impl Dataset {
     }
 }
 
-/// Streams events in, produces a [`Dataset`].
+/// Streams events in, produces a [`Dataset`]. The per-event work (book, engine, clock,
+/// grid, warm-up) is [`FeatureStream`]'s, shared with serving; this adds the labels.
 #[derive(Debug)]
 pub struct DatasetBuilder {
     cfg: DatasetConfig,
-    replay: BookReplay,
-    engine: FeatureEngine,
+    stream: FeatureStream,
+    rows: Rows,
+}
+
+/// The builder's [`StreamSink`]: the mid path for labels and the rows taken.
+#[derive(Debug)]
+struct Rows {
     path: MidPath,
-    /// Exchange clock (running max); 0 before the first timed event.
-    clock: i64,
-    /// A valid book not yet fed to the engine (it arrived before any timed event).
-    pending_book: bool,
-    /// Samples allowed from this time (book valid since `warm_from − warmup`).
-    warm_from: Option<i64>,
-    next_grid: Option<i64>,
     samples: Vec<(i64, i64, [f32; N_FEATURES])>,
     stats: DatasetStats,
 }
 
+impl StreamSink for Rows {
+    fn sample(&mut self, t: i64, m2: i64, features: &[f32; N_FEATURES]) {
+        self.samples.push((t, m2, *features));
+        self.stats.sampled += 1;
+    }
+
+    fn book(&mut self, ts: i64, m2: Option<i64>) {
+        match m2 {
+            Some(m2) => self.path.push_mid(ts, m2),
+            None => self.path.push_invalid(ts),
+        }
+    }
+
+    fn reset(&mut self, ts: i64) {
+        self.stats.resets += 1;
+        self.path.push_invalid(ts);
+    }
+}
+
 impl DatasetBuilder {
     pub fn new(rule: SequenceRule, cfg: DatasetConfig) -> Self {
-        assert!(!matches!(cfg.sampling, Sampling::Interval(n) if n <= 0), "sampling interval must be positive");
         Self {
             cfg,
-            replay: BookReplay::new(rule),
-            engine: FeatureEngine::new(),
-            path: MidPath::new(),
-            clock: 0,
-            pending_book: false,
-            warm_from: None,
-            next_grid: None,
-            samples: Vec::new(),
-            stats: DatasetStats::default(),
+            stream: FeatureStream::new(rule, cfg.sampling, cfg.warmup_ns),
+            rows: Rows { path: MidPath::new(), samples: Vec::new(), stats: DatasetStats::default() },
         }
     }
 
     /// The engine as of the last event (for inspection).
     pub fn engine(&self) -> &FeatureEngine {
-        &self.engine
+        self.stream.engine()
     }
 
     pub fn replay(&self) -> &BookReplay {
-        &self.replay
+        self.stream.replay()
     }
 
     pub fn push(&mut self, e: &Event<'_>) {
-        self.stats.events += 1;
-        if e.kind == EventKind::BookTicker {
-            self.replay.apply(e);
-            return;
+        self.rows.stats.events += 1;
+        match self.stream.push(e, &mut self.rows) {
+            Fed::Trade => self.rows.stats.trades += 1,
+            Fed::Book { .. } | Fed::Held => self.rows.stats.book_updates += 1,
+            Fed::Ticker | Fed::Reset | Fed::Ignored => {}
         }
-        let ts = self.clock.max(e.exchange_ts);
-        if ts > 0 {
-            if let Sampling::Interval(_) = self.cfg.sampling {
-                self.sample_grid_before(ts);
-            }
-            self.clock = ts;
-            if self.pending_book {
-                self.pending_book = false;
-                self.book_valid_at(ts, true);
-            }
-        }
-        let was_valid = self.replay.book.is_valid();
-        let outcome = self.replay.apply(e);
-        match e.kind {
-            EventKind::Trade => {
-                self.stats.trades += 1;
-                if let (Some(l), Some(aggressor)) = (e.bids.first(), e.aggressor()) {
-                    self.engine.on_trade(l.price, l.size, aggressor, ts);
-                }
-            }
-            EventKind::Snapshot | EventKind::DepthDiff => match outcome {
-                Some(ApplyOutcome::Applied) => {
-                    self.stats.book_updates += 1;
-                    let full = e.kind == EventKind::Snapshot || !was_valid;
-                    if full && ts == 0 {
-                        self.pending_book = true;
-                        return;
-                    }
-                    if full {
-                        self.book_valid_at(ts, true);
-                    } else {
-                        self.engine.on_diff(&self.replay.book, e.bids, e.asks, ts);
-                        self.book_valid_at(ts, false);
-                    }
-                    if self.cfg.sampling == Sampling::EveryBookUpdate {
-                        self.sample(ts);
-                    }
-                }
-                Some(ApplyOutcome::Rejected(_)) => {
-                    self.stats.resets += 1;
-                    self.engine.reset();
-                    self.path.push_invalid(ts);
-                    self.warm_from = None;
-                    self.pending_book = false;
-                }
-                _ => {}
-            },
-            EventKind::BookTicker => unreachable!(),
-        }
-    }
-
-    /// Records a valid book at `ts`; `full`: feed it whole (snapshot / resync).
-    fn book_valid_at(&mut self, ts: i64, full: bool) {
-        let book = &self.replay.book;
-        if full {
-            self.engine.on_book(book, ts);
-            if self.warm_from.is_none() {
-                self.warm_from = Some(ts.saturating_add(self.cfg.warmup_ns));
-            }
-        }
-        match (book.best_bid(), book.best_ask()) {
-            (Some(b), Some(a)) => self.path.push_mid(ts, b.price + a.price),
-            _ => self.path.push_invalid(ts),
-        }
-    }
-
-    fn can_sample(&self, t: i64) -> bool {
-        !self.pending_book
-            && self.replay.book.is_valid()
-            && self.warm_from.is_some_and(|w| t >= w)
-            && self.replay.book.best_bid().is_some()
-            && self.replay.book.best_ask().is_some()
-    }
-
-    fn sample(&mut self, t: i64) {
-        if !self.can_sample(t) {
-            return;
-        }
-        let (Some(b), Some(a)) = (self.replay.book.best_bid(), self.replay.book.best_ask()) else { return };
-        self.engine.advance_to(t);
-        self.samples.push((t, b.price + a.price, *self.engine.features()));
-        self.stats.sampled += 1;
-    }
-
-    /// Samples every grid time before `ts` (the time of the event about to be applied).
-    fn sample_grid_before(&mut self, ts: i64) {
-        let Sampling::Interval(step) = self.cfg.sampling else { return };
-        let mut g = match self.next_grid {
-            Some(g) => g,
-            None => ts.div_euclid(step) * step + if ts.rem_euclid(step) == 0 { 0 } else { step },
-        };
-        while g < ts {
-            if self.can_sample(g) {
-                self.sample(g);
-                g += step;
-            } else {
-                // Skip ahead: to the warm-up's end, or past this event.
-                let resume = match self.warm_from {
-                    Some(w) if w > g && self.replay.book.is_valid() => w.min(ts),
-                    _ => ts,
-                };
-                let n = (resume - g + step - 1) / step;
-                g += n.max(1) * step;
-            }
-        }
-        self.next_grid = Some(g);
     }
 
     /// Labels the samples and returns the rows that have every label.
     pub fn finish(self) -> Dataset {
-        let mut stats = self.stats;
-        stats.ring_growths = self.engine.ring_growths();
+        let Rows { path, samples, mut stats } = self.rows;
+        stats.ring_growths = self.stream.engine().ring_growths();
         let mut out = Dataset { horizons_ns: self.cfg.horizons_ns, ..Default::default() };
-        'samples: for (t, m2, row) in self.samples {
-            let labels = label_mid_direction(&self.path, t, m2, &self.cfg.horizons_ns);
+        'samples: for (t, m2, row) in samples {
+            let labels = label_mid_direction(&path, t, m2, &self.cfg.horizons_ns);
             let mut got = [Direction::Flat; N_HORIZONS];
             for k in 0..N_HORIZONS {
                 match labels[k] {

@@ -38,6 +38,7 @@ mod onnx;
 mod prediction;
 mod predictor;
 mod sampler;
+mod signal;
 mod slot;
 
 use std::path::PathBuf;
@@ -47,6 +48,7 @@ pub use onnx::Model;
 pub use prediction::{MAX_HORIZONS, Prediction};
 pub use predictor::Predictor;
 pub use sampler::{GridPoints, GridSampler, MAX_ADVANCE_STEPS};
+pub use signal::Signal;
 pub use slot::ModelSlot;
 
 #[allow(unused_imports)] // referenced by the docs above
@@ -88,6 +90,9 @@ pub enum ModelError {
     /// [`Predictor::predict`] before `seq` vectors were pushed.
     #[error("window not full: {have} of {seq} feature vectors")]
     NotReady { have: usize, seq: usize },
+    /// A reload onto a model sampled on another grid than the window being served.
+    #[error("the new model's grid step is {new} ns, the signal samples every {current} ns")]
+    StepMismatch { new: i64, current: i64 },
     /// A window passed to a batch prediction has the wrong length.
     #[error("window {index} has {len} feature vectors, the model needs {seq}")]
     WindowLength { index: usize, len: usize, seq: usize },

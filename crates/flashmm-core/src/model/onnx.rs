@@ -159,6 +159,36 @@ impl Model {
         Ok(())
     }
 
+    /// Raw logits of `n` windows given flat (`[n, seq, 64]` row-major, `n ≥ 1`): `n · horizons
+    /// · 3` values. For evaluation and cross-checks against other runtimes; serving uses
+    /// [`Predictor::predict`](super::Predictor::predict).
+    pub fn logits(&self, flat: &[f32]) -> Result<Vec<f32>> {
+        let w = self.info.seq * N_FEATURES;
+        if flat.is_empty() || !flat.len().is_multiple_of(w) {
+            return Err(ModelError::WindowLength { index: flat.len() / w, len: flat.len() % w / N_FEATURES, seq: self.info.seq });
+        }
+        let n = flat.len() / w;
+        let run = |plan: &Plan, rows: usize, x: &[f32]| -> Result<Vec<f32>> {
+            let t = Tensor::from_shape(&[rows, self.info.seq, N_FEATURES], x).map_err(tract_err)?;
+            let out = plan.run(tvec![t.into_tvalue()]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
+            Ok(out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?.to_vec())
+        };
+        let out = match &self.plan_batch {
+            Some(plan) => run(plan, n, flat)?,
+            None => {
+                let mut out = Vec::with_capacity(n * self.info.horizons * N_CLASSES);
+                for x in flat.chunks_exact(w) {
+                    out.extend(run(&self.plan1, 1, x)?);
+                }
+                out
+            }
+        };
+        if out.len() != n * self.info.horizons * N_CLASSES {
+            return Err(ModelError::Run(format!("{} logits for {n} windows", out.len())));
+        }
+        Ok(out)
+    }
+
     /// Predicts on many windows (each `seq` vectors, oldest first): one run of the
     /// symbolic-batch plan if there is one, else one batch-1 run per window.
     pub fn predict_batch(&self, windows: &[&[[f32; N_FEATURES]]]) -> Result<Vec<Prediction>> {

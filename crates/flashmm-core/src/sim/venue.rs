@@ -11,6 +11,18 @@
 //! respected). Requests are sent at the host's time, at or after the last `advance_to`
 //! (sending into the past is refused: the exchange has already moved on). A recording is put
 //! on the host's clock by [`RetimedSource`] (start time and speed).
+//!
+//! # Recording (opt-in)
+//!
+//! A venue built [`SimVenue::with_recorder`] keeps what [`crate::stats`] needs, so a host that
+//! drives it (the daemon's engine in a backtest) never recomputes a statistic: every fill as
+//! it happens at the exchange ([`FillRecord::from_sim`], stamped with its exchange time,
+//! whether its report has been received yet or not), one [`StepRecord`] per
+//! [`SimVenue::record_step`] (the exchange book's touch, the exchange's account of us and our
+//! best live quotes, at the venue clock) and the requests sent ([`OrderCounts`]).
+//! [`SimVenue::stats`] computes [`BacktestStats`] from them. Record a step after the last
+//! decision so every fill is covered (fills after the last step are left out of the stats).
+//! With zero entry latency, send a decision's requests before recording its step.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -22,11 +34,12 @@ use crate::book::L2Book;
 use crate::replay::EventBatch;
 use crate::replay::binance::ReadError;
 use crate::spec::MarketSpec;
+use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
 use super::exchange::{OrderView, SimConfig, SimError, SimExchange};
 use super::latency::OrderLatency;
 use super::money::Account;
-use super::order::{Report, Request};
+use super::order::{Report, ReportKind, Request};
 
 /// Errors of the simulated venue.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +156,46 @@ pub struct SimVenue<E: EventSource> {
     exhausted: bool,
     clock: i64,
     events: u64,
+    recorder: Option<Box<Recorder>>,
+}
+
+/// What a recording venue keeps (see the module documentation).
+#[derive(Default)]
+struct Recorder {
+    steps: Vec<StepRecord>,
+    fills: Vec<FillRecord>,
+    orders: OrderCounts,
+    skipped_steps: u64,
+    /// Reports produced by the exchange and not yet received (receive order).
+    held: Vec<Report>,
+    scratch: Vec<Report>,
+}
+
+impl Recorder {
+    /// Takes every report the exchange has produced (received or not), records the fills in
+    /// exchange-time order, and keeps the reports in receive order until they are due.
+    fn collect<L: super::latency::LatencyModel>(&mut self, sim: &mut SimExchange<L>) {
+        self.scratch.clear();
+        sim.drain_reports(i64::MAX, &mut self.scratch);
+        if self.scratch.is_empty() {
+            return;
+        }
+        let first_fill = self.fills.len();
+        for r in &self.scratch {
+            if let ReportKind::Fill(f) = r.kind {
+                self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+            }
+        }
+        self.fills[first_fill..].sort_by_key(|f| f.ts);
+        self.held.append(&mut self.scratch);
+        self.held.sort_by_key(|r| r.local_ts); // stable: equal times keep the exchange's order
+    }
+
+    /// Moves the held reports received by `t` to `out`.
+    fn release(&mut self, t: i64, out: &mut Vec<Report>) {
+        let due = self.held.partition_point(|r| r.local_ts <= t);
+        out.extend(self.held.drain(..due));
+    }
 }
 
 impl<E: EventSource> SimVenue<E> {
@@ -157,7 +210,77 @@ impl<E: EventSource> SimVenue<E> {
             exhausted: false,
             clock: i64::MIN,
             events: 0,
+            recorder: None,
         })
+    }
+
+    /// Turns the recorder on (see the module documentation). Call it before anything is sent:
+    /// the statistics need an account that starts flat.
+    pub fn with_recorder(mut self) -> Self {
+        self.recorder.get_or_insert_with(Box::default);
+        self
+    }
+
+    /// Whether the recorder is on.
+    pub fn is_recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    /// Records one step at the venue clock: requests arriving by then are processed first
+    /// (zero entry latency acts at once), then the exchange book's touch, the exchange's
+    /// account and our best live quotes are recorded. Returns false (nothing recorded) when
+    /// the recorder is off, before the first advance, or while the book is not valid and
+    /// two-sided with positive prices.
+    pub fn record_step(&mut self) -> bool {
+        let Some(rec) = self.recorder.as_deref_mut() else { return false };
+        if self.clock == i64::MIN {
+            rec.skipped_steps += 1;
+            return false;
+        }
+        self.sim.advance_to(self.clock);
+        rec.collect(&mut self.sim);
+        let book = self.sim.book();
+        let touch = if book.is_valid() { book.best_bid().zip(book.best_ask()) } else { None };
+        match touch {
+            Some((b, a)) if b.price > 0 && b.price <= a.price => {
+                let orders = self.sim.open_orders();
+                let qb = orders.iter().filter(|o| o.side == crate::book::Side::Bid).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == crate::book::Side::Ask).map(|o| o.price).min();
+                rec.steps.push(StepRecord::from_account(self.clock, b.price, a.price, self.sim.account(), qb, qa));
+                true
+            }
+            _ => {
+                rec.skipped_steps += 1;
+                false
+            }
+        }
+    }
+
+    /// The statistics of what was recorded ([`BacktestStats::compute`]), with the venue's
+    /// order counts unless `cfg` brings its own. Fills after the last step are left out.
+    /// Without the recorder, or with no step recorded: [`StatsError::NoSteps`].
+    pub fn stats(&self, cfg: &StatsConfig) -> Result<BacktestStats, StatsError> {
+        let rec = self.recorder.as_deref().ok_or(StatsError::NoSteps)?;
+        let last = rec.steps.last().ok_or(StatsError::NoSteps)?.ts;
+        let fills = &rec.fills[..rec.fills.partition_point(|f| f.ts <= last)];
+        let mut cfg = cfg.clone();
+        cfg.orders = cfg.orders.or(Some(rec.orders));
+        BacktestStats::compute(&rec.steps, fills, &cfg)
+    }
+
+    /// The recorded steps (empty without the recorder).
+    pub fn recorded_steps(&self) -> &[StepRecord] {
+        self.recorder.as_deref().map_or(&[], |r| &r.steps)
+    }
+
+    /// The recorded fills, in exchange-time order (empty without the recorder).
+    pub fn recorded_fills(&self) -> &[FillRecord] {
+        self.recorder.as_deref().map_or(&[], |r| &r.fills)
+    }
+
+    /// Steps not recorded for want of a valid two-sided book (or of a clock).
+    pub fn skipped_steps(&self) -> u64 {
+        self.recorder.as_deref().map_or(0, |r| r.skipped_steps)
     }
 
     /// Moves the venue to time `t` (ns; an earlier `t` than the clock changes nothing):
@@ -195,7 +318,15 @@ impl<E: EventSource> SimVenue<E> {
         self.events += n as u64;
         self.clock = self.clock.max(t);
         self.sim.advance_to(self.clock);
-        self.sim.drain_reports(self.clock, reports_out);
+        match self.recorder.as_deref_mut() {
+            Some(rec) => {
+                rec.collect(&mut self.sim);
+                rec.release(self.clock, reports_out);
+            }
+            None => {
+                self.sim.drain_reports(self.clock, reports_out);
+            }
+        }
         Ok(n)
     }
 
@@ -206,7 +337,15 @@ impl<E: EventSource> SimVenue<E> {
         if send_ts < self.clock {
             return Err(VenueError::SendBeforeClock { clock: self.clock, got: send_ts });
         }
-        Ok(self.sim.submit(send_ts, req)?)
+        let arrival = self.sim.submit(send_ts, req)?;
+        if let Some(rec) = self.recorder.as_deref_mut() {
+            match req {
+                Request::New(_) => rec.orders.placed += 1,
+                Request::Amend { .. } => rec.orders.amended += 1,
+                Request::Cancel { .. } | Request::CancelAll => rec.orders.canceled += 1,
+            }
+        }
+        Ok(arrival)
     }
 
     /// Cancels every resting order of ours (one request).

@@ -21,6 +21,7 @@ pub mod evaluate;
 mod fit;
 mod nets;
 pub mod onnx;
+pub mod recordings;
 mod transformer;
 pub mod windows;
 
@@ -30,6 +31,7 @@ use crate::features::{Dataset, HORIZONS_NS, N_FEATURES, NormalizeError, Normaliz
 
 pub use config::{ArchConfig, ArchKind, ClassWeights, LstmConfig, MlpConfig, TrainConfig, TransformerConfig};
 pub use fit::FitReport;
+pub use recordings::{RunError, TrainRun, datasets_from_files, train_on_recordings};
 pub use windows::{Sample, SplitConfig, Splits, WindowSet};
 
 use nets::{Lstm, Mlp, Net, Nets, ParamInit};

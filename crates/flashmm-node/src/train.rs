@@ -1,0 +1,193 @@
+//! Training for JS: `trainModel(options, onProgress?)` runs the core's recordings-to-model
+//! pipeline on the libuv thread pool and resolves with the ONNX bytes and the model card.
+//! Progress crosses back through a non-blocking threadsafe function.
+
+use std::time::{Duration, Instant};
+
+use flashmm_core::train::{self as core, ArchConfig, ArchKind, TrainConfig};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+
+use crate::convert::invalid_arg;
+
+#[napi(object)]
+pub struct TrainOptions {
+    /// Binance recordings (gzip lines `<ns> <json>`), one dataset each.
+    pub data: Vec<String>,
+    /// "mlp" | "lstm" | "transformer" | "ensemble".
+    pub arch: String,
+    /// Seeds initialisation, batch order and dropout (default 42): same seed, same bytes.
+    pub seed: Option<f64>,
+    /// Most epochs (default 30; 3 with `tiny`).
+    pub epochs: Option<u32>,
+    /// Small network and few epochs: CI smoke tests.
+    pub tiny: Option<bool>,
+    /// Epochs without validation improvement before stopping.
+    pub patience: Option<u32>,
+    pub batch_size: Option<u32>,
+    pub lr: Option<f64>,
+}
+
+/// Reported after each minibatch (at most every 100 ms) and at each epoch's end.
+#[napi(object)]
+pub struct TrainProgress {
+    /// Ensemble member being trained (0 for a single network) and how many there are.
+    pub member: u32,
+    pub members: u32,
+    /// 1-based epoch of at most `epochs`.
+    pub epoch: u32,
+    pub epochs: u32,
+    /// 1-based minibatch of `batches`.
+    pub batch: u32,
+    pub batches: u32,
+    pub train_loss: f64,
+    /// At the end of an epoch only.
+    pub val_loss: Option<f64>,
+    pub samples_per_sec: f64,
+}
+
+impl From<core::TrainProgress> for TrainProgress {
+    fn from(p: core::TrainProgress) -> Self {
+        Self {
+            member: p.member as u32,
+            members: p.members as u32,
+            epoch: p.epoch as u32,
+            epochs: p.epochs as u32,
+            batch: p.batch as u32,
+            batches: p.batches as u32,
+            train_loss: p.train_loss,
+            val_loss: p.val_loss,
+            samples_per_sec: p.samples_per_sec,
+        }
+    }
+}
+
+/// Windows per split.
+#[napi(object)]
+pub struct TrainCounts {
+    pub train: u32,
+    pub val: u32,
+    pub test: u32,
+    pub dropped_boundary: u32,
+    /// Labelled rows per recording.
+    pub rows: Vec<u32>,
+}
+
+#[napi(object)]
+pub struct TrainResult {
+    /// The ONNX model (meets the contract; `Model.fromBuffer` loads it).
+    pub onnx: Buffer,
+    /// The model card numbers as JSON (evaluated through tract on the exported model).
+    pub report: String,
+    /// The same as Markdown tables.
+    pub markdown: String,
+    pub arch: String,
+    pub seq: u32,
+    /// Training samples/s over the whole run.
+    pub samples_per_sec: f64,
+    pub best_epoch: u32,
+    pub counts: TrainCounts,
+}
+
+/// `(progress) => unknown`, called on the JS thread; no error-first argument.
+type ProgressFn = ThreadsafeFunction<TrainProgress, Unknown<'static>, TrainProgress, Status, false>;
+
+pub struct TrainTask {
+    options: TrainOptions,
+    progress: Option<ProgressFn>,
+}
+
+/// How often minibatch progress crosses to JS (epoch ends always do).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+impl Task for TrainTask {
+    type Output = core::TrainRun;
+    type JsValue = TrainResult;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        // Options are checked here, not in `trainModel`, so every failure is a rejection.
+        if self.options.data.is_empty() {
+            return Err(invalid_arg("no recordings given (data is empty)"));
+        }
+        let cfg = config(&self.options)?;
+        let mut last: Option<Instant> = None;
+        let progress = self.progress.as_ref();
+        let report = |p: core::TrainProgress| {
+            let Some(f) = progress else { return };
+            let due = p.val_loss.is_some() || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+            if due {
+                last = Some(Instant::now());
+                // Non-blocking: a busy JS thread never slows training; a full queue drops a tick.
+                f.call(p.into(), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        };
+        core::train_on_recordings(&self.options.data, &cfg, report).map_err(invalid_arg)
+    }
+
+    fn resolve(&mut self, _env: Env, run: Self::Output) -> napi::Result<Self::JsValue> {
+        let t = &run.trained;
+        let c = t.counts;
+        Ok(TrainResult {
+            onnx: t.onnx.clone().into(),
+            report: run.report_json,
+            markdown: run.markdown,
+            arch: t.arch.name().into(),
+            seq: t.seq as u32,
+            samples_per_sec: t.samples_per_sec,
+            best_epoch: t.best_epoch as u32,
+            counts: TrainCounts {
+                train: c.train as u32,
+                val: c.val as u32,
+                test: c.test as u32,
+                dropped_boundary: c.dropped_boundary as u32,
+                rows: run.rows.iter().map(|&n| n as u32).collect(),
+            },
+        })
+    }
+}
+
+fn arch(name: &str) -> napi::Result<ArchKind> {
+    ArchKind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| invalid_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer or ensemble)")))
+}
+
+fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
+    let kind = arch(&o.arch)?;
+    let mut cfg = if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
+    if let Some(s) = o.seed {
+        if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) {
+            return Err(invalid_arg(format!("seed must be a non-negative integer, got {s}")));
+        }
+        cfg.seed = s as u64;
+    }
+    if let Some(e) = o.epochs {
+        cfg.max_epochs = e as usize;
+    }
+    if let Some(p) = o.patience {
+        cfg.patience = p as usize;
+    }
+    if let Some(b) = o.batch_size {
+        cfg.batch_size = b as usize;
+    }
+    if let Some(lr) = o.lr {
+        cfg.lr = lr;
+    }
+    cfg.check().map_err(invalid_arg)?;
+    Ok(cfg)
+}
+
+/// Trains on recordings on the libuv thread pool; rejects with the core's message on bad
+/// options, unreadable data or too few samples.
+// napi types an AsyncTask as Promise<unknown>; say what it resolves with.
+#[napi(catch_unwind, ts_return_type = "Promise<TrainResult>")]
+pub fn train_model(
+    options: TrainOptions,
+    // Spelled out, not `ProgressFn`: napi writes the Rust type name into index.d.ts.
+    on_progress: Option<ThreadsafeFunction<TrainProgress, Unknown<'static>, TrainProgress, Status, false>>,
+) -> AsyncTask<TrainTask> {
+    AsyncTask::new(TrainTask { options, progress: on_progress })
+}

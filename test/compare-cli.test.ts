@@ -1,0 +1,46 @@
+// `flashmm compare` through the CLI (dist/, so its worker threads run the compiled module):
+// one recording, --json, the report's shape, and the same output twice.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { recording } from '../src/config/data-dir.js';
+import { repoRoot } from './helpers/cargo.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('dist/cli.js', repoRoot));
+
+interface Report {
+  intervalMs: number;
+  durationMs: number | null;
+  model: string | null;
+  notes: string[];
+  recordings: {
+    file: string;
+    params: { symbol: string; sizeLots: number; risk: { maxPositionLots: number } };
+    rows: { strategy: string; error?: string; result?: { stats: { trading: { fills: number }; inventory: { max_abs: number } }; money: { net: string } } }[];
+  }[];
+}
+
+describe('flashmm compare', () => {
+  const file = recording('usdm_ethusdt_20240808.gz');
+  const args = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx'];
+
+  it('prints one row per model for the recording, deterministically', async () => {
+    const a = await run(process.execPath, args, { timeout: 60_000, maxBuffer: 64 << 20 });
+    const b = await run(process.execPath, args, { timeout: 60_000, maxBuffer: 64 << 20 });
+    expect(b.stdout).toBe(a.stdout);
+    const report = JSON.parse(a.stdout) as Report;
+    expect(report.model).toBeNull();
+    expect(report.notes.join(' ')).toMatch(/no model file.*left out/);
+    expect(report.recordings).toHaveLength(1);
+    const rec = report.recordings[0];
+    expect(rec?.params.symbol).toBe('ETHUSDT');
+    expect(rec?.rows.map((r) => r.strategy)).toEqual(['fixed', 'as', 'glft']);
+    for (const row of rec?.rows ?? []) {
+      expect(row.error).toBeUndefined();
+      expect(row.result?.money.net).toMatch(/^-?\d+(\.\d+)?$/);
+      expect(row.result?.stats.inventory.max_abs).toBeLessThanOrEqual(rec?.params.risk.maxPositionLots ?? 0);
+    }
+  }, 60_000);
+});
