@@ -21,6 +21,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
+COPY --from=build /app/models ./models
 # node_modules/@flashmm/core is a workspace symlink to crates/flashmm-node: copy its target too.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/crates/flashmm-node/package.json \

@@ -118,6 +118,10 @@ export class MarketLoop {
     let decision: QuoteDecision | null = null;
     if (top !== null) {
       const forecast = this.deps.forecast?.forecast();
+      if (forecast !== undefined) {
+        this.deps.metrics?.predictions.inc({ market: this.symbol, horizon: 'h0' });
+        this.logOnce('forecast:first', { symbol: this.symbol, ...forecast }, 'model forecast active: quotes are skewed by it');
+      }
       decision = this.quoter.quote({
         book: top, inventory, nowNs,
         volatility: this.volatility.sigma, intensity: this.intensity.estimate(nowNs),
