@@ -18,30 +18,15 @@
 //! | 401 | final step, mid 99.5 | |
 
 use flashmm_core::backtest::{MemorySource, ZiSource};
-use flashmm_core::book::{Level, SequenceRule, Side};
+use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::market_gen::ZiParams;
-use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
+use flashmm_core::replay::EventBatch;
 use flashmm_core::sim::{ConstantLatency, Liquidity, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::{FillRecord, StatsConfig, StatsError};
 
-fn push(b: &mut EventBatch, kind: EventKind, ts: i64, bids: &[(i64, i64)], asks: &[(i64, i64)], flags: u8) {
-    let id = b.len() as u64 + 1;
-    let start = b.levels.len() as u32;
-    b.levels.extend(bids.iter().map(|&(p, s)| Level::new(p, s)));
-    b.levels.extend(asks.iter().map(|&(p, s)| Level::new(p, s)));
-    b.push(kind, ts, ts, id, id, None, flags, start, bids.len() as u32);
-}
-
-fn tape() -> EventBatch {
-    let mut b = EventBatch::default();
-    push(&mut b, EventKind::Snapshot, 1, &[(99, 5), (98, 5)], &[(101, 5), (102, 5)], 0);
-    push(&mut b, EventKind::Trade, 150, &[(99, 6)], &[], FLAG_BUYER_MAKER);
-    push(&mut b, EventKind::DepthDiff, 160, &[(99, 0)], &[], 0);
-    push(&mut b, EventKind::Trade, 250, &[(101, 8)], &[], 0);
-    push(&mut b, EventKind::DepthDiff, 350, &[], &[(101, 3)], 0);
-    b
-}
+mod scripted;
+use scripted::tape;
 
 fn fills_of(reports: &[Report]) -> usize {
     reports.iter().filter(|r| matches!(r.kind, ReportKind::Fill(_))).count()
