@@ -2,7 +2,9 @@
 // gets fills, keeps its position within the risk limit, and on SIGTERM cancels everything and
 // exits 0 with no open orders.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,11 +19,24 @@ interface LogLine {
 }
 
 interface Status {
-  readonly markets: readonly { readonly openOrders: readonly { readonly side: string }[] }[];
+  readonly killed: boolean;
+  readonly markets: readonly { readonly symbol: string; readonly risk: string; readonly openOrders: readonly { readonly side: string }[] }[];
 }
 
-function startDaemon(): { child: ChildProcessWithoutNullStreams; lines: LogLine[]; next: (pred: (l: LogLine) => boolean, ms: number) => Promise<LogLine> } {
-  const child = spawn(process.execPath, [cli, 'run'], {
+async function status(api: LogLine): Promise<Status> {
+  return (await (await fetch(`${String(api.url)}/status`)).json()) as Status;
+}
+
+const TWO_MARKETS = `
+venue: { kind: sim, generator: { kind: zi, seed: 3, initialPrice: "0.4000" } }
+markets:
+  - { symbol: SEI/USDC, tickSize: "0.0001", lotSize: "0.1", minSizeLots: 10, makerFeePpm: 100, takerFeePpm: 500 }
+  - { symbol: SEI/USDT, tickSize: "0.0001", lotSize: "0.1", minSizeLots: 10, makerFeePpm: 0, takerFeePpm: 300 }
+strategy: { orderSizeLots: 10, ladder: { levels: 2, sizesLots: [10, 20] } }
+`;
+
+function startDaemon(args: readonly string[] = []): { child: ChildProcessWithoutNullStreams; lines: LogLine[]; next: (pred: (l: LogLine) => boolean, ms: number) => Promise<LogLine> } {
+  const child = spawn(process.execPath, [cli, 'run', ...args], {
     cwd: fileURLToPath(repoRoot),
     env: { ...process.env, FLASHMM_API__PORT: '0', FLASHMM_TELEMETRY__LOG_FORMAT: 'json', FLASHMM_TELEMETRY__LOG_LEVEL: 'info' },
   });
@@ -50,8 +65,8 @@ describe('flashmm run (embedded simulated venue)', () => {
     try {
       const api = await next((l) => l.msg.startsWith('api listening'), 10_000);
       await next((l) => l.msg === 'first quote sent', 5_000);
-      const status = (await (await fetch(`${String(api.url)}/status`)).json()) as Status;
-      const sides = new Set(status.markets[0]?.openOrders.map((o) => o.side));
+      const first = await status(api);
+      const sides = new Set(first.markets[0]?.openOrders.map((o) => o.side));
       expect([...sides].sort()).toEqual(['buy', 'sell']);
       await next((l) => l.msg === 'fill' && l.side === 'buy', 40_000);
       await next((l) => l.msg === 'fill' && l.side === 'sell', 40_000);
@@ -66,5 +81,36 @@ describe('flashmm run (embedded simulated venue)', () => {
     expect(last?.msg).toBe('stopped cleanly: no open orders');
     expect(last?.openOrders).toBe(0);
     expect(last?.reason).toBe('SIGTERM');
+  }, 90_000);
+
+  it('two markets in one daemon; SIGUSR2 (the kill switch) cancels everything and stops quoting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flashmm-e2e-'));
+    const config = join(dir, 'two.yml');
+    writeFileSync(config, TWO_MARKETS);
+    const { child, lines, next } = startDaemon(['--config', config]);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const api = await next((l) => l.msg.startsWith('api listening'), 10_000);
+      await next((l) => l.msg === 'first quote sent', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const before = await status(api);
+      expect(before.markets.map((m) => m.symbol)).toEqual(['SEI/USDC', 'SEI/USDT']);
+      for (const m of before.markets) expect(new Set(m.openOrders.map((o) => o.side)).size).toBe(2);
+      child.kill('SIGUSR2');
+      const settled = await next((l) => l.msg === 'kill switch settled', 10_000);
+      expect(settled.outcome).toMatchObject({ ok: true });
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // several quote ticks: nothing is placed
+      const after = await status(api);
+      expect(after.killed).toBe(true);
+      for (const m of after.markets) {
+        expect(m.risk).toBe('halted');
+        expect(m.openOrders).toEqual([]);
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(lines.at(-1)?.msg).toBe('stopped cleanly: no open orders');
   }, 90_000);
 });

@@ -72,7 +72,14 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     if (options.duration !== undefined) setTimeout(() => resolve(`duration ${options.duration}s elapsed`), options.duration * 1000).unref();
   });
   await daemon.start();
+  // The emergency stop: SIGUSR2 engages the kill switch (cancel everything, stop quoting, latched
+  // until a restart); the daemon keeps running so its state can be inspected.
+  const onKill = () => {
+    void daemon.kill.engage('SIGUSR2').then((outcome) => logger.warn({ outcome }, 'kill switch settled'));
+  };
+  process.on('SIGUSR2', onKill);
   const reason = await stopped;
+  process.off('SIGUSR2', onKill);
   // The bound: a shutdown that hangs (a venue that never answers) still exits.
   const hardStop = setTimeout(() => {
     logger.fatal({ reason }, 'shutdown timed out');

@@ -24,8 +24,14 @@ export interface KillSwitchDeps {
   readonly orders: KillTarget;
   readonly venue: Pick<Venue, 'cancelAll' | 'openOrders'>;
   readonly clock: Clock;
-  /** cancel-all → check rounds before giving up and reporting what is left (default 3). */
+  /** cancel-all → check rounds before giving up and reporting what is left (default 20). */
   readonly maxRounds?: number;
+  /**
+   * Wait between rounds, ms (default 100): cancels take a venue round trip (the simulated
+   * venue's latency, a block on a chain), so an order seen right after cancel-all is usually
+   * already being cancelled.
+   */
+  readonly roundDelayMs?: number;
 }
 
 export class KillSwitch {
@@ -68,11 +74,13 @@ export class KillSwitch {
     const symbols = this.deps.risk.symbols();
     const errors: string[] = [];
     const remaining: Record<string, number> = {};
-    const maxRounds = this.deps.maxRounds ?? 3;
+    const maxRounds = this.deps.maxRounds ?? 20;
+    const delayMs = this.deps.roundDelayMs ?? 100;
     let rounds = 0;
     for (const symbol of symbols) orders.cancelAll(symbol, clock.nowMs());
     let pending = [...symbols];
     while (pending.length > 0 && rounds < maxRounds) {
+      if (rounds > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       rounds += 1;
       const still: string[] = [];
       for (const symbol of pending) {
