@@ -4,7 +4,7 @@
 import type { EventBatch } from '@flashmm/core';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
-import type { DesiredQuote, MarketInfo } from '../market/types.js';
+import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
 import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import type { QuotingConfig } from '../strategy/config.js';
@@ -140,7 +140,7 @@ export class MarketLoop {
     const { batch } = this.deps.orders.sync(this.symbol, filtered.allowed, nowMs);
     const t3 = performance.now();
     const stages = { quote: (t1 - t0) / 1e3, risk: (t2 - t1) / 1e3, diff: (t3 - t2) / 1e3, total: (t3 - t0) / 1e3 };
-    this.observe(stages, decision);
+    this.observe(stages, decision, top);
     return { atMs: nowMs, decision, allowed: filtered.allowed, batch, stages };
   }
 
@@ -176,11 +176,10 @@ export class MarketLoop {
     }
   }
 
-  private observe(stages: DecisionRecord['stages'], decision: QuoteDecision | null): void {
+  private observe(stages: DecisionRecord['stages'], decision: QuoteDecision | null, top: BookTop | null): void {
     const m = this.deps.metrics;
     if (m === undefined) return;
     for (const [stage, seconds] of Object.entries(stages)) m.tickToDecision.observe({ stage }, seconds);
-    const top = this.data.top();
     if (top === null || decision === null) return;
     const { bid, ask } = decision.halfSpreads;
     if (!Number.isFinite(bid) || !Number.isFinite(ask)) return;
