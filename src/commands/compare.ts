@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { type EngineBacktestOptions, type EngineBacktestResult, runEngineBacktest } from '../backtest/engine-backtest.js';
 import { dataDir } from '../config/data-dir.js';
 import { fixed } from '../config/numbers.js';
+import { tradesOf } from '../engine/market-data.js';
 import { modelForecast } from '../engine/model-forecast.js';
 import { BinanceReader } from '../native.js';
 import type { QuotingConfigInput } from '../strategy/config.js';
@@ -41,10 +42,8 @@ export interface MarketParams {
 function firstTrade(path: string): number {
   const reader = new BinanceReader(path);
   for (let b = reader.nextBatch(); b !== null; b = reader.nextBatch()) {
-    const kinds = b.kinds;
-    const prices = b.prices;
-    const starts = b.levelStart;
-    for (let i = 0; i < b.length; i++) if (kinds[i] === 2) return prices[starts[i] ?? 0] ?? 0;
+    const trade = tradesOf(b)[0];
+    if (trade !== undefined) return trade.price;
   }
   throw new Error(`${path}: no trade`);
 }
