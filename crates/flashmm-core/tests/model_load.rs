@@ -1,10 +1,12 @@
 //! Loading ONNX models: exact outputs of a hand-computable model, every contract
 //! violation rejected with a message naming it, corrupt bytes rejected without a panic.
 
+mod common;
 mod model_support;
 
 use flashmm_core::features::{N_FEATURES, feature_names};
 use flashmm_core::model::{ContractError, Model, ModelError, Prediction};
+use common::Rng;
 use model_support::{D, INT64, Spec, softmax_conf, window};
 use tract_onnx::pb::ModelProto;
 
@@ -170,13 +172,8 @@ fn typed_errors_carry_the_details() {
 #[test]
 fn corrupt_bytes_are_errors_not_panics() {
     let good = Spec::new(4, 3).bytes();
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut next = || rng.next();
     assert!(matches!(Model::from_bytes(&[]), Err(ModelError::Corrupt(_))));
     for len in [1, 7, 100, 1000, 10_000] {
         let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
