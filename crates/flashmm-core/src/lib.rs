@@ -4,11 +4,13 @@ pub mod backtest;
 pub mod book;
 pub mod features;
 pub mod market_gen;
+#[cfg(feature = "ml")]
 pub mod model;
 pub mod replay;
 pub mod sim;
 pub mod spec;
 pub mod stats;
+#[cfg(feature = "ml")]
 pub mod train;
 
 /// Version of the core crate, exposed through the binding for diagnostics.
