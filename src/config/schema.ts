@@ -3,6 +3,7 @@
 // trading one market (SEI/USDC). Objects are strict: an unknown key (a typo) is an error
 // naming its path. Secrets are not part of this schema (see secret.ts): files never hold them.
 import { z } from 'zod';
+import { decimal } from './fields.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
 
@@ -13,34 +14,6 @@ const nonNegativeInt = () => z.number().int().nonnegative();
 const positiveNumber = () => z.number().positive();
 const nonNegativeNumber = () => z.number().nonnegative();
 const nonEmpty = () => z.string().trim().min(1);
-
-const DECIMAL = /^\d+(\.\d+)?$/;
-
-/**
- * An exact non-negative decimal (prices, sizes, money), as a string. An unquoted YAML number is
- * accepted when it has at most 15 significant digits, because such a number converts back to
- * exactly the digits that were written; longer ones must be quoted.
- */
-export function decimal({ positive }: { positive: boolean }) {
-  return z.unknown().transform((input, ctx): string => {
-    let text: string | undefined;
-    if (typeof input === 'string' && DECIMAL.test(input.trim())) text = input.trim();
-    if (typeof input === 'number' && Number.isFinite(input) && input >= 0) {
-      // String() is the shortest text that converts back to the same double.
-      const shortest = String(input);
-      const digits = shortest.replace('.', '').replace(/^0+/, '').length;
-      if (DECIMAL.test(shortest) && digits <= 15) text = shortest;
-    }
-    if (text === undefined) {
-      ctx.issues.push({ code: 'custom', input, message: 'expected a decimal string such as "0.0001" (quote long numbers)' });
-      return '';
-    }
-    if (positive && !/[1-9]/.test(text)) {
-      ctx.issues.push({ code: 'custom', input, message: 'expected a positive decimal' });
-    }
-    return text;
-  });
-}
 
 /** A URL with one of `protocols`; credentials (user:password@) belong in the environment. */
 function url(protocols: readonly string[]) {

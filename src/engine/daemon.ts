@@ -96,13 +96,18 @@ export class Daemon {
   status(): unknown {
     const markets = [...this.loops].map(([symbol, loop]) => {
       const top = loop.data.top();
-      const pnl = top === null ? null : this.positions.pnl(symbol, Math.round(top.mid * 2));
       return {
         symbol, risk: this.risk.state(symbol), position: this.positions.position(symbol),
-        pnl: pnl && formatPnl(pnl, loop.market), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
+        pnl: this.quotePnl(symbol, loop), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
       };
     });
     return { startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets };
+  }
+
+  /** P&L marked at the mid, in the quote currency; null without a valid book. */
+  private quotePnl(symbol: string, loop: MarketLoop): Record<keyof PnlBreakdown, string> | null {
+    const top = loop.data.top();
+    return top === null ? null : formatPnl(this.positions.pnl(symbol, Math.round(top.mid * 2)), loop.market);
   }
 
   private createLoop(market: MarketInfo): MarketLoop {
@@ -209,10 +214,7 @@ export class Daemon {
       open = -1;
     }
     for (const [symbol, loop] of this.loops) {
-      const top = loop.data.top();
-      const pnl = top === null ? null : this.positions.pnl(symbol, Math.round(top.mid * 2));
-      const quote = pnl && formatPnl(pnl, loop.market);
-      this.log.info({ symbol, position: this.positions.position(symbol), pnl: quote }, 'final state');
+      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop) }, 'final state');
     }
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };

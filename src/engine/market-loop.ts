@@ -115,6 +115,8 @@ export class MarketLoop {
     const t0 = performance.now();
     const top = this.data.top();
     const inventory = this.deps.positions.position(this.symbol);
+    // One scan of the live orders serves the refresh tolerance and the risk filter: neither changes them.
+    const live = this.deps.orders.liveOrders(this.symbol);
     let decision: QuoteDecision | null = null;
     if (top !== null) {
       const forecast = this.deps.forecast?.forecast();
@@ -126,15 +128,13 @@ export class MarketLoop {
         book: top, inventory, nowNs,
         volatility: this.volatility.sigma, intensity: this.intensity.estimate(nowNs),
         ...(forecast === undefined ? {} : { forecast }),
-        liveQuotes: this.deps.orders.liveOrders(this.symbol),
+        liveQuotes: live,
       });
       this.lastDecisionMid = top.mid;
     }
     const t1 = performance.now();
     const desired = decision?.quotes ?? []; // no book → no quotes: pull everything
-    const filtered = this.deps.risk.filter(
-      this.symbol, desired, { positionLots: inventory, live: this.deps.orders.liveOrders(this.symbol) }, nowMs,
-    );
+    const filtered = this.deps.risk.filter(this.symbol, desired, { positionLots: inventory, live }, nowMs);
     const t2 = performance.now();
     this.explainDrops(filtered.dropped, decision);
     const { batch } = this.deps.orders.sync(this.symbol, filtered.allowed, nowMs);

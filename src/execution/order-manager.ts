@@ -240,7 +240,9 @@ export class OrderManager implements ReconcileHost {
   // ---- internals ------------------------------------------------------------------------
 
   private liveRecords(symbol: string): ManagedOrder[] {
-    return this.records(symbol).filter(isLive);
+    const live: ManagedOrder[] = [];
+    for (const order of this.orders.values()) if (order.symbol === symbol && isLive(order)) live.push(order);
+    return live;
   }
 
   private create(symbol: string, quote: DesiredQuote, nowMs: number): ManagedOrder {

@@ -1,7 +1,7 @@
 // The per-order state machine. Every change goes through `transition`, which checks the table
 // below; an illegal move is refused and reported as a typed value (counted and logged by the
 // order manager), never thrown, so one odd venue event cannot kill the quote loop.
-import type { Side } from '../market/types.js';
+import type { PlaceRequest } from '../venues/venue.js';
 
 export type OrderState =
   | 'new' // created locally, not yet sent
@@ -33,15 +33,8 @@ const ALLOWED: Readonly<Record<OrderState, readonly OrderState[]>> = {
   rejected: ['cancelling'],
 };
 
-export interface ManagedOrder {
-  readonly clientId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  /** Limit price in ticks. */
-  readonly price: number;
-  /** Original size in lots. */
-  readonly size: number;
-  readonly postOnly: boolean;
+/** The request that placed it (size = original size, lots) and our bookkeeping of it since. */
+export interface ManagedOrder extends PlaceRequest {
   /** Quote level it serves (0 = touch); -1 for orders adopted from the venue. */
   level: number;
   state: OrderState;

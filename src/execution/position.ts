@@ -6,7 +6,7 @@
 // truncated; the truncated remainder stays in the basis and is realised when the position
 // reaches zero, so realised + unrealised always equals the exact cash flow marked at the mid.
 // Fees are kept apart from trading P&L (positive = paid, negative = rebate).
-import { MONEY_PER_TICK_LOT, sideSign, type Side } from '../market/types.js';
+import { MONEY_PER_TICK_LOT, notional, sideSign, type Side } from '../market/types.js';
 
 export interface PositionSnapshot {
   /** Signed lots: > 0 long, < 0 short. */
@@ -51,7 +51,7 @@ export class PositionTracker {
     const before = this.snapshot(symbol);
     const signed = sideSign(side) * lots;
     let { entryCost, realised } = before;
-    const fillMoney = BigInt(price) * BigInt(lots) * MONEY_PER_TICK_LOT;
+    const fillMoney = notional(price, lots);
     const after = before.lots + signed;
 
     if (before.lots === 0 || Math.sign(before.lots) === Math.sign(signed)) {
@@ -59,12 +59,12 @@ export class PositionTracker {
     } else {
       const closing = Math.min(lots, Math.abs(before.lots));
       const removed = closing === Math.abs(before.lots) ? entryCost : (entryCost * BigInt(closing)) / BigInt(Math.abs(before.lots));
-      const exitMoney = BigInt(price) * BigInt(closing) * MONEY_PER_TICK_LOT;
+      const exitMoney = notional(price, closing);
       // Long closes by selling (gain = exit - entry); short closes by buying (gain = entry - exit).
       realised += before.lots > 0 ? exitMoney - removed : removed - exitMoney;
       entryCost -= removed;
       const opening = lots - closing; // a flip through zero opens the rest at the same price
-      if (opening > 0) entryCost = BigInt(price) * BigInt(opening) * MONEY_PER_TICK_LOT;
+      if (opening > 0) entryCost = notional(price, opening);
     }
     const next: PositionSnapshot = {
       lots: after,

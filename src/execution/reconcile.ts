@@ -15,6 +15,7 @@
 //   its ack (not yet timed out) is left pending: it may still land. A later venue event for a
 //   phantom still counts (fills) and, if it shows the order alive (accepted, a fill with
 //   leaves), revives it as unwanted so the next diff cancels it.
+import { feeFor } from '../market/types.js';
 import type { CancelRequest, OrderBatch, VenueOrder } from '../venues/venue.js';
 import type { ExecutionAnomaly } from './events.js';
 import { isTerminal, restingStateFor, type ManagedOrder, type OrderState } from './order-state.js';
@@ -70,7 +71,7 @@ function bookMissedFills(host: ReconcileHost, order: ManagedOrder, venueFilled: 
   }
   const lots = Math.min(venueFilled, order.size) - order.filled;
   if (lots <= 0) return 0;
-  const fee = BigInt(order.price) * BigInt(lots) * BigInt(host.makerFeePpm(order.symbol));
+  const fee = feeFor(order.price, lots, host.makerFeePpm(order.symbol));
   host.bookFill(order, order.price, lots, fee);
   return lots;
 }

@@ -6,10 +6,6 @@
 
 export type Side = 'buy' | 'sell';
 
-export function oppositeSide(side: Side): Side {
-  return side === 'buy' ? 'sell' : 'buy';
-}
-
 /** +1 for a buy (position grows), -1 for a sell. */
 export function sideSign(side: Side): 1 | -1 {
   return side === 'buy' ? 1 : -1;

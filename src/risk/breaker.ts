@@ -6,8 +6,6 @@ import { worse, type BreakerReason, type BreakerState, type RiskTransition } fro
 export type LatchedReason = 'daily-loss' | 'drawdown' | 'manual' | 'kill';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
-const LATCHED: ReadonlySet<BreakerReason> = new Set<BreakerReason>(['daily-loss', 'drawdown', 'manual', 'kill']);
-
 /** The state each condition forces (manual picks its own). */
 export const SEVERITY: Readonly<Record<Exclude<BreakerReason, 'manual'>, Exclude<BreakerState, 'active'>>> = {
   'daily-loss': 'halted',
@@ -24,10 +22,6 @@ export interface Trip {
   readonly severity: Exclude<BreakerState, 'active'>;
   readonly sinceMs: number;
   readonly detail: string;
-}
-
-export function isLatched(reason: BreakerReason): reason is LatchedReason {
-  return LATCHED.has(reason);
 }
 
 export class Breaker {

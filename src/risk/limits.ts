@@ -2,6 +2,7 @@
 // market/types.ts). The config states money limits as decimal amounts of the quote currency;
 // `riskLimitsFor` converts them exactly, rounding toward zero so a limit is never loosened.
 import { z } from 'zod';
+import { DECIMAL, decimal, positiveInt } from '../config/fields.js';
 import type { MarketInfo } from '../market/types.js';
 import type { BreakerReason } from './events.js';
 
@@ -28,21 +29,19 @@ export interface RiskLimits {
   readonly autoKillOn: readonly BreakerReason[];
 }
 
-const DECIMAL = /^\d+(\.\d+)?$/;
-const decimal = (what: string) =>
-  z.union([z.string(), z.number().nonnegative()]).transform((v) => String(v)).pipe(z.string().regex(DECIMAL, `${what} must be a plain decimal`));
-const positiveInt = (what: string) => z.number().int(`${what} must be a whole number`).positive(`${what} must be > 0`);
+/** A quote-currency amount: the config's exact decimal rule (zero allowed, as before). */
+const amount = () => decimal({ positive: false });
 const reasons = z.enum(['daily-loss', 'drawdown', 'position-limit', 'stale-book', 'disconnect', 'error-rate', 'manual', 'kill']);
 
 /** The risk section of the config, per market: money in quote-currency decimals. */
 export const riskConfigSchema = z.strictObject({
   maxPositionLots: positiveInt('risk.maxPositionLots').default(100),
   /** Worst-case |position| × price, quote currency. */
-  maxNotional: decimal('risk.maxNotional').default('100'),
+  maxNotional: amount().default('100'),
   /** Loss since the UTC day began, quote currency. */
-  maxDailyLoss: decimal('risk.maxDailyLoss').default('10'),
+  maxDailyLoss: amount().default('10'),
   /** Fall from the equity peak, quote currency. */
-  maxDrawdown: decimal('risk.maxDrawdown').default('20'),
+  maxDrawdown: amount().default('20'),
   maxOrdersPerSecond: z.number().positive('risk.maxOrdersPerSecond must be > 0').default(10),
   orderBurst: positiveInt('risk.orderBurst').optional(),
   maxOpenOrders: positiveInt('risk.maxOpenOrders').default(20),

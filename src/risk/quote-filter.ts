@@ -3,7 +3,7 @@
 // already allowed this round fills, plus this one — the position stays within ±maxPositionLots
 // and its notional (valued at this quote's price) within maxNotional. Desired quotes that an
 // existing live order already serves (same matching as the diff) add nothing: they are counted.
-import { MONEY_PER_TICK_LOT, sideSign, type DesiredQuote, type Side } from '../market/types.js';
+import { notional, sideSign, type DesiredQuote, type Side } from '../market/types.js';
 import { byLevel, matchQuotes, type LiveOrderView } from '../execution/diff.js';
 import { leaves } from '../execution/order-state.js';
 import type { BreakerState } from './events.js';
@@ -68,7 +68,7 @@ export function filterQuotes(
     } else if (sign * worst > 0) {
       // The order pushes the worst case further out on its own side.
       if (Math.abs(worst) > limits.maxPositionLots) return 'position-limit';
-      if (BigInt(Math.abs(worst)) * BigInt(quote.price) * MONEY_PER_TICK_LOT > limits.maxNotional) return 'notional-limit';
+      if (notional(quote.price, Math.abs(worst)) > limits.maxNotional) return 'notional-limit';
     }
     if (!isNew) return null;
     if (inputs.live.length + newOrders + 1 > limits.maxOpenOrders) return 'max-open-orders';

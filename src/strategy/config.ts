@@ -3,10 +3,10 @@
 // q = (inventory − inventoryTargetLots) / orderSizeLots. The defaults suit a liquid market whose
 // mid moves about one tick per √s; the lead composes this schema into the daemon's config.
 import { z } from 'zod';
+import { positiveInt } from '../config/fields.js';
 
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be > 0`);
 const nonNegative = (what: string) => z.number({ error: `${what} must be a number` }).min(0, `${what} must be ≥ 0`);
-const positiveInt = (what: string) => z.number().int(`${what} must be a whole number`).positive(`${what} must be > 0`);
 
 const fixedSchema = z.object({
   halfSpread: positive('fixed.halfSpread').default(2),

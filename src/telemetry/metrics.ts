@@ -5,12 +5,11 @@
 // reason code), never from free text: each distinct value is a new time series.
 // Secrets never become label values.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// flashmm_risk_state is breakerStateValue: ordered by severity, so alerts can say `> 0`.
+import { breakerStateValue, type BreakerState } from '../risk/events.js';
 
 export const METRIC_PREFIX = 'flashmm_';
 
-export type RiskStateName = 'active' | 'reducing' | 'halted';
-/** The value of flashmm_risk_state: ordered by severity, so alerts can say `> 0`. */
-export const RISK_STATE_VALUE: Readonly<Record<RiskStateName, number>> = { active: 0, reducing: 1, halted: 2 };
 
 /** Stages of the hot path timed by flashmm_tick_to_decision_seconds. */
 export type DecisionStage = 'features' | 'predict' | 'quote' | 'risk' | 'diff' | 'total';
@@ -92,7 +91,7 @@ export type Metrics = ReturnType<typeof create> & {
   /** Creates a market's series at their zero values, so dashboards and alerts see it at once. */
   initMarket(market: string): void;
   /** Sets the risk state gauge and counts the transition. */
-  riskTransition(market: string, from: RiskStateName, to: RiskStateName, reason: string): void;
+  riskTransition(market: string, from: BreakerState, to: BreakerState, reason: string): void;
   setKillSwitch(engaged: boolean): void;
   /** The exposition text (what GET /metrics serves). */
   render(): Promise<string>;
@@ -109,7 +108,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     ...m,
     registry,
     initMarket(market) {
-      m.riskState.set({ market }, RISK_STATE_VALUE.active);
+      m.riskState.set({ market }, breakerStateValue('active'));
       m.positionLots.set({ market }, 0);
       m.positionUtilisation.set({ market }, 0);
       m.lastFill.set({ market }, Date.now() / 1000);
@@ -120,7 +119,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       m.ordersCancelled.inc({ market }, 0);
     },
     riskTransition(market, from, to, reason) {
-      m.riskState.set({ market }, RISK_STATE_VALUE[to]);
+      m.riskState.set({ market }, breakerStateValue(to));
       m.riskTransitions.inc({ market, from, to, reason });
     },
     setKillSwitch(engaged) {
