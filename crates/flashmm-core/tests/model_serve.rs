@@ -1,18 +1,14 @@
-//! Serving: the predictor's window, hot reload while predicting, and the grid sampler
-//! reproducing the dataset's rows on a recording.
+//! Serving: the predictor's window and hot reload while predicting. That the live rows are the
+//! dataset's is `model_signal.rs`.
 
 mod common;
 mod model_support;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use flashmm_core::features::{DatasetBuilder, DatasetConfig, N_FEATURES};
-use flashmm_core::model::{GridSampler, Model, ModelError, ModelSlot, Prediction, Predictor};
-use flashmm_core::replay::binance::{FileReader, sequence_rule};
-use flashmm_core::replay::{EventBatch, EventKind};
+use flashmm_core::model::{Model, ModelError, ModelSlot, Prediction, Predictor};
 use model_support::{Spec, temp_file, window};
 
 fn model(spec: &Spec) -> Model {
@@ -140,74 +136,4 @@ fn a_reload_with_another_seq_resizes_the_window() {
     slot.replace(Arc::new(model(&Spec { scale: 2.0, ..Spec::new(2, 3) })));
     assert!(p.is_ready());
     assert!(p.window().eq(vs[4..6].iter()));
-}
-
-#[test]
-fn grid_points_follow_the_dataset_rule() {
-    let mut s = GridSampler::new(100);
-    assert_eq!(s.cross(0).count, 0); // untimed
-    assert_eq!(s.cross(250).count, 0); // first timed event: grid starts at 300
-    assert_eq!(s.next_grid(), Some(300));
-    assert_eq!(s.cross(300).count, 0); // g < ts only: 300 is sampled by the next event
-    let p = s.cross(301);
-    assert_eq!((p.first, p.count), (300, 1));
-    let p = s.cross(200); // stamped earlier: counts at the clock
-    assert_eq!(p.count, 0);
-    let p = s.cross(1_000); // a quiet gap: 400..=900
-    assert_eq!((p.first, p.count, p.last()), (400, 6, Some(900)));
-    let mut t = GridSampler::new(100);
-    assert_eq!(t.cross(500).count, 0); // on the grid: 500 is sampled by the next event
-    assert_eq!(t.cross(501).iter().collect::<Vec<_>>(), vec![500]);
-}
-
-/// The sampler, fed the engine before each event, pushes exactly the dataset's rows.
-#[test]
-fn grid_sampler_reproduces_dataset_rows_on_a_recording() {
-    const SEQ: usize = 4;
-    const STEP: i64 = 100_000_000;
-    let path = common::data_file("spot_btcusdt_20240808.gz");
-    let mut reader = FileReader::open(&path, None, None).expect("open");
-    let cfg = DatasetConfig { warmup_ns: 2_000_000_000, ..Default::default() };
-    let mut ds = DatasetBuilder::new(sequence_rule(reader.market()), cfg);
-    let mut p = Predictor::new(Arc::new(model(&Spec::new(SEQ, 3))));
-    let mut sampler = GridSampler::new(STEP);
-    let (mut pushed, mut before_event) = (HashMap::new(), HashMap::new());
-    let mut batch = EventBatch::default();
-    let mut start = None;
-    'read: while reader.next_batch(&mut batch, 4096).expect("read") > 0 {
-        for e in batch.iter() {
-            if e.kind != EventKind::BookTicker {
-                let mut probe = sampler;
-                if probe.cross(e.exchange_ts).count == 0 {
-                    sampler = probe; // only the clock moved
-                } else {
-                    // The dataset's engine as of the last event, advanced on a copy.
-                    let mut engine = ds.engine().clone();
-                    let pts = sampler.on_event_engine(e.exchange_ts, &mut engine, &mut p);
-                    let k = (pts.count as usize).min(SEQ);
-                    let win: Vec<[f32; N_FEATURES]> = p.window().copied().collect();
-                    for j in 0..k {
-                        let g = pts.last().unwrap() - (k - 1 - j) as i64 * STEP;
-                        pushed.insert(g, win[win.len() - k + j]);
-                        before_event.insert(g, *ds.engine().features());
-                    }
-                }
-                let t0 = *start.get_or_insert(e.exchange_ts.max(1));
-                if e.exchange_ts > t0 + 45_000_000_000 {
-                    break 'read;
-                }
-            }
-            ds.push(&e);
-        }
-    }
-    let data = ds.finish();
-    assert!(data.len() >= 300, "{} rows", data.len());
-    let mut stale = 0;
-    for (t, row) in data.ts.iter().zip(&data.features).take(400) {
-        let got = pushed.get(t).unwrap_or_else(|| panic!("no vector pushed for grid time {t}"));
-        assert!(got.iter().zip(row).all(|(a, b)| a.to_bits() == b.to_bits()), "grid time {t} differs");
-        stale += (before_event[t] != *row) as usize;
-    }
-    // Why the engine is needed: the pre-event vector is not what the dataset samples.
-    eprintln!("{stale} of 400 rows differ from the un-advanced pre-event vector");
 }

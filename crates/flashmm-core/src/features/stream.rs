@@ -12,6 +12,11 @@ use super::dataset::Sampling;
 use super::engine::FeatureEngine;
 use super::table::N_FEATURES;
 
+/// The grid's first time: the first multiple of `step` (since the epoch) at or after `ts`.
+pub(crate) fn first_grid_at(ts: i64, step: i64) -> i64 {
+    ts.div_euclid(step) * step + if ts.rem_euclid(step) == 0 { 0 } else { step }
+}
+
 /// What the stream reports besides the events themselves.
 pub trait StreamSink {
     /// A row at time `t`: `m2` = best bid + best ask (ticks) the features saw.
@@ -87,11 +92,19 @@ impl FeatureStream {
     /// The book is valid, two-sided, fed to the engine and past its warm-up at `t`: a
     /// row taken at `t` would be a dataset row.
     pub fn can_sample(&self, t: i64) -> bool {
-        !self.pending_book
-            && self.replay.book.is_valid()
-            && self.warm_from.is_some_and(|w| t >= w)
-            && self.replay.book.best_bid().is_some()
-            && self.replay.book.best_ask().is_some()
+        self.sample_m2(t).is_some()
+    }
+
+    /// Best bid + best ask (ticks) when a row may be taken at `t` (see [`can_sample`](Self::can_sample)).
+    fn sample_m2(&self, t: i64) -> Option<i64> {
+        let warm = !self.pending_book && self.replay.book.is_valid() && self.warm_from.is_some_and(|w| t >= w);
+        if warm { self.touch_m2() } else { None }
+    }
+
+    /// Best bid + best ask (ticks) when the book is two-sided.
+    fn touch_m2(&self) -> Option<i64> {
+        let book = &self.replay.book;
+        Some(book.best_bid()?.price + book.best_ask()?.price)
     }
 
     /// Feeds one event: first the grid rows before it (to `sink`), then the event.
@@ -151,38 +164,28 @@ impl FeatureStream {
 
     /// Records a valid book at `ts`; `full`: feed it whole (snapshot / resync).
     fn book_valid_at(&mut self, ts: i64, full: bool, sink: &mut impl StreamSink) {
-        let book = &self.replay.book;
         if full {
-            self.engine.on_book(book, ts);
+            self.engine.on_book(&self.replay.book, ts);
             if self.warm_from.is_none() {
                 self.warm_from = Some(ts.saturating_add(self.warmup_ns));
             }
         }
-        let m2 = match (book.best_bid(), book.best_ask()) {
-            (Some(b), Some(a)) => Some(b.price + a.price),
-            _ => None,
-        };
-        sink.book(ts, m2);
+        sink.book(ts, self.touch_m2());
     }
 
-    fn sample(&mut self, t: i64, sink: &mut impl StreamSink) {
-        if !self.can_sample(t) {
-            return;
-        }
-        let (Some(b), Some(a)) = (self.replay.book.best_bid(), self.replay.book.best_ask()) else { return };
+    /// Takes a row at `t` if one [may be taken](Self::can_sample); returns whether it did.
+    fn sample(&mut self, t: i64, sink: &mut impl StreamSink) -> bool {
+        let Some(m2) = self.sample_m2(t) else { return false };
         self.engine.advance_to(t);
-        sink.sample(t, b.price + a.price, self.engine.features());
+        sink.sample(t, m2, self.engine.features());
+        true
     }
 
     /// Samples every grid time before `ts` (the time of the event about to be applied).
     fn sample_grid_before(&mut self, ts: i64, step: i64, sink: &mut impl StreamSink) {
-        let mut g = match self.next_grid {
-            Some(g) => g,
-            None => ts.div_euclid(step) * step + if ts.rem_euclid(step) == 0 { 0 } else { step },
-        };
+        let mut g = self.next_grid.unwrap_or_else(|| first_grid_at(ts, step));
         while g < ts {
-            if self.can_sample(g) {
-                self.sample(g, sink);
+            if self.sample(g, sink) {
                 g += step;
             } else {
                 // Skip ahead: to the warm-up's end, or past this event. The engine is not

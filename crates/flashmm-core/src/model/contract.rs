@@ -92,7 +92,7 @@ fn fixed(d: &pb::tensor_shape_proto::Dimension) -> Option<i64> {
 }
 
 /// ONNX `TensorProto.DataType` as its name (the common ones; else the number).
-pub(crate) fn dtype_name(t: i32) -> String {
+fn dtype_name(t: i32) -> String {
     let name = match t {
         0 => "undefined",
         1 => "float32",

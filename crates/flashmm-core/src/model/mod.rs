@@ -23,21 +23,23 @@
 //! quote-tick path) and, when the batch dimension is dynamic and tract can optimise it
 //! symbolically, one for batch prediction (else batches run item by item at batch 1).
 //! [`Predictor`] owns a ring of the last `seq` feature vectors and a preallocated input
-//! tensor; [`GridSampler`] feeds it on the dataset's 100 ms exchange-time grid so serving
-//! sees exactly the rows training saw. [`ModelSlot`] hot-swaps models: a reload is loaded
-//! and checked completely before it replaces the serving model.
+//! tensor; [`Signal`] feeds it from raw events through the dataset's own per-event code
+//! ([`FeatureStream`](crate::features::FeatureStream)) so serving sees exactly the rows
+//! training saw. [`ModelSlot`] hot-swaps models: a reload is loaded and checked completely
+//! before it replaces the serving model.
 //!
 //! **Allocation**: pushing and copying the window into the input tensor allocate nothing;
 //! tract's `SimplePlan::run` allocates its per-run state and every intermediate and output
 //! tensor (a handful of small allocations per prediction, measured in
 //! `tests/model_latency.rs`). Avoiding them would need a persistent `SimpleState`, which is
 //! `!Send` (it holds `Rc` values) and would pin the predictor to one thread.
+//!
+//! [`N_FEATURES`]: crate::features::N_FEATURES
 
 mod contract;
 mod onnx;
 mod prediction;
 mod predictor;
-mod sampler;
 mod signal;
 mod slot;
 
@@ -46,13 +48,10 @@ use std::path::PathBuf;
 pub use contract::{ContractError, ModelInfo};
 pub use onnx::Model;
 pub use prediction::{MAX_HORIZONS, Prediction};
+pub(crate) use prediction::softmax;
 pub use predictor::Predictor;
-pub use sampler::{GridPoints, GridSampler, MAX_ADVANCE_STEPS};
 pub use signal::Signal;
 pub use slot::ModelSlot;
-
-#[allow(unused_imports)] // referenced by the docs above
-use crate::features::N_FEATURES;
 
 /// Name of the model input the contract requires.
 pub const INPUT_NAME: &str = "features";

@@ -31,6 +31,15 @@ fn tract_err(e: impl std::fmt::Display) -> ModelError {
     ModelError::Tract(format!("{e:#}"))
 }
 
+fn run_err(e: impl std::fmt::Display) -> ModelError {
+    ModelError::Run(format!("{e:#}"))
+}
+
+/// The prediction of one window's logits; a non-finite logit is an error.
+fn prediction(logits: &[f32]) -> Result<Prediction> {
+    Prediction::from_logits(logits).map_err(|horizon| ModelError::NonFinite { horizon })
+}
+
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -139,9 +148,8 @@ impl Model {
     /// Runs the batch-1 plan on a `[1, seq, 64]` f32 tensor. The tensor is passed as a
     /// shared constant, so the caller keeps it and can overwrite it in place next time.
     pub(crate) fn run_one(&self, input: &Arc<Tensor>) -> Result<Prediction> {
-        let out = self.plan1.run(tvec![TValue::Const(Arc::clone(input))]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
-        let logits = out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?;
-        Prediction::from_logits(logits).map_err(|horizon| ModelError::NonFinite { horizon })
+        let out = self.plan1.run(tvec![TValue::Const(Arc::clone(input))]).map_err(run_err)?;
+        prediction(out[0].as_slice::<f32>().map_err(run_err)?)
     }
 
     /// Predicts on one window (`seq` vectors, oldest first). Allocates its input tensor;
@@ -170,8 +178,8 @@ impl Model {
         let n = flat.len() / w;
         let run = |plan: &Plan, rows: usize, x: &[f32]| -> Result<Vec<f32>> {
             let t = Tensor::from_shape(&[rows, self.info.seq, N_FEATURES], x).map_err(tract_err)?;
-            let out = plan.run(tvec![t.into_tvalue()]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
-            Ok(out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?.to_vec())
+            let out = plan.run(tvec![t.into_tvalue()]).map_err(run_err)?;
+            Ok(out[0].as_slice::<f32>().map_err(run_err)?.to_vec())
         };
         let out = match &self.plan_batch {
             Some(plan) => run(plan, n, flat)?,
@@ -190,30 +198,17 @@ impl Model {
     }
 
     /// Predicts on many windows (each `seq` vectors, oldest first): one run of the
-    /// symbolic-batch plan if there is one, else one batch-1 run per window.
+    /// symbolic-batch plan if there is one, else one batch-1 run per window (see
+    /// [`logits`](Self::logits)).
     pub fn predict_batch(&self, windows: &[&[[f32; N_FEATURES]]]) -> Result<Vec<Prediction>> {
         for (i, w) in windows.iter().enumerate() {
             self.check_window(i, w)?;
         }
-        let Some(plan) = &self.plan_batch else {
-            return windows.iter().map(|w| self.predict_window(w)).collect();
-        };
         if windows.is_empty() {
             return Ok(Vec::new());
         }
-        let (seq, n) = (self.info.seq, windows.len());
-        let mut flat = Vec::with_capacity(n * seq * N_FEATURES);
-        for w in windows {
-            flat.extend_from_slice(w.as_flattened());
-        }
-        let t = Tensor::from_shape(&[n, seq, N_FEATURES], &flat).map_err(tract_err)?;
-        let out = plan.run(tvec![t.into_tvalue()]).map_err(|e| ModelError::Run(format!("{e:#}")))?;
-        let logits = out[0].as_slice::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?;
-        let per = self.info.horizons * N_CLASSES;
-        if logits.len() != n * per {
-            return Err(ModelError::Run(format!("batch output has {} logits, expected {}", logits.len(), n * per)));
-        }
-        logits.chunks_exact(per).map(|l| Prediction::from_logits(l).map_err(|horizon| ModelError::NonFinite { horizon })).collect()
+        let flat: Vec<f32> = windows.iter().flat_map(|w| w.as_flattened()).copied().collect();
+        self.logits(&flat)?.chunks_exact(self.info.horizons * N_CLASSES).map(prediction).collect()
     }
 }
 

@@ -8,6 +8,16 @@ pub const MAX_HORIZONS: usize = 8;
 /// ln 3: the entropy of the uniform distribution over down / flat / up.
 const LN_3: f64 = 1.098_612_288_668_109_8;
 
+/// Softmax of one horizon's `N_CLASSES` logits, in f64 after subtracting the max: no
+/// overflow, the probabilities sum to 1, and their f32 roundings are correctly rounded for
+/// the hand-computed expectations in the tests. Shared with the evaluation's metrics.
+pub(crate) fn softmax(row: &[f32]) -> [f64; N_CLASSES] {
+    let m = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(f64::from(x)));
+    let e: [f64; N_CLASSES] = std::array::from_fn(|c| (f64::from(row[c]) - m).exp());
+    let s: f64 = e.iter().sum();
+    e.map(|v| v / s)
+}
+
 /// One prediction: per horizon, the probabilities of down / flat / up (softmax of the
 /// logits) and a confidence in `[0, 1]`: `1 − H(p)/ln 3` (0 = uniform, 1 = certain).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,14 +42,8 @@ impl Prediction {
             if row.iter().any(|x| !x.is_finite()) {
                 return Err(h);
             }
-            // Softmax in f64 after subtracting the max: no overflow, and the f32 results are
-            // correctly rounded for the hand-computed expectations in the tests.
-            let m = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x as f64));
-            let e: [f64; N_CLASSES] = std::array::from_fn(|c| (row[c] as f64 - m).exp());
-            let s: f64 = e.iter().sum();
             let mut entropy = 0.0;
-            for c in 0..N_CLASSES {
-                let q = e[c] / s;
+            for (c, q) in softmax(row).into_iter().enumerate() {
                 p.probs[h][c] = q as f32;
                 if q > 0.0 {
                     entropy -= q * q.ln();
@@ -74,10 +78,5 @@ impl Prediction {
     pub fn expected_move(&self, h: usize) -> f32 {
         let p = &self.probs()[h];
         p[2] - p[0]
-    }
-
-    /// [`expected_move`](Self::expected_move) for every horizon (unused slots are 0).
-    pub fn expected_moves(&self) -> [f32; MAX_HORIZONS] {
-        std::array::from_fn(|h| if h < self.horizons { self.expected_move(h) } else { 0.0 })
     }
 }

@@ -216,7 +216,7 @@ pub fn evaluate_model<E: Display>(
     };
     let val_probs = model_probs(&mut logits, splits.val.len(), |i, x| {
         let s = splits.val[i];
-        datasets[s.recording].features[s.end + 1 - seq..=s.end].iter().for_each(|r| x.extend_from_slice(r));
+        x.extend_from_slice(datasets[s.recording].features[s.rows(seq)].as_flattened());
     })?;
     let validation = eval_split(&splits.val, val_probs);
     let test_probs = model_probs(&mut logits, trained.test.len(), |i, x| x.extend_from_slice(trained.test.window(i)))?;

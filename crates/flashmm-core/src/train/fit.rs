@@ -47,7 +47,7 @@ pub(crate) fn class_weights(train: &WindowSet, mode: ClassWeights) -> [[f32; 3];
 }
 
 /// Windows `idx` of `set`, cut to their last `seq` rows, as a `[b, seq, 64]` tensor.
-pub(crate) fn batch_x(set: &WindowSet, idx: &[usize], seq: usize) -> CResult<Tensor> {
+fn batch_x(set: &WindowSet, idx: &[usize], seq: usize) -> CResult<Tensor> {
     let skip = (set.seq - seq) * N_FEATURES;
     let mut x = Vec::with_capacity(idx.len() * seq * N_FEATURES);
     for &i in idx {

@@ -191,9 +191,8 @@ pub fn train_model(
     let train = windows::gather(datasets, &norm_rows, &splits.train, seq);
     let val = windows::gather(datasets, &norm_rows, &splits.val, seq);
     drop(norm_rows);
-    let raw_rows: Vec<Vec<[f32; N_FEATURES]>> = datasets.iter().map(|d| d.features.clone()).collect();
+    let raw_rows: Vec<&[[f32; N_FEATURES]]> = datasets.iter().map(|d| d.features.as_slice()).collect();
     let test = windows::gather(datasets, &raw_rows, &splits.test, seq);
-    drop(raw_rows);
 
     let member_cfgs: Vec<&ArchConfig> = match &cfg.arch {
         ArchConfig::Ensemble { members } => members.iter().collect(),

@@ -26,8 +26,7 @@ use super::transformer::{LayerNorm, Transformer};
 /// ONNX opset the graph is written for (`LayerNormalization` needs 17).
 pub const OPSET: i64 = 17;
 /// Input and output names of the model contract.
-pub const INPUT: &str = "features";
-pub const OUTPUT: &str = "logits";
+pub use crate::model::{INPUT_NAME as INPUT, OUTPUT_NAME as OUTPUT};
 
 #[derive(Default)]
 struct Graph {

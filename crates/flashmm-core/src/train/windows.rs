@@ -43,6 +43,13 @@ pub struct Sample {
     pub end: usize,
 }
 
+impl Sample {
+    /// Row indices of the sample's window of `seq` rows (oldest first).
+    pub fn rows(&self, seq: usize) -> std::ops::RangeInclusive<usize> {
+        self.end + 1 - seq..=self.end
+    }
+}
+
 /// Samples per split, each in time order per recording (recordings in input order).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Splits {
@@ -144,8 +151,8 @@ pub fn fit_normalizer(datasets: &[Dataset], train: &[Sample], seq: usize) -> Res
     let mut rows = Vec::new();
     let mut covered: Vec<Vec<bool>> = datasets.iter().map(|d| vec![false; d.len()]).collect();
     for s in train {
-        let feats = &datasets[s.recording].features[s.end + 1 - seq..=s.end];
-        for (seen, row) in covered[s.recording][s.end + 1 - seq..=s.end].iter_mut().zip(feats) {
+        let feats = &datasets[s.recording].features[s.rows(seq)];
+        for (seen, row) in covered[s.recording][s.rows(seq)].iter_mut().zip(feats) {
             if !*seen {
                 *seen = true;
                 rows.push(*row);
@@ -185,13 +192,16 @@ impl WindowSet {
 }
 
 /// Copies the windows of `samples` out of `rows` (per recording: raw or normalised rows).
-pub fn gather(datasets: &[Dataset], rows: &[Vec<[f32; N_FEATURES]>], samples: &[Sample], seq: usize) -> WindowSet {
+pub fn gather(
+    datasets: &[Dataset],
+    rows: &[impl AsRef<[[f32; N_FEATURES]]>],
+    samples: &[Sample],
+    seq: usize,
+) -> WindowSet {
     let mut out = WindowSet { seq, ..Default::default() };
     out.x.reserve(samples.len() * seq * N_FEATURES);
     for s in samples {
-        for row in &rows[s.recording][s.end + 1 - seq..=s.end] {
-            out.x.extend_from_slice(row);
-        }
+        out.x.extend_from_slice(rows[s.recording].as_ref()[s.rows(seq)].as_flattened());
         let ds = &datasets[s.recording];
         out.labels.push(ds.labels[s.end]);
         out.ts.push(ds.ts[s.end]);

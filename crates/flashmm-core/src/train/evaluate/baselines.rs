@@ -25,12 +25,10 @@ use serde::Serialize;
 use crate::features::{Dataset, Direction, N_HORIZONS, feature_index};
 use crate::train::windows::Sample;
 
-use super::metrics::{N_CLASSES, Probs, argmax};
+use super::metrics::{DIRS, N_CLASSES, Probs, argmax};
 
 /// Feature whose sign the imbalance baseline follows.
 pub const IMBALANCE_FEATURE: &str = "imbalance_l1";
-
-const DIRS: [Direction; N_CLASSES] = [Direction::Down, Direction::Flat, Direction::Up];
 
 /// The baselines of the model card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

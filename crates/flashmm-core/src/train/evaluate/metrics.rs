@@ -4,14 +4,18 @@
 use serde::Serialize;
 
 use crate::features::{Direction, HORIZONS_NS, N_HORIZONS};
+use crate::model::softmax;
 
-/// Classes per horizon (down, flat, up).
-pub const N_CLASSES: usize = 3;
+/// Classes per horizon (down, flat, up): the model contract's.
+pub use crate::model::N_CLASSES;
 /// Equal-width confidence bins of the reliability diagram and the ECE.
 pub const N_BINS: usize = 10;
 /// Probabilities are clamped to `[PROB_FLOOR, 1]` in the log-loss, so one confident miss
 /// costs at most `−ln 1e-7 ≈ 16.1` instead of infinity.
 pub const PROB_FLOOR: f64 = 1e-7;
+
+/// The classes by index.
+pub(super) const DIRS: [Direction; N_CLASSES] = [Direction::Down, Direction::Flat, Direction::Up];
 
 /// Probabilities `[down, flat, up]` of one sample at each horizon.
 pub type Probs = [[f32; N_CLASSES]; N_HORIZONS];
@@ -83,21 +87,13 @@ pub fn probs_from_logits(logits: &[f32]) -> Vec<Probs> {
     logits
         .chunks_exact(N_HORIZONS * N_CLASSES)
         .map(|s| {
-            std::array::from_fn(|k| {
-                let row = &s[k * N_CLASSES..(k + 1) * N_CLASSES];
-                // In f64 after subtracting the max: no overflow, probabilities sum to 1.
-                let m = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(f64::from(x)));
-                let e: [f64; N_CLASSES] = std::array::from_fn(|c| (f64::from(row[c]) - m).exp());
-                let z: f64 = e.iter().sum();
-                e.map(|v| (v / z) as f32)
-            })
+            std::array::from_fn(|k| softmax(&s[k * N_CLASSES..(k + 1) * N_CLASSES]).map(|v| v as f32))
         })
         .collect()
 }
 
 /// Argmax decisions of `probs`.
 pub fn argmax_decisions(probs: &[Probs]) -> Vec<[Direction; N_HORIZONS]> {
-    const DIRS: [Direction; 3] = [Direction::Down, Direction::Flat, Direction::Up];
     probs.iter().map(|p| std::array::from_fn(|k| DIRS[argmax(&p[k])])).collect()
 }
 
