@@ -147,7 +147,7 @@ export function downsample(equity: readonly bigint[], max: number): number[] {
 }
 
 /** The chart series from the records (exact money until the final conversion). */
-export function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, maxFills = 20_000): ReportData {
+function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, maxFills = 20_000): ReportData {
   const tick = Number(spec.tickSize);
   const d = decimals(spec.tickSize);
   const price = (ticks: number): number => Number((ticks * tick).toFixed(d));

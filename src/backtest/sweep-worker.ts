@@ -1,22 +1,23 @@
-// Worker entry of `flashmm sweep` (compiled to dist/backtest/sweep-worker.js and started by
-// src/backtest/sweep.ts). Each worker loads the native addon once (through ../native.js) and
-// runs the backtests it is sent, one at a time, replying with the result JSON and the money
+// Worker entry of `flashmm sweep` (compiled to dist/backtest/sweep-worker.js; the pool of
+// ./worker-pool.ts starts it for ./sweep.ts). Each worker loads the native addon once (through
+// ../native.js) and runs the backtests it is sent, one at a time, replying with the result JSON and the money
 // strings the table needs (MarketSpec is a native object and cannot cross threads, so the
 // quote-currency formatting happens here).
 import { parentPort } from 'node:worker_threads';
-import { runBacktest } from '../native.js';
-import type { SweepJob, SweepReply } from './sweep.js';
+import { runBacktest, type BacktestOptions } from '../native.js';
+import type { PointOutcome } from './sweep.js';
+import type { PoolJob, PoolReply } from './worker-pool.js';
 
 if (!parentPort) throw new Error('sweep-worker.js must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (job: SweepJob) => {
-  let reply: SweepReply;
+port.on('message', ({ id, job }: PoolJob<BacktestOptions>) => {
+  let reply: PoolReply<PointOutcome>;
   try {
-    const out = runBacktest(job.options);
+    const out = runBacktest(job);
     const r = JSON.parse(out.json) as { stats: { pnl: { net: string }; drawdown: { max_abs: string } } };
     reply = {
-      id: job.id,
+      id,
       outcome: {
         ok: true,
         json: out.json,
@@ -27,7 +28,7 @@ port.on('message', (job: SweepJob) => {
       },
     };
   } catch (e) {
-    reply = { id: job.id, outcome: { ok: false, error: e instanceof Error ? e.message : String(e) } };
+    reply = { id, outcome: { ok: false, error: e instanceof Error ? e.message : String(e) } };
   }
   port.postMessage(reply);
 });

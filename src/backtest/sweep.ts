@@ -1,11 +1,11 @@
 // Parameter sweeps for `flashmm sweep`: parse a grid ("size=1,2;ticks=1,2,3;queue=power,log"),
 // expand it to its cartesian product (grid order: the first key varies slowest) and run each
 // point as one `runBacktest` call in a small pool of `node:worker_threads` workers
-// (./sweep-worker.ts). Results come back in grid order whatever the completion order; a
-// failing point carries its error and the others still run.
-import { Worker } from 'node:worker_threads';
+// (./worker-pool.ts running ./sweep-worker.ts). Results come back in grid order whatever the
+// completion order; a failing point carries its error and the others still run.
 import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
+import { runPool } from './worker-pool.js';
 
 type GridValue = number | string | boolean;
 
@@ -56,7 +56,7 @@ const ALIASES: Record<string, string> = {
   'taker-fee-ppm': 'takerFee',
 };
 
-export const gridKeyNames: readonly string[] = Object.keys(GRID_KEYS);
+const gridKeyNames: readonly string[] = Object.keys(GRID_KEYS);
 
 /** The runBacktest option a grid key (or alias) sets, or undefined for an unknown key. */
 export function gridOption(key: string): GridKey['option'] | undefined {
@@ -119,88 +119,22 @@ export function gridPoints(axes: readonly GridAxis[]): GridPoint[] {
   return points;
 }
 
-export interface SweepJob {
-  id: number;
-  options: BacktestOptions;
-}
-
 export type PointOutcome =
   | { ok: true; json: string; symbol: string; market: string; netPnl: string; maxDrawdown: string }
   | { ok: false; error: string };
-
-export interface SweepReply {
-  id: number;
-  outcome: PointOutcome;
-}
 
 /** The compiled worker entry, beside this file (dist/backtest/sweep-worker.js). */
 const workerUrl = new URL('./sweep-worker.js', import.meta.url);
 
 /**
- * Runs every job in a pool of at most `workers` worker threads (each loads the addon once and
- * runs jobs one at a time). The outcomes are in job order. A worker that dies fails the job it
- * was running and is replaced; all workers are terminated before this resolves.
+ * Runs every job in a pool of at most `workers` worker threads (./worker-pool.ts; each loads
+ * the addon once and runs jobs one at a time). The outcomes are in job order; a worker that
+ * dies fails the job it was running and is replaced.
  */
-export async function runSweep(
+export function runSweep(
   jobs: readonly BacktestOptions[],
   workers: number,
   onDone?: (done: number, total: number) => void,
 ): Promise<PointOutcome[]> {
-  const outcomes: (PointOutcome | undefined)[] = new Array<PointOutcome | undefined>(jobs.length).fill(undefined);
-  const pool: Worker[] = [];
-  let next = 0;
-  let done = 0;
-  let finished = false;
-  try {
-    await new Promise<void>((resolve) => {
-      if (jobs.length === 0) {
-        resolve();
-        return;
-      }
-      const finish = (id: number, outcome: PointOutcome): void => {
-        if (outcomes[id] !== undefined) return;
-        outcomes[id] = outcome;
-        done += 1;
-        onDone?.(done, jobs.length);
-        if (done === jobs.length) {
-          finished = true;
-          resolve();
-        }
-      };
-      const start = (): void => {
-        const worker = new Worker(workerUrl);
-        pool.push(worker);
-        let current: number | undefined;
-        const feed = (): void => {
-          if (next < jobs.length) {
-            const id = next++;
-            current = id;
-            worker.postMessage({ id, options: jobs[id] as BacktestOptions } satisfies SweepJob);
-          } else {
-            current = undefined;
-          }
-        };
-        worker.on('message', (reply: SweepReply) => {
-          finish(reply.id, reply.outcome);
-          feed();
-        });
-        worker.on('error', (e) => {
-          if (current !== undefined) finish(current, { ok: false, error: `worker failed: ${e.message}` });
-          current = undefined;
-        });
-        worker.on('exit', (code) => {
-          if (current !== undefined) finish(current, { ok: false, error: `worker exited with code ${code}` });
-          current = undefined;
-          if (!finished && next < jobs.length) start();
-        });
-        feed();
-      };
-      const n = Math.max(1, Math.min(workers, jobs.length));
-      for (let i = 0; i < n; i += 1) start();
-    });
-  } finally {
-    finished = true;
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
-  return outcomes.map((o) => o ?? { ok: false, error: 'not run' });
+  return runPool<BacktestOptions, PointOutcome>(workerUrl, jobs, workers, onDone ? { onDone } : {});
 }

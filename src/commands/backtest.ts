@@ -36,7 +36,7 @@ export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
  * record arrays appended after `stats`, so cutting at the top-level `"steps"` array gives the
  * exact bytes of `to_json()` (re-serialising in JS would not: `60.0` becomes `60`).
  */
-export function withoutRecords(json: string): string {
+function withoutRecords(json: string): string {
   const at = json.indexOf(',"steps":[');
   return at < 0 ? json : `${json.slice(0, at)}}`;
 }
@@ -95,7 +95,7 @@ function progressBar(stream: NodeJS.WriteStream): { update: (read: number, total
 }
 
 /** runBacktest options of the CLI flags: a recording (`file`) or, with --generate, a generated market. */
-export function backtestOptions(file: string | undefined, o: BacktestCliOptions): BacktestOptions {
+function backtestOptions(file: string | undefined, o: BacktestCliOptions): BacktestOptions {
   const generator = generatorOptions({ seed: 1, ...o });
   return {
     ...(generator !== undefined ? { generator } : file !== undefined ? { path: file } : {}),

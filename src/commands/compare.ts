@@ -2,13 +2,15 @@
 // backtested with each quoting model — fixed spread, Avellaneda–Stoikov, GLFT, and AS/GLFT
 // with the model's forecast skew when a model file exists — over Binance recordings, with the
 // same order size and risk limits per market for every model. The statistics are the core's.
-// Runs go to worker threads (this module is its own worker entry); results keep job order.
+// Runs go to a pool of worker threads (../backtest/worker-pool.ts; this module is its own
+// worker entry); results keep job order.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { type EngineBacktestOptions, type EngineBacktestResult, runEngineBacktest } from '../backtest/engine-backtest.js';
+import { type PoolFailure, type PoolJob, type PoolReply, runPool } from '../backtest/worker-pool.js';
 import { dataDir } from '../config/data-dir.js';
 import { fixed } from '../config/numbers.js';
 import { tradesOf } from '../engine/market-data.js';
@@ -38,9 +40,8 @@ export interface MarketParams {
   readonly strategies: Readonly<Record<'fixed' | 'as' | 'glft', QuotingConfigInput>>;
 }
 
-/** First trade price (ticks) of a recording. */
-function firstTrade(path: string): number {
-  const reader = new BinanceReader(path);
+/** First trade price (ticks) of a recording, read on from `reader`. */
+function firstTrade(reader: BinanceReader, path: string): number {
   for (let b = reader.nextBatch(); b !== null; b = reader.nextBatch()) {
     const trade = tradesOf(b)[0];
     if (trade !== undefined) return trade.price;
@@ -52,7 +53,7 @@ function firstTrade(path: string): number {
 export function marketParams(path: string): MarketParams {
   const reader = new BinanceReader(path);
   const spec = reader.spec;
-  const firstTradeTicks = firstTrade(path);
+  const firstTradeTicks = firstTrade(reader, path);
   const b = firstTradeTicks * 1e-4;
   const sizeLots = SIZE_LOTS[`${reader.market}:${spec.symbol}`] ?? spec.minSizeLots;
   const maxPositionLots = MAX_INVENTORY_ORDERS * sizeLots;
@@ -86,17 +87,19 @@ export function marketParams(path: string): MarketParams {
 
 interface Job {
   readonly path: string;
+  /** The recording's parameters, read once in the main thread. */
+  readonly params: MarketParams;
   readonly strategy: StrategyName;
   readonly model: string | null;
   readonly intervalMs: number;
   readonly durationMs: number | null;
 }
 
-type JobOutcome = { readonly ok: true; readonly result: EngineBacktestResult } | { readonly ok: false; readonly error: string };
+type JobOutcome = { readonly ok: true; readonly result: EngineBacktestResult } | PoolFailure;
 
 async function runJob(job: Job): Promise<JobOutcome> {
   try {
-    const p = marketParams(job.path);
+    const p = job.params;
     const skew = job.strategy.endsWith('+skew');
     const kind = job.strategy.replace('+skew', '') as 'fixed' | 'as' | 'glft';
     const model = job.model;
@@ -111,33 +114,19 @@ async function runJob(job: Job): Promise<JobOutcome> {
   }
 }
 
-if (!isMainThread && parentPort !== null && (workerData as { compareJob?: Job } | null)?.compareJob !== undefined) {
+// In a worker of the pool (./backtest/worker-pool.ts): run the jobs sent, one at a time.
+if (!isMainThread && parentPort !== null && (workerData as { compareWorker?: boolean } | null)?.compareWorker === true) {
   const port = parentPort;
-  void runJob((workerData as { compareJob: Job }).compareJob).then((o) => port.postMessage(o));
-}
-
-function inWorker(job: Job): Promise<JobOutcome> {
-  return new Promise((resolve) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { compareJob: job } });
-    let done = false;
-    w.once('message', (o: JobOutcome) => { done = true; resolve(o); void w.terminate(); });
-    w.once('error', (e) => { done = true; resolve({ ok: false, error: `worker failed: ${e.message}` }); });
-    w.once('exit', (code) => { if (!done) resolve({ ok: false, error: `worker exited with code ${code}` }); });
+  port.on('message', ({ id, job }: PoolJob<Job>) => {
+    void runJob(job).then((outcome) => port.postMessage({ id, outcome } satisfies PoolReply<JobOutcome>));
   });
 }
 
 /** Runs the jobs, at most `workers` at a time (0: in this thread, one after the other). */
 async function runAll(jobs: readonly Job[], workers: number): Promise<JobOutcome[]> {
-  const out: JobOutcome[] = new Array<JobOutcome>(jobs.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      const job = jobs[i] as Job;
-      out[i] = workers === 0 ? await runJob(job) : await inWorker(job);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, lane));
+  if (workers > 0) return runPool<Job, JobOutcome>(new URL(import.meta.url), jobs, workers, { workerData: { compareWorker: true } });
+  const out: JobOutcome[] = [];
+  for (const job of jobs) out.push(await runJob(job));
   return out;
 }
 
@@ -258,12 +247,15 @@ export async function compare(recordings: readonly string[], o: CompareOptions):
   const haveModel = model !== null && existsSync(model);
   if (!haveModel) notes.push(`no model file${model === null ? '' : ` at ${model}`}: the AS+skew and GLFT+skew rows are left out`);
   const names = STRATEGIES.filter((s) => haveModel || !s.endsWith('+skew'));
-  const jobs = recordings.flatMap((path) => names.map((strategy) => ({ path, strategy, model: haveModel ? model : null, intervalMs, durationMs })));
+  const params = recordings.map(marketParams);
+  const jobs = recordings.flatMap((path, i) =>
+    names.map((strategy) => ({ path, params: params[i] as MarketParams, strategy, model: haveModel ? model : null, intervalMs, durationMs })),
+  );
   const outcomes = await runAll(jobs, workers);
   return {
     intervalMs, durationMs, model: haveModel ? model : null, notes,
     recordings: recordings.map((path, i) => ({
-      file: basename(path), params: marketParams(path),
+      file: basename(path), params: params[i] as MarketParams,
       rows: names.map((strategy, j) => {
         const o = outcomes[i * names.length + j] as JobOutcome;
         return o.ok ? { strategy, result: o.result } : { strategy, error: o.error };

@@ -29,7 +29,7 @@ interface ReportSummary {
 }
 
 /** A recording path as given, else a name under FLASHMM_DATA_DIR (binance/<name>). */
-export function resolveData(item: string): string {
+function resolveData(item: string): string {
   return existsSync(item) ? resolve(item) : recording(item);
 }
 
@@ -69,7 +69,7 @@ function progressReporter(stream: NodeJS.WriteStream): { update: (p: TrainProgre
   };
 }
 
-export function trainOptions(o: TrainCliOptions, data: string[]): TrainOptions {
+function trainOptions(o: TrainCliOptions, data: string[]): TrainOptions {
   return {
     data,
     arch: o.arch,

@@ -10,15 +10,14 @@ use flashmm_core::backtest::{
     QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
 };
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
-use flashmm_core::spec::BinanceMarket;
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
 use napi_derive::napi;
 
 use crate::convert::{invalid_arg, lots, ticks};
-pub(crate) use crate::generator::ms_to_ns;
+use crate::generator::ms_to_ns;
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
-use crate::spec::{MarketSpec, MarketSpecInit};
+use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name};
 
 /// A generated market for `runBacktest` (instead of `path`).
 #[napi(object)]
@@ -93,8 +92,31 @@ pub struct BacktestOutput {
     pub market: String,
 }
 
-pub(crate) fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
+fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
     flashmm_core::book::exact_integer(value, what, "ppm", 0).map_err(invalid_arg)
+}
+
+/// Entry and response latency from ms (default 5 / 5); `names` name the two options in errors.
+pub(crate) fn latency(entry_ms: Option<f64>, response_ms: Option<f64>, names: [&str; 2]) -> napi::Result<ConstantLatency> {
+    let entry = ms_to_ns(entry_ms.unwrap_or(5.0), names[0])?;
+    let response = ms_to_ns(response_ms.unwrap_or(5.0), names[1])?;
+    ConstantLatency::new(entry, response).map_err(invalid_arg)
+}
+
+/// The maker / taker fee overrides (ppm of notional) applied to `sim`; `names` as for `latency`.
+pub(crate) fn with_fees(
+    mut sim: SimConfig,
+    maker_ppm: Option<f64>,
+    taker_ppm: Option<f64>,
+    names: [&'static str; 2],
+) -> napi::Result<SimConfig> {
+    if let Some(f) = maker_ppm {
+        sim.maker_fee_ppm = ppm(f, names[0])?;
+    }
+    if let Some(f) = taker_ppm {
+        sim.taker_fee_ppm = ppm(f, names[1])?;
+    }
+    Ok(sim)
 }
 
 fn quote_mode(mode: Option<&str>, n: Option<f64>) -> napi::Result<QuoteMode> {
@@ -146,9 +168,7 @@ pub fn run_backtest(
     if interval <= 0 {
         return Err(invalid_arg("interval must be > 0 ms"));
     }
-    let entry = ms_to_ns(o.entry_latency_ms.unwrap_or(5.0), "entry latency")?;
-    let response = ms_to_ns(o.response_latency_ms.unwrap_or(5.0), "response latency")?;
-    let latency = ConstantLatency::new(entry, response).map_err(invalid_arg)?;
+    let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
     let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
     let mut source = match (o.path.as_deref(), o.generator.as_ref()) {
@@ -161,20 +181,10 @@ pub fn run_backtest(
         Source::Generated(src, spec) => (spec.clone(), src.rule()),
     };
     let market = match &source {
-        Source::File(src) => match src.market() {
-            BinanceMarket::Spot => "spot",
-            BinanceMarket::UsdM => "usdm",
-            BinanceMarket::CoinM => "coinm",
-        },
+        Source::File(src) => binance_market_name(src.market()),
         Source::Generated(..) => "zi",
     };
-    let mut sim = SimConfig::new(&spec, rule).with_queue(queue);
-    if let Some(f) = o.maker_fee_ppm {
-        sim.maker_fee_ppm = ppm(f, "maker fee")?;
-    }
-    if let Some(f) = o.taker_fee_ppm {
-        sim.taker_fee_ppm = ppm(f, "taker fee")?;
-    }
+    let sim = with_fees(SimConfig::new(&spec, rule).with_queue(queue), o.maker_fee_ppm, o.taker_fee_ppm, ["maker fee", "taker fee"])?;
     let mut cfg = BacktestConfig::new(sim, latency);
     cfg.interval_ns = interval;
     cfg.end_ns = end_ns;

@@ -40,6 +40,15 @@ fn rule(name: &str) -> napi::Result<SequenceRule> {
     })
 }
 
+/// `warmupMs` in ns (default the dataset's warm-up).
+fn warmup_ns(warmup_ms: Option<f64>) -> napi::Result<i64> {
+    match warmup_ms {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok((ms * 1e6).round() as i64),
+        Some(ms) => Err(invalid_arg(format!("warmupMs must be a non-negative number, got {ms}"))),
+        None => Ok(DatasetConfig::default().warmup_ns),
+    }
+}
+
 /// `n` windows of `seq × 64` floats as row slices (a length mismatch is an error).
 fn split_windows(data: &[f32], n: u32, seq: usize) -> napi::Result<Vec<&[[f32; N_FEATURES]]>> {
     let want = n as usize * seq * N_FEATURES;
@@ -136,12 +145,7 @@ impl Signal {
     pub fn new(model_path: String, sequence_rule: String, warmup_ms: Option<f64>) -> napi::Result<Self> {
         let rule = rule(&sequence_rule)?;
         let slot = Arc::new(ModelSlot::load(&model_path).map_err(invalid_arg)?);
-        let warmup_ns = match warmup_ms {
-            Some(ms) if ms.is_finite() && ms >= 0.0 => (ms * 1e6).round() as i64,
-            Some(ms) => return Err(invalid_arg(format!("warmupMs must be a non-negative number, got {ms}"))),
-            None => DatasetConfig::default().warmup_ns,
-        };
-        Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns) })
+        Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns(warmup_ms)?) })
     }
 
     /// Feeds every event of the batch, in order.
@@ -207,11 +211,7 @@ impl FeatureEngine {
     #[napi(constructor, catch_unwind)]
     pub fn new(sequence_rule: String, warmup_ms: Option<f64>) -> napi::Result<Self> {
         let cfg = DatasetConfig::default();
-        let warmup_ns = match warmup_ms {
-            Some(ms) if ms.is_finite() && ms >= 0.0 => (ms * 1e6).round() as i64,
-            Some(ms) => return Err(invalid_arg(format!("warmupMs must be a non-negative number, got {ms}"))),
-            None => cfg.warmup_ns,
-        };
+        let warmup_ns = warmup_ns(warmup_ms)?;
         Ok(Self { inner: FeatureStream::new(rule(&sequence_rule)?, cfg.sampling, warmup_ns) })
     }
 

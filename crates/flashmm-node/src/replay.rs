@@ -4,12 +4,11 @@ use std::path::Path;
 
 use flashmm_core::replay::binance::{FileReader, sequence_rule};
 use flashmm_core::replay::{self as core, NO_ID};
-use flashmm_core::spec::BinanceMarket;
 use napi::bindgen_prelude::{BigInt64Array, Float64Array, Uint8Array, Uint32Array};
 use napi_derive::napi;
 
 use crate::convert::invalid_arg;
-use crate::spec::{MarketSpec, parse_binance_market};
+use crate::spec::{MarketSpec, binance_market_name, parse_binance_market};
 
 /// `EventBatch.kinds` values.
 #[napi]
@@ -141,11 +140,7 @@ impl BinanceReader {
     /// "spot" | "usdm" | "coinm".
     #[napi(getter, catch_unwind)]
     pub fn market(&self) -> &'static str {
-        match self.inner.market() {
-            BinanceMarket::Spot => "spot",
-            BinanceMarket::UsdM => "usdm",
-            BinanceMarket::CoinM => "coinm",
-        }
+        binance_market_name(self.inner.market())
     }
 
     /// The depth sequence rule to give an `OrderBook` for this recording.

@@ -7,13 +7,13 @@ use std::path::Path;
 
 use flashmm_core::backtest::{BinanceSource, ZiSource};
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{self as core, ConstantLatency, Report, Request, RetimedSource, SimConfig, VenueFeed};
+use flashmm_core::sim::{self as core, Report, Request, RetimedSource, SimConfig, VenueFeed};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
-use crate::backtest::{ppm, queue_model};
+use crate::backtest::{latency, queue_model, with_fees};
 use crate::convert::{id, invalid_arg};
-use crate::generator::{ZiOptions, ms_to_ns, resolve_spec, seed, zi_params};
+use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
 use crate::replay::EventBatch;
 use crate::sim_convert::{
     SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, ns, order, report, stats_config,
@@ -81,9 +81,7 @@ impl SimVenue {
         let o = options;
         let start = ns(&o.start_ns, "startNs")?;
         let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
-        let entry = ms_to_ns(o.entry_latency_ms.unwrap_or(5.0), "entryLatencyMs")?;
-        let response = ms_to_ns(o.response_latency_ms.unwrap_or(5.0), "responseLatencyMs")?;
-        let latency = ConstantLatency::new(entry, response).map_err(invalid_arg)?;
+        let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entryLatencyMs", "responseLatencyMs"])?;
         let (feed, spec, rule) = if let Some(path) = &o.replay_path {
             if o.spec.is_some() || o.symbol.is_some() || o.initial_price.is_some() || o.zi.is_some() {
                 return Err(invalid_arg("replayPath takes its market from the recording: no spec, symbol, initialPrice or zi"));
@@ -112,13 +110,7 @@ impl SimVenue {
             let rule = src.rule();
             (VenueFeed::Generated(src), spec, rule)
         };
-        let mut sim = SimConfig::new(&spec, rule).with_queue(queue);
-        if let Some(f) = o.maker_fee_ppm {
-            sim.maker_fee_ppm = ppm(f, "makerFeePpm")?;
-        }
-        if let Some(f) = o.taker_fee_ppm {
-            sim.taker_fee_ppm = ppm(f, "takerFeePpm")?;
-        }
+        let sim = with_fees(SimConfig::new(&spec, rule).with_queue(queue), o.maker_fee_ppm, o.taker_fee_ppm, ["makerFeePpm", "takerFeePpm"])?;
         let mut inner = core::SimVenue::new(feed, spec, sim, latency).map_err(invalid_arg)?;
         if o.record == Some(true) {
             inner = inner.with_recorder();

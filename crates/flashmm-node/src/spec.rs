@@ -47,6 +47,15 @@ pub(crate) fn spec_from_init(init: &MarketSpecInit) -> napi::Result<core::Market
     spec.with_fees(maker, taker).map_err(invalid_arg)
 }
 
+/// The JS name of a Binance market ("spot" | "usdm" | "coinm"), as `parse_binance_market` takes it.
+pub(crate) fn binance_market_name(m: BinanceMarket) -> &'static str {
+    match m {
+        BinanceMarket::Spot => "spot",
+        BinanceMarket::UsdM => "usdm",
+        BinanceMarket::CoinM => "coinm",
+    }
+}
+
 pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
     match name {
         "spot" => Ok(BinanceMarket::Spot),
