@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
+import { registerHealth } from './commands/health.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
@@ -23,6 +24,7 @@ function buildProgram(): Command {
   registerCompare(program);
   registerTrain(program);
   registerVersion(program);
+  registerHealth(program);
   return program;
 }
 
