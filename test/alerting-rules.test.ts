@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { requireTool } from './helpers/prometheus.js';
+import { requireTool } from './helpers/tools.js';
 
 const deployDir = fileURLToPath(new URL('../deploy/', import.meta.url));
 const withPromtool = test.skipIf(!requireTool('promtool', 'apt-get install -y prometheus'));

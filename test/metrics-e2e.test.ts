@@ -8,12 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
-  type Alertmanager, type Daemon, type Prometheus, requireTool, startAlertmanager, startDaemon, startPrometheus,
-  startWebhookReceiver, type WebhookReceiver,
+  type Alertmanager, type Daemon, type Prometheus, startAlertmanager, startDaemon, startPrometheus, startWebhookReceiver,
+  type WebhookReceiver,
 } from './helpers/prometheus.js';
-import { removeDir, scratchDir } from './helpers/servers.js';
+import { requireTool } from './helpers/tools.js';
+import { freePort, removeDir, scratchDir } from './helpers/servers.js';
 
 const deployDir = fileURLToPath(new URL('../deploy/', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** Routes the manifests probe that another issue is building: path → where. */
+const PENDING_ROUTES: Readonly<Record<string, string>> = { '/ready': 'issue 12 (books valid, venue connected, reconciled)' };
 const available = requireTool('prometheus', 'apt-get install -y prometheus')
   && requireTool('prometheus-alertmanager', 'apt-get install -y prometheus-alertmanager');
 
@@ -140,6 +145,24 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
     const problems = `${r.stdout}${r.stderr}`.split('\n')
       .filter((l) => l !== '' && !/^flashmm_nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l));
     expect(problems).toEqual([]);
+  });
+
+  test('the paths the Kubernetes probes, the scrape annotation and the image health check use answer', async () => {
+    const manifest = readFileSync(`${deployDir}kubernetes/deployment.yaml`, 'utf8');
+    const paths = new Set([...manifest.matchAll(/^\s+(?:path|prometheus\.io\/path): (\/\S*)$/gm)].map((m) => m[1] ?? ''));
+    expect([...paths].sort()).toEqual(['/health', '/metrics', '/ready']);
+    for (const path of paths) {
+      if (path in PENDING_ROUTES) continue;
+      expect((await fetch(`${daemon.url}${path}`)).status, path).toBe(200);
+    }
+    // HEALTHCHECK: `flashmm health` finds the daemon from the same settings (a wildcard bind probed on loopback).
+    const port = new URL(daemon.url).port;
+    const health = (p: string) => spawnSync(process.execPath, [cli, 'health'], { env: { ...process.env, FLASHMM_API__HOST: '0.0.0.0', FLASHMM_API__PORT: p } });
+    expect(health(port).status).toBe(0);
+    const nothing = await freePort();
+    const closed = spawnSync(process.execPath, [cli, 'health', '--url', `http://127.0.0.1:${nothing}`], { encoding: 'utf8' });
+    expect(closed.status).toBe(1);
+    expect(closed.stderr).toBe(`flashmm health: http://127.0.0.1:${nothing}/health: ECONNREFUSED\n`);
   });
 
   test('an alert fired by Prometheus reaches the webhook through Alertmanager as a Slack message', async () => {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createMetrics, DECISION_BUCKETS } from '../src/telemetry/metrics.js';
-import { requireTool } from './helpers/prometheus.js';
+import { requireTool } from './helpers/tools.js';
 
 // promtool (Debian package `prometheus`) lints the page.
 const withPromtool = test.skipIf(!requireTool('promtool', 'apt-get install -y prometheus'));

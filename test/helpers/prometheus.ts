@@ -2,7 +2,6 @@
 // on free loopback ports in a scratch directory, built on servers.ts. Also the daemon itself
 // (`node dist/cli.js run` on the simulated venue, API on port 0, its URL read from its log) and a
 // local webhook receiver that records what is posted to it.
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,20 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from './cargo.js';
 import { answers, freePort, removeDir, type RunningServer, scratchDir, startServer } from './servers.js';
-
-export const hasCommand = (command: string, versionFlag = '--version'): boolean =>
-  spawnSync(command, [versionFlag], { stdio: 'ignore' }).status === 0;
-
-/**
- * Whether `command` can run; in CI a missing tool is an error (.ci/run installs it), elsewhere a
- * warning naming the install and a skip.
- */
-export function requireTool(command: string, install: string, versionFlag = '--version'): boolean {
-  if (hasCommand(command, versionFlag)) return true;
-  if (process.env['CI']) throw new Error(`${command} is required in CI (${install}; .ci/run installs it)`);
-  console.warn(`skipping: ${command} not found (${install})`);
-  return false;
-}
 
 export interface Prometheus {
   readonly url: string;
