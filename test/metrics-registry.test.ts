@@ -114,4 +114,18 @@ describe('metrics', () => {
     expect(used.size).toBeGreaterThan(30);
     expect([...used].filter((name) => !registered.has(name))).toEqual([]);
   });
+  test('docs/metrics.md lists exactly the registered metrics, each with its labels', async () => {
+    const m = createMetrics({ build: { version: 'x' }, defaultMetrics: false });
+    const docs = readFileSync(fileURLToPath(new URL('../docs/metrics.md', import.meta.url)), 'utf8');
+    const rows = new Map([...docs.matchAll(/^\| `(flashmm_[a-z0-9_]+)` \| (\w+) \| ([^|]*) \|/gm)].map(([, name, type, labels]) => [name, { type, labels }]));
+    const registered = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
+    expect([...rows.keys()].sort()).toEqual(registered.sort());
+    for (const metric of m.registry.getMetricsAsArray()) {
+      const row = rows.get(metric.name);
+      const { labelNames = [], type } = metric as unknown as { labelNames?: string[]; type?: string };
+      expect(row?.type, metric.name).toBe(type ?? (await metric.get()).type);
+      const documented = (row?.labels ?? '').split(/\(|\)/)[0]?.split(',').map((l) => l.trim()).filter((l) => l !== '—' && l !== '') ?? [];
+      expect(documented.map((l) => l.split(' ')[0]), metric.name).toEqual([...labelNames]);
+    }
+  });
 });
