@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Secret } from '../src/config/secret.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createMetrics } from '../src/telemetry/metrics.js';
-import { Notifier, type NotifierOptions, type OperatorEvent, slackMessage, type SlackMessage } from '../src/telemetry/notifier.js';
+import {
+  Notifier, type NotifierOptions, type OperatorEvent, riskNotifications, slackMessage, type SlackMessage,
+} from '../src/telemetry/notifier.js';
 import { freePort } from './helpers/servers.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/prometheus.js';
 
@@ -132,5 +134,30 @@ describe('Notifier', () => {
     expect(failure?.['error']).toBe('ECONNREFUSED');
     expect(lines.join('')).not.toContain('secret');
     expect(lines.join('')).not.toContain(String(port));
+  });
+
+  test('riskNotifications: trips once per market and reason until cleared, kill once, kill halts not repeated', async () => {
+    const { notifier, now } = setup();
+    const before = receiver.received.length;
+    const events = riskNotifications(notifier);
+    const at = now();
+    const transition = (symbol: string, to: 'active' | 'reducing' | 'halted', reason: 'daily-loss' | 'stale-book' | 'disconnect' | 'kill', cause: 'tripped' | 'cleared') =>
+      events.onTransition?.({ symbol, from: to === 'active' ? 'halted' : 'active', to, reason, cause, detail: `${reason} detail`, atMs: at });
+    for (let tick = 0; tick < 10; tick++) transition('SEI/USDC', 'halted', 'stale-book', 'tripped');
+    transition('SEI/USDC', 'active', 'stale-book', 'cleared');
+    transition('SEI/USDC', 'halted', 'stale-book', 'tripped');
+    transition('ETH/USDC', 'reducing', 'daily-loss', 'tripped');
+    transition('ETH/USDC', 'halted', 'disconnect', 'tripped');
+    for (let tick = 0; tick < 10; tick++) events.onKill?.({ detail: 'operator: SIGUSR2', automatic: false, atMs: at });
+    transition('SEI/USDC', 'halted', 'kill', 'tripped');
+    await notifier.idle();
+    const got = bodies(before).map((b) => [b.text, b.attachments[0]?.fields.slice(0, 2).map((f) => f.value)]);
+    expect(got).toEqual([
+      ['[CRITICAL] FlashMM flashmm-0: SEI/USDC halted: stale-book', ['breaker_trip', 'SEI/USDC stale-book']],
+      ['[CRITICAL] FlashMM flashmm-0: SEI/USDC halted: stale-book', ['breaker_trip', 'SEI/USDC stale-book']],
+      ['[WARNING] FlashMM flashmm-0: ETH/USDC reducing only: daily-loss', ['limit_breach', 'ETH/USDC daily-loss']],
+      ['[CRITICAL] FlashMM flashmm-0: ETH/USDC halted: disconnect', ['disconnect', 'ETH/USDC disconnect']],
+      ['[CRITICAL] FlashMM flashmm-0: Kill switch engaged: every order cancelled, quoting stopped', ['kill_switch', 'all']],
+    ]);
   });
 });

@@ -30,7 +30,7 @@ export async function checkHealth(base: string, timeoutMs: number): Promise<stri
     return res.ok ? null : `HTTP ${res.status}`;
   } catch (err) {
     const code = (err as { cause?: { code?: unknown } }).cause?.code;
-    return typeof code === 'string' ? code : err instanceof Error ? err.name : 'unreachable';
+    return typeof code === 'string' ? code : err instanceof Error ? err.message : 'unreachable';
   }
 }
 

@@ -146,7 +146,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
         m.filledVolume.inc({ market, side }, 0);
       }
       m.ordersCancelled.inc({ market }, 0);
-      m.bookValid.set({ market }, 0);
+      // flashmm_book_valid is not created here: a 0 written before its writer exists would
+      // raise FlashmmBookInvalid on every healthy market.
     },
     riskTransition(market, from, to, reason) {
       m.riskState.set({ market }, breakerStateValue(to));

@@ -11,6 +11,7 @@
 // it is never logged, and errors are reported by status or error code only.
 import pRetry, { AbortError } from 'p-retry';
 import type { Secret } from '../config/secret.js';
+import type { BreakerReason, KillEvent, RiskEvents, RiskTransition } from '../risk/events.js';
 import { TokenBucket } from '../risk/token-bucket.js';
 import type { Logger } from './logger.js';
 import type { Metrics, NotificationOutcome } from './metrics.js';
@@ -207,4 +208,46 @@ function describe(err: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (err instanceof Error) return err.name === 'TimeoutError' ? 'timeout' : err.name;
   return 'unknown error';
+}
+
+const KIND_OF: Readonly<Record<Exclude<BreakerReason, 'kill'>, OperatorEventKind>> = {
+  'daily-loss': 'limit_breach',
+  drawdown: 'limit_breach',
+  'position-limit': 'limit_breach',
+  'stale-book': 'breaker_trip',
+  'error-rate': 'breaker_trip',
+  manual: 'breaker_trip',
+  disconnect: 'disconnect',
+};
+
+/**
+ * The risk manager's events as notifications: `risk.subscribe(riskNotifications(notifier))`.
+ * A trip (to reducing or halted) is announced once per market and reason until it clears; the
+ * kill switch once until `notifier.resolve('kill_switch', 'all')` (its release). The kill
+ * switch's own per-market halts are not announced separately.
+ */
+export function riskNotifications(notifier: Notifier): RiskEvents {
+  return {
+    onTransition(t: RiskTransition) {
+      if (t.reason === 'kill') return;
+      const kind = KIND_OF[t.reason];
+      const subject = `${t.symbol} ${t.reason}`;
+      if (t.cause === 'cleared' || t.to === 'active') {
+        notifier.resolve(kind, subject);
+        return;
+      }
+      notifier.notify({
+        kind, subject, severity: t.to === 'halted' ? 'critical' : 'warning', atMs: t.atMs,
+        title: `${t.symbol} ${t.to === 'halted' ? 'halted' : 'reducing only'}: ${t.reason}`,
+        detail: t.detail, fields: { market: t.symbol, from: t.from, to: t.to },
+      });
+    },
+    onKill(k: KillEvent) {
+      notifier.notify({
+        kind: 'kill_switch', subject: 'all', severity: 'critical', atMs: k.atMs,
+        title: 'Kill switch engaged: every order cancelled, quoting stopped',
+        detail: k.detail, fields: { trigger: k.automatic ? 'automatic' : 'operator' },
+      });
+    },
+  };
 }
