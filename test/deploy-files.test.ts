@@ -210,6 +210,21 @@ describe('Grafana', () => {
       for (const [, type, uid] of refs) expect(uids.get(uid ?? ''), `${file}: ${uid}`).toBe(type);
     }
   });
+
+  test('dashboards: unique uids and panel ids, panels inside the 24-column grid, one refId per query', () => {
+    const dashboards = readdirSync(join(deploy, 'grafana/dashboards')).map((f) => JSON.parse(read(`deploy/grafana/dashboards/${f}`)) as {
+      uid: string; panels: { id: number; gridPos: { x: number; w: number; h: number }; targets?: { refId: string }[] }[];
+    });
+    expect(new Set(dashboards.map((d) => d.uid)).size).toBe(dashboards.length);
+    for (const d of dashboards) {
+      expect(new Set(d.panels.map((p) => p.id)).size, d.uid).toBe(d.panels.length);
+      for (const p of d.panels) {
+        expect(p.gridPos.x + p.gridPos.w, `${d.uid} panel ${p.id}`).toBeLessThanOrEqual(24);
+        const refs = (p.targets ?? []).map((t) => t.refId);
+        expect(new Set(refs).size, `${d.uid} panel ${p.id}`).toBe(refs.length);
+      }
+    }
+  });
 });
 
 interface K8sObject {
