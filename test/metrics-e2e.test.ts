@@ -123,7 +123,7 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
       'flashmm_uptime_seconds', 'flashmm_kill_switch_engaged', 'flashmm_orders_sent_total', 'flashmm_position_utilisation_ratio',
       'flashmm_process_resident_memory_bytes', 'flashmm_nodejs_eventloop_lag_p99_seconds',
     ]));
-  });
+  }, 45_000);
 
   test('every PromQL expression of the dashboards and the rules evaluates without error', async () => {
     await eventually('flashmm_uptime_seconds');
@@ -176,5 +176,5 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
     // Nothing of the kind that pages at once is firing on a healthy daemon.
     const firing = await prometheus.query('ALERTS{alertname=~"FlashmmKillSwitchEngaged|FlashmmRiskHalted|FlashmmDown"}');
     expect(firing).toEqual([]);
-  });
+  }, 45_000);
 });
