@@ -1,6 +1,6 @@
 // Azure OpenAI for the daemon and the report: what the engine calls (phase 2 hook-up):
 //
-//   const advisor = createConfidenceAdvisor(config.integrations.azureOpenai, secrets, log, metrics.registry);
+//   const advisor = createConfidenceAdvisor(config.integrations.azureOpenai, secrets, log, { registry: metrics.registry });
 //   // off the hot path, not awaited, e.g. after a decision:  void advisor?.refresh(symbol, { features, forecast, horizonMs });
 //   // on the hot path:                                        forecast = advisor?.adjust(symbol, forecast, nowMs) ?? forecast;
 //
@@ -26,13 +26,20 @@ export function azureChatFactory(config: AzureOpenAiConfig, secrets: Secrets): (
   return () => (chat ??= azureChat(config, key));
 }
 
-export function createConfidenceAdvisor(config: AzureOpenAiConfig, secrets: Secrets, log: Logger, registry?: Registry): ConfidenceAdvisor | null {
+export function createConfidenceAdvisor(
+  config: AzureOpenAiConfig,
+  secrets: Secrets,
+  log: Logger,
+  options: { readonly registry?: Registry; readonly now?: () => number } = {},
+): ConfidenceAdvisor | null {
   if (!config.enabled || !config.confidence.enabled) return null;
+  const { registry, now } = options;
   const chat = azureChatFactory(config, secrets);
   if (chat === null) return null;
   const advisor = new ConfidenceAdvisor({
     config: config.confidence, chat, log: log.child({ component: 'azure-openai' }),
     ...(registry === undefined ? {} : { calls: integrationCalls(registry) }),
+    ...(now === undefined ? {} : { now }),
   });
   if (registry !== undefined) advisor.register(registry);
   return advisor;

@@ -25,7 +25,9 @@ function asIntegrationError(err: unknown): IntegrationError {
     return new IntegrationError('http-error', `X answered ${err.code}${title}`, err.code);
   }
   if (err instanceof ApiRequestError) {
-    const reason = err.requestError.message;
+    // twitter-api-v2 1.29 stores the cause as `error` but reads it back as `requestError`.
+    const cause = (err.requestError as Error | undefined) ?? (err as unknown as { _options?: { error?: Error } })._options?.error;
+    const reason = cause?.message ?? err.message;
     return /timeout/i.test(reason) ? new IntegrationError('timeout', 'X did not answer in time') : new IntegrationError('network-error', `cannot reach X: ${reason}`);
   }
   return new IntegrationError('invalid-answer', `unexpected answer from X: ${err instanceof Error ? err.message : String(err)}`);
