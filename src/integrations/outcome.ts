@@ -14,10 +14,16 @@ export class IntegrationError extends Error {
     message: string,
     /** HTTP status, when the service answered. */
     readonly status?: number,
-    /** When the service says to try again (ms since the epoch), after a 429. */
-    readonly retryAtMs?: number,
+    /** After a 429: when the service says to try again, as a time (ms since the epoch) or a wait (ms). */
+    readonly retry?: { readonly atMs: number } | { readonly afterMs: number },
   ) {
     super(message);
+  }
+
+  /** When to try again after a 429, on the caller's clock; `fallbackMs` when the service did not say. */
+  retryAtMs(nowMs: number, fallbackMs: number): number {
+    if (this.retry === undefined) return nowMs + fallbackMs;
+    return 'atMs' in this.retry ? this.retry.atMs : nowMs + this.retry.afterMs;
   }
 }
 

@@ -22,16 +22,16 @@ export interface AzureChat {
   complete(request: ChatRequest): Promise<string>;
 }
 
-/** Seconds or an HTTP date in `retry-after`, or ms in `retry-after-ms`: when to try again. */
-function retryAt(headers: Headers | undefined, nowMs: number): number | undefined {
-  const ms = Number(headers?.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return nowMs + ms;
+/** `retry-after-ms` (ms), `retry-after` (seconds or an HTTP date): when to try again. */
+function retry(headers: Headers | undefined): IntegrationError['retry'] {
+  const ms = Number(headers?.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return { afterMs: ms };
   const after = headers?.get('retry-after');
   if (after === null || after === undefined) return undefined;
   const seconds = Number(after);
-  if (Number.isFinite(seconds)) return nowMs + seconds * 1000;
+  if (Number.isFinite(seconds)) return { afterMs: seconds * 1000 };
   const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : date;
+  return Number.isNaN(date) ? undefined : { atMs: date };
 }
 
 function asIntegrationError(err: unknown): IntegrationError {
@@ -40,7 +40,7 @@ function asIntegrationError(err: unknown): IntegrationError {
   if (err instanceof APIError && err.status !== undefined) {
     const code = err.code ? ` (${err.code})` : '';
     return err.status === 429
-      ? new IntegrationError('rate-limited', `Azure OpenAI answered 429${code}`, 429, retryAt(err.headers, Date.now()))
+      ? new IntegrationError('rate-limited', `Azure OpenAI answered 429${code}`, 429, retry(err.headers))
       : new IntegrationError('http-error', `Azure OpenAI answered ${err.status}${code}`, err.status);
   }
   return new IntegrationError('invalid-answer', `unexpected answer from Azure OpenAI: ${err instanceof Error ? err.message : String(err)}`);

@@ -118,7 +118,7 @@ export class ConfidenceAdvisor {
       );
     } catch (err) {
       const e = err instanceof IntegrationError ? err : new IntegrationError('invalid-answer', err instanceof Error ? err.message : String(err));
-      if (e.outcome === 'rate-limited') this.blockedUntilMs = Math.max(this.blockedUntilMs, e.retryAtMs ?? asked + 60_000);
+      if (e.outcome === 'rate-limited') this.blockedUntilMs = Math.max(this.blockedUntilMs, e.retryAtMs(this.now(), 60_000));
       this.count(e.outcome);
       const previous = this.advice.get(symbol);
       log.warn(

@@ -19,7 +19,7 @@ function asIntegrationError(err: unknown): IntegrationError {
   if (err instanceof ApiResponseError) {
     if (err.code === 429) {
       const reset = err.rateLimit?.reset; // epoch seconds (x-rate-limit-reset)
-      return new IntegrationError('rate-limited', 'X answered 429 Too Many Requests', 429, reset === undefined ? undefined : reset * 1000);
+      return new IntegrationError('rate-limited', 'X answered 429 Too Many Requests', 429, reset === undefined ? undefined : { atMs: reset * 1000 });
     }
     const title = typeof err.data?.title === 'string' ? `: ${err.data.title}` : '';
     return new IntegrationError('http-error', `X answered ${err.code}${title}`, err.code);

@@ -87,7 +87,8 @@ export class XPublisher {
       const e = err instanceof IntegrationError ? err : new IntegrationError('invalid-answer', err instanceof Error ? err.message : String(err));
       this.count(op, e.outcome);
       if (e.outcome === 'rate-limited') {
-        this.blockedUntilMs = Math.max(this.blockedUntilMs, e.retryAtMs ?? started + 15 * 60_000);
+        // X's 429 carries x-rate-limit-reset; without it, wait X's 15-minute rate-limit window.
+        this.blockedUntilMs = Math.max(this.blockedUntilMs, e.retryAtMs(this.now(), 15 * 60_000));
       }
       log.warn(
         { ...fields, op, outcome: e.outcome, status: e.status, reason: e.message, durationMs: this.now() - started },
