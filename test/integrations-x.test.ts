@@ -180,7 +180,7 @@ describe('X publisher against a local X API v2', () => {
     // The backtest ran 2024-08-08 23:54–00:00: the 24 hours before 00:05 contain all of it.
     await expect(posts.runOnce(clock.now)).resolves.toEqual({ status: 'posted', id: POST_ID });
     const tweet = x.requests.find((r) => r.path === '/2/tweets')?.json as { text: string };
-    expect(tweet.text).toMatch(/^FlashMM BTCUSDT 2024-08-08 23:54 – 2024-08-09 00:00 UTC \(backtest\): net P&L -0\.003445945 · fills 345 · spread vs market \+0\.00 bp · forecast accuracy -$/);
+    expect(tweet.text).toMatch(/^FlashMM BTCUSDT 2024-08-08 23:54 – 2024-08-09 00:00 UTC \(backtest\): net P&L -0\.003445945 · fills 345 · spread vs market 0\.00 bp · forecast accuracy -$/);
     // A day that cuts into the backtest cannot be reported from it: nothing is posted.
     x.requests.length = 0;
     await expect(posts.runOnce(Date.UTC(2024, 7, 8, 23, 58))).resolves.toMatchObject({ status: 'no-report' });

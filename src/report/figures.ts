@@ -54,7 +54,14 @@ export function reportFigures(data: PerformanceData): ReportFigures {
 }
 
 const fixed = (x: number | null, digits: number): string => (x === null ? '-' : x.toFixed(digits));
-const signed = (x: number | null, digits: number): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`);
+/** With its sign; a value that rounds to zero has none ("0.00", never "-0.00"). */
+const signed = (x: number | null, digits: number): string => {
+  if (x === null) return '-';
+  const text = x.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : x > 0 ? `+${text}` : text;
+};
+/** Two decimals, or two significant digits below 1 bp (one tick of BTC is ~0.02 bp). */
+const bpDigits = (x: number | null): number => (x === null || x === 0 || Math.abs(x) >= 1 ? 2 : Math.min(8, Math.max(2, 1 - Math.floor(Math.log10(Math.abs(x))))));
 const percent = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
 /** "2024-08-08 23:54–00:00 UTC" */
@@ -81,7 +88,7 @@ export function fieldText(f: ReportFigures, field: SummaryField): { label: strin
     case 'spreadImprovement':
       return {
         label: 'spread vs market',
-        value: `${signed(f.spread.improvementBps, 2)} bp`,
+        value: `${signed(f.spread.improvementBps, bpDigits(f.spread.improvementBps))} bp`,
         detail: `${percent(f.spread.improvementRatio)} of the market spread; both sides quoted ${percent(f.spread.quotedShare)} of steps`,
       };
     case 'predictionAccuracy': {
