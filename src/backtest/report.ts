@@ -97,6 +97,27 @@ export interface ReportOptions {
   maxPoints?: number;
   /** Fill markers above this are thinned to every k-th fill (default 20 000). */
   maxFills?: number;
+  /** The page's title (default "<symbol> backtest"). */
+  title?: string;
+  /** Shown under the title, e.g. a PNG card (trusted HTML: the caller escapes what it embeds). */
+  headerHtml?: string;
+  /** Tables after the summary and config, e.g. a performance report's extra figures. */
+  sections?: readonly ReportSection[];
+}
+
+/** One more table of the report: rows of (id, label, value), or a paragraph of text. */
+export interface ReportSection {
+  id: string;
+  title: string;
+  rows?: readonly (readonly [string, string, string])[];
+  text?: string;
+}
+
+function sectionHtml(s: ReportSection): string {
+  const rows = (s.rows ?? []).map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${esc(id)}">${esc(value)}</td></tr>`);
+  const table = rows.length === 0 ? '' : `\n<table id="${esc(s.id)}">\n${rows.join('\n')}\n</table>`;
+  const text = s.text === undefined ? '' : `\n<p id="${esc(s.id)}-text">${esc(s.text)}</p>`;
+  return `<div><h2>${esc(s.title)}</h2>${table}${text}</div>`;
 }
 
 /** Chart data as embedded in the report (times in seconds of exchange time since the epoch). */
@@ -146,6 +167,11 @@ export function downsample(equity: readonly bigint[], max: number): number[] {
   return out;
 }
 
+/** Net equity per step, exact money: E = cash + position × mid (one half-tick·lot is 500 000). */
+export function equityCurve(steps: readonly StepRecordJson[]): bigint[] {
+  return steps.map((s) => BigInt(s.cash) + BigInt(s.position) * BigInt(s.bid + s.ask) * 500_000n);
+}
+
 /** The chart series from the records (exact money until the final conversion). */
 function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, maxFills = 20_000): ReportData {
   const tick = Number(spec.tickSize);
@@ -153,8 +179,8 @@ function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, 
   const price = (ticks: number): number => Number((ticks * tick).toFixed(d));
   const midPrice = (bid: number, ask: number): number => Number((((bid + ask) * tick) / 2).toFixed(d + 1));
   const money = (m: bigint): number => Number(spec.formatMoney(m.toString()));
-  // E = cash + position × mid (money; one half-tick·lot is 500 000), P = max(0, E₀ … Eᵢ).
-  const equity = r.steps.map((s) => BigInt(s.cash) + BigInt(s.position) * BigInt(s.bid + s.ask) * 500_000n);
+  const equity = equityCurve(r.steps);
+  // P = max(0, E₀ … Eᵢ).
   const drawdown: bigint[] = [];
   let peak = 0n;
   for (const e of equity) {
@@ -185,11 +211,11 @@ function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, 
   };
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function num(x: number | null | undefined, digits: number): string {
+export function num(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
 
@@ -288,7 +314,7 @@ export function buildReport(r: ResultWithRecords, spec: ReportSpec, opts: Report
     data.shown_steps < data.steps || data.fills.shown < data.fills.count
       ? `<p class="note">Charts downsampled: ${data.shown_steps} of ${data.steps} steps (per bucket the first, last, lowest and highest equity), ${data.fills.shown} of ${data.fills.count} fill markers. The table is computed on every step.</p>`
       : '';
-  const title = `${spec.symbol} backtest`;
+  const title = opts.title ?? `${spec.symbol} backtest`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -312,7 +338,7 @@ td { font-variant-numeric: tabular-nums; }
 <body>
 <h1>${esc(title)}</h1>
 <p>${esc(opts.source)}: ${num(s.span.duration_s, 1)} s of exchange time, ${r.counts.events} events, ${s.span.steps} steps, ${t.fills} fills. Money in the quote currency.</p>
-<div class="grid">
+${opts.headerHtml === undefined ? '' : `${opts.headerHtml}\n`}<div class="grid">
 <div><h2>Summary</h2>
 <table id="summary">
 ${rows.map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${id}">${esc(value)}</td></tr>`).join('\n')}
@@ -321,7 +347,7 @@ ${rows.map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${id}">${e
 <table id="config">
 ${config.join('\n')}
 </table></div>
-</div>
+${(opts.sections ?? []).map((x) => `${sectionHtml(x)}\n`).join('')}</div>
 ${sampling}
 <div id="chart-price"></div>
 <div id="chart-inventory"></div>

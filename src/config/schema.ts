@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { decimal } from './fields.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
+import { azureOpenAiConfigSchema } from '../integrations/azure-openai/config.js';
+import { xConfigSchema } from '../integrations/x/config.js';
 
 // --- field helpers: one definition of each kind of value, so errors read the same everywhere
 
@@ -177,6 +179,12 @@ const storageSchema = z.strictObject({
   influx: z.strictObject({ url: url(['http', 'https']), org: nonEmpty(), bucket: nonEmpty() }).optional(),
 });
 
+/** Outside services, each off by default (src/integrations/): no code path calls one that is off. */
+const integrationsSchema = z.strictObject({
+  x: xConfigSchema.prefault({}),
+  azureOpenai: azureOpenAiConfigSchema.prefault({}),
+});
+
 export const ENVIRONMENTS = ['development', 'testnet', 'production', 'local'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -191,6 +199,7 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   telemetry: telemetrySchema.prefault({}),
   storage: storageSchema.prefault({}),
+  integrations: integrationsSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // An order below a market's minimum size is rejected by the venue on every tick.
   const sizes = config.strategy.ladder.sizesLots.filter((s) => s > 0);
