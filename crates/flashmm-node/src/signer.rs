@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::convert::invalid_arg;
 
-#[napi]
+#[napi(js_name = "Secp256k1Signer")]
 pub struct Secp256k1Signer {
     key: Secp256k1Key,
 }
