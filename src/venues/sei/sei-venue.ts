@@ -79,7 +79,9 @@ export class SeiVenue implements Venue {
   private processed = 0;
   private target = 0;
   private processing: Promise<void> | null = null;
+  /** Set while the feed is down and until the first block after it is back is processed. */
   private resyncing = true;
+  private feedUp = false;
   private chain: SeiChain;
   private closed = false;
 
@@ -170,11 +172,13 @@ export class SeiVenue implements Venue {
   }
 
   private onUp(endpoint: Endpoint): void {
+    this.feedUp = true;
     this.useChain(endpoint);
     if (this.feed.connects > 1) this.counters.reconnects += 1;
   }
 
   private onDown(reason: string): void {
+    this.feedUp = false;
     this.resyncing = true;
     this.emitConnection('disconnected', reason);
   }
@@ -212,7 +216,7 @@ export class SeiVenue implements Venue {
         await this.processHeight(h, h === this.target);
         this.processed = h;
         this.blockTxs.delete(h);
-        if (this.resyncing && h === this.target) {
+        if (this.resyncing && this.feedUp && h === this.target) {
           this.resyncing = false;
           this.emitConnection('connected');
         }
