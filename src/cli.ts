@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
+import { registerKeys } from './commands/keys.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerSweep(program);
   registerCompare(program);
   registerTrain(program);
+  registerKeys(program);
   registerVersion(program);
   return program;
 }
