@@ -3,7 +3,7 @@
 // book, with its chain id), done. A client id maps to one order for its whole life.
 import type { Side } from '../../market/types.js';
 import type { SeiMarket } from './markets.js';
-import type { SignedTx } from './tx-builder.js';
+import type { CancelSpec, PlaceSpec, SignedTx } from './tx-builder.js';
 
 export type OrderState = 'queued' | 'sending' | 'open' | 'done';
 
@@ -70,4 +70,14 @@ export class OrderTable {
   live(): TrackedOrder[] {
     return [...this.byClient.values()];
   }
+}
+
+/** The chain's view of our orders: decimal prices and quantities on each market's grid. */
+export function orderSpecs(cancels: readonly TrackedOrder[], places: readonly TrackedOrder[]): { cancels: CancelSpec[]; places: PlaceSpec[] } {
+  return {
+    cancels: cancels.map((o) => ({ pair: o.market.pair, orderId: o.orderId ?? 0n, side: o.side, price: o.market.spec.ticksToPrice(o.price) })),
+    places: places.map((o) => ({
+      pair: o.market.pair, side: o.side, price: o.market.spec.ticksToPrice(o.price), quantity: o.market.spec.lotsToSize(o.size),
+    })),
+  };
 }

@@ -21,7 +21,7 @@ import { SeiChain, eventValues, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
 import { FeeCapError } from './fees.js';
 import { resolveMarkets, type SeiMarket, type SeiMarketConfig } from './markets.js';
-import { OrderTable, type InFlight, type TrackedOrder } from './orders.js';
+import { OrderTable, orderSpecs, type InFlight, type TrackedOrder } from './orders.js';
 import { dex, LONG, PLACE_ORDERS_URL, type Order } from './proto.js';
 import type { CoreDirectSigner } from './signer.js';
 import { SeiTxBuilder, txHash } from './tx-builder.js';
@@ -404,16 +404,11 @@ export class SeiVenue implements Venue {
       this.undo({ places, cancels, waiters } as unknown as InFlight, err.message, nowNs);
       return;
     }
-    const cancelSpecs = cancels.map((o) => ({
-      pair: o.market.pair, orderId: o.orderId ?? 0n, side: o.side, price: o.market.spec.ticksToPrice(o.price),
-    }));
-    const placeSpecs = places.map((o) => ({
-      pair: o.market.pair, side: o.side, price: o.market.spec.ticksToPrice(o.price), quantity: o.market.spec.lotsToSize(o.size),
-    }));
+    const specs = orderSpecs(cancels, places);
     for (const o of places) o.state = 'sending';
     const timeoutHeight = this.processed + this.options.config.txTimeoutBlocks;
     for (let attempt = 0; ; attempt++) {
-      const tx = await builder.sign(cancelSpecs, placeSpecs, { ...account, sequence: this.account?.sequence ?? account.sequence, timeoutHeight }, cost);
+      const tx = await builder.sign(specs.cancels, specs.places, { ...account, sequence: this.account?.sequence ?? account.sequence, timeoutHeight }, cost);
       const sequence = this.account?.sequence ?? account.sequence;
       let result: { code: number; log: string };
       try {
