@@ -187,7 +187,7 @@ describe('SeiVenue on a real chain', () => {
     expect(at14).toEqual([{ side: 'sell', price: '1.4', quantity: '2' }]);
   });
 
-  test('a transaction out of gas in its block: rejected, counted, the venue goes on', async () => {
+  test('a transaction out of gas in its block (or at CheckTx): rejected, counted, the venue goes on', async () => {
     const low = await openVenue('c', { gas: { base: 105_000, perPlace: 5_000, perCancel: 5_000 } });
     try {
       await low.venue.submit({ cancels: [], places: [place('g1', 'buy', 10_000, 1)] });
@@ -195,14 +195,24 @@ describe('SeiVenue on a real chain', () => {
       expect(low.listener.of('g1')).toEqual([expect.objectContaining({ type: 'rejected', reason: expect.stringMatching(/failed in block \d+ \(code 11\).*out of gas/) })]);
       expect(low.venue.counters.txFailedInBlock).toBe(1);
       expect(await ourOrders(chain.account('c').address)).toEqual([]);
-      // The sequence was resynced from the chain: the next transaction is accepted by CheckTx.
-      const before = low.venue.height;
+      // The sequence was re-read from the chain: the next transaction passes CheckTx again (and
+      // fails in its block again, for the same lack of gas).
       await low.venue.submit({ cancels: [], places: [place('g2', 'buy', 10_000, 1)] });
       await low.listener.until(() => low.listener.of('g2').length > 0, 'g2 outcome');
-      expect(low.venue.counters.txRejectedAtCheck).toBe(0);
-      expect(low.venue.height).toBeGreaterThan(before);
+      expect(low.listener.of('g2')).toEqual([expect.objectContaining({ type: 'rejected', reason: expect.stringMatching(/failed in block \d+ \(code 11\)/) })]);
+      expect(low.venue.counters).toMatchObject({ txRejectedAtCheck: 0, txFailedInBlock: 2, processingErrors: 0 });
     } finally {
       await low.venue.close();
+    }
+    // Far too little gas: the node refuses it at CheckTx; rejected and counted the same way.
+    const none = await openVenue('c', { gas: { base: 60_000, perPlace: 1_000, perCancel: 1_000 } });
+    try {
+      await none.venue.submit({ cancels: [], places: [place('g3', 'buy', 10_000, 1)] });
+      await none.listener.until(() => none.listener.of('g3').length > 0, 'g3 outcome');
+      expect(none.listener.of('g3')).toEqual([expect.objectContaining({ type: 'rejected', reason: expect.stringMatching(/^refused by the node \(code 11\): out of gas/) })]);
+      expect(none.venue.counters.txRejectedAtCheck).toBe(1);
+    } finally {
+      await none.venue.close();
     }
   });
 

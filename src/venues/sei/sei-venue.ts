@@ -17,12 +17,12 @@ import type { MarketInfo, Side } from '../../market/types.js';
 import { createLogOnce, type LogOnce, type Logger } from '../../telemetry/logger.js';
 import type { CancelRequest, ConnectionState, OrderBatch, OrderEvent, PlaceRequest, Venue, VenueListener, VenueOrder } from '../venue.js';
 import { BlockFeed, endpointOf, type Endpoint } from './block-feed.js';
-import { SeiChain, eventValues, type TxOutcome } from './chain.js';
+import { SeiChain, eventValues, type BookSide, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
 import { FeeCapError } from './fees.js';
 import { resolveMarkets, type SeiMarket, type SeiMarketConfig } from './markets.js';
 import { OrderTable, orderSpecs, type InFlight, type TrackedOrder } from './orders.js';
-import { dex, LONG, PLACE_ORDERS_URL, type Order } from './proto.js';
+import { dex, LONG, PLACE_ORDERS_URL, type MatchResult, type Order } from './proto.js';
 import type { CoreDirectSigner } from './signer.js';
 import { SeiTxBuilder, txHash } from './tx-builder.js';
 
@@ -51,6 +51,12 @@ export interface SeiCounters {
   badSettlements: number;
   processingErrors: number;
   unreconciled: number;
+}
+
+interface Trades {
+  prices: string[];
+  sizes: string[];
+  buyerMaker: number[];
 }
 
 const MAX_RESIGNS = 3;
@@ -82,6 +88,8 @@ export class SeiVenue implements Venue {
   /** Set while the feed is down and until the first block after it is back is processed. */
   private resyncing = true;
   private feedUp = false;
+  /** After a transaction failed or expired: re-read the sequence before the next one. */
+  private sequenceStale = false;
   private chain: SeiChain;
   private closed = false;
 
@@ -221,9 +229,13 @@ export class SeiVenue implements Venue {
           this.emitConnection('connected');
         }
       }
+    } catch (err) {
+      this.count('processingErrors', 'block', err); // the same height is read again on the next block
+    }
+    try {
       await this.pump();
     } catch (err) {
-      this.count('processingErrors', 'block', err); // the same height is tried again on the next block
+      this.count('processingErrors', 'send', err);
     }
   }
 
@@ -235,43 +247,67 @@ export class SeiVenue implements Venue {
     await this.reconcile();
   }
 
+  /**
+   * One height: everything is read first (our transaction's result, the match result, the
+   * books), then applied without awaiting, so a query that fails leaves nothing half-delivered
+   * and the height is simply read again (no fill is ever reported twice).
+   */
   private async processHeight(h: number, latest: boolean): Promise<void> {
     const seen = this.blockTxs.get(h);
-    if (seen === undefined) this.counters.caughtUp += 1;
-    this.counters.blocks += 1;
     const timeNs = seen?.timeNs ?? BigInt((await this.chain.block(h)).timeMs) * 1_000_000n;
-    const cancelled = this.inFlight === null ? null : await this.confirm(h, seen?.hashes, timeNs);
-    const match = await this.chain.matchResult(this.options.config.contractAddr, h);
-    const localNs = this.clock.nowNs();
-    const trades = new Map<SeiMarket, { prices: string[]; sizes: string[]; buyerMaker: number[] }>();
-    if (match !== null) {
-      const fresh = new Set(match.orders.map((o) => o.id ?? 0n));
-      for (const s of match.settlements) {
-        const market = this.byPair.get(pairKey(s.priceDenom, s.assetDenom));
-        if (market === undefined) continue;
-        if (s.account === this.address) this.fill(market, s.orderId, s.quantity, s.executionCostOrProceed, s.positionDirection, h, timeNs);
-        if (s.positionDirection === 'Long') {
-          const t = trades.get(market) ?? { prices: [], sizes: [], buyerMaker: [] };
-          t.prices.push(s.executionCostOrProceed);
-          t.sizes.push(s.quantity);
-          t.buyerMaker.push(fresh.has(s.orderId) ? 0 : 1); // the order new in this block took liquidity
-          trades.set(market, t);
-        }
+    const flight = this.inFlight;
+    let outcome: TxOutcome | null = null;
+    if (flight !== null) {
+      const hashes = seen?.hashes ?? (await this.chain.block(h)).txs.map((t) => txHash(t));
+      const index = hashes.indexOf(flight.tx.hash);
+      if (index >= 0) {
+        outcome = await this.chain.txResult(h, index);
+        if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
       }
     }
-    if (cancelled !== null) this.settleCancels(cancelled, timeNs);
-    for (const market of this.markets_) {
+    const match = await this.chain.matchResult(this.options.config.contractAddr, h);
+    const contract = this.options.config.contractAddr;
+    const books = latest ? await Promise.all(this.markets_.map((m) => this.chain.book(contract, m.pair, h))) : null;
+    // ---- apply: no await below this line
+    this.counters.blocks += 1;
+    if (seen === undefined) this.counters.caughtUp += 1;
+    let cancels: { tx: InFlight; ids: Set<bigint> } | null = null;
+    if (flight !== null && outcome !== null) cancels = this.confirm(flight, outcome, timeNs);
+    else if (flight !== null && h >= flight.timeoutHeight) this.expire(flight, h, timeNs);
+    const localNs = this.clock.nowNs();
+    const trades = match === null ? new Map<SeiMarket, Trades>() : this.settle(match, h, timeNs);
+    if (cancels !== null) this.settleCancels(cancels, timeNs);
+    this.markets_.forEach((market, i) => {
       const t = trades.get(market);
       if (t !== undefined) {
         this.counters.offGrid += market.builder.pushTrades(timeNs, localNs, h * 1_000, t.prices, t.sizes, Uint8Array.from(t.buyerMaker));
       }
-      if (latest) await this.snapshot(market, h, timeNs, localNs);
+      const book = books?.[i];
+      if (book !== undefined) this.snapshot(market, h, timeNs, localNs, book);
       if (market.builder.length > 0) this.deliver(market, market.builder.finish());
-    }
+    });
   }
 
-  private async snapshot(market: SeiMarket, h: number, timeNs: bigint, localNs: bigint): Promise<void> {
-    const { bids, asks } = await this.chain.book(this.options.config.contractAddr, market.pair, h);
+  /** Our fills of block `h`, and every settlement as a public trade (the new order took liquidity). */
+  private settle(match: MatchResult, h: number, timeNs: bigint): Map<SeiMarket, Trades> {
+    const trades = new Map<SeiMarket, Trades>();
+    const fresh = new Set(match.orders.map((o) => o.id ?? 0n));
+    for (const s of match.settlements) {
+      const market = this.byPair.get(pairKey(s.priceDenom, s.assetDenom));
+      if (market === undefined) continue;
+      if (s.account === this.address) this.fill(market, s.orderId, s.quantity, s.executionCostOrProceed, s.positionDirection, h, timeNs);
+      if (s.positionDirection !== 'Long') continue;
+      const t = trades.get(market) ?? { prices: [], sizes: [], buyerMaker: [] };
+      t.prices.push(s.executionCostOrProceed);
+      t.sizes.push(s.quantity);
+      t.buyerMaker.push(fresh.has(s.orderId) ? 0 : 1);
+      trades.set(market, t);
+    }
+    return trades;
+  }
+
+  private snapshot(market: SeiMarket, h: number, timeNs: bigint, localNs: bigint, book: { bids: BookSide; asks: BookSide }): void {
+    const { bids, asks } = book;
     const skipped = market.builder.pushSnapshot(h, timeNs, localNs, bids.prices, bids.sizes, asks.prices, asks.sizes);
     if (skipped > 0) {
       this.counters.offGrid += skipped;
@@ -297,21 +333,11 @@ export class SeiVenue implements Venue {
 
   // ---- our transactions ----------------------------------------------------------------------
 
-  /** Looks for the in-flight transaction in block `h`; returns the cancels to settle after fills. */
-  private async confirm(h: number, hashes: readonly string[] | undefined, timeNs: bigint): Promise<{ tx: InFlight; ids: Set<bigint> } | null> {
-    const flight = this.inFlight;
-    if (flight === null) return null;
-    const inBlock = hashes ?? (await this.chain.block(h)).txs.map((t) => txHash(t));
-    const index = inBlock.indexOf(flight.tx.hash);
-    if (index < 0) {
-      if (h >= flight.timeoutHeight) await this.expire(flight, h, timeNs);
-      return null;
-    }
-    const outcome = await this.chain.txResult(h, index);
-    if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
+  /** Our transaction is in this block: its orders are accepted or rejected; cancels settle after fills. */
+  private confirm(flight: InFlight, outcome: TxOutcome, timeNs: bigint): { tx: InFlight; ids: Set<bigint> } | null {
     this.inFlight = null;
     if (outcome.code !== 0) {
-      await this.failedInBlock(flight, outcome, timeNs);
+      this.failedInBlock(flight, outcome, timeNs);
       return null;
     }
     const ids = placedIds(outcome);
@@ -322,7 +348,7 @@ export class SeiVenue implements Venue {
         this.emit({ type: 'rejected', clientId: order.clientId, symbol: order.market.info.symbol, reason: 'no order id in the transaction result', tsNs: timeNs });
         return;
       }
-      this.orders.opened(order, id, h);
+      this.orders.opened(order, id, outcome.height);
       this.emit({ type: 'accepted', clientId: order.clientId, symbol: order.market.info.symbol, tsNs: timeNs });
     });
     const cancelled = new Set(eventValues(outcome.events, 'cancel_order', 'cancellation_id').map((v) => BigInt(v)));
@@ -346,19 +372,19 @@ export class SeiVenue implements Venue {
     for (const resolve of tx.waiters) resolve();
   }
 
-  private async failedInBlock(flight: InFlight, outcome: TxOutcome, timeNs: bigint): Promise<void> {
+  private failedInBlock(flight: InFlight, outcome: TxOutcome, timeNs: bigint): void {
     this.counters.txFailedInBlock += 1;
     const reason = `transaction failed in block ${outcome.height} (code ${outcome.code}): ${outcome.log}`;
     this.logOnce?.(`sei-tx-failed-${outcome.code}`, { height: outcome.height, code: outcome.code, log: outcome.log }, 'sei: order transaction failed in its block');
     this.undo(flight, reason, timeNs);
-    await this.resyncSequence(); // the fee and sequence may or may not have been taken
+    this.sequenceStale = true; // the fee and sequence may or may not have been taken
   }
 
-  private async expire(flight: InFlight, h: number, timeNs: bigint): Promise<void> {
+  private expire(flight: InFlight, h: number, timeNs: bigint): void {
     this.counters.txExpired += 1;
     this.inFlight = null;
     this.undo(flight, `transaction not in a block by its timeout height ${flight.timeoutHeight} (now ${h})`, timeNs);
-    await this.resyncSequence();
+    this.sequenceStale = true;
   }
 
   /** Reports a transaction that changed nothing on chain: places rejected, cancels not applied. */
@@ -374,10 +400,12 @@ export class SeiVenue implements Venue {
     for (const resolve of flight.waiters) resolve();
   }
 
+  /** Re-reads account number and sequence from the chain before the next transaction. */
   private async resyncSequence(): Promise<void> {
     const address = this.address;
     if (address === null) return;
     this.account = await this.chain.account(address);
+    this.sequenceStale = false;
     this.counters.sequenceResyncs += 1;
   }
 
@@ -386,6 +414,7 @@ export class SeiVenue implements Venue {
     const builder = this.builder;
     const account = this.account;
     if (builder === null || account === null || this.inFlight !== null || this.processed === 0) return;
+    if (this.sequenceStale) await this.resyncSequence();
     const cancels = [...this.queuedCancels].filter((o) => o.state === 'open');
     const places = this.queuedPlaces.splice(0);
     this.queuedCancels.clear();
@@ -477,6 +506,7 @@ export class SeiVenue implements Venue {
 
   // ---- requests ------------------------------------------------------------------------------
 
+  /** Queues the batch and sends it at once unless our previous transaction is not in a block yet. */
   async submit(batch: OrderBatch): Promise<void> {
     const nowNs = this.clock.nowNs();
     if (this.builder === null) {
