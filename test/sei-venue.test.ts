@@ -187,6 +187,27 @@ describe('SeiVenue on a real chain', () => {
     expect(at14).toEqual([{ side: 'sell', price: '1.4', quantity: '2' }]);
   });
 
+  test('cancelAll leaves none of our orders on the chain, including ones this process did not place', async () => {
+    // An order of ours placed behind the venue's back (cosmjs with our key): the venue adopts it.
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(chain.account('a').mnemonic, { prefix: 'sei' });
+    const comet = await connectComet(chain.info.rpc);
+    const other = await SigningStargateClient.createWithSigner(comet, wallet, { registry: seiRegistry(), broadcastPollIntervalMs: 50 });
+    const address = venue.address as string;
+    const order = {
+      account: address, contractAddr: chain.info.contract, price: '1.45', quantity: '1', ...PAIR, orderType: 0, positionDirection: 1,
+      data: '{"leverage":"1","position_effect":"Open"}', statusDescription: '', nominal: '0', triggerPrice: '0', triggerStatus: false,
+    };
+    const r = await other.signAndBroadcast(address, [{ typeUrl: PLACE_ORDERS_URL, value: { creator: address, contractAddr: chain.info.contract, orders: [order], funds: [] } }], { amount: [{ denom: 'usei', amount: '20000' }], gas: '400000' });
+    expect(r.code).toBe(0);
+    other.disconnect();
+    expect((await ourOrders(address)).length).toBeGreaterThan(1);
+    const open = (await venue.openOrders(SYMBOL)).map((o) => o.clientId);
+    expect(open.filter((id) => id.startsWith('sei-'))).toHaveLength(1);
+    await venue.cancelAll(SYMBOL);
+    expect(await ourOrders(address)).toEqual([]);
+    for (const id of open.filter((x) => !x.startsWith('sei-'))) expect(listener.of(id).at(-1)).toMatchObject({ type: 'cancelled', reason: 'requested' });
+  });
+
   test('a transaction out of gas in its block (or at CheckTx): rejected, counted, the venue goes on', async () => {
     const low = await openVenue('c', { gas: { base: 105_000, perPlace: 5_000, perCancel: 5_000 } });
     try {
@@ -216,7 +237,7 @@ describe('SeiVenue on a real chain', () => {
     }
   });
 
-  test('the fee rule holds at its exact boundary on the chain', async () => {
+  test('the fee rule holds at its exact boundary; an off-tick price is refused', async () => {
     const signer = CoreDirectSigner.fromMnemonic(Buffer.from(chain.account('c').mnemonic));
     const p = await rpc.params();
     const rule = {
@@ -236,6 +257,13 @@ describe('SeiVenue on a real chain', () => {
     expect(refused.code).toBe(13);
     const ok = await rpc.broadcastSync((await builder.sign([], places, { ...account, timeoutHeight: height + 20 }, cost)).bytes);
     expect(ok.code).toBe(0);
+    // An off-tick price (which the venue never sends: it prices in ticks of the registered grid)
+    // is refused by the module; on seid v5.5.5 CheckTx runs the messages, so it never reaches a block.
+    while ((await rpc.account(signer.address)).sequence === account.sequence) await new Promise((r) => setTimeout(r, 50));
+    const next = await rpc.account(signer.address);
+    const offTick = [{ pair: PAIR, side: 'sell' as const, price: '1.90005', quantity: '1' }];
+    const refusedTick = await rpc.broadcastSync((await builder.sign([], offTick, { ...next, timeoutHeight: height + 40 })).bytes);
+    expect(refusedTick).toMatchObject({ code: 1, log: expect.stringContaining('ErrPriceNotMultipleOfTickSize') });
   });
 });
 

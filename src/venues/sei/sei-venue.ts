@@ -113,7 +113,7 @@ export class SeiVenue implements Venue {
         stallMs: options.config.stallMs, backoff: { minMs: c.backoffMinMs, maxMs: c.backoffMaxMs },
         breaker: { failures: c.breakerFailures, resetMs: c.breakerResetMs },
       },
-      { onBlock: (b, e) => this.onBlock(b, e), onUp: (e) => this.onUp(e), onDown: (r) => this.onDown(r) },
+      { onBlock: (b) => this.onBlock(b), onUp: (e) => this.onUp(e), onDown: (r) => this.onDown(r) },
     );
   }
 
@@ -171,7 +171,7 @@ export class SeiVenue implements Venue {
 
   // ---- blocks ------------------------------------------------------------------------------
 
-  private onBlock(block: NewBlock, _endpoint: Endpoint): void {
+  private onBlock(block: NewBlock): void {
     const hashes = block.txs.map((b64) => createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').toUpperCase());
     this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs });
     if (this.processed === 0) this.processed = block.height - 1;
@@ -244,6 +244,7 @@ export class SeiVenue implements Venue {
     this.counters.resyncs += 1;
     this.logOnce?.('sei-gap', { from: this.processed, to: this.target }, 'sei: block gap too long to catch up; resyncing from the current state');
     this.processed = this.target - 1;
+    for (const h of this.blockTxs.keys()) if (h <= this.processed) this.blockTxs.delete(h);
     await this.reconcile();
   }
 
