@@ -8,7 +8,6 @@
 // sequence error re-signs from the number the chain expects (the rejected transaction never
 // reached the mempool, so nothing is placed twice), and a transaction still unseen past its
 // timeout height is dead for good, so its orders can be reported rejected without risk.
-import { createHash } from 'node:crypto';
 import { TxMsgData } from 'cosmjs-types/cosmos/base/abci/v1beta1/abci';
 import type { EventBatch } from '../../native.js';
 import { systemClock, type Clock } from '../../execution/clock.js';
@@ -95,17 +94,17 @@ export class SeiVenue implements Venue {
 
   private constructor(
     private readonly options: SeiVenueOptions,
-    private readonly endpoints: readonly Endpoint[],
+    endpoints: readonly Endpoint[],
     chain: SeiChain,
-    readonly markets_: readonly SeiMarket[],
+    private readonly seiMarkets: readonly SeiMarket[],
     private readonly builder: SeiTxBuilder | null,
   ) {
     this.chain = chain;
     this.chains.set(chain.rpcUrl, chain);
     this.clock = options.clock ?? systemClock;
     this.logOnce = options.logger === undefined ? null : createLogOnce(options.logger);
-    this.bySymbol = new Map(markets_.map((m) => [m.info.symbol, m]));
-    this.byPair = new Map(markets_.map((m) => [pairKey(m.pair.priceDenom, m.pair.assetDenom), m]));
+    this.bySymbol = new Map(seiMarkets.map((m) => [m.info.symbol, m]));
+    this.byPair = new Map(seiMarkets.map((m) => [pairKey(m.pair.priceDenom, m.pair.assetDenom), m]));
     const c = options.config.connection;
     this.feed = new BlockFeed(
       {
@@ -149,7 +148,7 @@ export class SeiVenue implements Venue {
   }
 
   markets(): readonly MarketInfo[] {
-    return this.markets_.map((m) => m.info);
+    return this.seiMarkets.map((m) => m.info);
   }
 
   /** Our address, or null when observing. */
@@ -172,7 +171,7 @@ export class SeiVenue implements Venue {
   // ---- blocks ------------------------------------------------------------------------------
 
   private onBlock(block: NewBlock): void {
-    const hashes = block.txs.map((b64) => createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').toUpperCase());
+    const hashes = block.txs.map((b64) => txHash(Buffer.from(b64, 'base64')));
     this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs });
     if (this.processed === 0) this.processed = block.height - 1;
     this.target = Math.max(this.target, block.height);
@@ -268,7 +267,7 @@ export class SeiVenue implements Venue {
     }
     const match = await this.chain.matchResult(this.options.config.contractAddr, h);
     const contract = this.options.config.contractAddr;
-    const books = latest ? await Promise.all(this.markets_.map((m) => this.chain.book(contract, m.pair, h))) : null;
+    const books = latest ? await Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null;
     // ---- apply: no await below this line
     this.counters.blocks += 1;
     if (seen === undefined) this.counters.caughtUp += 1;
@@ -278,7 +277,7 @@ export class SeiVenue implements Venue {
     const localNs = this.clock.nowNs();
     const trades = match === null ? new Map<SeiMarket, Trades>() : this.settle(match, h, timeNs);
     if (cancels !== null) this.settleCancels(cancels, timeNs);
-    this.markets_.forEach((market, i) => {
+    this.seiMarkets.forEach((market, i) => {
       const t = trades.get(market);
       if (t !== undefined) {
         this.counters.offGrid += market.builder.pushTrades(timeNs, localNs, h * 1_000, t.prices, t.sizes, Uint8Array.from(t.buyerMaker));
@@ -389,7 +388,7 @@ export class SeiVenue implements Venue {
   }
 
   /** Reports a transaction that changed nothing on chain: places rejected, cancels not applied. */
-  private undo(flight: InFlight, reason: string, timeNs: bigint): void {
+  private undo(flight: Pick<InFlight, 'places' | 'cancels' | 'waiters'>, reason: string, timeNs: bigint): void {
     for (const order of flight.places) {
       this.orders.done(order);
       this.emit({ type: 'rejected', clientId: order.clientId, symbol: order.market.info.symbol, reason, tsNs: timeNs });
@@ -416,9 +415,15 @@ export class SeiVenue implements Venue {
     const account = this.account;
     if (builder === null || account === null || this.inFlight !== null || this.processed === 0) return;
     if (this.sequenceStale) await this.resyncSequence();
-    const cancels = [...this.queuedCancels].filter((o) => o.state === 'open');
+    // Cancels of orders still being placed wait for their ids; those of orders gone are answered.
+    const cancels: TrackedOrder[] = [];
+    for (const order of this.queuedCancels) {
+      if (order.state === 'sending') continue;
+      this.queuedCancels.delete(order);
+      if (order.state === 'open') cancels.push(order);
+      else this.emit({ type: 'cancel-rejected', clientId: order.clientId, symbol: order.market.info.symbol, reason: 'order already done', tsNs: this.clock.nowNs() });
+    }
     const places = this.queuedPlaces.splice(0);
-    this.queuedCancels.clear();
     const waiters = this.cancelWaiters.splice(0);
     if (cancels.length + places.length === 0) {
       for (const resolve of waiters) resolve();
@@ -431,7 +436,7 @@ export class SeiVenue implements Venue {
     } catch (err) {
       if (!(err instanceof FeeCapError)) throw err;
       this.count('feeCapped', 'fee-cap', err);
-      this.undo({ places, cancels, waiters } as unknown as InFlight, err.message, nowNs);
+      this.undo({ places, cancels, waiters }, err.message, nowNs);
       return;
     }
     const specs = orderSpecs(cancels, places);
@@ -463,7 +468,7 @@ export class SeiVenue implements Venue {
       }
       this.counters.txRejectedAtCheck += 1;
       this.logOnce?.(`sei-check-${result.code}`, { code: result.code, log: result.log }, 'sei: order transaction refused by the node');
-      this.undo({ places, cancels, waiters } as unknown as InFlight, `refused by the node (code ${result.code}): ${result.log}`, nowNs);
+      this.undo({ places, cancels, waiters }, `refused by the node (code ${result.code}): ${result.log}`, nowNs);
       return;
     }
   }
@@ -556,17 +561,23 @@ export class SeiVenue implements Venue {
     this.queuedPlaces.push(order);
   }
 
+  /**
+   * Resolves once the cancel transaction is in a block. An order still being placed when it is
+   * called is cancelled in a further round, once its id is known (at most a few rounds).
+   */
   async cancelAll(symbol?: string): Promise<void> {
     if (this.builder === null) return;
     await this.reconcile();
-    const nowNs = this.clock.nowNs();
-    for (const order of this.orders.live()) {
-      if (symbol !== undefined && order.market.info.symbol !== symbol) continue;
-      this.requestCancel({ clientId: order.clientId, symbol: order.market.info.symbol }, nowNs);
+    const mine = (o: TrackedOrder) => symbol === undefined || o.market.info.symbol === symbol;
+    for (let round = 0; round < 3 && this.orders.live().some(mine); round++) {
+      const nowNs = this.clock.nowNs();
+      for (const order of this.orders.live().filter(mine)) {
+        if (!order.cancelling) this.requestCancel({ clientId: order.clientId, symbol: order.market.info.symbol }, nowNs);
+      }
+      const done = new Promise<void>((resolve) => this.cancelWaiters.push(resolve));
+      this.kick();
+      await done;
     }
-    const done = new Promise<void>((resolve) => this.cancelWaiters.push(resolve));
-    this.kick();
-    await done;
   }
 
   async openOrders(symbol: string): Promise<readonly VenueOrder[]> {
