@@ -6,6 +6,7 @@ import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
 import { registerHealth } from './commands/health.js';
 import { registerReport } from './commands/report.js';
+import { registerKeys } from './commands/keys.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
@@ -50,6 +51,7 @@ function buildProgram(): Command {
   registerCompare(program);
   registerTrain(program);
   registerReport(program);
+  registerKeys(program);
   registerVersion(program);
   registerHealth(program);
   return program;

@@ -56,6 +56,28 @@ export declare class EventBatch {
   get sizes(): Float64Array
 }
 
+export declare class EventBatchBuilder {
+  constructor(spec: MarketSpec)
+  /**
+   * A full book snapshot with sequence `updateId` (Sei: the block height), bids best first
+   * or in any order. Returns the number of levels skipped as off the grid.
+   */
+  pushSnapshot(updateId: number, exchangeTs: bigint, localTs: bigint, bidPrices: Array<string>, bidSizes: Array<string>, askPrices: Array<string>, askSizes: Array<string>): number
+  /**
+   * Public trades, one per entry, numbered from `firstTradeId`. `buyerMaker[i]` = 1 when the
+   * buyer was the resting order (the aggressor sold). Returns the number skipped as off the grid.
+   */
+  pushTrades(exchangeTs: bigint, localTs: bigint, firstTradeId: number, prices: Array<string>, sizes: Array<string>, buyerMaker: Uint8Array): number
+  /** Events pushed so far. */
+  get length(): number
+  /** Hands over the events pushed so far; the builder starts empty again (counters kept). */
+  finish(): EventBatch
+  /** Levels and trades skipped as off the grid since the builder was made. */
+  get offGrid(): number
+  /** Why the last off-grid value was skipped. */
+  get lastError(): string | null
+}
+
 /** The streaming feature engine behind the models, on the dataset's 100 ms grid. */
 export declare class FeatureEngine {
   /** `sequenceRule` as for `Signal`; `warmupMs` as for `Signal`. */
@@ -171,6 +193,18 @@ export declare class OrderBook {
   netTopLevels(side: Side, n: number): Array<Level>
   /** Prices where we rest more than the venue shows: reconcile those orders. */
   ownOverhang(): Array<OwnOverhang>
+}
+
+export declare class Secp256k1Signer {
+  /**
+   * Derives the key of a BIP-39 mnemonic (UTF-8 bytes) at `hdPath` (default m/44'/118'/0'/0/0).
+   * Errors say what is wrong with the phrase, never what it was.
+   */
+  static fromMnemonic(mnemonic: Uint8Array, hdPath?: string | undefined | null): Secp256k1Signer
+  /** The compressed public key (33 bytes). */
+  get publicKey(): Buffer
+  /** `r ‖ s` (64 bytes) over SHA-256 of `signBytes` (a Cosmos SignDoc, encoded). */
+  sign(signBytes: Uint8Array): Buffer
 }
 
 /**

@@ -72,8 +72,8 @@ const simVenueSchema = z.strictObject({
 
 const SEI_ADDRESS = /^sei1[02-9ac-hj-np-z]{38,58}$/;
 
-/** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md). Schema only for now. */
-const seiVenueSchema = z.strictObject({
+/** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md and docs/sei.md). */
+export const seiVenueSchema = z.strictObject({
   kind: z.literal('sei'),
   rpcUrl: url(['http', 'https']),
   wsUrl: url(['ws', 'wss']),
@@ -86,7 +86,42 @@ const seiVenueSchema = z.strictObject({
   feeDenom: nonEmpty().default('usei'),
   /** Gas price in feeDenom per gas unit. */
   gasPrice: decimal({ positive: true }).default('0.02'),
+  /** A transaction not in a block this long after broadcast is logged as late (it still counts until its timeout height). */
   broadcastTimeoutMs: positiveInt().default(10_000),
+  /** Further RPC endpoints (http[s]; the websocket is the same host at /websocket) to fail over to, in order. */
+  fallbackRpcUrls: z.array(url(['http', 'https'])).default([]),
+  /** Fixed gas per transaction and per operation: `simulate` fails for dex messages (shared/SEI.md). */
+  gas: z
+    .strictObject({
+      base: positiveInt().default(150_000),
+      perPlace: positiveInt().default(50_000),
+      perCancel: positiveInt().default(20_000),
+    })
+    .prefault({}),
+  /** Extra fee over the chain's minimum (gas × price, and the dex module's own rule), percent. */
+  feeMarginPercent: nonNegativeNumber().default(5),
+  /** A transaction whose fee would exceed this many feeDenom units is not sent. */
+  maxFee: z.string().regex(/^\d+$/, { error: 'expected a whole number of feeDenom units' }).default('1000000'),
+  /** The `data` every order carries for the contract. */
+  orderData: nonEmpty().default('{"leverage":"1","position_effect":"Open"}'),
+  /** Blocks after which an unconfirmed transaction can no longer be included (its timeout height). */
+  txTimeoutBlocks: positiveInt().default(20),
+  /** No new block for this long marks the books stale and reconnects. */
+  stallMs: positiveInt().default(3_000),
+  /** Missed blocks caught up one by one after a reconnect; a longer gap resyncs from the current state. */
+  maxCatchUpBlocks: positiveInt().default(500),
+  connection: z
+    .strictObject({
+      openTimeoutMs: positiveInt().default(5_000),
+      pingIntervalMs: positiveInt().default(5_000),
+      pongTimeoutMs: positiveInt().default(5_000),
+      backoffMinMs: positiveInt().default(250),
+      backoffMaxMs: positiveInt().default(5_000),
+      /** Failed connects to one endpoint (within a minute) that skip it for `breakerResetMs`. */
+      breakerFailures: positiveInt().default(3),
+      breakerResetMs: positiveInt().default(10_000),
+    })
+    .prefault({}),
 });
 
 /** A venue without `kind` is the simulated one, so `venue: { latency: … }` needs no `kind`. */
@@ -225,5 +260,6 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type VenueConfig = Config['venue'];
+export type SeiVenueConfig = Extract<VenueConfig, { kind: 'sei' }>;
 export type MarketConfig = Config['markets'][number];
 export type RiskConfig = Config['risk'];

@@ -7,6 +7,7 @@ pub mod market_gen;
 #[cfg(feature = "ml")]
 pub mod model;
 pub mod replay;
+pub mod sign;
 pub mod sim;
 pub mod spec;
 pub mod stats;

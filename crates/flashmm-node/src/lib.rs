@@ -9,12 +9,14 @@
 #![deny(clippy::all)]
 
 mod backtest;
+mod batch;
 mod book;
 mod convert;
 mod generator;
 mod model;
 mod replay;
 mod sim_convert;
+mod signer;
 mod sim_venue;
 mod spec;
 mod train;
