@@ -51,6 +51,7 @@ export const SECRET_ENV = {
   keystorePath: 'FLASHMM_KEYSTORE_PATH',
   keystorePassword: 'FLASHMM_KEYSTORE_PASSWORD',
   influxToken: 'FLASHMM_INFLUX_TOKEN',
+  redisPassword: 'FLASHMM_REDIS_PASSWORD',
   apiToken: 'FLASHMM_API_TOKEN',
 } as const;
 
@@ -62,6 +63,7 @@ export type SigningKeySource =
 export interface Secrets {
   readonly signingKey?: SigningKeySource;
   readonly influxToken?: Secret;
+  readonly redisPassword?: Secret;
   readonly apiToken?: Secret;
 }
 
@@ -100,9 +102,11 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   }
   const influxToken = read(env, SECRET_ENV.influxToken);
   const apiToken = read(env, SECRET_ENV.apiToken);
+  const redisPassword = read(env, SECRET_ENV.redisPassword);
   return {
     ...(signingKey && { signingKey }),
     ...(influxToken !== undefined && { influxToken: new Secret(influxToken) }),
     ...(apiToken !== undefined && { apiToken: new Secret(apiToken) }),
+    ...(redisPassword !== undefined && { redisPassword: new Secret(redisPassword) }),
   };
 }

@@ -18,6 +18,13 @@ export type DecisionStage = 'features' | 'predict' | 'quote' | 'risk' | 'diff' |
 export const DECISION_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 1e-1];
 /** 1 ms to 10 s: a venue round trip, from a local simulator to a congested chain. */
 export const VENUE_BUCKETS = [1e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** 100 µs to 1 s: one Redis command or one time-series batch, loopback to a remote region. */
+export const STORAGE_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 1];
+
+/** Where the daemon writes off the hot path: Redis (state, journal) and the time-series database. */
+export type StorageSink = 'redis' | 'tsdb';
+/** Why a buffered write was given up. */
+export type DropReason = 'buffer_full' | 'rejected';
 
 export interface BuildInfo {
   readonly version: string;
@@ -83,6 +90,14 @@ function create(registry: Registry, started: number) {
     tickToDecision: histogram('tick_to_decision_seconds', 'Time from a quote tick to its decision, per stage.', ['stage'], DECISION_BUCKETS),
     venueRequest: histogram('venue_request_seconds', 'Venue request round trip.', ['venue', 'op'], VENUE_BUCKETS),
     bookStaleness: gauge('book_staleness_seconds', 'Seconds since the book last changed or was confirmed.', market),
+
+    // Off the hot path: the quote loop never awaits a sink; it buffers (bounded) and drops.
+    storageConnected: gauge('storage_connected', '1 while the sink answers; 0 while writes are buffered for replay.', ['sink']),
+    storageBuffered: gauge('storage_buffered_writes', 'Writes waiting in the bounded buffer for the sink to return.', ['sink']),
+    storageBufferCapacity: gauge('storage_buffer_capacity_writes', 'Size of the bounded buffer; beyond it writes are dropped.', ['sink']),
+    storageWrites: counter('storage_writes_total', 'Writes the sink acknowledged (replayed ones included).', ['sink']),
+    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed).', ['sink', 'reason']),
+    storageWrite: histogram('storage_write_seconds', 'One write (a Redis command or pipeline, a time-series batch) until acknowledged.', ['sink'], STORAGE_BUCKETS),
   };
 }
 
@@ -93,6 +108,8 @@ export type Metrics = ReturnType<typeof create> & {
   /** Sets the risk state gauge and counts the transition. */
   riskTransition(market: string, from: BreakerState, to: BreakerState, reason: string): void;
   setKillSwitch(engaged: boolean): void;
+  /** Creates a sink's series (connected, empty buffer of `capacity`, no drops) once it is configured. */
+  initStorage(sink: StorageSink, capacity: number): void;
   /** The exposition text (what GET /metrics serves). */
   render(): Promise<string>;
 };
@@ -124,6 +141,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setKillSwitch(engaged) {
       m.killSwitch.set(engaged ? 1 : 0);
+    },
+    initStorage(sink, capacity) {
+      m.storageConnected.set({ sink }, 1);
+      m.storageBuffered.set({ sink }, 0);
+      m.storageBufferCapacity.set({ sink }, capacity);
+      m.storageWrites.inc({ sink }, 0);
+      for (const reason of ['buffer_full', 'rejected'] satisfies DropReason[]) m.storageDropped.inc({ sink, reason }, 0);
     },
     render: () => registry.metrics(),
   };

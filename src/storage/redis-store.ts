@@ -1,0 +1,524 @@
+// Redis as the daemon's memory across restarts (docs/storage.md): per market the book's top
+// levels, the latest forecasts, a checkpoint (the ledger's snapshot and the live orders) and an
+// append-only journal of order events and fills.
+//
+// Nothing on the quote path waits for Redis: every write is queued (write-queue.ts) and the
+// queue is drained by one pipeline at a time, in order. Only a fill's journal entry can be
+// awaited, by the fill path (off the quote path), before the fill is booked; its receipt
+// resolves when Redis has the entry, or at once as 'buffered' while Redis is unreachable, so
+// that the position never lags the venue for longer than a command timeout.
+//
+// Redis unreachable: writes wait in the bounded queue and go out in order when it returns;
+// `health().state` tells the engine what the configured policy allows meanwhile (continue on
+// in-memory state, only reduce, or halt) until the backlog is written.
+import { Redis, type ChainableCommander, type Result } from 'ioredis';
+import type { Secret } from '../config/secret.js';
+import type { RedisConfig } from '../config/schema.js';
+import type { BreakerState } from '../risk/events.js';
+import type { Logger } from '../telemetry/logger.js';
+import { marketKeys, type MarketKeys } from './keys.js';
+import type { StorageMetrics } from './metrics.js';
+import {
+  decodeEntry, decodeOrder, decodePosition, decodeInt, encodeBook, encodeFill, encodeGap, encodeOrder, encodeOrderEvent,
+  encodePosition, encodePrediction, fieldMap, fillKey, seqOfStreamId, streamId, RecordError,
+  type BookRecord, type Checkpoint, type FillRecord, type JournalEntry, type OrderEventRecord, type PredictionRecord,
+  type StoredOrder,
+} from './records.js';
+import { foldJournal, type RestoredMarket } from './restore.js';
+import { ALREADY_WRITTEN, APPENDED, DUPLICATE_FILL, SCRIPTS } from './scripts.js';
+import { WriteQueue, type WriteOp } from './write-queue.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    journalAppend(...args: (string | number)[]): Result<[number, number], Context>;
+    checkpoint(...args: (string | number)[]): Result<number, Context>;
+    saveBook(...args: (string | number)[]): Result<number, Context>;
+    pushPredictions(...args: (string | number)[]): Result<number, Context>;
+  }
+}
+
+/** `orderbook:{symbol}` lives this long after its last write. */
+export const BOOK_TTL_MS = 10_000;
+/** `predictions:{symbol}` keeps this many forecasts. */
+export const PREDICTIONS_KEPT = 100;
+/** Fill idempotency keys kept in Redis per market (the oldest go first). */
+export const FILL_KEYS_KEPT = 100_000;
+/** Fill keys remembered in memory per market, to recognise a re-delivered fill without Redis. */
+const RECENT_FILLS = 10_000;
+const MAX_BATCH = 512;
+/** The forecasts a waiting predictions write carries, for merging the next one into it. */
+const pendingPredictions = new WeakMap<WriteOp<ChainableCommander>, readonly string[]>();
+const RESTORE_PAGE = 1_000;
+
+export type DisconnectPolicy = RedisConfig['onDisconnect'];
+
+export interface RedisStoreOptions extends RedisConfig {
+  readonly password?: Secret;
+  readonly metrics?: StorageMetrics;
+  readonly logger?: Logger;
+  /** Wall clock, ms (checkpoint times). */
+  readonly nowMs?: () => number;
+  /** Called on every change of `health().state` or of the connection. */
+  readonly onHealth?: (health: StorageHealth) => void;
+}
+
+export interface StorageHealth {
+  /** Redis answers and the last write went through. */
+  readonly connected: boolean;
+  /** Writes waiting (the backlog of an outage, or the next pipeline). */
+  readonly buffered: number;
+  /** Journal entries dropped because the buffer was full, and writes Redis refused, since start. */
+  readonly dropped: number;
+  /** What the engine may do on every market: 'active' unless Redis is down or catching up, then the policy's. */
+  readonly state: BreakerState;
+  readonly reason: string | null;
+}
+
+export type JournalReceipt =
+  /** In Redis. */
+  | { readonly status: 'durable'; readonly seq: number }
+  /** Queued while Redis is unreachable or slow: book it, it is written when Redis returns (unless dropped). */
+  | { readonly status: 'buffered'; readonly seq: number }
+  /** The journal already has this fill (same client id and fill id), as entry `seq`: do not book it again. */
+  | { readonly status: 'duplicate'; readonly seq: number };
+
+export type RestoreOutcome =
+  | { readonly ok: true; readonly markets: ReadonlyMap<string, RestoredMarket> }
+  | { readonly ok: false; readonly reason: string };
+
+type Pipe = ChainableCommander;
+type Op = WriteOp<Pipe>;
+
+const POLICY_STATE: Readonly<Record<DisconnectPolicy, BreakerState>> = { continue: 'active', reduce: 'reducing', halt: 'halted' };
+// Replies that say "not now", not "never": the write is retried.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN|READONLY|NOSCRIPT)\b/;
+
+function isTransient(err: Error): boolean {
+  return err.name !== 'ReplyError' || TRANSIENT_REPLY.test(err.message);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class RedisStore {
+  readonly redis: Redis;
+  private readonly queue: WriteQueue<Pipe>;
+  private readonly handles = new Map<string, MarketStore>();
+  private inFlight = false;
+  private pumpScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs = 50;
+  /** Since when writes are not going through (an outage, then its replay); null when healthy. */
+  private degradedReason: string | null = 'connecting';
+  private dropped = 0;
+  private lastHealth: StorageHealth | null = null;
+  private drainWaiters: (() => void)[] = [];
+  private readonly loggedReplies = new Set<string>();
+  private closed = false;
+
+  constructor(private readonly opts: RedisStoreOptions) {
+    this.queue = new WriteQueue<Pipe>(opts.maxBufferedWrites, (market, first, last, count) => this.gapOp(market, first, last, count));
+    this.redis = new Redis(opts.url, {
+      ...(opts.password !== undefined && { password: opts.password.reveal() }),
+      lazyConnect: true,
+      // The queue is the only buffer: commands fail fast while Redis is away, are never resent
+      // behind our back, and go out again from the queue, in order.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: opts.commandTimeoutMs,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), opts.maxReconnectDelayMs),
+      scripts: SCRIPTS,
+    });
+    this.redis.on('ready', () => this.onReady());
+    this.redis.on('close', () => this.degrade('connection closed'));
+    // ioredis reports every failed reconnection as an error event; the state change says enough.
+    this.redis.on('error', (err: Error) => this.logOnce(`connection:${err.message}`, 'warn', { err: err.message }, 'redis connection error'));
+    opts.metrics?.initStorage('redis', opts.maxBufferedWrites);
+    opts.metrics?.storageConnected.set({ sink: 'redis' }, 0);
+    this.redis.connect().catch(() => undefined); // retried by retryStrategy; 'ready' says when
+  }
+
+  static fromConfig(config: RedisConfig, extra: Omit<RedisStoreOptions, keyof RedisConfig> = {}): RedisStore {
+    return new RedisStore({ ...config, ...extra });
+  }
+
+  health(): StorageHealth {
+    const connected = this.redis.status === 'ready' && this.degradedReason === null;
+    const degraded = this.degradedReason !== null;
+    return {
+      connected,
+      buffered: this.queue.size,
+      dropped: this.dropped,
+      state: degraded ? POLICY_STATE[this.opts.onDisconnect] : 'active',
+      reason: degraded ? `redis: ${this.degradedReason}` : null,
+    };
+  }
+
+  /**
+   * Reads every market's checkpoint and journal tail. Waits up to `timeoutMs` for Redis; an
+   * unreachable Redis is a failure (the engine keeps the markets halted and retries), never an
+   * empty state. Must run before `market()`.
+   */
+  async restore(symbols: readonly string[], timeoutMs = 10_000): Promise<RestoreOutcome> {
+    if (!(await this.waitReady(timeoutMs))) return { ok: false, reason: `redis unreachable for ${timeoutMs} ms (${this.opts.url})` };
+    const markets = new Map<string, RestoredMarket>();
+    try {
+      for (const symbol of symbols) {
+        const restored = await this.readMarket(symbol);
+        markets.set(symbol, restored);
+        this.handles.set(symbol, new MarketStore(this, symbol, marketKeys(this.opts.keyPrefix, symbol), restored));
+      }
+    } catch (err) {
+      return { ok: false, reason: `redis restore failed: ${messageOf(err)}` };
+    }
+    return { ok: true, markets };
+  }
+
+  /** The writer of one restored market. */
+  market(symbol: string): MarketStore {
+    const handle = this.handles.get(symbol);
+    if (handle === undefined) throw new Error(`market ${symbol} was not restored from Redis`);
+    return handle;
+  }
+
+  /** Resolves once every queued write is in Redis (or at once if none). */
+  drained(): Promise<void> {
+    if (this.isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Writes what is queued (waiting at most `graceMs`), then disconnects. */
+  async close(graceMs = 2_000): Promise<void> {
+    if (this.closed) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.drained(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.redis.disconnect();
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  // ---- for MarketStore ----------------------------------------------------------------
+
+  /** Queues a write. Journal receipts resolve at once while writes are not going through. */
+  enqueue(op: Op): void {
+    if (this.closed) {
+      op.settle?.(null);
+      return;
+    }
+    const dropped = this.queue.push(op);
+    if (dropped > 0) this.countDrop('buffer_full', dropped);
+    if (this.degradedReason !== null && op.journal !== undefined) op.settle?.(null);
+    this.opts.metrics?.storageBuffered.set({ sink: 'redis' }, this.queue.size);
+    this.schedulePump();
+  }
+
+  journalArgs(keys: MarketKeys, seq: number, dedupeKey: string, fields: readonly string[]): (string | number)[] {
+    return [keys.journal, keys.fillKeys, keys.lastSeq, seq, dedupeKey, this.opts.journalMaxEntries, FILL_KEYS_KEPT, ...fields];
+  }
+
+  get nowMs(): number {
+    return (this.opts.nowMs ?? Date.now)();
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private gapOp(market: string, first: number, last: number, count: number): Op {
+    const keys = marketKeys(this.opts.keyPrefix, market);
+    const args = this.journalArgs(keys, last, '', encodeGap(first, last, count));
+    return { journal: { market, seq: last }, send: (p) => void p.journalAppend(...args) };
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // After the current task: one tick's writes go out as one pipeline.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.closed || this.redis.status !== 'ready' || this.retryTimer !== null) return;
+    if (this.queue.size === 0) return this.onDrained();
+    const ops = this.queue.take(MAX_BATCH);
+    const pipeline = this.redis.pipeline();
+    for (const op of ops) op.send(pipeline);
+    this.inFlight = true;
+    const started = performance.now();
+    pipeline.exec().then(
+      (results) => this.onResults(ops, results ?? [], started),
+      (err: unknown) => this.onFailure(ops, 0, messageOf(err)),
+    );
+  }
+
+  private onResults(ops: readonly Op[], results: [Error | null, unknown][], started: number): void {
+    this.opts.metrics?.storageWrite.observe({ sink: 'redis' }, (performance.now() - started) / 1000);
+    let written = 0;
+    for (let i = 0; i < ops.length; i += 1) {
+      const op = ops[i] as Op;
+      const [err, reply] = results[i] ?? [new Error('no reply'), null];
+      if (err === null) {
+        written += 1;
+        op.settle?.(reply);
+      } else if (isTransient(err)) {
+        this.opts.metrics?.storageWrites.inc({ sink: 'redis' }, written);
+        return this.onFailure(ops.slice(i), 0, err.message);
+      } else {
+        // Redis refused it (a bug or a foreign key of the wrong type): resending cannot help.
+        this.countDrop('rejected', 1);
+        this.logOnce(`reply:${err.message}`, 'error', { err: err.message }, 'redis refused a write; it is dropped');
+        op.settle?.(null);
+      }
+    }
+    this.opts.metrics?.storageWrites.inc({ sink: 'redis' }, written);
+    this.inFlight = false;
+    this.retryDelayMs = 50;
+    this.opts.metrics?.storageBuffered.set({ sink: 'redis' }, this.queue.size);
+    if (this.queue.size === 0) this.onDrained();
+    else this.schedulePump();
+  }
+
+  private onFailure(ops: readonly Op[], from: number, reason: string): void {
+    const failed = ops.slice(from);
+    for (const op of failed) op.settle?.(null);
+    this.queue.requeue(failed);
+    this.inFlight = false;
+    this.degrade(reason);
+    this.opts.metrics?.storageBuffered.set({ sink: 'redis' }, this.queue.size);
+    // The connection may still look ready (a command timed out): try again after a backoff.
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.opts.maxReconnectDelayMs);
+  }
+
+  private onReady(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryDelayMs = 50;
+    if (this.degradedReason === 'connecting') this.degradedReason = 'replaying writes buffered while connecting';
+    else if (this.degradedReason !== null) this.degradedReason = `replaying writes buffered while ${this.degradedReason}`;
+    this.opts.logger?.info({ buffered: this.queue.size }, 'redis ready');
+    this.pump();
+    this.publishHealth();
+  }
+
+  private onDrained(): void {
+    if (this.redis.status === 'ready' && this.degradedReason !== null) {
+      this.degradedReason = null;
+      this.publishHealth();
+    }
+    if (this.isDrained()) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private isDrained(): boolean {
+    return this.queue.size === 0 && !this.inFlight && this.redis.status === 'ready' && this.degradedReason === null;
+  }
+
+  private degrade(reason: string): void {
+    if (this.closed) return;
+    if (this.degradedReason === null || this.degradedReason.startsWith('replaying')) {
+      this.degradedReason = reason;
+      this.opts.logger?.warn({ reason, policy: this.opts.onDisconnect }, 'redis writes are buffered');
+    }
+    this.publishHealth();
+  }
+
+  private publishHealth(): void {
+    const health = this.health();
+    this.opts.metrics?.storageConnected.set({ sink: 'redis' }, health.connected ? 1 : 0);
+    const last = this.lastHealth;
+    this.lastHealth = health;
+    if (last !== null && last.connected === health.connected && last.state === health.state && last.reason === health.reason) return;
+    this.opts.onHealth?.(health);
+  }
+
+  private countDrop(reason: 'buffer_full' | 'rejected', n: number): void {
+    this.dropped += n;
+    this.opts.metrics?.storageDropped.inc({ sink: 'redis', reason }, n);
+    if (reason === 'buffer_full') this.logOnce('buffer_full', 'error', { capacity: this.queue.capacity }, 'redis buffer full: the oldest journal entries are dropped');
+  }
+
+  private logOnce(key: string, level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
+    if (this.loggedReplies.has(key) || this.loggedReplies.size > 100) return;
+    this.loggedReplies.add(key);
+    this.opts.logger?.[level](fields, `${msg} (logged once)`);
+  }
+
+  private waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  private async readMarket(symbol: string): Promise<RestoredMarket> {
+    const keys = marketKeys(this.opts.keyPrefix, symbol);
+    const problems: string[] = [];
+    const [positions, orders, lastSeq, info] = await Promise.all([
+      this.redis.hgetall(keys.positions),
+      this.redis.hgetall(keys.orders),
+      this.redis.get(keys.lastSeq),
+      this.redis.exists(keys.journal).then((n) => (n === 0 ? null : (this.redis.xinfo('STREAM', keys.journal) as Promise<unknown[]>))),
+    ]);
+    const attempt = <T>(what: () => T): T | null => {
+      try {
+        return what();
+      } catch (err) {
+        if (!(err instanceof RecordError)) throw err;
+        problems.push(err.message);
+        return null;
+      }
+    };
+    let checkpoint: Checkpoint | null = null;
+    if (Object.keys(positions).length > 0) {
+      checkpoint = attempt(() => ({
+        throughSeq: decodeInt(positions, 'throughSeq'),
+        atMs: decodeInt(positions, 'atMs'),
+        position: decodePosition(positions),
+        openOrders: Object.entries(orders).map(([clientId, json]) => decodeOrder(clientId, json)),
+      }));
+    } else if (Object.keys(orders).length > 0) {
+      problems.push(`${keys.orders} has orders but ${keys.positions} is missing`);
+    }
+    const throughSeq = checkpoint?.throughSeq ?? 0;
+    const trimmed = info === null ? null : fieldMap(info.map(String))['max-deleted-entry-id'];
+    if (trimmed !== undefined && trimmed !== null && trimmed !== '0-0' && seqOfStreamId(trimmed) > throughSeq) {
+      problems.push(`${keys.journal} was trimmed past the checkpoint (entry ${trimmed} > ${throughSeq})`);
+    }
+    const tail: JournalEntry[] = [];
+    let start = `(${streamId(throughSeq)}`;
+    for (;;) {
+      const page = await this.redis.xrange(keys.journal, start, '+', 'COUNT', RESTORE_PAGE);
+      for (const [id, fields] of page) {
+        const entry = attempt(() => decodeEntry(id, fields));
+        if (entry !== null) tail.push(entry);
+      }
+      if (page.length < RESTORE_PAGE) break;
+      start = `(${(page[page.length - 1] as [string, string[]])[0]}`;
+    }
+    const last = lastSeq === null ? 0 : (attempt(() => decodeInt({ lastSeq }, 'lastSeq')) ?? 0);
+    return foldJournal(symbol, checkpoint, tail, last, problems);
+  }
+}
+
+/**
+ * One market's writes. Every method returns at once; only `journalFill` returns a promise, for
+ * the fill path to await before it books the fill.
+ */
+export class MarketStore {
+  private seq: number;
+  private readonly recentFills = new Map<string, number>();
+
+  constructor(
+    private readonly store: RedisStore,
+    readonly symbol: string,
+    private readonly keys: MarketKeys,
+    restored: RestoredMarket,
+  ) {
+    this.seq = restored.lastSeq;
+    for (const entry of restored.tail) if (entry.type === 'fill') this.remember(fillKey(entry.fill.clientId, entry.fill.fillId), entry.seq);
+  }
+
+  /** The last sequence number given to a journal entry. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Journals a fill; book it when the receipt says 'durable' or 'buffered', never on 'duplicate'. */
+  journalFill(fill: FillRecord): Promise<JournalReceipt> {
+    const key = fillKey(fill.clientId, fill.fillId);
+    const known = this.recentFills.get(key);
+    if (known !== undefined) return Promise.resolve({ status: 'duplicate', seq: known });
+    const fields = encodeFill(fill);
+    const seq = this.nextSeq();
+    this.remember(key, seq);
+    return new Promise((resolve) => {
+      let settled = false;
+      const args = this.store.journalArgs(this.keys, seq, key, fields);
+      this.store.enqueue({
+        journal: { market: this.symbol, seq },
+        send: (p) => void p.journalAppend(...args),
+        settle: (reply) => {
+          if (settled) return;
+          settled = true;
+          resolve(receiptOf(seq, reply));
+        },
+      });
+    });
+  }
+
+  /** Journals an order's state change (fire and forget, in order with the fills). */
+  journalOrder(event: OrderEventRecord): void {
+    const fields = encodeOrderEvent(event);
+    const seq = this.nextSeq();
+    const args = this.store.journalArgs(this.keys, seq, '', fields);
+    this.store.enqueue({ journal: { market: this.symbol, seq }, send: (p) => void p.journalAppend(...args) });
+  }
+
+  /**
+   * The ledger's snapshot and the live orders, after every fill up to `throughSeq` was booked
+   * (the seq of the last booked fill's receipt; after a restore, `restored.lastSeq` once its
+   * fills are replayed). Replaces the previous checkpoint; an older one never overwrites it.
+   */
+  checkpoint(state: { readonly throughSeq: number; readonly position: Checkpoint['position']; readonly openOrders: readonly StoredOrder[] }): void {
+    const p = encodePosition(state.position);
+    const args: (string | number)[] = [this.keys.positions, this.keys.orders, state.throughSeq, this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume];
+    for (const order of state.openOrders) args.push(order.clientId, encodeOrder(order));
+    this.store.enqueue({ key: this.keys.positions, send: (pipe) => void pipe.checkpoint(...args) });
+  }
+
+  /** The book's top levels (`orderbook:{symbol}`, expires after BOOK_TTL_MS). */
+  saveBook(book: BookRecord): void {
+    const fields = Object.entries(encodeBook(book)).flat();
+    this.store.enqueue({ key: this.keys.book, send: (p) => void p.saveBook(this.keys.book, BOOK_TTL_MS, ...fields) });
+  }
+
+  /** A forecast (`predictions:{symbol}`, the latest PREDICTIONS_KEPT, newest first). */
+  pushPrediction(prediction: PredictionRecord): void {
+    this.store.enqueue(this.predictionsOp([encodePrediction(prediction)]));
+  }
+
+  private predictionsOp(entries: readonly string[]): Op {
+    const op: Op = {
+      key: this.keys.predictions,
+      send: (p) => void p.pushPredictions(this.keys.predictions, PREDICTIONS_KEPT, ...entries),
+      // Waiting forecasts accumulate (oldest first); only the latest PREDICTIONS_KEPT matter.
+      mergeAfter: (older) => this.predictionsOp([...(pendingPredictions.get(older) ?? []), ...entries].slice(-PREDICTIONS_KEPT)),
+    };
+    pendingPredictions.set(op, entries);
+    return op;
+  }
+
+  private nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  private remember(key: string, seq: number): void {
+    this.recentFills.set(key, seq);
+    if (this.recentFills.size > RECENT_FILLS) this.recentFills.delete(this.recentFills.keys().next().value as string);
+  }
+}
+
+function receiptOf(seq: number, reply: unknown): JournalReceipt {
+  if (!Array.isArray(reply)) return { status: 'buffered', seq };
+  const [status, at] = reply as [number, number];
+  if (status === DUPLICATE_FILL) return { status: 'duplicate', seq: at };
+  if (status === APPENDED || status === ALREADY_WRITTEN) return { status: 'durable', seq };
+  return { status: 'buffered', seq };
+}
