@@ -3,7 +3,7 @@
 // checkpoint, and a Redis stopped mid-run and restarted loses nothing it had room for, counts
 // what it dropped, and replays the rest in order.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConfig } from '../src/config/schema.js';
 import { decodeBook, decodeEntry, decodePrediction, type FillRecord, type StoredOrder } from '../src/storage/records.js';
 import { RedisStore, type StorageHealth } from '../src/storage/redis-store.js';
@@ -18,7 +18,13 @@ let raw: Redis;
 beforeAll(async () => {
   redis = await startRedis();
   raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  raw.on('error', () => undefined); // reconnects by itself while a test has Redis stopped
   await raw.connect();
+});
+
+// A failed outage test must not leave Redis stopped for the next one.
+afterEach(async () => {
+  if (!redis.isRunning()) await redis.start();
 });
 
 afterAll(async () => {
@@ -165,6 +171,11 @@ describe('journal idempotency (client order id + fill id)', () => {
     const args = [k('journal'), k('journal-fills'), k('journal-seq'), 1, 'fm-r-1/1', 1_000_000, 100_000, 'type', 'fill'];
     expect(await raw.eval(SCRIPTS.journalAppend.lua, 3, ...args)).toEqual([ALREADY_WRITTEN, 1]);
     expect(await raw.xlen(k('journal'))).toBe(1);
+    // Forecasts: a resend merged with newer ones pushes only the newer ones.
+    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p1', 'p2')).toBe(2);
+    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p1', 'p2', 'p3')).toBe(1);
+    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p2', 'p3')).toBe(0);
+    expect(await raw.lrange(k('predictions'), 0, -1)).toEqual(['p3', 'p2', 'p1']);
   });
 });
 
@@ -219,14 +230,18 @@ describe('redis-server stopped mid-run and restarted', () => {
 
     // A quote loop that writes hot state every 2 ms and never awaits Redis.
     let ticks = 0;
+    let waiter: { until: number; resolve: () => void } | null = null;
+    const ticked = (count: number) => new Promise<void>((resolve) => (waiter = { until: ticks + count, resolve }));
     const loop = setInterval(() => {
       ticks += 1;
       market.saveBook({ bids: [[4_000, ticks]], asks: [[4_001, 1]], sequence: ticks, exchangeTsNs: BigInt(ticks) });
       market.pushPrediction({ atMs: ticks, horizons: [{ horizonMs: 100, down: 0.25, flat: 0.5, up: 0.25 }] });
+      if (waiter !== null && ticks >= waiter.until) waiter.resolve();
     }, 2);
 
     await redis.stop();
     await down.seen;
+    await ticked(2); // the loop keeps writing while Redis is away
     expect(lenient.store.health()).toMatchObject({ connected: false, state: 'active' });
     const ticksAtStop = ticks;
 
@@ -244,7 +259,7 @@ describe('redis-server stopped mid-run and restarted', () => {
 
     const up = healthWhen((h) => h.connected && h.state === 'active');
     onHealth = up.onHealth;
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the loop keeps ticking meanwhile
+    await ticked(5);
     expect(ticks).toBeGreaterThan(ticksAtStop);
     await redis.start();
     await up.seen;
@@ -274,6 +289,35 @@ describe('redis-server stopped mid-run and restarted', () => {
     await after.store.close();
     await lenient.store.close();
   }, 60_000);
+
+  it('journal entries in flight when Redis stops are written once, in order, when it returns', async () => {
+    const { store, market } = await openStore('flight:', { ...config('flight:', { onDisconnect: 'continue' }) });
+    let n = 0;
+    let waiter: { until: number; resolve: () => void } | null = null;
+    /** Resolves once the loop has written `count` more entries. */
+    const written = (count: number) => new Promise<void>((resolve) => (waiter = { until: n + count, resolve }));
+    const loop = setInterval(() => {
+      for (let i = 0; i < 20; i += 1) {
+        n += 1;
+        market.journalOrder({ clientId: `fm-f-${n}`, state: 'open', reason: 'accepted', atMs: n });
+      }
+      if (waiter !== null && n >= waiter.until) waiter.resolve();
+    }, 1);
+    await written(200);
+    await redis.stop();
+    const atStop = n;
+    await written(200);
+    await redis.start();
+    await written(200);
+    clearInterval(loop);
+    await store.drained();
+    expect(n).toBeGreaterThan(atStop);
+    const entries = (await raw.xrange(`flight:journal:{${SYMBOL}}`, '-', '+')).map(([id, f]) => decodeEntry(id, f));
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(entries.map((e) => (e.type === 'order' ? e.event.clientId : ''))).toEqual(Array.from({ length: n }, (_, i) => `fm-f-${i + 1}`));
+    expect(store.health()).toMatchObject({ dropped: 0, buffered: 0, connected: true });
+    await store.close();
+  }, 30_000);
 
   it('restore fails, never returns an empty state, while Redis is unreachable', async () => {
     const store = new RedisStore({ ...config('none:'), url: 'redis://127.0.0.1:1' });

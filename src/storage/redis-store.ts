@@ -196,6 +196,7 @@ export class RedisStore {
     await Promise.race([this.drained(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     this.closed = true;
+    if (this.queue.size > 0) this.opts.logger?.warn({ writes: this.queue.size }, 'redis store closed with writes unwritten');
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.redis.disconnect();
     for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -235,8 +236,8 @@ export class RedisStore {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    // After the current task: one tick's writes go out as one pipeline.
-    setImmediate(() => {
+    // After the current synchronous run (a quote tick): its writes go out as one pipeline.
+    queueMicrotask(() => {
       this.pumpScheduled = false;
       this.pump();
     });

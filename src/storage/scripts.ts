@@ -63,16 +63,24 @@ return 1
 `,
   },
   /**
-   * KEYS: predictions list. ARGV: cap, then entries oldest first. Skipped when the newest entry
-   * is already at the head (a resend after a lost reply). Returns 1 if pushed.
+   * KEYS: predictions list. ARGV: cap, then entries oldest first. Entries up to the one already
+   * at the head were pushed by an earlier send whose reply was lost (a resend carries them
+   * again, merged with newer ones): only those after it are pushed. Returns how many were.
    */
   pushPredictions: {
     numberOfKeys: 1,
     lua: `
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[#ARGV] then return 0 end
-redis.call('LPUSH', KEYS[1], unpack(ARGV, 2))
+local head = redis.call('LINDEX', KEYS[1], 0)
+local from = 2
+if head then
+  for i = #ARGV, 2, -1 do
+    if ARGV[i] == head then from = i + 1 break end
+  end
+end
+if from > #ARGV then return 0 end
+redis.call('LPUSH', KEYS[1], unpack(ARGV, from))
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-return 1
+return #ARGV - from + 1
 `,
   },
 } as const;

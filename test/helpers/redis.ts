@@ -9,6 +9,8 @@ export interface TestRedis {
   readonly dir: string;
   /** The running server (replaced by `start`). */
   server(): RunningServer;
+  /** False between `stop` and `start`. */
+  isRunning(): boolean;
   /** SIGTERM (Redis writes its append-only file and exits), awaited. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data directory. */
@@ -31,14 +33,20 @@ export async function startRedis(): Promise<TestRedis> {
       ready: () => canConnect(port),
     });
   let running = await spawnIt();
+  let up = true;
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
     server: () => running,
-    stop: () => running.stop(),
+    isRunning: () => up,
+    async stop() {
+      up = false;
+      await running.stop();
+    },
     async start() {
       running = await spawnIt();
+      up = true;
     },
     async dispose() {
       await running.stop();
