@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConfig } from '../src/config/schema.js';
 import { decodeBook, decodeEntry, decodePrediction, type FillRecord, type StoredOrder } from '../src/storage/records.js';
 import { RedisStore, type StorageHealth } from '../src/storage/redis-store.js';
-import { ALREADY_WRITTEN, SCRIPTS } from '../src/storage/scripts.js';
+import { ALREADY_WRITTEN, OUT_OF_ORDER, SCRIPTS } from '../src/storage/scripts.js';
 import { createMetrics } from '../src/telemetry/metrics.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -170,6 +170,10 @@ describe('journal idempotency (client order id + fill id)', () => {
     // The same command again, as the writer would resend it.
     const args = [k('journal'), k('journal-fills'), k('journal-seq'), 1, 'fm-r-1/1', 1_000_000, 100_000, 'type', 'fill'];
     expect(await raw.eval(SCRIPTS.journalAppend.lua, 3, ...args)).toEqual([ALREADY_WRITTEN, 1]);
+    expect(await raw.xlen(k('journal'))).toBe(1);
+    // Behind the journal with no entry of its own: refused, never reported as written.
+    await raw.set(k('journal-seq'), '3');
+    expect(await raw.eval(SCRIPTS.journalAppend.lua, 3, k('journal'), k('journal-fills'), k('journal-seq'), 2, '', 1_000_000, 100_000, 'type', 'gap')).toEqual([OUT_OF_ORDER, 3]);
     expect(await raw.xlen(k('journal'))).toBe(1);
     // Forecasts: a resend merged with newer ones pushes only the newer ones.
     expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p1', 'p2')).toBe(2);

@@ -25,7 +25,7 @@ import {
   type StoredOrder,
 } from './records.js';
 import { foldJournal, type RestoredMarket } from './restore.js';
-import { ALREADY_WRITTEN, APPENDED, DUPLICATE_FILL, SCRIPTS } from './scripts.js';
+import { ALREADY_WRITTEN, APPENDED, DUPLICATE_FILL, OUT_OF_ORDER, SCRIPTS } from './scripts.js';
 import { WriteQueue, type WriteOp } from './write-queue.js';
 
 declare module 'ioredis' {
@@ -263,7 +263,11 @@ export class RedisStore {
     for (let i = 0; i < ops.length; i += 1) {
       const op = ops[i] as Op;
       const [err, reply] = results[i] ?? [new Error('no reply'), null];
-      if (err === null) {
+      if (err === null && isOutOfOrder(reply)) {
+        this.countDrop('rejected', 1);
+        this.logOnce('out-of-order', 'error', { seq: op.journal?.seq }, 'a journal entry could not be written in sequence; it is dropped');
+        op.settle?.(null);
+      } else if (err === null) {
         written += 1;
         op.settle?.(reply);
       } else if (isTransient(err)) {
@@ -514,6 +518,10 @@ export class MarketStore {
     this.recentFills.set(key, seq);
     if (this.recentFills.size > RECENT_FILLS) this.recentFills.delete(this.recentFills.keys().next().value as string);
   }
+}
+
+function isOutOfOrder(reply: unknown): boolean {
+  return Array.isArray(reply) && reply[0] === OUT_OF_ORDER;
 }
 
 function receiptOf(seq: number, reply: unknown): JournalReceipt {

@@ -8,20 +8,29 @@ export const APPENDED = 1;
 export const ALREADY_WRITTEN = 2;
 /** A fill with the same idempotency key is already in the journal (under another sequence number). */
 export const DUPLICATE_FILL = 3;
+/**
+ * The sequence number is behind the journal's and has no entry: a later entry was written
+ * first, so this one can no longer go in its place (counted as rejected).
+ */
+export const OUT_OF_ORDER = 4;
 
 export const SCRIPTS = {
   /**
    * KEYS: journal stream, fill keys (zset), last seq. ARGV: seq, fill key ('' for none), stream
    * cap, fill key cap, then the entry's field/value pairs. Returns {status, seq}: for a duplicate
    * fill, the sequence number of the entry that has it. A duplicate consumes no sequence number
-   * in Redis, so a resend of it is recognised again as a duplicate.
+   * in Redis, so a resend of it is recognised again as a duplicate. Entries go in in sequence
+   * order: the writer sends them in order and resends a failed one before anything after it.
    */
   journalAppend: {
     numberOfKeys: 3,
     lua: `
 local seq = tonumber(ARGV[1])
 local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-if seq <= last then return {${ALREADY_WRITTEN}, seq} end
+if seq <= last then
+  if #redis.call('XRANGE', KEYS[1], '0-' .. ARGV[1], '0-' .. ARGV[1]) > 0 then return {${ALREADY_WRITTEN}, seq} end
+  return {${OUT_OF_ORDER}, last}
+end
 local key = ARGV[2]
 if key ~= '' then
   local prev = redis.call('ZSCORE', KEYS[2], key)
