@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConfig } from '../src/config/schema.js';
+import { loadSecrets } from '../src/config/secret.js';
 import { decodeBook, decodeEntry, decodePrediction, type FillRecord, type StoredOrder } from '../src/storage/records.js';
 import { RedisStore, type StorageHealth } from '../src/storage/redis-store.js';
 import { ALREADY_WRITTEN, OUT_OF_ORDER, SCRIPTS } from '../src/storage/scripts.js';
@@ -323,9 +324,26 @@ describe('redis-server stopped mid-run and restarted', () => {
     await store.close();
   }, 30_000);
 
+  it('authenticates with the password from the environment, which no error or state shows', async () => {
+    await raw.config('SET', 'requirepass', 'hunter2-secret');
+    try {
+      const secrets = loadSecrets({ FLASHMM_REDIS_PASSWORD: 'hunter2-secret' });
+      const { store, market } = await openStore('auth:', { ...config('auth:'), password: secrets.redisPassword! });
+      expect((await market.journalFill(fill('fm-auth-1', '1', 'buy', 1, 1, 0n))).status).toBe('durable');
+      expect(JSON.stringify(store.health())).not.toContain('hunter2');
+      await store.close();
+      const without = new RedisStore(config('auth:'));
+      const outcome = await without.restore([SYMBOL], 300);
+      expect(outcome).toEqual({ ok: false, reason: `redis unreachable for 300 ms (127.0.0.1:${redis.port})` });
+      await without.close(0);
+    } finally {
+      await raw.config('SET', 'requirepass', '');
+    }
+  });
+
   it('restore fails, never returns an empty state, while Redis is unreachable', async () => {
     const store = new RedisStore({ ...config('none:'), url: 'redis://127.0.0.1:1' });
-    expect(await store.restore([SYMBOL], 300)).toEqual({ ok: false, reason: 'redis unreachable for 300 ms (redis://127.0.0.1:1)' });
+    expect(await store.restore([SYMBOL], 300)).toEqual({ ok: false, reason: 'redis unreachable for 300 ms (127.0.0.1:1)' });
     expect(() => store.market(SYMBOL)).toThrow('market SEI/USDC was not restored from Redis');
     await store.close(0);
   });

@@ -102,7 +102,7 @@ function messageOf(err: unknown): string {
 }
 
 export class RedisStore {
-  readonly redis: Redis;
+  private readonly redis: Redis;
   private readonly queue: WriteQueue<Pipe>;
   private readonly handles = new Map<string, MarketStore>();
   private inFlight = false;
@@ -162,7 +162,7 @@ export class RedisStore {
    * empty state. Must run before `market()`.
    */
   async restore(symbols: readonly string[], timeoutMs = 10_000): Promise<RestoreOutcome> {
-    if (!(await this.waitReady(timeoutMs))) return { ok: false, reason: `redis unreachable for ${timeoutMs} ms (${this.opts.url})` };
+    if (!(await this.waitReady(timeoutMs))) return { ok: false, reason: `redis unreachable for ${timeoutMs} ms (${new URL(this.opts.url).host})` };
     const markets = new Map<string, RestoredMarket>();
     try {
       for (const symbol of symbols) {
