@@ -2,6 +2,8 @@
 // journal is idempotent by client order id + fill id, a restore folds the journal after the
 // checkpoint, and a Redis stopped mid-run and restarted loses nothing it had room for, counts
 // what it dropped, and replays the rest in order.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConfig } from '../src/config/schema.js';
@@ -322,6 +324,31 @@ describe('redis-server stopped mid-run and restarted', () => {
     expect(entries.map((e) => (e.type === 'order' ? e.event.clientId : ''))).toEqual(Array.from({ length: n }, (_, i) => `fm-f-${i + 1}`));
     expect(store.health()).toMatchObject({ dropped: 0, buffered: 0, connected: true });
     await store.close();
+  }, 30_000);
+
+  it('a Redis that comes back empty gets the latest checkpoint again; a journal without its start is refused', async () => {
+    const { store, market } = await openStore('lost:');
+    const position = { lots: 2, entryCost: 800_000_000n, realised: 5n, fees: 1n, volumeLots: 2 };
+    expect((await market.journalFill(fill('fm-l-1', '2', 'buy', 400, 2, 1n))).status).toBe('durable');
+    market.checkpoint({ throughSeq: 1, position, openOrders: [] });
+    await store.drained();
+    await redis.stop();
+    rmSync(join(redis.dir, 'appendonlydir'), { recursive: true, force: true }); // Redis loses everything
+    await redis.start();
+    market.journalOrder({ clientId: 'fm-l-2', state: 'pending', reason: 'place sent', atMs: 1, order: { side: 'sell', price: 401, size: 1, postOnly: true, level: 0, venueId: null } });
+    await store.drained();
+    await store.close();
+    const again = await openStore('lost:');
+    expect(again.restored.problems).toEqual([]);
+    expect(again.restored.checkpoint).toMatchObject({ throughSeq: 1, position });
+    expect(again.restored.tail.map((e) => e.seq)).toEqual([2]);
+    await again.store.close();
+
+    // The same, had the checkpoint not been written again: restoring would start mid-journal.
+    await raw.del(`lost:positions:{${SYMBOL}}`);
+    const broken = await openStore('lost:');
+    expect(broken.restored.problems).toEqual([`lost:journal:{${SYMBOL}} starts at entry 2 without a checkpoint: earlier entries are missing`]);
+    await broken.store.close();
   }, 30_000);
 
   it('authenticates with the password from the environment, which no error or state shows', async () => {

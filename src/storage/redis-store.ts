@@ -116,6 +116,7 @@ export class RedisStore {
   private drainWaiters: (() => void)[] = [];
   private readonly loggedReplies = new Set<string>();
   private closed = false;
+  private everReady = false;
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.queue = new WriteQueue<Pipe>(opts.maxBufferedWrites, (market, first, last, count) => this.gapOp(market, first, last, count));
@@ -217,6 +218,12 @@ export class RedisStore {
     this.schedulePump();
   }
 
+  /** Queues a state write only if nothing is waiting under its key (a newer value would be). */
+  enqueueUnlessWaiting(op: Op): void {
+    if (op.key !== undefined && this.queue.isWaiting(op.key)) return;
+    this.enqueue(op);
+  }
+
   journalArgs(keys: MarketKeys, seq: number, dedupeKey: string, fields: readonly string[]): (string | number)[] {
     return [keys.journal, keys.fillKeys, keys.lastSeq, seq, dedupeKey, this.opts.journalMaxEntries, FILL_KEYS_KEPT, ...fields];
   }
@@ -309,6 +316,11 @@ export class RedisStore {
     this.retryDelayMs = 50;
     if (this.degradedReason === 'connecting') this.degradedReason = 'replaying writes buffered while connecting';
     else if (this.degradedReason !== null) this.degradedReason = `replaying writes buffered while ${this.degradedReason}`;
+    // A Redis that comes back may have lost its data (no persistence, a failover): the latest
+    // checkpoint goes again, after the journal entries waiting, so a restore never starts from
+    // a journal without its checkpoint. Redis keeps the newer one if it still has it.
+    if (this.everReady) for (const handle of this.handles.values()) handle.resendCheckpoint();
+    this.everReady = true;
     this.opts.logger?.info({ buffered: this.queue.size }, 'redis ready');
     this.pump();
     this.publishHealth();
@@ -416,6 +428,10 @@ export class RedisStore {
       if (page.length < RESTORE_PAGE) break;
       start = `(${(page[page.length - 1] as [string, string[]])[0]}`;
     }
+    const first = tail[0];
+    if (checkpoint === null && first !== undefined && first.seq > 1 && !(first.type === 'gap' && first.first === 1)) {
+      problems.push(`${keys.journal} starts at entry ${first.seq} without a checkpoint: earlier entries are missing`);
+    }
     const last = lastSeq === null ? 0 : (attempt(() => decodeInt({ lastSeq }, 'lastSeq')) ?? 0);
     return foldJournal(symbol, checkpoint, tail, last, problems);
   }
@@ -428,6 +444,7 @@ export class RedisStore {
 export class MarketStore {
   private seq: number;
   private readonly recentFills = new Map<string, number>();
+  private lastCheckpoint: Op | null = null;
 
   constructor(
     private readonly store: RedisStore,
@@ -484,7 +501,13 @@ export class MarketStore {
     const p = encodePosition(state.position);
     const args: (string | number)[] = [this.keys.positions, this.keys.orders, state.throughSeq, this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume];
     for (const order of state.openOrders) args.push(order.clientId, encodeOrder(order));
-    this.store.enqueue({ key: this.keys.positions, send: (pipe) => void pipe.checkpoint(...args) });
+    this.lastCheckpoint = { key: this.keys.positions, send: (pipe) => void pipe.checkpoint(...args) };
+    this.store.enqueue(this.lastCheckpoint);
+  }
+
+  /** Queues the latest checkpoint again (after a reconnect), unless a newer one is waiting. */
+  resendCheckpoint(): void {
+    if (this.lastCheckpoint !== null) this.store.enqueueUnlessWaiting(this.lastCheckpoint);
   }
 
   /** The book's top levels (`orderbook:{symbol}`, expires after BOOK_TTL_MS). */

@@ -62,6 +62,11 @@ export class WriteQueue<P> {
     return this.journalOps;
   }
 
+  /** Whether a state write under `key` is waiting. */
+  isWaiting(key: string): boolean {
+    return this.state.has(key);
+  }
+
   /** Queues `op`; returns the journal entries dropped to make room (0 or 1). */
   push(op: WriteOp<P>): number {
     if (op.key !== undefined) {
