@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisConfig } from '../src/config/schema.js';
+import { configSchema, type RedisConfig } from '../src/config/schema.js';
+import { openStorage } from '../src/storage/open.js';
 import { loadSecrets } from '../src/config/secret.js';
 import { decodeBook, decodeEntry, decodePrediction, type FillRecord, type StoredOrder } from '../src/storage/records.js';
 import { RedisStore, type StorageHealth } from '../src/storage/redis-store.js';
@@ -130,6 +131,24 @@ describe('RedisStore round trips (exact values in Redis and back)', () => {
     expect(await raw.hmget(`ck:positions:{${SYMBOL}}`, 'throughSeq', 'position')).toEqual(['7', '7']);
     expect(await raw.hlen(`ck:orders:{${SYMBOL}}`)).toBe(0);
     await store.close();
+  });
+});
+
+describe('openStorage (from the daemon configuration)', () => {
+  it('opens only what is configured, with the schema defaults', async () => {
+    const none = openStorage(configSchema.parse({}).storage, loadSecrets({}));
+    expect(none).toMatchObject({ redis: null, timeseries: null });
+    await none.close();
+    const parsed = configSchema.parse({ storage: { redis: { url: redis.url, keyPrefix: 'open:' } } }).storage;
+    expect(parsed.redis).toEqual({
+      url: redis.url, keyPrefix: 'open:', onDisconnect: 'reduce', maxBufferedWrites: 10_000, commandTimeoutMs: 500, maxReconnectDelayMs: 2_000, journalMaxEntries: 1_000_000,
+    });
+    const storage = openStorage(parsed, loadSecrets({}));
+    expect(storage.timeseries).toBeNull();
+    const outcome = await storage.redis!.restore([SYMBOL]);
+    expect(outcome.ok).toBe(true);
+    expect(storage.redis!.health()).toEqual({ connected: true, buffered: 0, dropped: 0, state: 'active', reason: null });
+    await storage.close();
   });
 });
 

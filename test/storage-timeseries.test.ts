@@ -89,9 +89,8 @@ describe('TimeSeriesWriter → VictoriaMetrics', () => {
       writer.latency({ op: 'outage', atMs: T0 + 10_000 + i, seconds: i });
       if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve)); // let batches go out (and fail)
     }
-    // Wait until every batch has failed once and sits in the retry buffer or was dropped.
-    await until(() => writer.stats().buffered <= 50 && writer.stats().dropped > 0);
-    const during = writer.stats();
+    // Every batch has failed once: what is left sits in the retry buffer, the rest was dropped.
+    const during = await writer.when((s) => s.buffered <= 50 && s.dropped > 0);
     expect(during.buffered).toBeLessThanOrEqual(50);
     expect(during.accepted).toBe(points);
     expect(during.dropped).toBe(points - during.buffered - during.written);
@@ -116,12 +115,3 @@ describe('TimeSeriesWriter → VictoriaMetrics', () => {
     series?.timestamps.forEach((t, i) => expect(series.values[i]).toBe(t - (T0 + 10_000)));
   }, 60_000);
 });
-
-/** Waits for `cond` on the writer's own callbacks' effects, checking each event-loop turn. */
-async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

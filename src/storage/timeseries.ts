@@ -90,7 +90,7 @@ export class TimeSeriesWriter {
   private dropped = 0;
   private skipped = 0;
   private connected = true;
-  private idleWaiters: (() => void)[] = [];
+  private waiters: { pred: (stats: TimeSeriesStats) => boolean; resolve: (stats: TimeSeriesStats) => void }[] = [];
 
   constructor(private readonly opts: TimeSeriesOptions) {
     const token = opts.token?.reveal();
@@ -161,8 +161,14 @@ export class TimeSeriesWriter {
   /** Resolves once every accepted line is written or dropped. */
   idle(): Promise<void> {
     this.flush();
-    if (this.stats().buffered === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.when((s) => s.buffered === 0).then(() => undefined);
+  }
+
+  /** Resolves with the stats once `pred` holds for them (checked at every write, drop and sample). */
+  when(pred: (stats: TimeSeriesStats) => boolean): Promise<TimeSeriesStats> {
+    const now = this.stats();
+    if (pred(now)) return Promise.resolve(now);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
   }
 
   /** Sends what is buffered, waiting at most `graceMs`; what is left is lost (logged). */
@@ -217,8 +223,11 @@ export class TimeSeriesWriter {
   }
 
   private updateBuffered(): void {
-    const { buffered } = this.stats();
-    this.opts.metrics?.storageBuffered.set({ sink: 'tsdb' }, buffered);
-    if (buffered === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    const stats = this.stats();
+    this.opts.metrics?.storageBuffered.set({ sink: 'tsdb' }, stats.buffered);
+    if (this.waiters.length === 0) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) (w.pred(stats) ? w.resolve(stats) : this.waiters.push(w));
   }
 }
