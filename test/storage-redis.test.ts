@@ -112,6 +112,22 @@ describe('RedisStore round trips (exact values in Redis and back)', () => {
     await again.store.close();
   });
 
+  it('bad records are refused without a throw on the quote path, counted, and never written', async () => {
+    const metrics = createMetrics({ build: { version: 'test' }, defaultMetrics: false });
+    const { store, market } = await openStore('bad:', { ...config('bad:'), metrics });
+    market.pushPrediction({ atMs: 1, horizons: [{ horizonMs: 100, down: Number.NaN, flat: 0.5, up: 0.5 }] });
+    market.saveBook({ bids: [[1.5, 1]], asks: [], sequence: 1, exchangeTsNs: 1n });
+    market.checkpoint({ throughSeq: 1, position: { lots: 0.5, entryCost: 0n, realised: 0n, fees: 0n, volumeLots: 0 }, openOrders: [] });
+    market.journalOrder({ clientId: 'x', state: 'pending', reason: 'r', atMs: 1.25 });
+    await expect(market.journalFill(fill('x', '1', 'buy', 1, 0, 0n))).rejects.toThrow('fill x/1: lots must be > 0, got 0');
+    await store.drained();
+    expect(store.health().dropped).toBe(4);
+    expect(await metrics.registry.getSingleMetricAsString('flashmm_storage_dropped_writes_total')).toContain('flashmm_storage_dropped_writes_total{sink="redis",reason="rejected"} 4');
+    expect(await raw.keys('bad:*')).toEqual([]);
+    expect(market.lastSeq).toBe(0);
+    await store.close();
+  });
+
   it('keeps the latest 100 predictions, newest first', async () => {
     const { store, market } = await openStore('cap:');
     for (let i = 1; i <= 150; i += 1) market.pushPrediction({ atMs: i, horizons: [{ horizonMs: 200, down: 0, flat: 1, up: 0 }] });

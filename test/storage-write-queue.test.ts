@@ -26,7 +26,7 @@ function sent(...ops: WriteOp<Sent>[]): string[] {
 }
 
 const queue = (capacity: number) => new WriteQueue<Sent>(capacity, (market, first, last, count) => ({
-  journal: { market, seq: last }, send: (p) => void p.push(`${market}:gap ${first}..${last} (${count})`),
+  journal: { market, seq: last, gap: { first, last, count } }, send: (p) => void p.push(`${market}:gap ${first}..${last} (${count})`),
 }));
 
 describe('WriteQueue', () => {
@@ -90,6 +90,17 @@ describe('WriteQueue', () => {
     q.push(journal('A', 4));
     q.requeue(inFlight);
     expect(sent(...q.take(10))).toEqual(['A:gap 1..2 (2)', 'A#3', 'A#4']);
+  });
+
+  it('a gap entry that fails goes back as a gap, and later drops of its market merge into it', () => {
+    const q = queue(2);
+    for (let seq = 1; seq <= 4; seq += 1) q.push(journal('A', seq));
+    const inFlight = q.take(1); // the gap entry for 1..2
+    expect(sent(...inFlight)).toEqual(['A:gap 1..2 (2)']);
+    q.requeue(inFlight);
+    q.push(journal('A', 5));
+    expect(q.journalSize).toBe(2);
+    expect(sent(...q.take(10))).toEqual(['A:gap 1..3 (3)', 'A#4', 'A#5']);
   });
 
   it('refuses a capacity below one', () => {

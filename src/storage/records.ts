@@ -293,8 +293,12 @@ const predictionSchema = z.strictObject({
   horizons: z.array(z.strictObject({ horizonMs: safeInt().positive(), down: probability(), flat: probability(), up: probability() })),
 });
 
+/** Checked against the schema that reads it back: NaN would become null in JSON. */
 export function encodePrediction(p: PredictionRecord): string {
-  return JSON.stringify({ atMs: p.atMs, horizons: p.horizons.map(({ horizonMs, down, flat, up }) => ({ horizonMs, down, flat, up })) });
+  const record = { atMs: p.atMs, horizons: p.horizons.map(({ horizonMs, down, flat, up }) => ({ horizonMs, down, flat, up })) };
+  const json = JSON.stringify(record);
+  parseJson(predictionSchema, json, 'prediction');
+  return json;
 }
 
 export function decodePrediction(json: string): PredictionRecord {

@@ -19,7 +19,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { marketKeys, type MarketKeys } from './keys.js';
 import type { StorageMetrics } from './metrics.js';
 import {
-  decodeEntry, decodeOrder, decodePosition, decodeInt, encodeBook, encodeFill, encodeGap, encodeOrder, encodeOrderEvent,
+  decodeEntry, decodeOrder, decodePosition, decodeInt, encodeBook, encodeInt, encodeFill, encodeGap, encodeOrder, encodeOrderEvent,
   encodePosition, encodePrediction, fieldMap, fillKey, seqOfStreamId, streamId, RecordError,
   type BookRecord, type Checkpoint, type FillRecord, type JournalEntry, type OrderEventRecord, type PredictionRecord,
   type StoredOrder,
@@ -218,6 +218,12 @@ export class RedisStore {
     this.schedulePump();
   }
 
+  /** A write refused before it was queued (it cannot be encoded): counted as rejected, logged once per kind. */
+  refuse(what: string, reason: string): void {
+    this.countDrop('rejected', 1);
+    this.logOnce(`refused:${what}`, 'error', { reason }, `${what} not written: it cannot be encoded`);
+  }
+
   /** Queues a state write only if nothing is waiting under its key (a newer value would be). */
   enqueueUnlessWaiting(op: Op): void {
     if (op.key !== undefined && this.queue.isWaiting(op.key)) return;
@@ -237,7 +243,7 @@ export class RedisStore {
   private gapOp(market: string, first: number, last: number, count: number): Op {
     const keys = marketKeys(this.opts.keyPrefix, market);
     const args = this.journalArgs(keys, last, '', encodeGap(first, last, count));
-    return { journal: { market, seq: last }, send: (p) => void p.journalAppend(...args) };
+    return { journal: { market, seq: last, gap: { first, last, count } }, send: (p) => void p.journalAppend(...args) };
   }
 
   private schedulePump(): void {
@@ -461,12 +467,21 @@ export class MarketStore {
     return this.seq;
   }
 
-  /** Journals a fill; book it when the receipt says 'durable' or 'buffered', never on 'duplicate'. */
+  /**
+   * Journals a fill; book it when the receipt says 'durable' or 'buffered', never on 'duplicate'.
+   * Never rejects for Redis's sake; rejects with a RecordError for a fill that cannot be
+   * recorded exactly (lots <= 0, a price or size beyond 2^53): it must not be booked either.
+   */
   journalFill(fill: FillRecord): Promise<JournalReceipt> {
     const key = fillKey(fill.clientId, fill.fillId);
     const known = this.recentFills.get(key);
     if (known !== undefined) return Promise.resolve({ status: 'duplicate', seq: known });
-    const fields = encodeFill(fill);
+    let fields: string[];
+    try {
+      fields = encodeFill(fill);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const seq = this.nextSeq();
     this.remember(key, seq);
     return new Promise((resolve) => {
@@ -486,7 +501,8 @@ export class MarketStore {
 
   /** Journals an order's state change (fire and forget, in order with the fills). */
   journalOrder(event: OrderEventRecord): void {
-    const fields = encodeOrderEvent(event);
+    const fields = this.encoded('order event', () => encodeOrderEvent(event));
+    if (fields === null) return;
     const seq = this.nextSeq();
     const args = this.store.journalArgs(this.keys, seq, '', fields);
     this.store.enqueue({ journal: { market: this.symbol, seq }, send: (p) => void p.journalAppend(...args) });
@@ -498,9 +514,13 @@ export class MarketStore {
    * fills are replayed). Replaces the previous checkpoint; an older one never overwrites it.
    */
   checkpoint(state: { readonly throughSeq: number; readonly position: Checkpoint['position']; readonly openOrders: readonly StoredOrder[] }): void {
-    const p = encodePosition(state.position);
-    const args: (string | number)[] = [this.keys.positions, this.keys.orders, state.throughSeq, this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume];
-    for (const order of state.openOrders) args.push(order.clientId, encodeOrder(order));
+    const args = this.encoded('checkpoint', () => {
+      const p = encodePosition(state.position);
+      const out: (string | number)[] = [this.keys.positions, this.keys.orders, encodeInt(state.throughSeq), this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume];
+      for (const order of state.openOrders) out.push(order.clientId, encodeOrder(order));
+      return out;
+    });
+    if (args === null) return;
     this.lastCheckpoint = { key: this.keys.positions, send: (pipe) => void pipe.checkpoint(...args) };
     this.store.enqueue(this.lastCheckpoint);
   }
@@ -512,13 +532,27 @@ export class MarketStore {
 
   /** The book's top levels (`orderbook:{symbol}`, expires after BOOK_TTL_MS). */
   saveBook(book: BookRecord): void {
-    const fields = Object.entries(encodeBook(book)).flat();
+    const encoded = this.encoded('book', () => encodeBook(book));
+    if (encoded === null) return;
+    const fields = Object.entries(encoded).flat();
     this.store.enqueue({ key: this.keys.book, send: (p) => void p.saveBook(this.keys.book, BOOK_TTL_MS, ...fields) });
   }
 
   /** A forecast (`predictions:{symbol}`, the latest PREDICTIONS_KEPT, newest first). */
   pushPrediction(prediction: PredictionRecord): void {
-    this.store.enqueue(this.predictionsOp([encodePrediction(prediction)]));
+    const entry = this.encoded('prediction', () => encodePrediction(prediction));
+    if (entry !== null) this.store.enqueue(this.predictionsOp([entry]));
+  }
+
+  /** Fire-and-forget writes never throw: a record that cannot be encoded is counted, logged once, skipped. */
+  private encoded<T>(what: string, encode: () => T): T | null {
+    try {
+      return encode();
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      this.store.refuse(`${this.symbol} ${what}`, err.message);
+      return null;
+    }
   }
 
   private predictionsOp(entries: readonly string[]): Op {

@@ -12,9 +12,15 @@
 // `take` hands out journal entries before state, so a checkpoint is always written after the
 // journal entries it includes.
 
+export interface JournalGap {
+  readonly first: number;
+  readonly last: number;
+  readonly count: number;
+}
+
 export interface WriteOp<P> {
-  /** Journal entries: the market and sequence number (drops are recorded per market). */
-  readonly journal?: { readonly market: string; readonly seq: number };
+  /** Journal entries: the market and sequence number (drops are recorded per market); a gap entry says which. */
+  readonly journal?: { readonly market: string; readonly seq: number; readonly gap?: JournalGap };
   /** State: the key this write replaces. */
   readonly key?: string;
   /** Adds this write's one command to `pipeline`. */
@@ -87,7 +93,7 @@ export class WriteQueue<P> {
       const slot = this.journal[this.head] as Slot<P>;
       this.head += 1;
       if ('gap' in slot) {
-        this.openGaps.delete(slot.gap.market);
+        if (this.openGaps.get(slot.gap.market) === slot.gap) this.openGaps.delete(slot.gap.market);
         const { market, first, last, count } = slot.gap;
         out.push(this.makeGap(market, first, last, count));
       } else {
@@ -106,10 +112,20 @@ export class WriteQueue<P> {
 
   /** Puts writes that could not be confirmed back at the front, in their order. */
   requeue(ops: readonly WriteOp<P>[]): void {
-    const journal = ops.filter((op) => op.key === undefined);
-    this.journal = [...journal.map((op) => ({ op })), ...this.journal.slice(this.head)];
+    const slots: Slot<P>[] = [];
+    for (const op of ops) {
+      if (op.journal?.gap !== undefined) {
+        // A gap entry goes back as a gap, so later drops of its market can merge into it.
+        const gap: Gap = { market: op.journal.market, ...op.journal.gap };
+        if (!this.openGaps.has(gap.market)) this.openGaps.set(gap.market, gap);
+        slots.push({ gap });
+      } else if (op.key === undefined) {
+        slots.push({ op });
+        this.journalOps += 1;
+      }
+    }
+    this.journal = [...slots, ...this.journal.slice(this.head)];
     this.head = 0;
-    this.journalOps += journal.length;
     while (this.journalOps > this.capacity) this.dropOldest();
     const waiting = this.state;
     this.state = new Map();
