@@ -361,6 +361,31 @@ describe('redis-server stopped mid-run and restarted', () => {
     await store.close();
   }, 30_000);
 
+  it('a hung Redis (SIGSTOP): receipts resolve as buffered after the command timeout; on SIGCONT everything is written once, in order', async () => {
+    const { store, market } = await openStore('hung:', { ...config('hung:', { commandTimeoutMs: 100, onDisconnect: 'reduce' }) });
+    const fills = Array.from({ length: 30 }, (_, i) => fill(`fm-h-${i}`, '1', 'buy', 100 + i, 1, 0n));
+    expect((await market.journalFill(fills[0]!)).status).toBe('durable');
+    const child = redis.server().child;
+    child.kill('SIGSTOP');
+    try {
+      const started = performance.now();
+      const hung = await market.journalFill(fills[1]!);
+      expect(hung).toEqual({ status: 'buffered', seq: 2 });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(store.health()).toMatchObject({ connected: false, state: 'reducing' });
+      // While it hangs, the next ones resolve at once.
+      expect(await Promise.all(fills.slice(2).map((f) => market.journalFill(f)))).toEqual(fills.slice(2).map((_, i) => ({ status: 'buffered', seq: 3 + i })));
+    } finally {
+      child.kill('SIGCONT');
+    }
+    await store.drained();
+    const entries = (await raw.xrange(`hung:journal:{${SYMBOL}}`, '-', '+')).map(([id, f]) => decodeEntry(id, f));
+    expect(entries.map((e) => (e.type === 'fill' ? e.fill : null))).toEqual(fills);
+    expect(entries.map((e) => e.seq)).toEqual(fills.map((_, i) => i + 1));
+    expect(store.health()).toMatchObject({ connected: true, state: 'active', dropped: 0 });
+    await store.close();
+  }, 30_000);
+
   it('a Redis that comes back empty gets the latest checkpoint again; a journal without its start is refused', async () => {
     const { store, market } = await openStore('lost:');
     const position = { lots: 2, entryCost: 800_000_000n, realised: 5n, fees: 1n, volumeLots: 2 };
