@@ -208,10 +208,50 @@ const telemetrySchema = z.strictObject({
   metrics: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
 });
 
-/** Both optional: without them the daemon keeps its state in memory. Tokens come from the environment. */
+/**
+ * Redis: hot state, the journal of order events and fills, restart recovery (docs/storage.md).
+ * The password comes from FLASHMM_REDIS_PASSWORD, never from the URL.
+ */
+const redisSchema = z.strictObject({
+  url: url(['redis', 'rediss']),
+  /** Prefix of every key, so that several deployments can share one Redis. */
+  keyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]*$/, { error: 'expected letters, digits and : _ . -' }).default('flashmm:'),
+  /** While Redis is unreachable (writes buffered): trade on in-memory state, only reduce positions, or halt. */
+  onDisconnect: z.enum(['continue', 'reduce', 'halt']).default('reduce'),
+  /** Journal entries held while Redis is unreachable; beyond, the oldest are dropped and counted. */
+  maxBufferedWrites: positiveInt().default(10_000),
+  /** A command unanswered this long fails and is retried; a fill waiting on it is booked as not yet durable. */
+  commandTimeoutMs: positiveInt().default(500),
+  /** Longest wait between reconnection attempts (backoff from 50 ms). */
+  maxReconnectDelayMs: positiveInt().default(2_000),
+  /** Approximate cap of each market's journal stream (Redis MAXLEN ~). */
+  journalMaxEntries: positiveInt().default(1_000_000),
+});
+
+/** An InfluxDB 2 line-protocol endpoint (InfluxDB 2, VictoriaMetrics). The token comes from FLASHMM_INFLUX_TOKEN. */
+const influxSchema = z.strictObject({
+  url: url(['http', 'https']),
+  org: nonEmpty(),
+  bucket: nonEmpty(),
+  /** Lines per write request. */
+  batchSize: positiveInt().default(500),
+  flushIntervalMs: positiveInt().default(1_000),
+  /**
+   * Lines held for retry while the server is unreachable; beyond, the oldest are dropped and
+   * counted. Lines are retried until written or dropped: the bound, not a retry count, limits them.
+   */
+  maxBufferLines: positiveInt().default(50_000),
+  /** Retry backoff: exponential (randomised) from minRetryDelayMs to maxRetryDelayMs. */
+  minRetryDelayMs: positiveInt().default(1_000),
+  maxRetryDelayMs: positiveInt().default(30_000),
+  /** One write request unanswered this long fails and is retried. */
+  requestTimeoutMs: positiveInt().default(10_000),
+});
+
+/** Both optional: without them the daemon keeps its state in memory. Secrets come from the environment. */
 const storageSchema = z.strictObject({
-  redisUrl: url(['redis', 'rediss']).optional(),
-  influx: z.strictObject({ url: url(['http', 'https']), org: nonEmpty(), bucket: nonEmpty() }).optional(),
+  redis: redisSchema.optional(),
+  influx: influxSchema.optional(),
 });
 
 /** Outside services, each off by default (src/integrations/): no code path calls one that is off. */
@@ -263,3 +303,5 @@ export type VenueConfig = Config['venue'];
 export type SeiVenueConfig = Extract<VenueConfig, { kind: 'sei' }>;
 export type MarketConfig = Config['markets'][number];
 export type RiskConfig = Config['risk'];
+export type RedisConfig = NonNullable<Config['storage']['redis']>;
+export type InfluxConfig = NonNullable<Config['storage']['influx']>;

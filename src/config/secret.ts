@@ -51,6 +51,7 @@ export const SECRET_ENV = {
   keystorePath: 'FLASHMM_KEYSTORE_PATH',
   keystorePassword: 'FLASHMM_KEYSTORE_PASSWORD',
   influxToken: 'FLASHMM_INFLUX_TOKEN',
+  redisPassword: 'FLASHMM_REDIS_PASSWORD',
   apiToken: 'FLASHMM_API_TOKEN',
   // X (OAuth 1.0a user context: the app's key and secret, the posting account's token and secret).
   xApiKey: 'FLASHMM_X_API_KEY',
@@ -76,6 +77,7 @@ export type SigningKeySource =
 export interface Secrets {
   readonly signingKey?: SigningKeySource;
   readonly influxToken?: Secret;
+  readonly redisPassword?: Secret;
   readonly apiToken?: Secret;
   readonly x?: XCredentials;
   readonly azureOpenAiApiKey?: Secret;
@@ -118,12 +120,14 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   const apiToken = read(env, SECRET_ENV.apiToken);
   const x = xCredentials(env);
   const azureOpenAiApiKey = read(env, SECRET_ENV.azureOpenAiApiKey);
+  const redisPassword = read(env, SECRET_ENV.redisPassword);
   return {
     ...(signingKey && { signingKey }),
     ...(influxToken !== undefined && { influxToken: new Secret(influxToken) }),
     ...(apiToken !== undefined && { apiToken: new Secret(apiToken) }),
     ...(x !== undefined && { x }),
     ...(azureOpenAiApiKey !== undefined && { azureOpenAiApiKey: new Secret(azureOpenAiApiKey) }),
+    ...(redisPassword !== undefined && { redisPassword: new Secret(redisPassword) }),
   };
 }
 
