@@ -170,8 +170,8 @@ describe.skipIf(!tools.compose)('deploy/compose.yml', () => {
     const { config, problems } = loadWith(flashmm?.environment ?? {});
     expect(problems).toEqual([]);
     expect(config?.api.host).toBe('0.0.0.0');
-    expect(config?.storage.redisUrl).toBe('redis://redis:6379');
-    expect(config?.storage.influx).toEqual({ url: 'http://influxdb:8086', org: 'flashmm', bucket: 'flashmm' });
+    expect(config?.storage.redis?.url).toBe('redis://redis:6379');
+    expect(config?.storage.influx).toMatchObject({ url: 'http://influxdb:8086', org: 'flashmm', bucket: 'flashmm' });
     expect(() => loadSecrets(flashmm?.environment ?? {})).not.toThrow();
     expect((flashmm?.ports ?? []).map(portOf)).toEqual([{ hostIp: '127.0.0.1', published: config?.api.port, target: config?.api.port }]);
     // Prometheus scrapes it there, as job flashmm.
@@ -319,7 +319,7 @@ describe('deploy/kubernetes', () => {
     const withIds = loadWith({ ...env, FLASHMM_VENUE__CONTRACT_ADDR: 'sei14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9sh9m79m', FLASHMM_VENUE__PAIRS: '{"SEI/USDC": {priceDenom: uusdc, assetDenom: usei}}' }, configDir);
     expect(withIds.problems).toEqual([]);
     expect(withIds.config?.api.port).toBe(container.ports[0]?.containerPort);
-    expect(withIds.config?.storage.redisUrl).toBe(configMap.data['redis-url']);
+    expect(withIds.config?.storage.redis?.url).toBe(configMap.data['redis-url']);
   });
 
   test('Service, PodDisruptionBudget, NetworkPolicy and scrape annotations point at the pods and their port', () => {

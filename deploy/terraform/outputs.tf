@@ -25,7 +25,7 @@ output "redis_primary_endpoint" {
 }
 
 output "redis_url" {
-  description = "The daemon's storage.redisUrl (ConfigMap flashmm-config, key redis-url)."
+  description = "The daemon's storage.redis.url (ConfigMap flashmm-config, key redis-url)."
   value       = "rediss://${aws_elasticache_replication_group.redis.primary_endpoint_address}:${aws_elasticache_replication_group.redis.port}"
 }
 
