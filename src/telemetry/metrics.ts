@@ -16,6 +16,8 @@ export type DecisionStage = 'features' | 'predict' | 'quote' | 'risk' | 'diff' |
 
 /** 10 µs to 100 ms: the hot path's budget is microseconds, its worst case a GC pause. */
 export const DECISION_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 1e-1];
+/** 0.1 ms to 1 s: an API request served from memory, up to one waiting on the venue (kill). */
+export const API_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 0.25, 1];
 /** 1 ms to 10 s: a venue round trip, from a local simulator to a congested chain. */
 export const VENUE_BUCKETS = [1e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -83,6 +85,12 @@ function create(registry: Registry, started: number) {
     tickToDecision: histogram('tick_to_decision_seconds', 'Time from a quote tick to its decision, per stage.', ['stage'], DECISION_BUCKETS),
     venueRequest: histogram('venue_request_seconds', 'Venue request round trip.', ['venue', 'op'], VENUE_BUCKETS),
     bookStaleness: gauge('book_staleness_seconds', 'Seconds since the book last changed or was confirmed.', market),
+
+    // The control plane. `route` is the route's pattern (`/api/v1/markets/:symbol`), never the raw path.
+    apiRequests: counter('api_requests_total', 'API requests answered, by route pattern, method and status.', ['route', 'method', 'status']),
+    apiRequestDuration: histogram('api_request_seconds', 'API request handling time, by route pattern.', ['route'], API_BUCKETS),
+    apiStreamClients: gauge('api_stream_clients', 'Websocket state-stream clients connected.', []),
+    apiStreamDropped: counter('api_stream_dropped_total', 'Stream clients refused or dropped: too-many, slow.', ['reason']),
   };
 }
 
