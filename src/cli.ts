@@ -4,8 +4,10 @@ import { Command } from 'commander';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
+import { registerCtl } from './commands/ctl.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerToken } from './commands/token.js';
 import { registerTrain } from './commands/train.js';
 import { registerVersion } from './commands/version.js';
 import { daemonVersion } from './version.js';
@@ -22,6 +24,8 @@ function buildProgram(): Command {
   registerSweep(program);
   registerCompare(program);
   registerTrain(program);
+  registerCtl(program);
+  registerToken(program);
   registerVersion(program);
   return program;
 }
