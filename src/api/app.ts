@@ -18,6 +18,7 @@ import type { AuditSink } from './audit.js';
 import { bearerToken, subprotocolToken, type Principal, TokenVerifier } from './auth.js';
 import { type ApiConfig, type ApiRole, isLoopbackHost, roleAllows } from './config.js';
 import type { ControlPort } from './control.js';
+import { errorBody, issueField } from './errors.js';
 import { registerRoutes } from './routes.js';
 import { StateStream } from './stream.js';
 import { registerWeb } from './web.js';
@@ -39,14 +40,6 @@ export interface AppDeps {
   readonly webDir: string | null;
 }
 
-export type ErrorCode =
-  | 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited'
-  | 'not_implemented' | 'not_ready' | 'bad_host' | 'internal';
-
-export function errorBody(code: ErrorCode, message: string, extra: { field?: string; hook?: string } = {}) {
-  return { error: { code, message, ...extra } };
-}
-
 export interface ControlApp {
   readonly app: OpenAPIHono<ApiEnv>;
   readonly stream: StateStream;
@@ -61,7 +54,7 @@ export function createControlApp(deps: AppDeps): ControlApp {
     defaultHook: (result, c) => {
       if (result.success) return undefined;
       const issue = result.error.issues[0];
-      const field = issue === undefined ? result.target : issue.path.length > 0 ? issue.path.map(String).join('.') : result.target;
+      const field = issue === undefined ? result.target : issueField(issue) || result.target;
       return c.json(errorBody('bad_request', `${field}: ${issue?.message ?? 'invalid'}`, { field }), 400);
     },
   });

@@ -15,6 +15,7 @@ import { configSchema, type Config } from '../config/schema.js';
 import type { Daemon } from '../engine/daemon.js';
 import type { MarketLoop } from '../engine/market-loop.js';
 import { type Clock, systemClock } from '../execution/clock.js';
+import { issueField } from './errors.js';
 import type { Level as CoreLevel } from '../native.js';
 import { Side as CoreSide } from '../native.js';
 import {
@@ -232,7 +233,7 @@ export function validateParams(config: Config, patch: ParamsPatch): { ok: true; 
   };
   const parsed = configSchema.safeParse(candidate);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ field: issue.path.map(String).join('.'), message: issue.message });
+    for (const issue of parsed.error.issues) problems.push({ field: issueField(issue), message: issue.message });
     return { ok: false, code: 'invalid_params', problems };
   }
   for (const [section, value] of Object.entries(patch)) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ApiEnv } from './app.js';
-import { errorBody } from './app.js';
+import { errorBody } from './errors.js';
 
 /** dist/web beside this file's package (src/api and dist/api are both two levels down). */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));

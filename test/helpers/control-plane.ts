@@ -8,7 +8,7 @@ import { DaemonControl } from '../../src/api/daemon-control.js';
 import { type ControlServer, startControlServer } from '../../src/api/serve.js';
 import { type Config, configSchema } from '../../src/config/schema.js';
 import { Daemon } from '../../src/engine/daemon.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
 import { createVenue } from '../../src/venues/create.js';
 import type { Venue } from '../../src/venues/venue.js';
@@ -49,6 +49,8 @@ export interface ControlPlane {
   readonly control: DaemonControl;
   readonly server: ControlServer;
   readonly metrics: Metrics;
+  /** The logger everything writes to (captured in `lines`). */
+  readonly log: Logger;
   readonly lines: LogLine[];
   /** Resolves with the first log line (already seen or future) that matches. */
   nextLine(pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -88,10 +90,55 @@ export async function startControlPlane(api: Record<string, unknown> = {}, yaml 
     waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
   });
   return {
-    config, daemon, venue, control, server, metrics, lines, nextLine,
+    config, daemon, venue, control, server, metrics, log, lines, nextLine,
     async stop() {
       await server.close();
       await daemon.stop('test over');
     },
   };
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly text: string;
+  /** Parsed JSON, or undefined when the body is not JSON. */
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly headers: Headers;
+}
+
+export interface CallOptions {
+  readonly token?: string;
+  readonly method?: string;
+  /** Sent as JSON unless a string. */
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** One HTTP request to the control plane. */
+export async function call(base: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + path, { method: options.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, text, body: parsed, headers: res.headers };
+}
+
+/** Polls `check` every 20 ms until it holds (a venue state has no event to await); throws after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
