@@ -58,6 +58,8 @@ export const apiConfigSchema = z
         maxHz: z.number().positive().max(50).default(5),
         /** A client whose unsent bytes exceed this is dropped (never buffered without bound). */
         maxBufferedBytes: positiveInt('api.stream.maxBufferedBytes').default(262_144),
+        /** A client this many frames behind in its acknowledgements ({"ack": seq}) is dropped. */
+        maxUnackedFrames: positiveInt('api.stream.maxUnackedFrames').default(10),
         maxClients: positiveInt('api.stream.maxClients').default(32),
         /** Book levels per side in each frame. */
         depth: z.number().int().min(1).max(50).default(10),

@@ -248,7 +248,8 @@ function registerStream(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   const { stream, guard, api } = deps;
   app.openAPIRegistry.registerPath({
     method: 'get', path: STREAM_PATH, summary: 'State stream (websocket): one JSON frame per tick, at most api.stream.maxHz per client',
-    description: 'Browsers pass the token as the subprotocol `bearer.<token>` beside `flashmm.v1`. A client that reads too slowly is closed with 4008.',
+    description: 'Browsers pass the token as the subprotocol `bearer.<token>` beside `flashmm.v1`. Acknowledge each frame drawn with '
+      + '`{"ack": seq}`: a client more than api.stream.maxUnackedFrames behind, or with more than maxBufferedBytes unsent, is closed with 4008.',
     security, 'x-role': 'read',
     request: { query: z.object({ hz: z.coerce.number().positive().optional().openapi({ param: { name: 'hz', in: 'query' }, description: 'frames per second wanted' }) }) },
     responses: {

@@ -1,8 +1,10 @@
 // The websocket state stream: frames of book top and depth, our quotes, P&L and risk state per
 // market, at most `hz` frames a second per client. State is conflated (a client always gets the
-// latest frame, never a backlog), a frame is built and serialised once per tick for every
-// client due, and a client whose unsent bytes pass `maxBufferedBytes` is dropped: a slow reader
-// costs one bounded buffer, never unbounded memory.
+// latest frame, never a backlog) and a frame is built and serialised once per tick for every
+// client due. Backpressure, two bounds: the client acknowledges each frame it has drawn by
+// sending `{"ack": seq}`, and one more than `maxUnackedFrames` behind is dropped (a bound on
+// lag: the kernel's socket buffers alone would hide megabytes, minutes of frames); and a client
+// whose unsent bytes pass `maxBufferedBytes` is dropped at once (a bound on memory).
 import type { WebSocket } from 'ws';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -13,6 +15,7 @@ export interface StreamOptions {
   readonly maxBufferedBytes: number;
   readonly maxClients: number;
   readonly depth: number;
+  readonly maxUnackedFrames: number;
 }
 
 /** Close codes: 1008 policy (too many clients), 4008 too slow (application range). */
@@ -23,6 +26,8 @@ interface Client {
   readonly ws: WebSocket;
   readonly minGapMs: number;
   lastSentMs: number;
+  /** Seqs sent and not yet acknowledged, oldest first (at most maxUnackedFrames). */
+  readonly unacked: number[];
 }
 
 export class StateStream {
@@ -56,9 +61,10 @@ export class StateStream {
       this.metrics?.apiStreamDropped.inc({ reason: 'too-many' });
       return;
     }
-    const client: Client = { ws, minGapMs: 1000 / this.clampHz(hz), lastSentMs: Number.NEGATIVE_INFINITY };
+    const client: Client = { ws, minGapMs: 1000 / this.clampHz(hz), lastSentMs: Number.NEGATIVE_INFINITY, unacked: [] };
     this.clients.add(client);
     this.metrics?.apiStreamClients.set(this.clients.size);
+    ws.on('message', (data) => this.onAck(client, data.toString()));
     ws.once('close', () => this.detach(client));
     ws.on('error', () => this.detach(client));
     this.timer ??= setInterval(() => this.tick(), this.tickMs);
@@ -69,6 +75,18 @@ export class StateStream {
     for (const c of this.clients) c.ws.terminate();
     this.clients.clear();
     this.stopTimer();
+  }
+
+  /** `{"ack": seq}`: every frame up to seq has been drawn. Anything else is ignored. */
+  private onAck(client: Client, text: string): void {
+    let seq: unknown;
+    try {
+      seq = (JSON.parse(text) as { ack?: unknown }).ack;
+    } catch {
+      return;
+    }
+    if (typeof seq !== 'number') return;
+    while (client.unacked.length > 0 && (client.unacked[0] ?? Infinity) <= seq) client.unacked.shift();
   }
 
   private detach(client: Client): void {
@@ -84,15 +102,19 @@ export class StateStream {
 
   private tick(): void {
     const now = performance.now();
-    let text: string | null = null;
+    let frame: StreamFrame | null = null;
+    let text = '';
     for (const client of this.clients) {
       if (now - client.lastSentMs < client.minGapMs || client.ws.readyState !== client.ws.OPEN) continue;
-      if (client.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      if (client.ws.bufferedAmount > this.options.maxBufferedBytes || client.unacked.length >= this.options.maxUnackedFrames) {
         this.drop(client);
         continue;
       }
       try {
-        text ??= JSON.stringify(this.source(this.options.depth));
+        if (frame === null) {
+          frame = this.source(this.options.depth);
+          text = JSON.stringify(frame);
+        }
       } catch (err) {
         // A frame that cannot be built now (a book mid-resync) is skipped, not fatal.
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'stream frame failed');
@@ -100,12 +122,14 @@ export class StateStream {
         return;
       }
       client.lastSentMs = now;
+      client.unacked.push(frame.seq);
       client.ws.send(text);
     }
   }
 
   private drop(client: Client): void {
-    this.log.warn({ bufferedBytes: client.ws.bufferedAmount, limit: this.options.maxBufferedBytes }, 'stream client too slow: dropped');
+    const { maxBufferedBytes, maxUnackedFrames } = this.options;
+    this.log.warn({ bufferedBytes: client.ws.bufferedAmount, unacked: client.unacked.length, maxBufferedBytes, maxUnackedFrames }, 'stream client too slow: dropped');
     this.metrics?.apiStreamDropped.inc({ reason: 'slow' });
     // terminate, not close: a close frame would queue behind the backlog the client is not reading.
     client.ws.terminate();

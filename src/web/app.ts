@@ -148,7 +148,11 @@ function connect(): void {
     state.textContent = 'stream: live';
     state.className = 'badge ok';
   });
-  ws.addEventListener('message', (e) => onFrame(JSON.parse(String(e.data)) as StreamFrame));
+  ws.addEventListener('message', (e) => {
+    const frame = JSON.parse(String(e.data)) as StreamFrame;
+    onFrame(frame);
+    ws.send(JSON.stringify({ ack: frame.seq })); // drawn: the server bounds our lag by these
+  });
   ws.addEventListener('close', () => {
     state.textContent = 'stream: reconnecting';
     state.className = 'badge bad';
