@@ -18,7 +18,7 @@ import type { AuditSink } from './audit.js';
 import { bearerToken, subprotocolToken, type Principal, TokenVerifier } from './auth.js';
 import { type ApiConfig, type ApiRole, isLoopbackHost, roleAllows } from './config.js';
 import type { ControlPort } from './control.js';
-import { errorBody, issueField } from './errors.js';
+import { errorBody, issueProblem } from './errors.js';
 import { registerRoutes } from './routes.js';
 import { StateStream } from './stream.js';
 import { registerWeb } from './web.js';
@@ -54,8 +54,9 @@ export function createControlApp(deps: AppDeps): ControlApp {
     defaultHook: (result, c) => {
       if (result.success) return undefined;
       const issue = result.error.issues[0];
-      const field = issue === undefined ? result.target : issueField(issue) || result.target;
-      return c.json(errorBody('bad_request', `${field}: ${issue?.message ?? 'invalid'}`, { field }), 400);
+      const problem = issue === undefined ? { field: '', message: 'invalid' } : issueProblem(issue);
+      const field = problem.field || result.target;
+      return c.json(errorBody('bad_request', `${field}: ${problem.message}`, { field }), 400);
     },
   });
   const verifier = new TokenVerifier(api.tokens);
@@ -110,6 +111,8 @@ export function createControlApp(deps: AppDeps): ControlApp {
   return { app, stream, injectWebSocket: ws.injectWebSocket, wss: ws.wss };
 }
 
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** Requests counted and timed by route pattern (never the raw path: symbols, junk URLs). */
 function observe(metrics: Metrics): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -117,7 +120,9 @@ function observe(metrics: Metrics): MiddlewareHandler<ApiEnv> {
     await next();
     const pattern = routePath(c, -1);
     const route = pattern === '*' || pattern === '/*' || pattern === '/api/*' ? 'unmatched' : pattern;
-    metrics.apiRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    // A method is any token a client likes: only the known ones become label values.
+    const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : 'other';
+    metrics.apiRequests.inc({ route, method, status: String(c.res.status) });
     metrics.apiRequestDuration.observe({ route }, (performance.now() - t0) / 1000);
   };
 }

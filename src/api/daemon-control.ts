@@ -15,7 +15,7 @@ import { configSchema, type Config } from '../config/schema.js';
 import type { Daemon } from '../engine/daemon.js';
 import type { MarketLoop } from '../engine/market-loop.js';
 import { type Clock, systemClock } from '../execution/clock.js';
-import { issueField } from './errors.js';
+import { fieldName, issueProblem } from './errors.js';
 import type { Level as CoreLevel } from '../native.js';
 import { Side as CoreSide } from '../native.js';
 import {
@@ -233,12 +233,12 @@ export function validateParams(config: Config, patch: ParamsPatch): { ok: true; 
   };
   const parsed = configSchema.safeParse(candidate);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ field: issueField(issue), message: issue.message });
+    for (const issue of parsed.error.issues) problems.push(issueProblem(issue));
     return { ok: false, code: 'invalid_params', problems };
   }
   for (const [section, value] of Object.entries(patch)) {
     for (const path of unknownKeys(value, (parsed.data as Record<string, unknown>)[section], [section])) {
-      problems.push({ field: path, message: 'unknown parameter' });
+      problems.push({ field: fieldName(path), message: 'unknown parameter' });
     }
   }
   return problems.length > 0 ? { ok: false, code: 'invalid_params', problems } : { ok: true, config: parsed.data };
@@ -256,8 +256,8 @@ function deepMerge(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-function unknownKeys(patch: unknown, parsed: unknown, at: string[]): string[] {
+function unknownKeys(patch: unknown, parsed: unknown, at: string[]): string[][] {
   if (!isPlain(patch)) return [];
-  if (!isPlain(parsed)) return [at.join('.')];
-  return Object.entries(patch).flatMap(([k, v]) => (k in parsed ? unknownKeys(v, parsed[k], [...at, k]) : [[...at, k].join('.')]));
+  if (!isPlain(parsed)) return [at];
+  return Object.entries(patch).flatMap(([k, v]) => (k in parsed ? unknownKeys(v, parsed[k], [...at, k]) : [[...at, k]]));
 }

@@ -216,7 +216,8 @@ function registerAdmin(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
     const patch = { ...(strategy === undefined ? {} : { strategy }), ...(risk === undefined ? {} : { risk }) };
     const result = control.setParams(patch, actorOf(c));
     if (!result.ok && result.code === 'invalid_params') {
-      record(c, 'params', 'all', 'invalid', { detail: { reason, patch, problems: result.problems } });
+      // The refused values are not recorded (they may be anything), only what was wrong with them.
+      record(c, 'params', 'all', 'invalid', { detail: { reason, problems: result.problems } });
       const first = result.problems[0];
       const message = result.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
       return c.json(errorBody('bad_request', message, first === undefined ? {} : { field: first.field }), 400);

@@ -7,6 +7,7 @@ import type { ApiRole } from '../../src/api/config.js';
 import { DaemonControl } from '../../src/api/daemon-control.js';
 import { type ControlServer, startControlServer } from '../../src/api/serve.js';
 import { type Config, configSchema } from '../../src/config/schema.js';
+import type { Secret } from '../../src/config/secret.js';
 import { Daemon } from '../../src/engine/daemon.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
@@ -57,14 +58,14 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** `api` overrides are merged into SIM_CONFIG's api section. */
-export async function startControlPlane(api: Record<string, unknown> = {}, yaml = SIM_CONFIG): Promise<ControlPlane> {
+/** `api` overrides are merged into SIM_CONFIG's api section; `secrets` are scrubbed from the log. */
+export async function startControlPlane(api: Record<string, unknown> = {}, yaml = SIM_CONFIG, secrets: readonly Secret[] = []): Promise<ControlPlane> {
   const raw = parse(yaml) as Record<string, Record<string, unknown>>;
   const config = configSchema.parse({ ...raw, api: { ...raw['api'], ...api } });
   const lines: LogLine[] = [];
   const waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   const log = createLogger({
-    level: 'info', format: 'json',
+    level: 'info', format: 'json', secrets,
     destination: {
       write(text: string) {
         for (const part of text.split('\n')) {
