@@ -52,7 +52,7 @@ function chart(el: HTMLElement, label: string, extra?: uPlot.Series, money = fal
   const series: uPlot.Series[] = [{}, { label, stroke: '#1565c0', width: 1.5 }];
   if (extra !== undefined) series.push(extra);
   const scales = extra === undefined ? undefined : { y2: { auto: true } };
-  const axes: uPlot.Axis[] = [{}, money ? { values: precise, size: 70 } : {}];
+  const axes: uPlot.Axis[] = [{}, money ? { values: precise, size: 84 } : {}];
   if (extra !== undefined) axes.push({ scale: 'y2', side: 1, grid: { show: false } });
   return new uPlot({ width: Math.max(320, el.clientWidth || 380), height: 180, series, axes, ...(scales ? { scales } : {}) }, [[], [], ...(extra ? [[]] : [])], el);
 }
