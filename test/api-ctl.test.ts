@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 function flashmm(args: string[], token?: string, url = cp.server.url): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, FLASHMM_API_URL: url, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FLASHMM_API_URL: url, NO_COLOR: '1' };
   delete env['FLASHMM_API_TOKEN'];
   if (token !== undefined) env['FLASHMM_API_TOKEN'] = token;
   return new Promise((resolve) => {
