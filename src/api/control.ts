@@ -5,8 +5,9 @@
 //
 // An engine that cannot yet do something returns `Unsupported` with the hook it lacks; the API
 // answers 501 with code `not_implemented` (see daemon-control.ts for the hooks of today's Daemon).
-import type { Side } from '../market/types.js';
+import type { PriceLevel as Level, Side } from '../market/types.js';
 import type { BreakerState } from '../risk/events.js';
+import type { VenueOrder } from '../venues/venue.js';
 import type { ApiRole } from './config.js';
 
 export interface Unsupported {
@@ -58,18 +59,8 @@ export interface Readiness {
   readonly reconciled: boolean;
 }
 
-export interface Level {
-  readonly price: number;
-  readonly size: number;
-}
-
-export interface OrderView {
-  readonly clientId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly price: number;
-  readonly size: number;
-  readonly filled: number;
+/** One order as the venue reports it (ticks, lots), plus our order state machine's view of it. */
+export interface OrderView extends VenueOrder {
   readonly state: string;
   /** Quote level it serves (0 = touch), -1 when adopted from the venue. */
   readonly level: number;
