@@ -56,6 +56,19 @@ describe('reads', () => {
     expect(ready.body).toEqual({ ready: true, checks: { booksValid: true, venueConnected: true, reconciled: true } });
   });
 
+  it('/ready is 503 naming the failing checks until the daemon has started (connected, reconciled)', async () => {
+    const { DaemonControl } = await import('../src/api/daemon-control.js');
+    const starting = new DaemonControl({ daemon: cp.daemon, config: cp.config, started: new Promise<void>(() => undefined) });
+    const server = await startControlServer({ control: starting, metrics: cp.metrics, log: cp.log, api: cp.config.api });
+    try {
+      const res = await call(server.url, '/ready');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ ready: false, checks: { booksValid: true, venueConnected: false, reconciled: false } });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('/api/v1/status: mode, venue, markets with risk, uptime, model', async () => {
     const { status, body } = await call(base, '/api/v1/status');
     expect(status).toBe(200);
