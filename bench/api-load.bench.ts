@@ -17,24 +17,29 @@ import { createVenue } from '../src/venues/create.js';
 
 const PHASE_SECONDS = Number(process.env['FLASHMM_BENCH_SECONDS'] ?? 15);
 const RATE = 1_000;
+const INTERVAL_MS = 25;
 const autocannon = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
 const config = configSchema.parse({
   markets: [{ symbol: 'SEI/USDC', tickSize: '0.0001', lotSize: '0.1', minSizeLots: 10, makerFeePpm: 100, takerFeePpm: 500 }],
   strategy: { orderSizeLots: 10, ladder: { levels: 2, sizesLots: [10, 20] } },
   risk: { maxPositionLots: 100, maxNotional: '100', maxDailyLoss: '10', maxDrawdown: '20' },
-  engine: { intervalMs: 25 },
+  engine: { intervalMs: INTERVAL_MS },
   model: { enabled: false },
   api: { port: 0, rateLimit: { perIpPerMinute: 10_000_000, perTokenPerMinute: 10_000_000 } },
 });
 
-/** Every decision's total time (µs), as the loop reports it to its histogram. */
+/** Every decision's total time (µs), as the loop reports it to its histogram, and when it ended (ms). */
 let decisions: number[] = [];
+let endedAt: number[] = [];
 function recording(metrics: Metrics): Metrics {
   const real = metrics.tickToDecision;
   const tickToDecision = Object.create(real) as typeof real;
   tickToDecision.observe = ((labels: { stage: string }, seconds: number) => {
-    if (labels.stage === 'total') decisions.push(seconds * 1e6);
+    if (labels.stage === 'total') {
+      decisions.push(seconds * 1e6);
+      endedAt.push(performance.now());
+    }
     real.observe(labels, seconds);
   }) as typeof real.observe;
   return { ...metrics, tickToDecision };
@@ -63,13 +68,22 @@ function load(url: string): Promise<Load> {
 const idle = () => new Promise((resolve) => setTimeout(resolve, PHASE_SECONDS * 1000));
 
 const rows: string[] = [];
+/** How late each quote tick ran (ms): the gap between decisions beyond the interval (the event loop's delay). */
+function lateness(): number[] {
+  const gaps = endedAt.slice(1).map((t, i) => t - (endedAt[i] ?? t));
+  return gaps.filter((g) => g > INTERVAL_MS / 2).map((g) => Math.max(0, g - INTERVAL_MS));
+}
+
 async function phase(name: string, run: () => Promise<Load | unknown>): Promise<number> {
   decisions = [];
+  endedAt = [];
   const result = await run();
   const p99 = quantile(decisions, 0.99);
+  const late = lateness();
   const api = result as Load | undefined;
   const apiText = api?.rps === undefined ? '' : `  | API ${api.rps.toFixed(0)} req/s, p50 ${api.p50} ms, p99 ${api.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}`;
-  rows.push(`${name.padEnd(24)} decisions n=${String(decisions.length).padStart(4)}  p50 ${quantile(decisions, 0.5).toFixed(1).padStart(7)} µs  p99 ${p99.toFixed(1).padStart(7)} µs${apiText}`);
+  rows.push(`${name.padEnd(20)} decisions n=${String(decisions.length).padStart(4)}  p50 ${quantile(decisions, 0.5).toFixed(1).padStart(7)} µs  p99 ${p99.toFixed(1).padStart(7)} µs`
+    + `  tick lateness p50 ${quantile(late, 0.5).toFixed(2)} ms p99 ${quantile(late, 0.99).toFixed(2)} ms${apiText}`);
   return p99;
 }
 
