@@ -67,6 +67,21 @@ function load(url: string): Promise<Load> {
 
 const idle = () => new Promise((resolve) => setTimeout(resolve, PHASE_SECONDS * 1000));
 
+/**
+ * The control: the same load against a trivial server in another process, so the daemon serves
+ * nothing and only shares the two cores with the load generator and that server.
+ */
+async function elsewhere(): Promise<Load> {
+  const code = "const s=require('node:http').createServer((q,r)=>r.end('{}'));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  try {
+    return await load(`http://127.0.0.1:${port}/`);
+  } finally {
+    child.kill();
+  }
+}
+
 const rows: string[] = [];
 /** How late each quote tick ran (ms): the gap between decisions beyond the interval (the event loop's delay). */
 function lateness(): number[] {
@@ -103,8 +118,11 @@ async function run(): Promise<void> {
   const idle2 = await phase('idle', idle);
   const metricsP99 = await phase('GET /metrics', () => load(`${server.url}/metrics`));
   const idle3 = await phase('idle', idle);
+  const peer = await phase('same load elsewhere', elsewhere);
+  const idle4 = await phase('idle', idle);
   const ratio = (loaded: number, a: number, b: number) => (loaded / ((a + b) / 2)).toFixed(2);
-  rows.push(`decision p99 vs the idle phases around it: /status ${ratio(status, idle1, idle2)}x, /metrics ${ratio(metricsP99, idle2, idle3)}x (goal < 1.20x)`);
+  rows.push(`decision p99 vs the idle phases around it: /status ${ratio(status, idle1, idle2)}x, /metrics ${ratio(metricsP99, idle2, idle3)}x, `
+    + `the same load on another process ${ratio(peer, idle3, idle4)}x (goal for the API: < 1.20x)`);
   await server.close();
   await daemon.stop('bench over');
 }

@@ -19,6 +19,24 @@ import type { StateStream } from './stream.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 export const STREAM_PATH = '/api/v1/stream';
+const METRICS_CACHE_MS = 250;
+
+/** `produce`'s latest result, reused for `ttlMs` (concurrent callers share one call in flight). */
+export function microcache<T>(ttlMs: number, produce: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = null;
+  let at = Number.NEGATIVE_INFINITY;
+  return () => {
+    const now = performance.now();
+    if (value === null || now - at >= ttlMs) {
+      at = now;
+      value = produce();
+      value.catch(() => {
+        value = null; // a failed render is not cached
+      });
+    }
+    return value;
+  };
+}
 
 interface RouteDeps extends AppDeps {
   readonly guard: (role: ApiRole) => MiddlewareHandler<ApiEnv>;
@@ -56,13 +74,16 @@ export function registerRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void 
     const ready = checks.booksValid && checks.venueConnected && checks.reconciled;
     return ready ? c.json({ ready, checks }, 200) : c.json({ ready, checks }, 503);
   });
+  // Rendering every series costs ~1 ms of the engine's thread: at most one render per 250 ms,
+  // however many scrapers ask.
+  const metricsText = microcache(METRICS_CACHE_MS, () => deps.metrics.render());
   app.use('/metrics', guard('read'));
   app.openapi(createRoute({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics', security, 'x-role': 'read',
     responses: { 200: text('exposition format'), 401: error('no token, or an unknown one'), 429: error('rate limit') },
   }), async (c) => {
     c.header('content-type', deps.metrics.registry.contentType);
-    return c.text(await deps.metrics.render(), 200);
+    return c.text(await metricsText(), 200);
   });
 
   // --- reads
