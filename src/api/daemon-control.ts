@@ -51,6 +51,7 @@ export class DaemonControl implements ControlPort {
   private readonly config: Config;
   private readonly clock: Clock;
   private startedOk = false;
+  private startedAtMs: number | null = null;
   private seq = 0;
 
   constructor(deps: DaemonControlDeps) {
@@ -61,12 +62,15 @@ export class DaemonControl implements ControlPort {
   }
 
   status(): DaemonStatus {
-    const s = statusShape.parse(this.daemon.status());
+    // Daemon.status() also formats every market's P&L through the core (a native object per
+    // market per call): too dear for a route polled hundreds of times a second. The start time
+    // never changes, so it is read once.
+    this.startedAtMs ??= statusShape.parse(this.daemon.status()).startedAtMs;
     const nowMs = this.clock.nowMs();
     return {
-      mode: this.config.env, venue: this.config.venue.kind, startedAtMs: s.startedAtMs,
-      uptimeSeconds: Math.max(0, (nowMs - s.startedAtMs) / 1000), startToFirstQuoteMs: s.startToFirstQuoteMs,
-      killed: s.killed, markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.model(),
+      mode: this.config.env, venue: this.config.venue.kind, startedAtMs: this.startedAtMs,
+      uptimeSeconds: Math.max(0, (nowMs - this.startedAtMs) / 1000), startToFirstQuoteMs: this.daemon.startToFirstQuoteMs(),
+      killed: this.daemon.risk.isKilled(), markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.model(),
     };
   }
 
