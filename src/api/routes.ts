@@ -21,21 +21,31 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 export const STREAM_PATH = '/api/v1/stream';
 const METRICS_CACHE_MS = 250;
 
-/** `produce`'s latest result, reused for `ttlMs` (concurrent callers share one call in flight). */
-export function microcache<T>(ttlMs: number, produce: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | null = null;
-  let at = Number.NEGATIVE_INFINITY;
-  return () => {
+const STATUS_CACHE_MS = 50;
+
+export interface Microcache<T> {
+  (): T;
+  /** Forget the value: the next call produces a fresh one (after a change the caller made). */
+  clear(): void;
+}
+
+/** `produce`'s latest result, reused for `ttlMs`; a rejected promise is not kept. */
+export function microcache<T>(ttlMs: number, produce: () => T): Microcache<T> {
+  let held: { readonly value: T; readonly at: number } | null = null;
+  const get = (): T => {
     const now = performance.now();
-    if (value === null || now - at >= ttlMs) {
-      at = now;
-      value = produce();
-      value.catch(() => {
-        value = null; // a failed render is not cached
-      });
+    if (held === null || now - held.at >= ttlMs) {
+      const value = produce();
+      held = { value, at: now };
+      if (value instanceof Promise) {
+        value.catch(() => {
+          if (held?.value === value) held = null;
+        });
+      }
     }
-    return value;
+    return held.value;
   };
+  return Object.assign(get, { clear: () => { held = null; } });
 }
 
 interface RouteDeps extends AppDeps {
@@ -87,11 +97,13 @@ export function registerRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void 
   });
 
   // --- reads
+  // Polled by dashboards and scripts: built at most every 50 ms (and afresh after any admin action).
+  const status = microcache(STATUS_CACHE_MS, () => control.status());
   app.use('/api/v1/status', guard('read'));
   app.openapi(createRoute({
     method: 'get', path: '/api/v1/status', summary: 'Mode, venue, markets and risk states, uptime, model', security, 'x-role': 'read',
     responses: { 200: json(StatusSchema, 'OK'), ...readErrors },
-  }), (c) => c.json(control.status() as z.infer<typeof StatusSchema>, 200));
+  }), (c) => c.json(status() as z.infer<typeof StatusSchema>, 200));
 
   app.use('/api/v1/markets/*', guard('read'));
   app.openapi(createRoute({
@@ -143,7 +155,7 @@ export function registerRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void 
     responses: { 200: json(ParamsSchema, 'OK'), ...readErrors },
   }), (c) => c.json(control.params() as z.infer<typeof ParamsSchema>, 200));
 
-  registerAdmin(app, deps);
+  registerAdmin(app, deps, () => status.clear());
   registerStream(app, deps);
 
   app.openAPIRegistry.registerPath({
@@ -170,11 +182,13 @@ const KillChange = ChangeSchema('KillChange', z.object({ killed: z.boolean() }))
 const ParamsChange = ChangeSchema('ParamsChange', ParamsSchema);
 const ModelChange = ChangeSchema('ModelChange', z.object({ enabled: z.boolean(), path: z.string(), generation: z.number().int().nullable() }));
 
-function registerAdmin(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+function registerAdmin(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, changed: () => void): void {
   const { control, audit, guard } = deps;
   app.use('/api/v1/admin/*', guard('admin'));
-  const record = (c: Context<ApiEnv>, action: string, target: string, outcome: AuditOutcome, rest: Partial<AuditEntry> = {}) =>
+  const record = (c: Context<ApiEnv>, action: string, target: string, outcome: AuditOutcome, rest: Partial<AuditEntry> = {}) => {
+    changed();
     audit.record({ atMs: Date.now(), actor: actorOf(c), action, target, outcome, ...rest });
+  };
 
   for (const action of ['pause', 'resume'] as const) {
     app.openapi(createRoute({
