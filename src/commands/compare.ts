@@ -18,6 +18,7 @@ import { modelForecast } from '../engine/model-forecast.js';
 import { BinanceReader } from '../native.js';
 import type { QuotingConfigInput } from '../strategy/config.js';
 import { nonNegativeInt, positiveInt } from './options.js';
+import { table } from './table.js';
 
 export const STRATEGIES = ['fixed', 'as', 'glft', 'as+skew', 'glft+skew'] as const;
 type StrategyName = (typeof STRATEGIES)[number];
@@ -189,16 +190,6 @@ function totals(report: CompareReport): string[][] {
 
 function group(market: string): string {
   return market === 'coinm' ? 'USD (coin-M)' : 'USDT';
-}
-
-function table(header: readonly string[], rows: readonly string[][], markdown: boolean): string {
-  if (markdown) {
-    const line = (c: readonly string[]): string => `| ${c.map((v) => v.replaceAll('|', '\\|')).join(' | ')} |`;
-    return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** The parameters of every market (markdown), in the units the config takes. */

@@ -4,6 +4,7 @@
 // naming its path. Secrets are not part of this schema (see secret.ts): files never hold them.
 import { z } from 'zod';
 import { decimal } from './fields.js';
+import { apiConfigSchema as apiSchema } from '../api/config.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
 import { azureOpenAiConfigSchema } from '../integrations/azure-openai/config.js';
@@ -190,13 +191,6 @@ const modelSchema = z.strictObject({
   path: nonEmpty().default('models/default.onnx'),
   enabled: z.boolean().default(true),
   reloadOnChange: z.boolean().default(false),
-});
-
-const apiSchema = z.strictObject({
-  host: nonEmpty().default('127.0.0.1'),
-  /** 0 = any free port. */
-  port: z.number().int().min(0).max(65_535).default(8080),
-  enabled: z.boolean().default(true),
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

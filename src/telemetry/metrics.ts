@@ -29,6 +29,8 @@ export type StorageSink = 'redis' | 'tsdb';
 export type DropReason = 'buffer_full' | 'rejected';
 /** What became of one notification (src/telemetry/notifier.ts). */
 export type NotificationOutcome = 'sent' | 'failed' | 'deduplicated' | 'rate_limited';
+/** 0.1 ms to 1 s: an API request served from memory, up to one waiting on the venue (kill). */
+export const API_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 0.25, 1];
 
 export interface BuildInfo {
   readonly version: string;
@@ -110,6 +112,11 @@ function create(registry: Registry, started: number) {
     storageWrite: histogram('storage_write_seconds', 'One write (a Redis command or pipeline, a time-series batch) until acknowledged.', ['sink'], STORAGE_BUCKETS),
 
     notifications: counter('notifications_total', 'Operator notifications of the daemon\'s own notifier, by event kind and outcome.', ['kind', 'outcome']),
+    // The control plane. `route` is the route's pattern (`/api/v1/markets/:symbol`), never the raw path.
+    apiRequests: counter('api_requests_total', 'API requests answered, by route pattern, method and status.', ['route', 'method', 'status']),
+    apiRequestDuration: histogram('api_request_seconds', 'API request handling time, by route pattern.', ['route'], API_BUCKETS),
+    apiStreamClients: gauge('api_stream_clients', 'Websocket state-stream clients connected.', []),
+    apiStreamDropped: counter('api_stream_dropped_total', 'Stream clients refused or dropped: too-many, slow.', ['reason']),
   };
 }
 
