@@ -3,9 +3,15 @@
 pub mod backtest;
 pub mod book;
 pub mod features;
+pub mod error;
+mod json;
+pub mod ledger;
+pub mod market;
 pub mod market_gen;
 #[cfg(feature = "ml")]
 pub mod model;
+pub mod money;
+pub mod options;
 pub mod replay;
 pub mod sim;
 pub mod spec;

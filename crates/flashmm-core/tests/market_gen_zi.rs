@@ -73,7 +73,7 @@ fn run(seed: u64, seconds: i64) -> Run {
                     assert!(size > 0);
                     // The aggressor takes displayed liquidity on the passive side, at or
                     // through the touch, never more than is displayed.
-                    let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Bid } else { Side::Ask };
+                    let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Buy } else { Side::Sell };
                     assert!(replay.book.size_at(passive, price) >= size, "trade of {size} at {price} on {passive:?}");
                     let key = (e.exchange_ts, e.flags);
                     if last_trade != Some(key) {
@@ -95,7 +95,7 @@ fn run(seed: u64, seconds: i64) -> Run {
         r.spreads.push(ba.price - bb.price);
         r.mids.push((ba.price + bb.price) as f64 / 2.0);
         for i in 0..K {
-            r.profile[i] += (book.size_at(Side::Bid, bb.price - i as i64) + book.size_at(Side::Ask, ba.price + i as i64)) as f64 / 2.0;
+            r.profile[i] += (book.size_at(Side::Buy, bb.price - i as i64) + book.size_at(Side::Sell, ba.price + i as i64)) as f64 / 2.0;
         }
         r.samples += 1;
     }
@@ -227,7 +227,7 @@ fn any_grid_works_prices_stay_positive_and_sizes_on_the_unit() {
     replay.apply_batch(&batch);
     assert!(late.book.is_valid() && late.counts().gaps == 0);
     assert_eq!(late.book.best_bid(), replay.book.best_bid());
-    assert_eq!(late.book.top_levels(Side::Ask, 50).collect::<Vec<_>>(), replay.book.top_levels(Side::Ask, 50).collect::<Vec<_>>());
+    assert_eq!(late.book.top_levels(Side::Sell, 50).collect::<Vec<_>>(), replay.book.top_levels(Side::Sell, 50).collect::<Vec<_>>());
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn the_stream_drives_the_simulated_exchange_and_fills_our_quotes() {
             // Once a second: cancel everything, quote one unit at the touch on both sides.
             let (bb, ba) = (sim.book().best_bid().unwrap(), sim.book().best_ask().unwrap());
             sim.submit(t, Request::CancelAll).unwrap();
-            for (side, price) in [(Side::Bid, bb.price), (Side::Ask, ba.price)] {
+            for (side, price) in [(Side::Buy, bb.price), (Side::Sell, ba.price)] {
                 sim.submit(t, Request::New(NewOrder::post_only(next_id, side, price, 1))).unwrap();
                 next_id += 1;
             }

@@ -14,11 +14,9 @@ mod sim_support;
 
 use std::collections::HashMap;
 
-use flashmm_core::book::Side::{self, Ask, Bid};
-use flashmm_core::sim::{
-    Account, ConstantLatency, FillTrigger, InterpolatedLatency, LatencyModel, NewOrder, OrderLatency, OrderLatencyRow,
-    QueueModel, Report, ReportKind, Request, SelfTradePrevention, SimExchange,
-};
+use flashmm_core::book::Side::{self, Sell, Buy};
+use flashmm_core::ledger::Account;
+use flashmm_core::sim::{ConstantLatency, FillTrigger, InterpolatedLatency, LatencyModel, NewOrder, OrderLatency, OrderLatencyRow, QueueModel, Report, ReportKind, Request, SelfTradePrevention, SimExchange};
 use proptest::prelude::*;
 use sim_support::{Script, Step, account_from, config, finish};
 
@@ -93,7 +91,7 @@ fn build(ops: &[(Op, i64)]) -> (Script, HashMap<u64, i64>, HashMap<u64, i64>) {
                 trades.insert(id, qty);
             }
             Op::Limit { bid, offset, lots, post_only } => {
-                let side = if bid { Bid } else { Ask };
+                let side = if bid { Buy } else { Sell };
                 let price = (mid + offset).max(1);
                 let o = if post_only {
                     NewOrder::post_only(next_id, side, price, lots)
@@ -106,7 +104,7 @@ fn build(ops: &[(Op, i64)]) -> (Script, HashMap<u64, i64>, HashMap<u64, i64>) {
             }
             Op::Market { bid, lots } => {
                 sent.insert(next_id, t);
-                s.send(t, Request::New(NewOrder::market(next_id, if bid { Bid } else { Ask }, lots)));
+                s.send(t, Request::New(NewOrder::market(next_id, if bid { Buy } else { Sell }, lots)));
                 next_id += 1;
             }
             Op::Cancel { pick } => {
@@ -212,8 +210,8 @@ fn run_checked(
                 prop_assert_eq!(side, f.side);
                 if let Some(lim) = lim {
                     match side {
-                        Bid => prop_assert!(f.price <= lim, "buy filled at {} above limit {}", f.price, lim),
-                        Ask => prop_assert!(f.price >= lim, "sell filled at {} below limit {}", f.price, lim),
+                        Buy => prop_assert!(f.price <= lim, "buy filled at {} above limit {}", f.price, lim),
+                        Sell => prop_assert!(f.price >= lim, "sell filled at {} below limit {}", f.price, lim),
                     }
                 }
                 let done = filled.entry(r.client_id).or_insert(0);
@@ -226,7 +224,7 @@ fn run_checked(
                     prop_assert!(*used <= trades[&trade_id], "trade {} used {} > {}", trade_id, used, trades[&trade_id]);
                 }
                 let before = acct.equity_at(f.price);
-                acct.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+                acct.apply(f.side, f.price, f.lots, f.fee, f.liquidity).unwrap();
                 prop_assert_eq!(acct.equity_at(f.price) - before, -f.fee);
             }
             _ => {}

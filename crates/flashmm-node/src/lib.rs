@@ -1,21 +1,25 @@
 //! Node-API binding of `flashmm-core`: conversions between JS values and core types, nothing
 //! else. Every `#[napi]` item in the modules below is registered with the addon automatically.
 //!
-//! One module per exported concept (`version`, later `book`, `replay`, ...). Rules for every
-//! module: no domain logic here (it belongs in the core), errors become JS exceptions via
-//! `napi::Error` (never `unwrap`/`expect` on input from JS), and hot data crosses in batches as
-//! typed arrays / Buffers.
+//! One module per exported concept (`market`, `ledger`, `book`, `replay`, ...). Rules for every
+//! module: no domain logic here (it belongs in the core), errors become JS exceptions with the
+//! core error's stable `code` (`error.rs`; never `unwrap`/`expect` on input from JS), and hot
+//! data crosses in batches as typed arrays / Buffers.
 
 #![deny(clippy::all)]
 
 mod backtest;
 mod book;
 mod convert;
+mod error;
 mod generator;
+mod ledger;
+mod market;
 mod model;
 mod replay;
 mod sim_convert;
 mod sim_venue;
+mod side;
 mod spec;
 mod train;
 mod version;

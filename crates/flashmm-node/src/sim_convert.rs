@@ -2,12 +2,14 @@
 //! objects and the core's types, and the statistics options.
 
 use flashmm_core::book::Side as CoreSide;
-use flashmm_core::sim::{Liquidity, NewOrder, OrderView, Report, ReportKind, Request};
+use flashmm_core::money::Liquidity;
+use flashmm_core::sim::{NewOrder, OrderView, Report, ReportKind, Request};
 use flashmm_core::stats::StatsConfig;
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
 use crate::convert::{id, invalid_arg, lots, ticks};
+use crate::error::Result;
 use crate::generator::ms_to_ns;
 
 /// One execution report, received at `ts` (host time).
@@ -96,7 +98,7 @@ pub struct SimStatsOptions {
     pub horizons_ms: Option<Vec<f64>>,
 }
 
-pub fn stats_config(o: Option<SimStatsOptions>) -> napi::Result<StatsConfig> {
+pub fn stats_config(o: Option<SimStatsOptions>) -> Result<StatsConfig> {
     let mut cfg = StatsConfig::default();
     let Some(o) = o else { return Ok(cfg) };
     if let Some(ms) = o.step_interval_ms {
@@ -106,28 +108,28 @@ pub fn stats_config(o: Option<SimStatsOptions>) -> napi::Result<StatsConfig> {
         cfg.resample_ns = ms_to_ns(ms, "resampleMs")?;
     }
     if let Some(h) = o.horizons_ms {
-        cfg.horizons_ns = h.into_iter().map(|ms| ms_to_ns(ms, "horizonsMs[]")).collect::<napi::Result<_>>()?;
+        cfg.horizons_ns = h.into_iter().map(|ms| ms_to_ns(ms, "horizonsMs[]")).collect::<Result<_>>()?;
     }
     Ok(cfg)
 }
 
-pub fn ns(value: &BigInt, what: &str) -> napi::Result<i64> {
+pub fn ns(value: &BigInt, what: &str) -> Result<i64> {
     match value.get_i64() {
         (v, true) => Ok(v),
         _ => Err(invalid_arg(format!("{what} is out of the i64 ns range"))),
     }
 }
 
-fn side(name: &str, what: &str) -> napi::Result<CoreSide> {
+fn side(name: &str, what: &str) -> Result<CoreSide> {
     match name {
-        "buy" => Ok(CoreSide::Bid),
-        "sell" => Ok(CoreSide::Ask),
+        "buy" => Ok(CoreSide::Buy),
+        "sell" => Ok(CoreSide::Sell),
         other => Err(invalid_arg(format!("{what} = '{other}' must be 'buy' or 'sell'"))),
     }
 }
 
 fn side_name(s: CoreSide) -> String {
-    if s == CoreSide::Bid { "buy" } else { "sell" }.into()
+    if s == CoreSide::Buy { "buy" } else { "sell" }.into()
 }
 
 pub fn report(r: &Report) -> SimReport {
@@ -193,7 +195,7 @@ pub fn order(v: &OrderView) -> SimOrder {
     }
 }
 
-pub fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_only: bool) -> napi::Result<Request> {
+pub fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_only: bool) -> Result<Request> {
     let cid = id(client_id, "clientId")?;
     let s = side(side_name, "side")?;
     let (p, l) = (ticks(price, "price")?, lots(size, "lots")?);

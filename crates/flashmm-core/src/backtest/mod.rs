@@ -77,8 +77,9 @@ use serde::Serialize;
 
 use crate::book::{SequenceRule, Side};
 use crate::replay::EventBatch;
+use crate::ledger::Account;
 use crate::sim::{
-    Account, ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, QueueModel, Report, ReportKind, Request,
+    ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, QueueModel, Report, ReportKind, Request,
     SimConfig, SimError, SimExchange, SimStats,
 };
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
@@ -465,9 +466,9 @@ impl BacktestResult {
                 taker_fills: s.taker_fills,
             },
             account: AccountJson {
-                position: a.position,
+                position: a.position(),
                 cash: a.cash.to_string(),
-                fees: a.fees.to_string(),
+                fees: a.fees().to_string(),
                 fills: a.fills,
                 bought_lots: a.bought_lots,
                 sold_lots: a.sold_lots,
@@ -616,8 +617,8 @@ impl<S: Strategy> Backtest<S> {
     fn on_report(&mut self, r: &Report) {
         self.counts.reports += 1;
         if let ReportKind::Fill(f) = r.kind {
-            self.known.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
-            self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+            self.known.apply(f.side, f.price, f.lots, f.fee, f.liquidity).expect("the simulator fills whole positive lots");
+            self.fills.push(f.record(r.exchange_ts, r.client_id));
             self.counts.fills += 1;
         }
         if matches!(r.kind, ReportKind::Rejected { .. }) {
@@ -682,8 +683,8 @@ impl<S: Strategy> Backtest<S> {
         match touch {
             Some((b, a)) if b.price > 0 && b.price <= a.price => {
                 let orders = self.sim.open_orders();
-                let qb = orders.iter().filter(|o| o.side == Side::Bid).map(|o| o.price).max();
-                let qa = orders.iter().filter(|o| o.side == Side::Ask).map(|o| o.price).min();
+                let qb = orders.iter().filter(|o| o.side == Side::Buy).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == Side::Sell).map(|o| o.price).min();
                 self.steps.push(StepRecord::from_account(t, b.price, a.price, self.sim.account(), qb, qa));
                 self.counts.steps += 1;
             }

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::book::{L2Book, Side};
-use crate::sim::{Account, ClientId, NewOrder, OrderView, Report, ReportKind, Request};
+use crate::ledger::Account;
+use crate::sim::{ClientId, NewOrder, OrderView, Report, ReportKind, Request};
 
 /// What a strategy sees at a decision time. Read-only.
 pub struct Context<'a> {
@@ -183,10 +184,10 @@ impl Strategy for Quoter {
             return;
         };
         let (pb, pa) = self.prices(bb.price, ba.price);
-        let pos = ctx.account.position;
+        let pos = ctx.account.position();
         let lots = self.cfg.lots;
         for (side, price, room) in
-            [(Side::Bid, pb, pos + lots <= self.cfg.limit_lots), (Side::Ask, pa, pos - lots >= -self.cfg.limit_lots)]
+            [(Side::Buy, pb, pos + lots <= self.cfg.limit_lots), (Side::Sell, pa, pos - lots >= -self.cfg.limit_lots)]
         {
             let mut mine = ctx.open_orders.iter().filter(|o| o.side == side);
             match (mine.next(), room) {

@@ -34,7 +34,10 @@ impl fmt::Display for InvalidReason {
             InvalidReason::BadLevel { side, price, size } => write!(
                 f,
                 "invalid {} level: price {price} ticks, size {size} lots (price must be > 0, size >= 0)",
-                side.name()
+                match side {
+                    Side::Buy => "bid",
+                    Side::Sell => "ask",
+                }
             ),
             InvalidReason::External(why) => f.write_str(why),
         }
@@ -117,8 +120,8 @@ impl L2Book {
     pub fn with_buffer_limit(rule: SequenceRule, buffer_limit: usize) -> Self {
         Self {
             rule,
-            bids: Ladder::new(Side::Bid),
-            asks: Ladder::new(Side::Ask),
+            bids: Ladder::new(Side::Buy),
+            asks: Ladder::new(Side::Sell),
             status: if rule == SequenceRule::None { BookStatus::Valid } else { BookStatus::AwaitingSnapshot },
             last_id: None,
             fresh_snapshot: false,
@@ -292,15 +295,15 @@ impl L2Book {
 
     pub(super) fn ladder(&self, side: Side) -> &Ladder {
         match side {
-            Side::Bid => &self.bids,
-            Side::Ask => &self.asks,
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
         }
     }
 
     fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
         match side {
-            Side::Bid => &mut self.bids,
-            Side::Ask => &mut self.asks,
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
         }
     }
 
@@ -318,6 +321,6 @@ fn bad_level(side: Side, l: Level) -> Option<InvalidReason> {
 
 fn first_bad_level(bids: &[Level], asks: &[Level]) -> Option<InvalidReason> {
     bids.iter()
-        .find_map(|&l| bad_level(Side::Bid, l))
-        .or_else(|| asks.iter().find_map(|&l| bad_level(Side::Ask, l)))
+        .find_map(|&l| bad_level(Side::Buy, l))
+        .or_else(|| asks.iter().find_map(|&l| bad_level(Side::Sell, l)))
 }

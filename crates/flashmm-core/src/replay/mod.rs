@@ -66,11 +66,11 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    /// A trade's aggressor: `Bid` when the buyer lifted the offer, `Ask` when the seller hit
+    /// A trade's aggressor: `Buy` when the buyer lifted the offer, `Sell` when the seller hit
     /// the bid (the buyer was the maker). `None` for other events.
     pub fn aggressor(&self) -> Option<Side> {
         (self.kind == EventKind::Trade).then_some({
-            if self.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid }
+            if self.flags & FLAG_BUYER_MAKER != 0 { Side::Sell } else { Side::Buy }
         })
     }
 }

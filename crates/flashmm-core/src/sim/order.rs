@@ -2,7 +2,8 @@
 
 use crate::book::Side;
 
-use super::money::{Liquidity, Money};
+use crate::money::{Liquidity, Money};
+use crate::stats::FillRecord;
 
 /// Client order id. Unique per simulator; [`NO_ORDER`] marks reports about no single order.
 pub type ClientId = u64;
@@ -21,7 +22,7 @@ pub enum OrderType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NewOrder {
     pub client_id: ClientId,
-    /// `Bid` = buy, `Ask` = sell.
+    /// `Buy` or `Sell`.
     pub side: Side,
     pub lots: i64,
     pub kind: OrderType,
@@ -198,6 +199,21 @@ pub struct Fill {
     pub fee: Money,
     pub liquidity: Liquidity,
     pub trigger: FillTrigger,
+}
+
+impl Fill {
+    /// The statistics' record of this fill of order `order`, executed at `ts` (exchange time).
+    pub fn record(&self, ts: i64, order: ClientId) -> FillRecord {
+        FillRecord {
+            ts,
+            order,
+            side: self.side,
+            price: self.price,
+            lots: self.lots,
+            fee: self.fee,
+            liquidity: self.liquidity,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
