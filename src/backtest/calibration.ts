@@ -42,7 +42,10 @@ export function marketParams(path: string): MarketParams {
   const reader = new BinanceReader(path);
   const spec = reader.spec;
   const firstTradeTicks = firstTrade(reader, path);
-  const b = firstTradeTicks * 1e-4;
+  // Twelve significant digits: the parameters round-trip through a config file exactly (the
+  // loader keeps longer literals as strings), so `flashmm run` can trade the same calibration.
+  const sig = (x: number): number => Number(x.toPrecision(12));
+  const b = sig(firstTradeTicks * 1e-4);
   const sizeLots = SIZE_LOTS[`${reader.market}:${spec.symbol}`] ?? spec.minSizeLots;
   const maxPositionLots = MAX_INVENTORY_ORDERS * sizeLots;
   const price = firstTradeTicks * Number(spec.tickSize);
@@ -52,8 +55,8 @@ export function marketParams(path: string): MarketParams {
     reference: 'mid', orderSizeLots: sizeLots, maxInventoryOrders: MAX_INVENTORY_ORDERS,
     volatility: { halfLifeSeconds: 30, priorSigma: b, maxGapSeconds: 30 },
     intensity: {
-      windowSeconds: 120, refitSeconds: 10, minTrades: 30, bucketTicks: Math.max(1, b / 4), maxDistanceTicks: 10 * b,
-      priorA: 1, priorK: 1 / b, minK: 0.01 / b, maxK: 100 / b,
+      windowSeconds: 120, refitSeconds: 10, minTrades: 30, bucketTicks: Math.max(1, sig(b / 4)), maxDistanceTicks: sig(10 * b),
+      priorA: 1, priorK: sig(1 / b), minK: sig(0.01 / b), maxK: sig(100 / b),
     },
     skew: { maxSkewTicks: round(b), referenceSigma: b },
     ladder: { levels: 1, sizesLots: [sizeLots], minSpreadTicks: 1, priceBandBps: 200 },
@@ -66,9 +69,9 @@ export function marketParams(path: string): MarketParams {
       maxOrdersPerSecond: 20, orderBurst: 40, maxOpenOrders: 20,
     },
     strategies: {
-      fixed: { ...common, kind: 'fixed', fixed: { halfSpread: 1, halfSpreadUnit: 'bps', skewTicksPerOrder: 0.1 * b } },
-      as: { ...common, kind: 'as', as: { gamma: 0.1 / b, horizon: 'infinite' } },
-      glft: { ...common, kind: 'glft', glft: { gamma: 0.1 / b } },
+      fixed: { ...common, kind: 'fixed', fixed: { halfSpread: 1, halfSpreadUnit: 'bps', skewTicksPerOrder: sig(0.1 * b) } },
+      as: { ...common, kind: 'as', as: { gamma: sig(0.1 / b), horizon: 'infinite' } },
+      glft: { ...common, kind: 'glft', glft: { gamma: sig(0.1 / b) } },
     },
   };
 }

@@ -183,7 +183,7 @@ export class Daemon {
     const position = this.positions.position(fill.symbol);
     this.risk.onPosition(fill.symbol, position, this.clock.nowMs());
     this.log.info(
-      { symbol: fill.symbol, side: fill.side, price: fill.price, size: fill.size, liquidity: fill.liquidity, position },
+      { symbol: fill.symbol, side: fill.side, price: fill.price, size: fill.size, liquidity: fill.liquidity, tsNs: String(fill.tsNs), position },
       'fill',
     );
   }
@@ -234,7 +234,10 @@ export class Daemon {
       open = -1;
     }
     for (const [symbol, loop] of this.loops) {
-      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop) }, 'final state');
+      const top = loop.state.top();
+      const units = top === null ? null : this.positions.pnl(symbol, top.mid2);
+      const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
+      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits }, 'final state');
     }
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };
