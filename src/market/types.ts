@@ -1,6 +1,6 @@
 // Venue-neutral market types shared by venues, strategy, risk and execution.
-// Prices are integer ticks and sizes integer lots of the market's spec (DESIGN: domain
-// conventions); decimal strings exist only at a venue's edge. Money is a bigint in money units
+// Prices are integer ticks and sizes integer lots of the market's spec; decimal strings exist
+// only at a venue's edge. Money is a bigint in money units
 // of tick × lot × 1e-6, the core's unit (`MarketSpec.formatMoney` prints it), so fees in ppm
 // stay exact. The side vocabulary and the public trade are the core's (docs/market-state.md).
 import { MONEY_PER_TICK_LOT as MONEY_UNITS } from '../native.js';
