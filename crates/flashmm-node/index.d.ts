@@ -284,7 +284,7 @@ export declare class SimVenue {
    */
   advance(untilNs: bigint): SimAdvance
   /** Sends a limit order at host time `nowNs` (>= the last `advance`). `postOnly` default true. */
-  place(nowNs: bigint, clientId: number, side: 'buy' | 'sell', priceTicks: number, lots: number, postOnly?: boolean | undefined | null): void
+  place(nowNs: bigint, clientId: number, side: Side, priceTicks: number, lots: number, postOnly?: boolean | undefined | null): void
   cancel(nowNs: bigint, clientId: number): void
   /** Cancels every resting order of ours (one request; a `cancel-all-done` report follows). */
   cancelAll(nowNs: bigint): void
@@ -539,6 +539,9 @@ export interface Level {
   size: number
 }
 
+/** `'maker' | 'taker'`. */
+export type LiquidityKind = 'maker' | 'taker'
+
 /** The model a market forecasts with. */
 export interface MarketModelOptions {
   /** An ONNX file that meets the FlashMM contract. */
@@ -661,7 +664,7 @@ export interface SimAdvance {
 /** One of our live orders at the exchange. */
 export interface SimOrder {
   clientId: number
-  side: 'buy' | 'sell'
+  side: Side
   price: number
   /** Total lots (filled included). */
   qty: number
@@ -675,39 +678,26 @@ export interface SimOrder {
 /** A new order of `submitBatch`. */
 export interface SimPlace {
   clientId: number
-  side: 'buy' | 'sell'
+  side: Side
   price: number
   lots: number
   /** Default true. */
   postOnly?: boolean
 }
 
-/** One execution report, received at `ts` (host time). */
-export interface SimReport {
-  kind: 'accepted' | 'rejected' | 'fill' | 'cancelled' | 'cancel-rejected' | 'amended' | 'amend-rejected' | 'cancel-all-done'
-  /** 0 for `cancel-all-done`. */
-  clientId: number
-  side?: 'buy' | 'sell'
-  /** Ticks: the order's limit (accepted, amended) or the execution price (fill). */
-  price?: number
-  /** Lots: the order's size (accepted), the new total (amended), the lots filled (fill). */
-  lots?: number
-  /** Lots still open after a fill, an amend, or left unfilled by a cancel. */
-  leaves?: number
-  /** Fill fee in money units (negative = rebate). */
-  fee?: bigint
-  liquidity?: 'maker' | 'taker'
-  /** What filled: "taker" | "trade" | "book_cross". */
-  trigger?: string
-  /** Why (rejected, cancelled, cancel-rejected, amend-rejected; amended: priority_kept/lost). */
-  reason?: string
-  /** `cancel-all-done`: how many orders it cancelled. */
-  canceled?: number
-  /** When we receive it, ns (host clock). */
-  ts: bigint
-  /** When the exchange produced it, ns (0: the request never reached it). */
-  exchangeTs: bigint
-}
+/**
+ * One execution report, kind-tagged: `ts` when we receive it (host clock, ns), `exchangeTs` when
+ * the exchange produced it (0: the request never reached it). `clientId` is 0 for `cancel-all-done`.
+ */
+export type SimReport =
+  | { kind: 'accepted', clientId: number, side: Side, price: number, lots: number, ts: bigint, exchangeTs: bigint }
+  | { kind: 'rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'fill', clientId: number, side: Side, price: number, lots: number, leaves: number, fee: bigint, liquidity: LiquidityKind, trigger: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancelled', clientId: number, reason: string, leaves: number, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancel-rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'amended', clientId: number, price: number, lots: number, leaves: number, priorityKept: boolean, ts: bigint, exchangeTs: bigint }
+  | { kind: 'amend-rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancel-all-done', clientId: number, cancelled: number, ts: bigint, exchangeTs: bigint }
 
 /** Options of `statsJson`: how the recorded steps are judged (docs/statistics.md). */
 export interface SimStatsOptions {

@@ -850,6 +850,7 @@ module.exports.SimVenue = nativeBinding.SimVenue
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.EventKind = nativeBinding.EventKind
+module.exports.LiquidityKind = nativeBinding.LiquidityKind
 module.exports.MONEY_PER_TICK_LOT = nativeBinding.MONEY_PER_TICK_LOT
 module.exports.runBacktest = nativeBinding.runBacktest
 module.exports.Side = nativeBinding.Side

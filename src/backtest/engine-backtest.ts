@@ -87,7 +87,7 @@ export interface BacktestStatsJson {
     readonly fills: number; readonly maker_fills: number; readonly taker_fills: number;
     readonly bought_lots: number; readonly sold_lots: number; readonly volume_lots: number;
     readonly maker_lots: number; readonly taker_lots: number; readonly volume_notional: string;
-    readonly orders: { readonly placed: number; readonly amended: number; readonly canceled: number } | null;
+    readonly orders: { readonly placed: number; readonly amended: number; readonly cancelled: number } | null;
     readonly filled_orders: number; readonly order_fill_ratio: number | null;
     readonly quoted_steps: number; readonly quoted_sides: number; readonly filled_sides: number;
     readonly quote_fill_rate: number | null;

@@ -1,6 +1,6 @@
 // Builds the configured venue. `sim` (the embedded default): one simulated exchange per market,
 // fed by the market generator, or by a recording (`replay`, the recording's own market).
-import { BinanceReader, type ZiOptions } from '@flashmm/core';
+import { BinanceReader, type ZiOptions } from '../native.js';
 import type { Clock } from '../execution/clock.js';
 import type { Config, MarketConfig } from '../config/schema.js';
 import type { MarketInfo } from '../market/types.js';

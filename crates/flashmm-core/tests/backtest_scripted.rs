@@ -85,13 +85,13 @@ fn hand_computed_fills_and_pnl() {
     assert_eq!(last.fees, -30_100);
     let p = &r.stats.pnl;
     assert_eq!((p.realised, p.unrealised, p.fees, p.net), (2_000_000, 1_500_000, -30_100, 3_530_100));
-    assert_eq!((r.counts.orders.placed, r.counts.orders.canceled, r.counts.orders.amended), (3, 1, 0));
+    assert_eq!((r.counts.orders.placed, r.counts.orders.cancelled, r.counts.orders.amended), (3, 1, 0));
     assert_eq!((r.counts.events, r.counts.decisions, r.counts.steps, r.counts.late_events), (5, 3, 4, 0));
     // The cancel of #1 is reported (leaves 1), fills are reported 10 ns after they happen.
     let fill_reports: Vec<_> =
         r.reports.iter().filter(|x| x.kind == "fill").map(|x| (x.exchange_ts, x.local_ts)).collect();
     assert_eq!(fill_reports, vec![(150, 160), (250, 260)]);
-    assert!(r.reports.iter().any(|x| x.kind == "canceled" && x.client_id == 1 && x.leaves == Some(1)));
+    assert!(r.reports.iter().any(|x| x.kind == "cancelled" && x.client_id == 1 && x.leaves == Some(1)));
 }
 
 #[test]

@@ -120,12 +120,12 @@ fn market_orders_never_reuse_displayed_liquidity_and_cancel_what_cannot_fill() {
     let mut sim = sim(QueueModel::RiskAverse);
     let r = s.run(&mut sim);
     assert_eq!(fills_of(&r, 2), vec![(103, 8, 12, Taker, TAKER)]);
-    assert_eq!(of(&r, 2).last(), Some(&ReportKind::Canceled { reason: CancelReason::Unfilled, leaves: 12 }));
+    assert_eq!(of(&r, 2).last(), Some(&ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves: 12 }));
     assert_eq!(fills_of(&r, 3), vec![(99, 5, 2, Taker, TAKER), (98, 2, 0, Taker, TAKER)]);
     // Nothing displayed is free any more: accepted, nothing filled, all cancelled.
     assert_eq!(
         of(&r, 4),
-        vec![accepted(Buy, 0, 1), ReportKind::Canceled { reason: CancelReason::Unfilled, leaves: 1 }]
+        vec![accepted(Buy, 0, 1), ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves: 1 }]
     );
     assert_eq!(fills_of(&r, 5), vec![(101, 2, 1, Taker, TAKER)]);
     assert_eq!(sim.account().position(), 12 + 8 - 7 + 2);
@@ -254,7 +254,7 @@ fn self_cross_can_cancel_the_resting_order_instead() {
     assert_eq!(
         r.iter().filter(|r| r.exchange_ts == 3).map(|r| (r.client_id, r.kind)).collect::<Vec<_>>(),
         vec![
-            (1, ReportKind::Canceled { reason: CancelReason::SelfTrade, leaves: 2 }),
+            (1, ReportKind::Cancelled { reason: CancelReason::SelfTrade, leaves: 2 }),
             (3, accepted(Buy, 100, 1)),
         ]
     );
@@ -312,7 +312,7 @@ fn amend_keeps_priority_only_for_a_smaller_size_at_the_same_price() {
             fill_report(&r, t),
             ReportKind::AmendRejected { reason: M::QtyNotAboveFilled },
             amended(98, 3, 1, true),
-            ReportKind::Canceled { reason: CancelReason::Requested, leaves: 1 },
+            ReportKind::Cancelled { reason: CancelReason::Requested, leaves: 1 },
             ReportKind::AmendRejected { reason: M::TooLate },
             ReportKind::CancelRejected { reason: M::TooLate },
         ]
@@ -362,7 +362,7 @@ fn a_cancel_that_arrives_after_the_fill_is_too_late_and_the_fill_stands() {
         r.iter().map(|r| (r.exchange_ts, r.local_ts, r.kind)).collect::<Vec<_>>(),
         vec![
             (12, 17, accepted(Buy, 99, 2)),
-            (14, 19, ReportKind::Canceled { reason: CancelReason::Requested, leaves: 2 })
+            (14, 19, ReportKind::Cancelled { reason: CancelReason::Requested, leaves: 2 })
         ]
     );
     assert_eq!(position, 0);
@@ -394,7 +394,7 @@ fn cancel_all_cancels_bids_then_asks_best_first() {
     let mut sim = sim(QueueModel::RiskAverse);
     let r = s.run(&mut sim);
     let after: Vec<(u64, ReportKind)> = r.iter().filter(|r| r.exchange_ts >= 3).map(|r| (r.client_id, r.kind)).collect();
-    let c = ReportKind::Canceled { reason: CancelReason::CancelAll, leaves: 1 };
+    let c = ReportKind::Cancelled { reason: CancelReason::CancelAll, leaves: 1 };
     assert_eq!(
         after,
         vec![
@@ -402,8 +402,8 @@ fn cancel_all_cancels_bids_then_asks_best_first() {
             (1, c),
             (4, c),
             (3, c),
-            (NO_ORDER, ReportKind::CancelAllDone { canceled: 4 }),
-            (NO_ORDER, ReportKind::CancelAllDone { canceled: 0 })
+            (NO_ORDER, ReportKind::CancelAllDone { cancelled: 4 }),
+            (NO_ORDER, ReportKind::CancelAllDone { cancelled: 0 })
         ]
     );
     assert!(sim.open_orders().is_empty());
@@ -438,7 +438,7 @@ fn invalid_requests_are_rejected() {
         vec![
             accepted(Buy, 99, 2),
             rej(RejectReason::DuplicateClientId),
-            ReportKind::Canceled { reason: CancelReason::Requested, leaves: 2 },
+            ReportKind::Cancelled { reason: CancelReason::Requested, leaves: 2 },
             rej(RejectReason::DuplicateClientId),
         ]
     );

@@ -180,7 +180,7 @@ fn on_report(r: &Report, sides: &HashMap<u64, Side>, quotes: &mut [Quote; 2], st
     match r.kind {
         ReportKind::Accepted { price, .. } => *q = Quote { live: Some((r.client_id, price)), in_flight: false },
         ReportKind::Amended { price, .. } => *q = Quote { live: Some((r.client_id, price)), in_flight: false },
-        ReportKind::Rejected { .. } | ReportKind::Canceled { .. } => *q = Quote::default(),
+        ReportKind::Rejected { .. } | ReportKind::Cancelled { .. } => *q = Quote::default(),
         // TooLate: the fill that closed the order was reported before and cleared the quote.
         ReportKind::AmendRejected { .. } | ReportKind::CancelRejected { .. } => q.in_flight = false,
         ReportKind::Fill(f) => {

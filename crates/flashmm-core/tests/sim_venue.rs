@@ -111,7 +111,7 @@ fn cancel_all_leaves_no_open_orders_and_the_past_is_refused() {
     v.cancel_all(t2).unwrap();
     v.advance_to(t2 + ENTRY + RESPONSE, &mut market, &mut reports).unwrap();
     assert!(v.open_orders().is_empty());
-    assert!(reports.iter().any(|r| matches!(r.kind, ReportKind::CancelAllDone { canceled: 2 })));
+    assert!(reports.iter().any(|r| matches!(r.kind, ReportKind::CancelAllDone { cancelled: 2 })));
 }
 
 #[test]

@@ -96,7 +96,7 @@ fn scripted_session_stats_equal_the_hand_check() {
     assert_eq!(stats.inventory.max_abs, 1);
     assert_eq!((stats.trading.fills, stats.trading.bought_lots, stats.trading.sold_lots), (2, 1, 2));
     let orders = stats.trading.orders.unwrap();
-    assert_eq!((orders.placed, orders.amended, orders.canceled), (2, 0, 1));
+    assert_eq!((orders.placed, orders.amended, orders.cancelled), (2, 0, 1));
     assert_eq!(stats.trading.order_fill_ratio, Some(1.0));
     assert!(stats.to_json().contains("\"net\":\"3530100\""));
 }

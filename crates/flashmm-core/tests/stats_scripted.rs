@@ -74,7 +74,7 @@ fn config_a() -> StatsConfig {
     StatsConfig {
         step_interval_ns: S,
         capital: Some(100 * TL),
-        orders: Some(OrderCounts { placed: 6, amended: 1, canceled: 2 }),
+        orders: Some(OrderCounts { placed: 6, amended: 1, cancelled: 2 }),
         ..StatsConfig::default()
     }
 }
@@ -356,7 +356,7 @@ fn json_is_exact_and_deterministic() {
     );
     assert!(json.contains(r#""max_abs":"16000000""#), "{json}");
     assert!(json.contains(r#""peak_ts":"4000000000","trough_ts":"8000000000""#), "{json}");
-    assert!(json.contains(r#""orders":{"placed":6,"amended":1,"canceled":2}"#), "{json}");
+    assert!(json.contains(r#""orders":{"placed":6,"amended":1,"cancelled":2}"#), "{json}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["adverse_selection"][1]["adverse_ticks"], serde_json::Value::Null);
 }

@@ -12,13 +12,11 @@ use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
 use crate::backtest::{latency, queue_model, with_fees};
-use crate::convert::{core_err, id, invalid_arg};
+use crate::convert::{core_err, id, invalid_arg, ns};
 use crate::error::{Result, guard};
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
 use crate::replay::EventBatch;
-use crate::sim_convert::{
-    SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, ns, order, report, stats_config,
-};
+use crate::sim_convert::{SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, order, report, stats_config};
 use crate::spec::{MarketSpec, MarketSpecInit};
 
 /// Options of `new SimVenue(...)`: a generated market (default) or a recording (`replayPath`).
@@ -140,7 +138,7 @@ impl SimVenue {
         &mut self,
         now_ns: BigInt,
         client_id: f64,
-        #[napi(ts_arg_type = "'buy' | 'sell'")] side: String,
+        #[napi(ts_arg_type = "Side")] side: String,
         price_ticks: f64,
         lots: f64,
         post_only: Option<bool>,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::book::{L2Book, Side};
 use crate::ledger::Account;
-use crate::sim::{ClientId, NewOrder, OrderView, Report, ReportKind, Request};
+use crate::sim::{ClientId, NewOrder, OrderView, Report, Request};
 
 /// What a strategy sees at a decision time. Read-only.
 pub struct Context<'a> {
@@ -207,15 +207,4 @@ impl Strategy for Quoter {
             }
         }
     }
-}
-
-/// Counts fills in reports (a helper for strategies that track their own state).
-pub fn fill_lots(reports: &[Report], side: Side) -> i64 {
-    reports
-        .iter()
-        .filter_map(|r| match r.kind {
-            ReportKind::Fill(f) if f.side == side => Some(f.lots),
-            _ => None,
-        })
-        .sum()
 }

@@ -450,14 +450,14 @@ impl<L: LatencyModel> SimExchange<L> {
         if leaves > 0 {
             match limit {
                 Some(price) => self.rest(id, o.side, price, o.lots, o.lots - leaves, leaves, post_only),
-                None => self.emit(id, ReportKind::Canceled { reason: CancelReason::Unfilled, leaves }),
+                None => self.emit(id, ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves }),
             }
         }
     }
 
     fn on_cancel(&mut self, id: ClientId) {
         if let Some(o) = self.remove_resting(id) {
-            self.emit(id, ReportKind::Canceled { reason: CancelReason::Requested, leaves: o.leaves });
+            self.emit(id, ReportKind::Cancelled { reason: CancelReason::Requested, leaves: o.leaves });
         } else {
             let reason = self.closed_or_unknown(id);
             self.emit(id, ReportKind::CancelRejected { reason });
@@ -475,12 +475,12 @@ impl<L: LatencyModel> SimExchange<L> {
         ids.extend(self.levels[1].values().flatten());
         for &id in &ids {
             if let Some(o) = self.remove_resting(id) {
-                self.emit(id, ReportKind::Canceled { reason: CancelReason::CancelAll, leaves: o.leaves });
+                self.emit(id, ReportKind::Cancelled { reason: CancelReason::CancelAll, leaves: o.leaves });
             }
         }
-        let canceled = ids.len() as u32;
+        let cancelled = ids.len() as u32;
         self.scratch_ids = ids;
-        self.emit(NO_ORDER, ReportKind::CancelAllDone { canceled });
+        self.emit(NO_ORDER, ReportKind::CancelAllDone { cancelled });
     }
 
     fn on_amend(&mut self, id: ClientId, price: i64, lots: i64) {
@@ -571,7 +571,7 @@ impl<L: LatencyModel> SimExchange<L> {
         }
         for &id in &ids {
             if let Some(o) = self.remove_resting(id) {
-                self.emit(id, ReportKind::Canceled { reason: CancelReason::SelfTrade, leaves: o.leaves });
+                self.emit(id, ReportKind::Cancelled { reason: CancelReason::SelfTrade, leaves: o.leaves });
             }
         }
         self.scratch_ids = ids;

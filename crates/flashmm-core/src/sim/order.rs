@@ -87,16 +87,16 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
-            RejectReason::InvalidSize => "invalid_size",
-            RejectReason::InvalidPrice => "invalid_price",
-            RejectReason::DuplicateClientId => "duplicate_client_id",
-            RejectReason::PostOnlyWouldCross => "post_only_would_cross",
-            RejectReason::SelfTrade => "self_trade",
-            RejectReason::NoMarketData => "no_market_data",
-            RejectReason::ExchangeUnavailable => "exchange_unavailable",
+            RejectReason::InvalidSize => "invalid-size",
+            RejectReason::InvalidPrice => "invalid-price",
+            RejectReason::DuplicateClientId => "duplicate-client-id",
+            RejectReason::PostOnlyWouldCross => "post-only-would-cross",
+            RejectReason::SelfTrade => "self-trade",
+            RejectReason::NoMarketData => "no-market-data",
+            RejectReason::ExchangeUnavailable => "exchange-unavailable",
         }
     }
 }
@@ -115,12 +115,12 @@ pub enum CancelReason {
 }
 
 impl CancelReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
             CancelReason::Requested => "requested",
-            CancelReason::CancelAll => "cancel_all",
-            CancelReason::SelfTrade => "self_trade",
+            CancelReason::CancelAll => "cancel-all",
+            CancelReason::SelfTrade => "self-trade",
             CancelReason::Unfilled => "unfilled",
         }
     }
@@ -148,17 +148,17 @@ pub enum ModifyRejectReason {
 }
 
 impl ModifyRejectReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
-            ModifyRejectReason::TooLate => "too_late",
-            ModifyRejectReason::UnknownOrder => "unknown_order",
-            ModifyRejectReason::InvalidPrice => "invalid_price",
-            ModifyRejectReason::InvalidSize => "invalid_size",
-            ModifyRejectReason::QtyNotAboveFilled => "qty_not_above_filled",
-            ModifyRejectReason::WouldCross => "would_cross",
-            ModifyRejectReason::SelfTrade => "self_trade",
-            ModifyRejectReason::ExchangeUnavailable => "exchange_unavailable",
+            ModifyRejectReason::TooLate => "too-late",
+            ModifyRejectReason::UnknownOrder => "unknown-order",
+            ModifyRejectReason::InvalidPrice => "invalid-price",
+            ModifyRejectReason::InvalidSize => "invalid-size",
+            ModifyRejectReason::QtyNotAboveFilled => "qty-not-above-filled",
+            ModifyRejectReason::WouldCross => "would-cross",
+            ModifyRejectReason::SelfTrade => "self-trade",
+            ModifyRejectReason::ExchangeUnavailable => "exchange-unavailable",
         }
     }
 }
@@ -175,12 +175,12 @@ pub enum FillTrigger {
 }
 
 impl FillTrigger {
-    /// `taker`, `trade` or `book_cross`.
+    /// `taker`, `trade` or `book-cross`.
     pub fn name(self) -> &'static str {
         match self {
             FillTrigger::Taker => "taker",
             FillTrigger::Trade { .. } => "trade",
-            FillTrigger::BookCross => "book_cross",
+            FillTrigger::BookCross => "book-cross",
         }
     }
 }
@@ -223,12 +223,12 @@ pub enum ReportKind {
     Rejected { reason: RejectReason },
     Fill(Fill),
     /// The order left the book; `leaves` lots were not filled.
-    Canceled { reason: CancelReason, leaves: i64 },
+    Cancelled { reason: CancelReason, leaves: i64 },
     CancelRejected { reason: ModifyRejectReason },
     Amended { price: i64, lots: i64, leaves: i64, priority_kept: bool },
     AmendRejected { reason: ModifyRejectReason },
-    /// A cancel-all was processed; `canceled` orders were cancelled (each also reported).
-    CancelAllDone { canceled: u32 },
+    /// A cancel-all was processed; `cancelled` orders were cancelled (each also reported).
+    CancelAllDone { cancelled: u32 },
 }
 
 /// One execution report.

@@ -342,7 +342,7 @@ impl<E: EventSource> SimVenue<E> {
             match req {
                 Request::New(_) => rec.orders.placed += 1,
                 Request::Amend { .. } => rec.orders.amended += 1,
-                Request::Cancel { .. } | Request::CancelAll => rec.orders.canceled += 1,
+                Request::Cancel { .. } | Request::CancelAll => rec.orders.cancelled += 1,
             }
         }
         Ok(arrival)

@@ -156,7 +156,7 @@ pub struct OrderCounts {
     /// Amend requests sent.
     pub amended: u64,
     /// Cancel requests sent (a cancel-all counts once).
-    pub canceled: u64,
+    pub cancelled: u64,
 }
 
 /// How to compute the statistics.
