@@ -26,7 +26,9 @@ impl ErrorCode for ReadError {
     fn code(&self) -> &'static str {
         match self {
             ReadError::Open { .. } | ReadError::Io { .. } => "IO",
-            ReadError::UnknownMarket { .. } | ReadError::UnknownSpec { .. } | ReadError::NoSymbol { .. } => "UNKNOWN_MARKET",
+            ReadError::UnknownMarket { .. } | ReadError::UnknownSpec { .. } | ReadError::NoSymbol { .. } => {
+                "UNKNOWN_MARKET"
+            }
             ReadError::Line { .. } => "BAD_LINE",
         }
     }
@@ -172,5 +174,4 @@ mod ml {
             }
         }
     }
-
 }

@@ -165,7 +165,8 @@ impl Ledger {
 
     /// Average entry price as an exact fraction of ticks `(num, den)`, `None` when flat.
     pub fn average_entry(&self) -> Option<(Money, Money)> {
-        (self.position != 0).then(|| (self.entry_cost, Money::from(self.position.abs()) * crate::money::MONEY_PER_TICK_LOT))
+        (self.position != 0)
+            .then(|| (self.entry_cost, Money::from(self.position.abs()) * crate::money::MONEY_PER_TICK_LOT))
     }
 
     pub fn realised(&self) -> Money {
@@ -245,7 +246,14 @@ impl Account {
     /// Books one fill. `fee` as computed by [`crate::money::fee`] (positive = paid). The
     /// simulator's fills have `lots > 0` and `price > 0`; anything else is refused and changes
     /// nothing.
-    pub fn apply(&mut self, side: Side, price: i64, lots: i64, fee: Money, liquidity: Liquidity) -> Result<(), LedgerError> {
+    pub fn apply(
+        &mut self,
+        side: Side,
+        price: i64,
+        lots: i64,
+        fee: Money,
+        liquidity: Liquidity,
+    ) -> Result<(), LedgerError> {
         self.ledger.apply_fill(side, price, lots, fee)?;
         let value = notional(price, lots);
         match side {

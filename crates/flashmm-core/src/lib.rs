@@ -2,8 +2,8 @@
 
 pub mod backtest;
 pub mod book;
-pub mod features;
 pub mod error;
+pub mod features;
 mod json;
 pub mod ledger;
 pub mod market;

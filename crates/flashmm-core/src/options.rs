@@ -30,10 +30,18 @@ impl OptionError {
 
 /// `value` must be finite and > 0.
 pub(crate) fn positive(option: &str, value: f64) -> Result<(), OptionError> {
-    if value.is_finite() && value > 0.0 { Ok(()) } else { Err(OptionError::new(option, format!("must be > 0, got {value}"))) }
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(OptionError::new(option, format!("must be > 0, got {value}")))
+    }
 }
 
 /// `value` must be finite and >= 0.
 pub(crate) fn non_negative(option: &str, value: f64) -> Result<(), OptionError> {
-    if value.is_finite() && value >= 0.0 { Ok(()) } else { Err(OptionError::new(option, format!("must be >= 0, got {value}"))) }
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(OptionError::new(option, format!("must be >= 0, got {value}")))
+    }
 }

@@ -80,7 +80,12 @@ fn setup() -> impl Strategy<Value = Setup> {
         proptest::option::of(0i64..200),
     );
     (any::<u64>(), 10i64..40, quoting, model).prop_map(
-        |(seed, seconds, (mode, lots, limit, post_only), (queue, entry_ms, response_ms, interval_ms, maker_ppm, taker_ppm, feed_delay_ms))| Setup {
+        |(
+            seed,
+            seconds,
+            (mode, lots, limit, post_only),
+            (queue, entry_ms, response_ms, interval_ms, maker_ppm, taker_ppm, feed_delay_ms),
+        )| Setup {
             seed,
             seconds,
             mode,

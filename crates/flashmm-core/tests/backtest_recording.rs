@@ -9,8 +9,8 @@ use flashmm_core::backtest::{
     Backtest, BacktestConfig, BacktestResult, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig,
 };
 use flashmm_core::book::Side;
-use flashmm_core::replay::{EventBatch, EventKind};
 use flashmm_core::money::format_money;
+use flashmm_core::replay::{EventBatch, EventKind};
 use flashmm_core::sim::{ConstantLatency, FeedLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 
@@ -45,7 +45,11 @@ fn quoter_over_usdm_btcusdt() {
         let (a, b) = (events.get(i - 1), events.get(i));
         assert!(a.exchange_ts <= b.exchange_ts);
         if a.exchange_ts == b.exchange_ts {
-            assert!(!(a.kind != EventKind::Trade && b.kind == EventKind::Trade), "trade after a diff at {}", a.exchange_ts);
+            assert!(
+                !(a.kind != EventKind::Trade && b.kind == EventKind::Trade),
+                "trade after a diff at {}",
+                a.exchange_ts
+            );
         }
     }
     let r = run(&events, &cfg);
@@ -111,10 +115,8 @@ fn quoter_over_usdm_btcusdt() {
     let path = common::data_file("usdm_btcusdt_20240808.gz");
     let mut src = BinanceSource::open(&path, None, None).unwrap();
     let mut last = None;
-    let streamed = Backtest::new(cfg.clone(), quoter())
-        .unwrap()
-        .run_with_progress(&mut src, |p| last = Some(*p))
-        .unwrap();
+    let streamed =
+        Backtest::new(cfg.clone(), quoter()).unwrap().run_with_progress(&mut src, |p| last = Some(*p)).unwrap();
     assert_eq!(streamed.to_json_with_records(), json);
     let p = last.unwrap();
     assert_eq!(p.events, r.counts.events);

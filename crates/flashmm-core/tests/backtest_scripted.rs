@@ -22,8 +22,8 @@
 
 use flashmm_core::backtest::{Backtest, BacktestConfig, MemorySource, QuoteMode, Quoter, QuoterConfig};
 use flashmm_core::book::{SequenceRule, Side};
-use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::money::Liquidity;
+use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::FillRecord;
@@ -56,8 +56,24 @@ fn hand_computed_fills_and_pnl() {
     assert_eq!(
         r.fills,
         vec![
-            FillRecord { ts: 150, order: 1, side: Side::Buy, price: 99, lots: 1, fee: -9_900, liquidity: Liquidity::Maker },
-            FillRecord { ts: 250, order: 2, side: Side::Sell, price: 101, lots: 2, fee: -20_200, liquidity: Liquidity::Maker },
+            FillRecord {
+                ts: 150,
+                order: 1,
+                side: Side::Buy,
+                price: 99,
+                lots: 1,
+                fee: -9_900,
+                liquidity: Liquidity::Maker
+            },
+            FillRecord {
+                ts: 250,
+                order: 2,
+                side: Side::Sell,
+                price: 101,
+                lots: 2,
+                fee: -20_200,
+                liquidity: Liquidity::Maker
+            },
         ]
     );
     let kinds: Vec<_> = r.requests.iter().map(|q| (q.send_ts, q.arrival_ts, q.kind, q.client_id, q.price)).collect();

@@ -23,7 +23,10 @@ fn snapshot_then_chained_diffs_give_exact_state() {
     let mut b = spot_book();
     assert!(b.is_valid());
     // Straddles lastUpdateId + 1 = 101.
-    assert_eq!(b.apply_diff(DiffHeader::new(95, 103, None), &[lv(99, 0), lv(97, 2)], &[lv(101, 8)]), ApplyOutcome::Applied);
+    assert_eq!(
+        b.apply_diff(DiffHeader::new(95, 103, None), &[lv(99, 0), lv(97, 2)], &[lv(101, 8)]),
+        ApplyOutcome::Applied
+    );
     assert_eq!(b.apply_diff(DiffHeader::new(104, 104, None), &[lv(100, 1)], &[]), ApplyOutcome::Applied);
     assert_eq!(levels(&b, Side::Buy), vec![(100, 1), (98, 7), (97, 2)]);
     assert_eq!(levels(&b, Side::Sell), vec![(101, 8), (102, 4)]);
@@ -103,7 +106,10 @@ fn a_crossing_diff_invalidates_the_book() {
     assert_eq!(b.stats().crossed, 1);
     // A crossed snapshot is invalid too.
     let mut c = L2Book::new(SequenceRule::Strict);
-    assert!(matches!(c.apply_snapshot(1, &[lv(10, 1)], &[lv(9, 1)]), ApplyOutcome::Rejected(InvalidReason::Crossed { .. })));
+    assert!(matches!(
+        c.apply_snapshot(1, &[lv(10, 1)], &[lv(9, 1)]),
+        ApplyOutcome::Rejected(InvalidReason::Crossed { .. })
+    ));
 }
 
 #[test]
@@ -118,10 +124,7 @@ fn bad_levels_are_rejected_atomically() {
         assert!(matches!(c.status(), BookStatus::Invalid(InvalidReason::BadLevel { .. })));
     }
     let out = b.apply_snapshot(200, &[lv(5, 1)], &[lv(-1, 1)]);
-    assert_eq!(
-        out,
-        ApplyOutcome::Rejected(InvalidReason::BadLevel { side: Side::Sell, price: -1, size: 1 })
-    );
+    assert_eq!(out, ApplyOutcome::Rejected(InvalidReason::BadLevel { side: Side::Sell, price: -1, size: 1 }));
     assert_eq!(
         InvalidReason::BadLevel { side: Side::Sell, price: -1, size: 1 }.to_string(),
         "invalid ask level: price -1 ticks, size 1 lots (price must be > 0, size >= 0)"

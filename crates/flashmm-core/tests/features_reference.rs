@@ -216,7 +216,6 @@ impl Reference {
     }
 }
 
-
 /// Relative tolerance (to max(1, |value|)): f32 rounding of the engine's value (≤ 6e-8)
 /// plus f64 differences in the order of operations; observed worst ≈ 6e-8.
 const TOLERANCE: f64 = 1e-6;

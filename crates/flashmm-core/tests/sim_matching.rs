@@ -10,9 +10,12 @@
 
 mod sim_support;
 
-use flashmm_core::book::Side::{Sell, Buy};
+use flashmm_core::book::Side::{Buy, Sell};
 use flashmm_core::money::{Liquidity, MONEY_PER_TICK_LOT};
-use flashmm_core::sim::{CancelReason, ConstantLatency, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, QueueModel, RejectReason, Report, ReportKind, Request, SelfTradePrevention, SimExchange};
+use flashmm_core::sim::{
+    CancelReason, ConstantLatency, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, QueueModel, RejectReason,
+    Report, ReportKind, Request, SelfTradePrevention, SimExchange,
+};
 use sim_support::{Script, account_from, config, fills, of, sim};
 
 fn book() -> Script {
@@ -49,10 +52,7 @@ fn a_limit_order_rests_and_is_acknowledged_after_the_latencies() {
     s.diff(20, &[], &[(103, 10)]);
     let mut sim = SimExchange::new(config(QueueModel::RiskAverse), ConstantLatency::new(10, 5).unwrap()).unwrap();
     let reports = s.run(&mut sim);
-    assert_eq!(
-        reports,
-        vec![Report { client_id: 1, exchange_ts: 12, local_ts: 17, kind: accepted(Buy, 100, 3) }]
-    );
+    assert_eq!(reports, vec![Report { client_id: 1, exchange_ts: 12, local_ts: 17, kind: accepted(Buy, 100, 3) }]);
     let o = sim.order(1).unwrap();
     assert_eq!((o.price, o.leaves, o.queue_ahead), (100, 3, 0.0));
 }
@@ -84,10 +84,7 @@ fn a_market_order_walks_the_book_with_exact_average_price_and_fee() {
     let mut sim = sim(QueueModel::RiskAverse);
     let r = s.run(&mut sim);
     assert_eq!(of(&r, 1)[0], accepted(Buy, 0, 12));
-    assert_eq!(
-        fills_of(&r, 1),
-        vec![(101, 4, 8, Taker, TAKER), (102, 6, 2, Taker, TAKER), (103, 2, 0, Taker, TAKER)]
-    );
+    assert_eq!(fills_of(&r, 1), vec![(101, 4, 8, Taker, TAKER), (102, 6, 2, Taker, TAKER), (103, 2, 0, Taker, TAKER)]);
     // Average price: (4·101 + 6·102 + 2·103) / 12 = 1222 / 12 = 101.8333… ticks.
     let f = fills(&r);
     let (notional_ticks, lots): (i64, i64) = f.iter().fold((0, 0), |(n, l), (_, f)| (n + f.price * f.lots, l + f.lots));
@@ -253,10 +250,7 @@ fn self_cross_can_cancel_the_resting_order_instead() {
     let r = s.run(&mut sim);
     assert_eq!(
         r.iter().filter(|r| r.exchange_ts == 3).map(|r| (r.client_id, r.kind)).collect::<Vec<_>>(),
-        vec![
-            (1, ReportKind::Cancelled { reason: CancelReason::SelfTrade, leaves: 2 }),
-            (3, accepted(Buy, 100, 1)),
-        ]
+        vec![(1, ReportKind::Cancelled { reason: CancelReason::SelfTrade, leaves: 2 }), (3, accepted(Buy, 100, 1)),]
     );
     assert!(sim.order(2).is_some(), "our ask at 102 was not in the way");
     assert_eq!(sim.order(3).unwrap().queue_ahead, 0.0);
@@ -393,7 +387,8 @@ fn cancel_all_cancels_bids_then_asks_best_first() {
     s.send(4, Request::CancelAll);
     let mut sim = sim(QueueModel::RiskAverse);
     let r = s.run(&mut sim);
-    let after: Vec<(u64, ReportKind)> = r.iter().filter(|r| r.exchange_ts >= 3).map(|r| (r.client_id, r.kind)).collect();
+    let after: Vec<(u64, ReportKind)> =
+        r.iter().filter(|r| r.exchange_ts >= 3).map(|r| (r.client_id, r.kind)).collect();
     let c = ReportKind::Cancelled { reason: CancelReason::CancelAll, leaves: 1 };
     assert_eq!(
         after,

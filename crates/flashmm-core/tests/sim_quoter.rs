@@ -24,12 +24,15 @@ mod sim_support;
 
 use std::collections::HashMap;
 
-use flashmm_core::book::Side::{self, Sell, Buy};
-use flashmm_core::replay::binance::{FileReader, sequence_rule};
-use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
+use flashmm_core::book::Side::{self, Buy, Sell};
 use flashmm_core::ledger::Account;
 use flashmm_core::money::{Liquidity, format_money, notional};
-use flashmm_core::sim::{ConstantLatency, FeedLatency, FillTrigger, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimExchange};
+use flashmm_core::replay::binance::{FileReader, sequence_rule};
+use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
+use flashmm_core::sim::{
+    ConstantLatency, FeedLatency, FillTrigger, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig,
+    SimExchange,
+};
 
 const MS: i64 = 1_000_000;
 const LIMIT: i64 = 10;
@@ -68,7 +71,12 @@ fn load() -> (EventBatch, flashmm_core::spec::MarketSpec, flashmm_core::book::Se
     (all, spec, rule)
 }
 
-fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm_core::book::SequenceRule, queue: QueueModel) -> Outcome {
+fn run(
+    events: &EventBatch,
+    spec: &flashmm_core::spec::MarketSpec,
+    rule: flashmm_core::book::SequenceRule,
+    queue: QueueModel,
+) -> Outcome {
     // Feed latency: shift local times so the smallest local − exchange difference is 1 ms.
     let mut feed = FeedLatency::default();
     events.iter().for_each(|e| feed.observe(&e));
@@ -163,18 +171,16 @@ fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm
     }
     let b = sim.book();
     let final_mid_ticks = (b.best_bid().unwrap().price + b.best_ask().unwrap().price) / 2;
-    Outcome {
-        reports,
-        exchange: *sim.account(),
-        strategy,
-        final_mid_ticks,
-        max_abs_position,
-        fills_by_side,
-        sends,
-    }
+    Outcome { reports, exchange: *sim.account(), strategy, final_mid_ticks, max_abs_position, fills_by_side, sends }
 }
 
-fn on_report(r: &Report, sides: &HashMap<u64, Side>, quotes: &mut [Quote; 2], strategy: &mut Account, fills: &mut [u64; 2]) {
+fn on_report(
+    r: &Report,
+    sides: &HashMap<u64, Side>,
+    quotes: &mut [Quote; 2],
+    strategy: &mut Account,
+    fills: &mut [u64; 2],
+) {
     let side = *sides.get(&r.client_id).expect("reports only about our orders");
     let q = &mut quotes[side as usize];
     match r.kind {

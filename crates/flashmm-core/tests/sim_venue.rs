@@ -132,7 +132,9 @@ fn a_recording_replays_on_the_host_clock_at_speed() {
     let data_span = head.get(head.len() - 1).exchange_ts - first;
     // Twice as fast, starting at START.
     let retimed = RetimedSource::new(MemorySource::new(&head), START, 2_000_000).unwrap();
-    let mut v = SimVenue::new(retimed, spec, SimConfig::new(src.spec(), rule), ConstantLatency::new(ENTRY, RESPONSE).unwrap()).unwrap();
+    let mut v =
+        SimVenue::new(retimed, spec, SimConfig::new(src.spec(), rule), ConstantLatency::new(ENTRY, RESPONSE).unwrap())
+            .unwrap();
     let (mut market, mut reports) = (EventBatch::default(), Vec::new());
     v.advance_to(START + data_span / 2 - 1, &mut market, &mut reports).unwrap();
     assert!(!v.is_exhausted());

@@ -20,8 +20,8 @@
 use flashmm_core::backtest::{MemorySource, ZiSource};
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::market_gen::ZiParams;
-use flashmm_core::replay::EventBatch;
 use flashmm_core::money::Liquidity;
+use flashmm_core::replay::EventBatch;
 use flashmm_core::sim::{ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::{FillRecord, StatsConfig, StatsError};
@@ -70,12 +70,31 @@ fn scripted_session_stats_equal_the_hand_check() {
     assert_eq!(
         v.recorded_fills(),
         &[
-            FillRecord { ts: 150, order: 1, side: Side::Buy, price: 99, lots: 1, fee: fee1, liquidity: Liquidity::Maker },
-            FillRecord { ts: 250, order: 2, side: Side::Sell, price: 101, lots: 2, fee: fee2, liquidity: Liquidity::Maker },
+            FillRecord {
+                ts: 150,
+                order: 1,
+                side: Side::Buy,
+                price: 99,
+                lots: 1,
+                fee: fee1,
+                liquidity: Liquidity::Maker
+            },
+            FillRecord {
+                ts: 250,
+                order: 2,
+                side: Side::Sell,
+                price: 101,
+                lots: 2,
+                fee: fee2,
+                liquidity: Liquidity::Maker
+            },
         ]
     );
     let steps = v.recorded_steps();
-    assert_eq!(steps.iter().map(|s| (s.ts, s.position)).collect::<Vec<_>>(), [(101, 0), (201, 1), (255, -1), (401, -1)]);
+    assert_eq!(
+        steps.iter().map(|s| (s.ts, s.position)).collect::<Vec<_>>(),
+        [(101, 0), (201, 1), (255, -1), (401, -1)]
+    );
     assert_eq!((steps[0].quote_bid, steps[0].quote_ask), (None, None), "orders still in flight at 101");
     assert_eq!((steps[1].quote_bid, steps[1].quote_ask), (Some(99), Some(101)));
     assert_eq!((steps[3].bid, steps[3].ask), (98, 101));

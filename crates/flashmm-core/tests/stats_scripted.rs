@@ -2,7 +2,7 @@
 //! comments (definitions: docs/statistics.md). Money unit: tick × lot × 10⁻⁶, so one tick·lot
 //! is 1 000 000 units and one half-tick·lot 500 000.
 
-use flashmm_core::book::Side::{self, Sell, Buy};
+use flashmm_core::book::Side::{self, Buy, Sell};
 use flashmm_core::ledger::Account;
 use flashmm_core::money::{Liquidity, Money, fee};
 use flashmm_core::stats::{

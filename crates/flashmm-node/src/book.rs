@@ -152,12 +152,12 @@ impl OrderBook {
     #[napi(constructor)]
     pub fn new(rule: Option<String>, max_buffered_diffs: Option<u32>) -> Result<Self> {
         guard(|| {
-        let name = rule.as_deref().unwrap_or("strict");
-        let rule = sequence_rule(name)?;
-        let limit = max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize);
-        let replay = BookReplay::with_book(core::L2Book::with_buffer_limit(rule, limit));
-        Ok(Self { replay, bids: Vec::new(), asks: Vec::new() })
-    })
+            let name = rule.as_deref().unwrap_or("strict");
+            let rule = sequence_rule(name)?;
+            let limit = max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize);
+            let replay = BookReplay::with_book(core::L2Book::with_buffer_limit(rule, limit));
+            Ok(Self { replay, bids: Vec::new(), asks: Vec::new() })
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -176,10 +176,10 @@ impl OrderBook {
         ask_sizes: Float64ArraySlice,
     ) -> Result<ApplyOutcome> {
         guard(|| {
-        let last = id(last_update_id, "lastUpdateId")?;
-        self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
-        Ok(self.replay.book.apply_snapshot(last, &self.bids, &self.asks).into())
-    })
+            let last = id(last_update_id, "lastUpdateId")?;
+            self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
+            Ok(self.replay.book.apply_snapshot(last, &self.bids, &self.asks).into())
+        })
     }
 
     /// One depth diff under the book's sequence rule. `prevUpdateId`: Binance futures `pu`.
@@ -196,23 +196,23 @@ impl OrderBook {
         ask_sizes: Float64ArraySlice,
     ) -> Result<ApplyOutcome> {
         guard(|| {
-        let header = DiffHeader::new(
-            id(first_update_id, "firstUpdateId")?,
-            id(last_update_id, "lastUpdateId")?,
-            prev_update_id.map(|p| id(p, "prevUpdateId")).transpose()?,
-        );
-        self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
-        Ok(self.replay.book.apply_diff(header, &self.bids, &self.asks).into())
-    })
+            let header = DiffHeader::new(
+                id(first_update_id, "firstUpdateId")?,
+                id(last_update_id, "lastUpdateId")?,
+                prev_update_id.map(|p| id(p, "prevUpdateId")).transpose()?,
+            );
+            self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
+            Ok(self.replay.book.apply_diff(header, &self.bids, &self.asks).into())
+        })
     }
 
     /// One level update per call (books with rule "none" only).
     #[napi]
     pub fn set_level(&mut self, side: Side, price: f64, size: f64) -> Result<ApplyOutcome> {
         guard(|| {
-        let level = core::Level::new(ticks(price, "price")?, lots(size, "size")?);
-        self.replay.book.apply_level(side.into(), level).map(Into::into).map_err(core_err)
-    })
+            let level = core::Level::new(ticks(price, "price")?, lots(size, "size")?);
+            self.replay.book.apply_level(side.into(), level).map(Into::into).map_err(core_err)
+        })
     }
 
     /// Applies a reader batch from event `start` (default 0), stopping before the first
@@ -321,9 +321,7 @@ impl OrderBook {
     /// the book cannot fill it.
     #[napi]
     pub fn average_fill_price(&self, side: Side, size: f64) -> Result<Option<f64>> {
-        guard(|| {
-        Ok(self.replay.book.average_fill_price(side.into(), lots(size, "size")?))
-    })
+        guard(|| Ok(self.replay.book.average_fill_price(side.into(), lots(size, "size")?)))
     }
 
     /// (bid size − ask size) / (bid size + ask size) over the top `levels` levels.
@@ -334,39 +332,37 @@ impl OrderBook {
 
     #[napi]
     pub fn size_at(&self, side: Side, price: f64) -> Result<f64> {
-        guard(|| {
-        Ok(self.replay.book.size_at(side.into(), ticks(price, "price")?) as f64)
-    })
+        guard(|| Ok(self.replay.book.size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
     #[napi]
     pub fn add_own_order(&mut self, order_id: f64, side: Side, price: f64, size: f64) -> Result<()> {
         guard(|| {
-        let order = core::OwnOrder {
-            id: id(order_id, "orderId")?,
-            side: core::Side::from(side),
-            price: ticks(price, "price")?,
-            size: lots(size, "size")?,
-        };
-        self.replay.book.add_own_order(order).map_err(core_err)
-    })
+            let order = core::OwnOrder {
+                id: id(order_id, "orderId")?,
+                side: core::Side::from(side),
+                price: ticks(price, "price")?,
+                size: lots(size, "size")?,
+            };
+            self.replay.book.add_own_order(order).map_err(core_err)
+        })
     }
 
     #[napi]
     pub fn remove_own_order(&mut self, order_id: f64) -> Result<OwnOrder> {
         guard(|| {
-        let id = id(order_id, "orderId")?;
-        self.replay.book.remove_own_order(id).map(Into::into).map_err(core_err)
-    })
+            let id = id(order_id, "orderId")?;
+            self.replay.book.remove_own_order(id).map(Into::into).map_err(core_err)
+        })
     }
 
     /// Records a fill of `size` lots; returns the remaining lots (0 removes the order).
     #[napi]
     pub fn fill_own_order(&mut self, order_id: f64, size: f64) -> Result<f64> {
         guard(|| {
-        let id = id(order_id, "orderId")?;
-        self.replay.book.fill_own_order(id, lots(size, "size")?).map(|r| r as f64).map_err(core_err)
-    })
+            let id = id(order_id, "orderId")?;
+            self.replay.book.fill_own_order(id, lots(size, "size")?).map(|r| r as f64).map_err(core_err)
+        })
     }
 
     #[napi(catch_unwind)]
@@ -377,16 +373,12 @@ impl OrderBook {
     /// Our size the public book shows at a price (never more than the public size).
     #[napi]
     pub fn own_size_at(&self, side: Side, price: f64) -> Result<f64> {
-        guard(|| {
-        Ok(self.replay.book.own_size_at(side.into(), ticks(price, "price")?) as f64)
-    })
+        guard(|| Ok(self.replay.book.own_size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
     #[napi]
     pub fn net_size_at(&self, side: Side, price: f64) -> Result<f64> {
-        guard(|| {
-        Ok(self.replay.book.net_size_at(side.into(), ticks(price, "price")?) as f64)
-    })
+        guard(|| Ok(self.replay.book.net_size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
     /// Other participants' levels, best first, skipping levels that are all ours.

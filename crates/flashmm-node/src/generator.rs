@@ -82,7 +82,9 @@ pub(crate) fn zi_params(
     let price = match initial_price {
         Some(p) => p,
         None if default_market => DEFAULT_INITIAL_PRICE,
-        None => return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default"))),
+        None => {
+            return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default")));
+        }
     };
     let mut p = ZiParams::for_market(spec, price).map_err(|e| invalid_arg(format!("{prefix}initialPrice: {e}")))?;
     if let Some(o) = zi {

@@ -163,3 +163,11 @@ impl Ledger {
         self.inner.average_entry().map(|(num, den)| AverageEntry { num, den })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_unit_is_the_cores() {
+        assert_eq!(i128::from(super::MONEY_PER_TICK_LOT), flashmm_core::money::MONEY_PER_TICK_LOT);
+    }
+}

@@ -11,7 +11,7 @@ use flashmm_core::model::ModelSlot;
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
-use crate::book::{BookCounts, book_counts, invalid_reason, InvalidReason};
+use crate::book::{BookCounts, InvalidReason, book_counts, invalid_reason};
 use crate::convert::{Level, core_err, id, invalid_arg, lots, ns, ticks};
 use crate::error::{Error, Result, guard};
 use crate::replay::{EventBatch, PublicTrade};
@@ -159,7 +159,14 @@ pub struct Top {
 
 impl From<CoreTop> for Top {
     fn from(t: CoreTop) -> Self {
-        Self { bid: t.bid.into(), ask: t.ask.into(), mid: t.mid, micro_price: t.micro_price, mid2: t.mid2() as f64, exchange_ts_ns: i128::from(t.exchange_ts) }
+        Self {
+            bid: t.bid.into(),
+            ask: t.ask.into(),
+            mid: t.mid,
+            micro_price: t.micro_price,
+            mid2: t.mid2() as f64,
+            exchange_ts_ns: i128::from(t.exchange_ts),
+        }
     }
 }
 

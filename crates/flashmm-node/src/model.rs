@@ -54,7 +54,10 @@ fn warmup_ns(warmup_ms: Option<f64>) -> Result<i64> {
 fn split_windows(data: &[f32], n: u32, seq: usize) -> Result<Vec<&[[f32; N_FEATURES]]>> {
     let want = n as usize * seq * N_FEATURES;
     if data.len() != want {
-        return Err(invalid_arg(format!("expected {n} windows of {seq} × {N_FEATURES} = {want} floats, got {}", data.len())));
+        return Err(invalid_arg(format!(
+            "expected {n} windows of {seq} × {N_FEATURES} = {want} floats, got {}",
+            data.len()
+        )));
     }
     let (rows, _) = data.as_chunks::<N_FEATURES>();
     Ok(rows.chunks_exact(seq.max(1)).collect())
@@ -71,16 +74,12 @@ impl Model {
     /// Reads and checks an ONNX file; throws naming what is wrong.
     #[napi(factory)]
     pub fn load(path: String) -> Result<Self> {
-        guard(|| {
-        Ok(Self { inner: Arc::new(core::Model::load(&path).map_err(core_err)?) })
-    })
+        guard(|| Ok(Self { inner: Arc::new(core::Model::load(&path).map_err(core_err)?) }))
     }
 
     #[napi(factory)]
     pub fn from_buffer(bytes: Buffer) -> Result<Self> {
-        guard(|| {
-        Ok(Self { inner: Arc::new(core::Model::from_bytes(&bytes).map_err(core_err)?) })
-    })
+        guard(|| Ok(Self { inner: Arc::new(core::Model::from_bytes(&bytes).map_err(core_err)?) }))
     }
 
     /// Feature vectors per window.
@@ -117,27 +116,27 @@ impl Model {
     #[napi]
     pub fn predict(&self, window: Float32ArraySlice) -> Result<Prediction> {
         guard(|| {
-        let w = split_windows(&window, 1, self.inner.seq())?;
-        Ok(self.inner.predict_window(w[0]).map_err(core_err)?.into())
-    })
+            let w = split_windows(&window, 1, self.inner.seq())?;
+            Ok(self.inner.predict_window(w[0]).map_err(core_err)?.into())
+        })
     }
 
     /// `n` windows back to back (`n × seq × 64`), one call through the model.
     #[napi]
     pub fn predict_batch(&self, windows: Float32ArraySlice, n: u32) -> Result<Vec<Prediction>> {
         guard(|| {
-        let w = split_windows(&windows, n, self.inner.seq())?;
-        Ok(self.inner.predict_batch(&w).map_err(core_err)?.into_iter().map(Prediction::from).collect())
-    })
+            let w = split_windows(&windows, n, self.inner.seq())?;
+            Ok(self.inner.predict_batch(&w).map_err(core_err)?.into_iter().map(Prediction::from).collect())
+        })
     }
 
     /// Raw logits of `n` windows, `[n, horizons, 3]` flat (cross-checks with other runtimes).
     #[napi]
     pub fn logits(&self, windows: Float32ArraySlice, n: u32) -> Result<Float32Array> {
         guard(|| {
-        split_windows(&windows, n, self.inner.seq())?;
-        Ok(Float32Array::new(self.inner.logits(&windows).map_err(core_err)?))
-    })
+            split_windows(&windows, n, self.inner.seq())?;
+            Ok(Float32Array::new(self.inner.logits(&windows).map_err(core_err)?))
+        })
     }
 }
 
@@ -155,10 +154,10 @@ impl Signal {
     #[napi(constructor)]
     pub fn new(model_path: String, sequence_rule: String, warmup_ms: Option<f64>) -> Result<Self> {
         guard(|| {
-        let rule = rule(&sequence_rule)?;
-        let slot = Arc::new(ModelSlot::load(&model_path).map_err(core_err)?);
-        Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns(warmup_ms)?) })
-    })
+            let rule = rule(&sequence_rule)?;
+            let slot = Arc::new(ModelSlot::load(&model_path).map_err(core_err)?);
+            Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns(warmup_ms)?) })
+        })
     }
 
     /// Feeds every event of the batch, in order.
@@ -170,17 +169,13 @@ impl Signal {
     /// The prediction on the latest window, or null until the window is full and the book valid.
     #[napi]
     pub fn predict(&mut self) -> Result<Option<Prediction>> {
-        guard(|| {
-        Ok(self.inner.predict().map_err(core_err)?.map(Prediction::from))
-    })
+        guard(|| Ok(self.inner.predict().map_err(core_err)?.map(Prediction::from)))
     }
 
     /// Loads and checks `path`, then serves it; throws the reason and keeps the old model otherwise.
     #[napi]
     pub fn reload(&self, path: String) -> Result<()> {
-        guard(|| {
-        self.inner.reload(&path).map(drop).map_err(core_err)
-    })
+        guard(|| self.inner.reload(&path).map(drop).map_err(core_err))
     }
 
     #[napi(getter, catch_unwind)]
@@ -228,10 +223,10 @@ impl FeatureEngine {
     #[napi(constructor)]
     pub fn new(sequence_rule: String, warmup_ms: Option<f64>) -> Result<Self> {
         guard(|| {
-        let cfg = DatasetConfig::default();
-        let warmup_ns = warmup_ns(warmup_ms)?;
-        Ok(Self { inner: FeatureStream::new(rule(&sequence_rule)?, cfg.sampling, warmup_ns) })
-    })
+            let cfg = DatasetConfig::default();
+            let warmup_ns = warmup_ns(warmup_ms)?;
+            Ok(Self { inner: FeatureStream::new(rule(&sequence_rule)?, cfg.sampling, warmup_ns) })
+        })
     }
 
     /// Feeds the batch; returns the grid rows taken (each one a dataset row).

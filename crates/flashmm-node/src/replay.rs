@@ -149,10 +149,10 @@ impl BinanceReader {
     #[napi(constructor)]
     pub fn new(path: String, market: Option<String>, spec: Option<&MarketSpec>) -> Result<Self> {
         guard(|| {
-        let market = market.as_deref().map(parse_binance_market).transpose()?;
-        let inner = FileReader::open(Path::new(&path), market, spec.map(|s| s.inner.clone())).map_err(core_err)?;
-        Ok(Self { inner })
-    })
+            let market = market.as_deref().map(parse_binance_market).transpose()?;
+            let inner = FileReader::open(Path::new(&path), market, spec.map(|s| s.inner.clone())).map_err(core_err)?;
+            Ok(Self { inner })
+        })
     }
 
     /// Up to `maxEvents` (default 4096) events, or null at the end of the recording. A bad
@@ -160,10 +160,10 @@ impl BinanceReader {
     #[napi]
     pub fn next_batch(&mut self, max_events: Option<u32>) -> Result<Option<EventBatch>> {
         guard(|| {
-        let mut batch = core::EventBatch::default();
-        let n = self.inner.next_batch(&mut batch, max_events.unwrap_or(4096) as usize).map_err(core_err)?;
-        Ok((n > 0).then_some(EventBatch { inner: batch }))
-    })
+            let mut batch = core::EventBatch::default();
+            let n = self.inner.next_batch(&mut batch, max_events.unwrap_or(4096) as usize).map_err(core_err)?;
+            Ok((n > 0).then_some(EventBatch { inner: batch }))
+        })
     }
 
     #[napi(getter, catch_unwind)]

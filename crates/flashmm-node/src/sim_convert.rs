@@ -8,8 +8,8 @@ use napi_derive::napi;
 
 use crate::convert::{id, lots, ticks};
 use crate::error::Result;
-use crate::side::{Side, parse_side};
 use crate::generator::ms_to_ns;
+use crate::side::{Side, parse_side};
 
 /// `'maker' | 'taker'`.
 #[napi(string_enum = "lowercase")]
@@ -23,8 +23,20 @@ pub enum LiquidityKind {
 #[napi(discriminant = "kind", discriminant_case = "kebab-case", object_from_js = false)]
 pub enum SimReport {
     /// A new order was accepted: its side, limit (ticks; 0 for a market order) and size (lots).
-    Accepted { client_id: f64, side: Side, price: f64, lots: f64, ts: i128, exchange_ts: i128 },
-    Rejected { client_id: f64, reason: &'static str, ts: i128, exchange_ts: i128 },
+    Accepted {
+        client_id: f64,
+        side: Side,
+        price: f64,
+        lots: f64,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    Rejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
     /// `lots` filled at `price`; `leaves` still open; `fee` money units (negative = rebate);
     /// `trigger` what filled it: "taker" | "trade" | "book-cross".
     Fill {
@@ -40,13 +52,42 @@ pub enum SimReport {
         exchange_ts: i128,
     },
     /// The order left the book; `leaves` lots were not filled.
-    Cancelled { client_id: f64, reason: &'static str, leaves: f64, ts: i128, exchange_ts: i128 },
-    CancelRejected { client_id: f64, reason: &'static str, ts: i128, exchange_ts: i128 },
+    Cancelled {
+        client_id: f64,
+        reason: &'static str,
+        leaves: f64,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    CancelRejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
     /// New limit and total size; a price change or a larger size lost the queue position.
-    Amended { client_id: f64, price: f64, lots: f64, leaves: f64, priority_kept: bool, ts: i128, exchange_ts: i128 },
-    AmendRejected { client_id: f64, reason: &'static str, ts: i128, exchange_ts: i128 },
+    Amended {
+        client_id: f64,
+        price: f64,
+        lots: f64,
+        leaves: f64,
+        priority_kept: bool,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    AmendRejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
     /// A cancel-all was processed: how many orders it cancelled (each also reported).
-    CancelAllDone { client_id: f64, cancelled: u32, ts: i128, exchange_ts: i128 },
+    CancelAllDone {
+        client_id: f64,
+        cancelled: u32,
+        ts: i128,
+        exchange_ts: i128,
+    },
 }
 
 /// One of our live orders at the exchange.
@@ -119,9 +160,14 @@ pub fn stats_config(o: Option<SimStatsOptions>) -> Result<StatsConfig> {
 pub fn report(r: &Report) -> SimReport {
     let (client_id, ts, exchange_ts) = (r.client_id as f64, i128::from(r.local_ts), i128::from(r.exchange_ts));
     match r.kind {
-        ReportKind::Accepted { side, price, lots } => {
-            SimReport::Accepted { client_id, side: side.into(), price: price as f64, lots: lots as f64, ts, exchange_ts }
-        }
+        ReportKind::Accepted { side, price, lots } => SimReport::Accepted {
+            client_id,
+            side: side.into(),
+            price: price as f64,
+            lots: lots as f64,
+            ts,
+            exchange_ts,
+        },
         ReportKind::Rejected { reason } => SimReport::Rejected { client_id, reason: reason.name(), ts, exchange_ts },
         ReportKind::Fill(f) => SimReport::Fill {
             client_id,
@@ -138,7 +184,9 @@ pub fn report(r: &Report) -> SimReport {
         ReportKind::Cancelled { reason, leaves } => {
             SimReport::Cancelled { client_id, reason: reason.name(), leaves: leaves as f64, ts, exchange_ts }
         }
-        ReportKind::CancelRejected { reason } => SimReport::CancelRejected { client_id, reason: reason.name(), ts, exchange_ts },
+        ReportKind::CancelRejected { reason } => {
+            SimReport::CancelRejected { client_id, reason: reason.name(), ts, exchange_ts }
+        }
         ReportKind::Amended { price, lots, leaves, priority_kept } => SimReport::Amended {
             client_id,
             price: price as f64,
@@ -148,7 +196,9 @@ pub fn report(r: &Report) -> SimReport {
             ts,
             exchange_ts,
         },
-        ReportKind::AmendRejected { reason } => SimReport::AmendRejected { client_id, reason: reason.name(), ts, exchange_ts },
+        ReportKind::AmendRejected { reason } => {
+            SimReport::AmendRejected { client_id, reason: reason.name(), ts, exchange_ts }
+        }
         ReportKind::CancelAllDone { cancelled } => SimReport::CancelAllDone { client_id, cancelled, ts, exchange_ts },
     }
 }
@@ -173,4 +223,3 @@ pub fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_on
     let o = if post_only { NewOrder::post_only(cid, s, p, l) } else { NewOrder::limit(cid, s, p, l) };
     Ok(Request::New(o))
 }
-

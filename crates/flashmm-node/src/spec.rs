@@ -70,20 +70,18 @@ pub(crate) fn parse_binance_market(name: &str) -> Result<BinanceMarket> {
 impl MarketSpec {
     #[napi(constructor)]
     pub fn new(init: MarketSpecInit) -> Result<Self> {
-        guard(|| {
-        Ok(Self { inner: spec_from_init(&init)? })
-    })
+        guard(|| Ok(Self { inner: spec_from_init(&init)? }))
     }
 
     /// The built-in grid of a Binance market (`spot`, `usdm` or `coinm`).
     #[napi(factory)]
     pub fn binance(symbol: String, market: String) -> Result<Self> {
         guard(|| {
-        let m = parse_binance_market(&market)?;
-        core::MarketSpec::binance(&symbol, m)
-            .map(|inner| Self { inner })
-            .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
-    })
+            let m = parse_binance_market(&market)?;
+            core::MarketSpec::binance(&symbol, m)
+                .map(|inner| Self { inner })
+                .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
+        })
     }
 
     /// Money (an exact integer string in `tick × lot × 10⁻⁶` units, as in the backtest JSON)
@@ -91,9 +89,10 @@ impl MarketSpec {
     #[napi]
     pub fn format_money(&self, money: String) -> Result<String> {
         guard(|| {
-        let m: i128 = money.trim().parse().map_err(|_| invalid_arg(format!("money '{money}' is not an integer")))?;
-        Ok(flashmm_core::money::format_money(&self.inner, m))
-    })
+            let m: i128 =
+                money.trim().parse().map_err(|_| invalid_arg(format!("money '{money}' is not an integer")))?;
+            Ok(flashmm_core::money::format_money(&self.inner, m))
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -129,29 +128,21 @@ impl MarketSpec {
     /// "61773.6" → 617736 at tick 0.1; off-grid or malformed strings throw.
     #[napi]
     pub fn price_to_ticks(&self, price: String) -> Result<f64> {
-        guard(|| {
-        self.inner.price_to_ticks(&price).map(|t| t as f64).map_err(core_err)
-    })
+        guard(|| self.inner.price_to_ticks(&price).map(|t| t as f64).map_err(core_err))
     }
 
     #[napi]
     pub fn size_to_lots(&self, size: String) -> Result<f64> {
-        guard(|| {
-        self.inner.size_to_lots(&size).map(|l| l as f64).map_err(core_err)
-    })
+        guard(|| self.inner.size_to_lots(&size).map(|l| l as f64).map_err(core_err))
     }
 
     #[napi]
     pub fn ticks_to_price(&self, price_ticks: f64) -> Result<String> {
-        guard(|| {
-        Ok(self.inner.ticks_to_price(ticks(price_ticks, "ticks")?))
-    })
+        guard(|| Ok(self.inner.ticks_to_price(ticks(price_ticks, "ticks")?)))
     }
 
     #[napi]
     pub fn lots_to_size(&self, size_lots: f64) -> Result<String> {
-        guard(|| {
-        Ok(self.inner.lots_to_size(lots(size_lots, "lots")?))
-    })
+        guard(|| Ok(self.inner.lots_to_size(lots(size_lots, "lots")?)))
     }
 }

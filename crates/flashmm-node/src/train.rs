@@ -129,7 +129,8 @@ impl Task for TrainTask {
                 f.call(p.into(), ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
-        core::train_on_recordings(&self.options.data, &cfg, report).map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))
+        core::train_on_recordings(&self.options.data, &cfg, report)
+            .map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))
     }
 
     fn resolve(&mut self, _env: Env, run: Self::Output) -> napi::Result<Self::JsValue> {
@@ -163,7 +164,8 @@ fn arch(name: &str) -> napi::Result<ArchKind> {
 
 fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     let kind = arch(&o.arch)?;
-    let mut cfg = if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
+    let mut cfg =
+        if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
     if let Some(s) = o.seed {
         if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) {
             return Err(bad_arg(format!("seed must be a non-negative integer, got {s}")));

@@ -76,11 +76,11 @@ pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy};
 use serde::Serialize;
 
 use crate::book::Side;
-use crate::replay::EventBatch;
 use crate::ledger::Account;
+use crate::replay::EventBatch;
 use crate::sim::{
-    ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request,
-    SimConfig, SimError, SimExchange, SimStats,
+    ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
+    SimError, SimExchange, SimStats,
 };
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -617,7 +617,9 @@ impl<S: Strategy> Backtest<S> {
     fn on_report(&mut self, r: &Report) {
         self.counts.reports += 1;
         if let ReportKind::Fill(f) = r.kind {
-            self.known.apply(f.side, f.price, f.lots, f.fee, f.liquidity).expect("the simulator fills whole positive lots");
+            self.known
+                .apply(f.side, f.price, f.lots, f.fee, f.liquidity)
+                .expect("the simulator fills whole positive lots");
             self.fills.push(f.record(r.exchange_ts, r.client_id));
             self.counts.fills += 1;
         }

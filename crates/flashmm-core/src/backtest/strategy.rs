@@ -48,7 +48,8 @@ impl Orders {
     /// A limit order; returns its client id.
     pub fn limit(&mut self, side: Side, price: i64, lots: i64, post_only: bool) -> ClientId {
         let id = self.alloc();
-        let o = if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
+        let o =
+            if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
         self.requests.push(Request::New(o));
         id
     }

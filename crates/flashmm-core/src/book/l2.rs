@@ -11,9 +11,19 @@ use super::{Level, Side};
 /// Why a book cannot be trusted until it is resynced with a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InvalidReason {
-    Gap { expected: u64, header: DiffHeader },
-    Crossed { best_bid: i64, best_ask: i64 },
-    BadLevel { side: Side, price: i64, size: i64 },
+    Gap {
+        expected: u64,
+        header: DiffHeader,
+    },
+    Crossed {
+        best_bid: i64,
+        best_ask: i64,
+    },
+    BadLevel {
+        side: Side,
+        price: i64,
+        size: i64,
+    },
     /// Set by the host: a stale feed, a disconnect, an operator.
     External(String),
 }
@@ -22,7 +32,11 @@ impl fmt::Display for InvalidReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InvalidReason::Gap { expected, header } => {
-                write!(f, "sequence gap: expected update {expected} next, got {}..={}", header.first_id, header.last_id)?;
+                write!(
+                    f,
+                    "sequence gap: expected update {expected} next, got {}..={}",
+                    header.first_id, header.last_id
+                )?;
                 match header.prev_id {
                     Some(pu) => write!(f, " (previous {pu})"),
                     None => Ok(()),
@@ -320,7 +334,5 @@ fn bad_level(side: Side, l: Level) -> Option<InvalidReason> {
 }
 
 fn first_bad_level(bids: &[Level], asks: &[Level]) -> Option<InvalidReason> {
-    bids.iter()
-        .find_map(|&l| bad_level(Side::Buy, l))
-        .or_else(|| asks.iter().find_map(|&l| bad_level(Side::Sell, l)))
+    bids.iter().find_map(|&l| bad_level(Side::Buy, l)).or_else(|| asks.iter().find_map(|&l| bad_level(Side::Sell, l)))
 }

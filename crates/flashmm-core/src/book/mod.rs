@@ -1,8 +1,8 @@
 //! L2 order books in integer ticks and lots, with venue sequencing and our own orders.
 
 mod decode;
-mod ladder;
 mod l2;
+mod ladder;
 mod own;
 mod query;
 mod sequence;

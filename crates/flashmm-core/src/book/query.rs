@@ -70,10 +70,7 @@ impl L2Book {
                 .take_while(|l| inside(l.price as f64))
                 .fold(0i64, |acc, l| acc.saturating_add(l.size))
         };
-        Some(DepthWithin {
-            bid: sum(Side::Buy, &|p| p >= mid - band),
-            ask: sum(Side::Sell, &|p| p <= mid + band),
-        })
+        Some(DepthWithin { bid: sum(Side::Buy, &|p| p >= mid - band), ask: sum(Side::Sell, &|p| p <= mid + band) })
     }
 
     /// Average price (ticks) of an order on `side` (`Buy` takes asks) for `lots`,

@@ -226,7 +226,9 @@ impl FeatureEngine {
     pub fn on_event(&mut self, book: &L2Book, e: &Event<'_>, outcome: Option<&ApplyOutcome>) -> bool {
         match (e.kind, outcome, e.aggressor(), e.bids.first()) {
             (EventKind::Trade, _, Some(side), Some(l)) => self.on_trade(l.price, l.size, side, e.exchange_ts),
-            (EventKind::DepthDiff, Some(ApplyOutcome::Applied), ..) => self.on_diff(book, e.bids, e.asks, e.exchange_ts),
+            (EventKind::DepthDiff, Some(ApplyOutcome::Applied), ..) => {
+                self.on_diff(book, e.bids, e.asks, e.exchange_ts)
+            }
             (EventKind::Snapshot, Some(ApplyOutcome::Applied), ..) => self.on_book(book, e.exchange_ts),
             _ => return false,
         }

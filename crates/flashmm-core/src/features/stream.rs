@@ -35,7 +35,9 @@ pub enum Fed {
     Trade,
     /// A snapshot or diff applied; `full`: fed to the engine as a whole book (snapshot or
     /// the first update after a resync).
-    Book { full: bool },
+    Book {
+        full: bool,
+    },
     /// A whole book that arrived before any timed event: fed at the next timed event.
     Held,
     /// The book rejected the event (gap, crossed): engine reset, warm-up restarts.

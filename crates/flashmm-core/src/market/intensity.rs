@@ -178,7 +178,7 @@ impl IntensityEstimator {
         let o = &self.options;
         let since_first = self.first_ns.map_or(0.0, |f| (now_ns - f) as f64 / NS_PER_S);
         let seconds = o.window_s.min(since_first);
-        if !(seconds > 0.0) {
+        if seconds.is_nan() || seconds <= 0.0 {
             return None;
         }
         // Per bucket: trades and the smallest distance seen.
@@ -206,14 +206,14 @@ impl IntensityEstimator {
             sxy += w * x * y;
         }
         let var_x = sxx - (sx * sx) / sw;
-        if !(var_x > 1e-12) {
+        if var_x.is_nan() || var_x <= 1e-12 {
             return None;
         }
         let slope = (sxy - (sx * sy) / sw) / var_x;
         let intercept = (sy - slope * sx) / sw;
         let k = -slope;
         // A non-decreasing λ(δ) has no exponential reading: keep the last good fit instead.
-        if !(k > 0.0) || !intercept.is_finite() {
+        if k.is_nan() || k <= 0.0 || !intercept.is_finite() {
             return None;
         }
         Some(Intensity { a: intercept.exp(), k: k.clamp(o.min_k, o.max_k) })

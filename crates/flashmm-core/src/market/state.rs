@@ -126,7 +126,7 @@ pub struct DecisionInputs {
 /// The book, with or without the model that reads it (one book per market either way).
 #[derive(Debug)]
 enum Feed {
-    Book(BookReplay),
+    Book(Box<BookReplay>),
     #[cfg(feature = "ml")]
     Model(Box<Signal>),
 }
@@ -146,14 +146,18 @@ impl MarketState {
     pub fn new(options: MarketOptions) -> Result<Self, OptionError> {
         options.validate()?;
         let book = L2Book::with_buffer_limit(options.rule, options.max_buffered_diffs);
-        Self::with_feed(options, Feed::Book(BookReplay::with_book(book)))
+        Self::with_feed(options, Feed::Book(Box::new(BookReplay::with_book(book))))
     }
 
     /// A market whose model forecasts from this book (`slot`: the model, hot-reloadable).
     #[cfg(feature = "ml")]
     pub fn with_model(options: MarketOptions, slot: std::sync::Arc<ModelSlot>) -> Result<Self, OptionError> {
         options.validate()?;
-        let signal = Signal::with_book(slot, L2Book::with_buffer_limit(options.rule, options.max_buffered_diffs), options.signal_warmup_ns);
+        let signal = Signal::with_book(
+            slot,
+            L2Book::with_buffer_limit(options.rule, options.max_buffered_diffs),
+            options.signal_warmup_ns,
+        );
         Self::with_feed(options, Feed::Model(Box::new(signal)))
     }
 
@@ -266,7 +270,11 @@ impl MarketState {
             Feed::Book(_) => None,
             Feed::Model(s) => s.predict()?.and_then(|p| {
                 let first = p.probs().first()?;
-                Some(Forecast { p_down: f64::from(first[0]), p_up: f64::from(first[2]), confidence: f64::from(p.overall_confidence()) })
+                Some(Forecast {
+                    p_down: f64::from(first[0]),
+                    p_up: f64::from(first[2]),
+                    confidence: f64::from(p.overall_confidence()),
+                })
             }),
         };
         Ok(self.inputs(now_ns, forecast))

@@ -519,6 +519,16 @@ impl ZiGenerator {
         out.levels.push(level);
         let nb = u32::from(side == Side::Buy);
         let ts = self.clock;
-        out.push(EventKind::DepthDiff, ts + self.p.feed_latency_ns, ts, self.update_id, self.update_id, None, 0, start, nb);
+        out.push(
+            EventKind::DepthDiff,
+            ts + self.p.feed_latency_ns,
+            ts,
+            self.update_id,
+            self.update_id,
+            None,
+            0,
+            start,
+            nb,
+        );
     }
 }

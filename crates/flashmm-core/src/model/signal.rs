@@ -9,7 +9,7 @@ use super::predictor::Predictor;
 use super::slot::ModelSlot;
 use super::{ModelError, Result};
 use crate::book::{L2Book, SequenceRule};
-use crate::features::{DatasetConfig, Fed, FeatureStream, N_FEATURES, Sampling, StreamSink};
+use crate::features::{DatasetConfig, FeatureStream, Fed, N_FEATURES, Sampling, StreamSink};
 use crate::replay::{BookReplay, Event, EventBatch};
 
 /// Book, feature engine, grid sampling and predictor for one market, fed raw events.

@@ -10,13 +10,13 @@ use crate::replay::{Event, EventKind, FLAG_BUYER_MAKER};
 use crate::spec::MarketSpec;
 
 use super::latency::{LatencyModel, OrderLatency};
-use crate::ledger::Account;
-use crate::money::{self, Liquidity};
 use super::order::{
-    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason,
-    Report, ReportKind, Request,
+    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason, Report,
+    ReportKind, Request,
 };
 use super::queue::{QueueModel, QueueModelError, QueuePos};
+use crate::ledger::Account;
+use crate::money::{self, Liquidity};
 
 /// What happens when our new order would trade with our own resting order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

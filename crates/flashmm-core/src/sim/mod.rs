@@ -95,8 +95,8 @@ pub use latency::{
     ConstantLatency, FeedLatency, InterpolatedLatency, LatencyError, LatencyModel, OrderLatency, OrderLatencyRow,
 };
 pub use order::{
-    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason,
-    Report, ReportKind, Request,
+    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason, Report,
+    ReportKind, Request,
 };
 pub use queue::{QueueModel, QueueModelError, QueuePos};
 pub use venue::{RecordingSource, RetimedSource, SimVenue, VenueError, VenueFeed};

@@ -46,13 +46,19 @@ impl NewOrder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Request {
     New(NewOrder),
-    Cancel { client_id: ClientId },
+    Cancel {
+        client_id: ClientId,
+    },
     /// Cancels every resting order of ours.
     CancelAll,
     /// New limit price and new *total* quantity (filled lots included) of a resting order.
     /// A price change or a larger remaining size loses queue priority; a smaller remaining
     /// size at the same price keeps it. Amends never take liquidity.
-    Amend { client_id: ClientId, price: i64, lots: i64 },
+    Amend {
+        client_id: ClientId,
+        price: i64,
+        lots: i64,
+    },
 }
 
 impl Request {
@@ -219,16 +225,36 @@ impl Fill {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReportKind {
     /// A new order was accepted (it rests, or fills at once). `price` is 0 for market orders.
-    Accepted { side: Side, price: i64, lots: i64 },
-    Rejected { reason: RejectReason },
+    Accepted {
+        side: Side,
+        price: i64,
+        lots: i64,
+    },
+    Rejected {
+        reason: RejectReason,
+    },
     Fill(Fill),
     /// The order left the book; `leaves` lots were not filled.
-    Cancelled { reason: CancelReason, leaves: i64 },
-    CancelRejected { reason: ModifyRejectReason },
-    Amended { price: i64, lots: i64, leaves: i64, priority_kept: bool },
-    AmendRejected { reason: ModifyRejectReason },
+    Cancelled {
+        reason: CancelReason,
+        leaves: i64,
+    },
+    CancelRejected {
+        reason: ModifyRejectReason,
+    },
+    Amended {
+        price: i64,
+        lots: i64,
+        leaves: i64,
+        priority_kept: bool,
+    },
+    AmendRejected {
+        reason: ModifyRejectReason,
+    },
     /// A cancel-all was processed; `cancelled` orders were cancelled (each also reported).
-    CancelAllDone { cancelled: u32 },
+    CancelAllDone {
+        cancelled: u32,
+    },
 }
 
 /// One execution report.

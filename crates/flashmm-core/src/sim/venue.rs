@@ -38,8 +38,8 @@ use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsErr
 
 use super::exchange::{OrderView, SimConfig, SimError, SimExchange};
 use super::latency::OrderLatency;
-use crate::ledger::Account;
 use super::order::{Report, ReportKind, Request};
+use crate::ledger::Account;
 
 /// Errors of the simulated venue.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +200,12 @@ impl Recorder {
 
 impl<E: EventSource> SimVenue<E> {
     /// A venue on `spec` (fees and minimum size come from `sim`).
-    pub fn new(source: E, spec: MarketSpec, sim: SimConfig, latency: impl Into<OrderLatency>) -> Result<Self, VenueError> {
+    pub fn new(
+        source: E,
+        spec: MarketSpec,
+        sim: SimConfig,
+        latency: impl Into<OrderLatency>,
+    ) -> Result<Self, VenueError> {
         Ok(Self {
             source,
             sim: SimExchange::new(sim, latency.into())?,

@@ -2,9 +2,11 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use flashmm_core::book::{Level, SequenceRule, Side};
-use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::ledger::Account;
-use flashmm_core::sim::{ClientId, ConstantLatency, Fill, LatencyModel, QueueModel, Report, ReportKind, Request, SimConfig, SimExchange};
+use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
+use flashmm_core::sim::{
+    ClientId, ConstantLatency, Fill, LatencyModel, QueueModel, Report, ReportKind, Request, SimConfig, SimExchange,
+};
 use flashmm_core::spec::MarketSpec;
 
 /// Maker rebate 1 bp, taker fee 5 bp.
