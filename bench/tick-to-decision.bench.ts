@@ -1,13 +1,14 @@
-// Tick-to-decision latency on the simulated venue: venue data in → book (core) → estimators →
+// Tick-to-decision latency on the simulated venue: venue data in → market state (core) →
 // quoting model → risk filter → order diff → batch out, per stage. The market runs on a manual
 // clock (10 ms per step, a decision every 200 ms of market time), so the figures measure our
 // code, not the timer. Per-stage p50/p99 are printed after the run; the bench's own row is one
 // decision step (pump + book + decide + submit).
 import { bench, describe } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { MarketLoop } from '../src/engine/market-loop.js';
+import { MarketLoop, marketStateOptions } from '../src/engine/market-loop.js';
 import { ClientIdGenerator } from '../src/execution/client-id.js';
 import { ManualClock } from '../src/execution/clock.js';
+import { MarketState } from '../src/native.js';
 import { OrderManager } from '../src/execution/order-manager.js';
 import { PositionTracker } from '../src/execution/position.js';
 import { riskLimitsFor } from '../src/risk/limits.js';
@@ -27,8 +28,9 @@ const orders = new OrderManager({
   clock, ids: new ClientIdGenerator('bench'), positions, markets: [market], ackTimeoutMs: 10_000, orphanPolicy: 'cancel',
 });
 const venue = new SimVenue({ market, clock, pumpMs: 0, native: { initialPrice: '0.4000', seed: 7 } });
+const state = new MarketState(marketStateOptions(config.strategy, 'strict', 1e9));
 const loop = new MarketLoop({
-  market, sequenceRule: 'strict', strategy: config.strategy, largeMoveBps: 1e9, maxPositionLots: limits.limits.maxPositionLots,
+  market, state, strategy: config.strategy, maxPositionLots: limits.limits.maxPositionLots,
   risk, orders, positions, send: (batch) => venue.submit(batch), log: createLogger({ level: 'silent' }),
 });
 

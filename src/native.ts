@@ -11,12 +11,11 @@ export {
   EventKind,
   MarketSpec,
   OrderBook,
-  Side,
   SimVenue,
   coreVersion,
   runBacktest,
 } from '@flashmm/core';
-export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
+export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang, Side } from '@flashmm/core';
 export type {
   GeneratorOptions,
   SimAccount,
@@ -27,6 +26,24 @@ export type {
   SimTouch,
   SimVenueOptions,
   ZiOptions,
+} from '@flashmm/core';
+// One market's state and the one ledger (crates/flashmm-node/src/{market,ledger}.rs; docs/market-state.md).
+export { EwmaVolatility, IntensityEstimator, Ledger, MarketState, MONEY_PER_TICK_LOT } from '@flashmm/core';
+export type {
+  ApplyResult,
+  AverageEntry,
+  DecisionInputs,
+  Forecast,
+  Intensity,
+  IntensityEstimate,
+  IntensityOptions,
+  InvalidReason,
+  LedgerSnapshot,
+  MarketStateOptions,
+  Pnl,
+  PublicTrade,
+  Top,
+  VolatilityOptions,
 } from '@flashmm/core';
 // Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
 export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';

@@ -52,6 +52,8 @@ export declare class EventBatch {
   get askCount(): Uint32Array
   /** Level prices in ticks. */
   get prices(): Float64Array
+  /** The batch's public trades, in order (the aggressor decoded by the core). */
+  trades(): Array<PublicTrade>
   /** Level sizes in lots. */
   get sizes(): Float64Array
 }
@@ -78,6 +80,16 @@ export declare class EventBatchBuilder {
   get lastError(): string | null
 }
 
+/** σ of the mid (the estimator `MarketState` keeps), alone. */
+export declare class EwmaVolatility {
+  constructor(options: VolatilityOptions)
+  /** The mid (ticks) at exchange time `tsNs`. */
+  update(mid: number, tsNs: bigint): void
+  /** ticks/√s; the prior until data arrive. */
+  get sigma(): number
+  get ready(): boolean
+}
+
 /** The streaming feature engine behind the models, on the dataset's 100 ms grid. */
 export declare class FeatureEngine {
   /** `sequenceRule` as for `Signal`; `warmupMs` as for `Signal`. */
@@ -90,6 +102,40 @@ export declare class FeatureEngine {
   get clock(): number
   /** The 64 feature names, in the order of `features`. */
   static names(): Array<string>
+}
+
+/** A/k from trades (the estimator `MarketState` keeps), alone. */
+export declare class IntensityEstimator {
+  constructor(options: IntensityOptions)
+  /** A trade; `mid` is the mid (ticks) just before it. */
+  onTrade(trade: PublicTrade, mid: number): void
+  /** The estimate at `nowNs`, refitted at most every `refitSeconds`. */
+  estimate(nowNs: bigint): IntensityEstimate
+}
+
+/** One market's ledger (docs/market-state.md: average cost, exact). */
+export declare class Ledger {
+  constructor()
+  /** A ledger from a saved state; throws `BAD_SNAPSHOT` for a state no ledger can be in. */
+  static restore(snapshot: LedgerSnapshot): Ledger
+  /** A ledger from `snapshotJson()` text. */
+  static fromJson(text: string): Ledger
+  /**
+   * Books a fill of `lots > 0` at `price > 0` ticks, `fee` money units (positive = paid);
+   * returns the new state. A refused fill (`BAD_FILL`) changes nothing.
+   */
+  applyFill(side: Side, price: number, size: number, fee: bigint): LedgerSnapshot
+  /** Signed position, lots. */
+  get position(): number
+  snapshot(): LedgerSnapshot
+  /** The state as the core's JSON (money as decimal strings): what storage keeps. */
+  snapshotJson(): string
+  /** The open lots marked at `mid2 / 2` ticks (`mid2` = best bid + best ask), before fees. */
+  unrealised(mid2: number): bigint
+  /** The P&L split marked at `mid2 / 2` ticks, with the position. */
+  pnl(mid2: number): Pnl
+  /** Average entry price as an exact fraction of ticks, or null when flat. */
+  averageEntry(): AverageEntry | null
 }
 
 export declare class MarketSpec {
@@ -112,6 +158,36 @@ export declare class MarketSpec {
   sizeToLots(size: string): number
   ticksToPrice(priceTicks: number): string
   lotsToSize(sizeLots: number): string
+}
+
+/** One market's state (docs/market-state.md): `apply` per venue batch, `decisionInputs` per decision. */
+export declare class MarketState {
+  /** Throws `INVALID_OPTION` naming the option, `IO` / `MODEL_LOAD` / `CONTRACT_MISMATCH` for a model. */
+  constructor(options?: MarketStateOptions | undefined | null)
+  /** Applies a venue batch (book, own-order view, estimators, model features) in order. */
+  apply(batch: EventBatch): ApplyResult
+  /** What a decision at `nowNs` reads; the mid is remembered for `apply(...).moved`. */
+  decisionInputs(nowNs: bigint): DecisionInputs
+  /** The touch, or null while the book cannot be quoted on (status pages; not the hot path). */
+  top(): Top | null
+  /** "awaiting-snapshot" | "valid" | "invalid". */
+  get status(): string
+  get invalidReason(): InvalidReason | null
+  counts(): BookCounts
+  /** Marks the book invalid (stale feed, disconnect): no top until the next snapshot. */
+  invalidate(reason: string): void
+  /** One of our resting orders, for the view net of our liquidity (`netOfOwn`). */
+  addOwnOrder(orderId: number, side: Side, price: number, size: number): void
+  /** A fill of `size` lots of an own order; returns the lots left (0 removes it). */
+  fillOwnOrder(orderId: number, size: number): number
+  removeOwnOrder(orderId: number): void
+  /**
+   * Loads and checks `path`, then forecasts with it; a bad file throws and the old model
+   * keeps serving. Throws `INVALID_ARGUMENT` on a market without a model.
+   */
+  reloadModel(path: string): void
+  /** Successful model reloads so far (null without a model). */
+  get modelGeneration(): number | null
 }
 
 /** A loaded ONNX model that meets the FlashMM contract. */
@@ -156,6 +232,8 @@ export declare class OrderBook {
   get status(): string
   get isValid(): boolean
   get invalidReason(): string | null
+  /** The stable code of `invalidReason` (`SEQUENCE_GAP`, `CROSSED_BOOK`, `BAD_LEVEL`, `EXTERNAL`). */
+  get invalidCode(): string | null
   get lastUpdateId(): number | null
   get bufferedDiffs(): number
   counts(): BookCounts
@@ -240,7 +318,7 @@ export declare class SimVenue {
    */
   advance(untilNs: bigint): SimAdvance
   /** Sends a limit order at host time `nowNs` (>= the last `advance`). `postOnly` default true. */
-  place(nowNs: bigint, clientId: number, side: 'buy' | 'sell', priceTicks: number, lots: number, postOnly?: boolean | undefined | null): void
+  place(nowNs: bigint, clientId: number, side: Side, priceTicks: number, lots: number, postOnly?: boolean | undefined | null): void
   cancel(nowNs: bigint, clientId: number): void
   /** Cancels every resting order of ours (one request; a `cancel-all-done` report follows). */
   cancelAll(nowNs: bigint): void
@@ -287,6 +365,26 @@ export declare enum ApplyOutcome {
   Stale = 2,
   /** This update made the book invalid. */
   Rejected = 3,
+}
+
+/** What one venue batch did. */
+export interface ApplyResult {
+  events: number
+  /** The book is valid after the batch. */
+  valid: boolean
+  /** Absent while the book is invalid, awaiting a snapshot or one-sided: never quote then. */
+  top?: Top
+  trades: number
+  /** Exchange clock (running max), ns; 0n before any timed event. */
+  lastExchangeTs: bigint
+  /** The mid is `largeMoveBps` or more from the last decision's mid: requote now. */
+  moved: boolean
+}
+
+/** An exact average entry price: `num / den` ticks. */
+export interface AverageEntry {
+  num: bigint
+  den: bigint
 }
 
 /**
@@ -363,6 +461,17 @@ export interface BookCounts {
 /** Version of the Rust core (`flashmm-core`) this addon was built from. */
 export declare function coreVersion(): string
 
+/** Everything a quote decision reads of the market. */
+export interface DecisionInputs {
+  top?: Top
+  /** σ of the mid, ticks/√s. */
+  sigma: number
+  sigmaReady: boolean
+  intensity: IntensityEstimate
+  /** Absent without a model, or while its window fills. */
+  forecast?: Forecast
+}
+
 export interface DepthWithin {
   bid: number
   ask: number
@@ -374,6 +483,13 @@ export declare enum EventKind {
   DepthDiff = 1,
   Trade = 2,
   BookTicker = 3,
+}
+
+/** The model's shortest horizon. */
+export interface Forecast {
+  pUp: number
+  pDown: number
+  confidence: number
 }
 
 /** A generated market for `runBacktest` (instead of `path`). */
@@ -399,10 +515,73 @@ export interface GeneratorOptions {
   zi?: ZiOptions
 }
 
+/** λ(δ) = A·e^(−kδ): A in 1/s, k in 1/tick. */
+export interface Intensity {
+  A: number
+  k: number
+}
+
+/** An A/k estimate and where it comes from. */
+export interface IntensityEstimate {
+  A: number
+  k: number
+  source: 'prior' | 'fit' | 'last-fit'
+  /** Trades in the window at the fit. */
+  trades: number
+}
+
+/** Options of the A/k estimator (seconds, ticks). Every key optional: the core's default. */
+export interface IntensityOptions {
+  windowSeconds?: number
+  refitSeconds?: number
+  minTrades?: number
+  minBuckets?: number
+  bucketTicks?: number
+  maxDistanceTicks?: number
+  prior?: Intensity
+  minK?: number
+  maxK?: number
+  maxTrades?: number
+}
+
+/**
+ * Why a book is invalid: a stable `code` (`SEQUENCE_GAP`, `CROSSED_BOOK`, `BAD_LEVEL`,
+ * `EXTERNAL`) and the core's message.
+ */
+export interface InvalidReason {
+  code: string
+  message: string
+}
+
+/** A ledger's whole state (`Ledger.restore` takes it back after a restart). */
+export interface LedgerSnapshot {
+  /** Signed lots: > 0 long, < 0 short. */
+  lots: number
+  /** Entry cost of the open lots, money units (>= 0). */
+  entryCost: bigint
+  /** Realised P&L, fees excluded. */
+  realised: bigint
+  /** Fees paid (negative = net rebate). */
+  fees: bigint
+  /** Lots traded, both sides. */
+  volumeLots: number
+}
+
 /** One price level: price in ticks, size in lots. */
 export interface Level {
   price: number
   size: number
+}
+
+/** `'maker' | 'taker'`. */
+export type LiquidityKind = 'maker' | 'taker'
+
+/** The model a market forecasts with. */
+export interface MarketModelOptions {
+  /** An ONNX file that meets the FlashMM contract. */
+  path: string
+  /** Rows start this long after the book becomes valid (default the dataset's 30 s). */
+  warmupMs?: number
 }
 
 export interface MarketSpecInit {
@@ -419,6 +598,23 @@ export interface MarketSpecInit {
   takerFeePpm?: number
 }
 
+/** Options of `new MarketState(...)`. Every key optional: the core's default. */
+export interface MarketStateOptions {
+  /** "binance-spot" | "binance-futures" | "strict" | "none" (default "strict"). */
+  sequenceRule?: string
+  maxBufferedDiffs?: number
+  /** `apply(...).moved` once the mid is this many bps from the last decision's (default 10). */
+  largeMoveBps?: number
+  /** The venue's public book includes our orders: `top` is the book net of them. */
+  netOfOwn?: boolean
+  volatility?: VolatilityOptions
+  intensity?: IntensityOptions
+  model?: MarketModelOptions
+}
+
+/** Money units per tick × lot (money is `tick × lot × 10⁻⁶` of the quote currency). */
+export declare const MONEY_PER_TICK_LOT: number
+
 export interface OwnOrder {
   id: number
   side: Side
@@ -433,6 +629,17 @@ export interface OwnOverhang {
   excess: number
 }
 
+/** The P&L split marked at a mid, money units; `net = realised + unrealised − fees`. */
+export interface Pnl {
+  /** Signed position, lots. */
+  lots: number
+  realised: bigint
+  unrealised: bigint
+  gross: bigint
+  fees: bigint
+  net: bigint
+}
+
 /**
  * One prediction: per horizon (shortest first) `[down, flat, up]` probabilities, the
  * confidence `1 − H(p)/ln 3`, and `p_up − p_down`.
@@ -445,6 +652,16 @@ export interface Prediction {
   expectedMove: Array<number>
 }
 
+/** One public trade (`aggressor`: the taker's side). */
+export interface PublicTrade {
+  /** Ticks. */
+  price: number
+  /** Lots. */
+  size: number
+  aggressor: Side
+  exchangeTsNs: bigint
+}
+
 /**
  * Runs the built-in quoter over a recording or a generated market and returns the result
  * JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
@@ -453,11 +670,8 @@ export interface Prediction {
  */
 export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg0: number, arg1: number) => unknown) | undefined | null): BacktestOutput
 
-/** JS-facing book side (a numeric enum: cheap to pass per call). */
-export declare enum Side {
-  Bid = 0,
-  Ask = 1,
-}
+/** `'buy' | 'sell'`. */
+export type Side = 'buy' | 'sell'
 
 /** The exchange's booking of our account (every fill, reported or not). */
 export interface SimAccount {
@@ -484,7 +698,7 @@ export interface SimAdvance {
 /** One of our live orders at the exchange. */
 export interface SimOrder {
   clientId: number
-  side: 'buy' | 'sell'
+  side: Side
   price: number
   /** Total lots (filled included). */
   qty: number
@@ -498,39 +712,26 @@ export interface SimOrder {
 /** A new order of `submitBatch`. */
 export interface SimPlace {
   clientId: number
-  side: 'buy' | 'sell'
+  side: Side
   price: number
   lots: number
   /** Default true. */
   postOnly?: boolean
 }
 
-/** One execution report, received at `ts` (host time). */
-export interface SimReport {
-  kind: 'accepted' | 'rejected' | 'fill' | 'cancelled' | 'cancel-rejected' | 'amended' | 'amend-rejected' | 'cancel-all-done'
-  /** 0 for `cancel-all-done`. */
-  clientId: number
-  side?: 'buy' | 'sell'
-  /** Ticks: the order's limit (accepted, amended) or the execution price (fill). */
-  price?: number
-  /** Lots: the order's size (accepted), the new total (amended), the lots filled (fill). */
-  lots?: number
-  /** Lots still open after a fill, an amend, or left unfilled by a cancel. */
-  leaves?: number
-  /** Fill fee in money units (negative = rebate). */
-  fee?: bigint
-  liquidity?: 'maker' | 'taker'
-  /** What filled: "taker" | "trade" | "book_cross". */
-  trigger?: string
-  /** Why (rejected, cancelled, cancel-rejected, amend-rejected; amended: priority_kept/lost). */
-  reason?: string
-  /** `cancel-all-done`: how many orders it cancelled. */
-  canceled?: number
-  /** When we receive it, ns (host clock). */
-  ts: bigint
-  /** When the exchange produced it, ns (0: the request never reached it). */
-  exchangeTs: bigint
-}
+/**
+ * One execution report, kind-tagged: `ts` when we receive it (host clock, ns), `exchangeTs` when
+ * the exchange produced it (0: the request never reached it). `clientId` is 0 for `cancel-all-done`.
+ */
+export type SimReport =
+  | { kind: 'accepted', clientId: number, side: Side, price: number, lots: number, ts: bigint, exchangeTs: bigint }
+  | { kind: 'rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'fill', clientId: number, side: Side, price: number, lots: number, leaves: number, fee: bigint, liquidity: LiquidityKind, trigger: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancelled', clientId: number, reason: string, leaves: number, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancel-rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'amended', clientId: number, price: number, lots: number, leaves: number, priorityKept: boolean, ts: bigint, exchangeTs: bigint }
+  | { kind: 'amend-rejected', clientId: number, reason: string, ts: bigint, exchangeTs: bigint }
+  | { kind: 'cancel-all-done', clientId: number, cancelled: number, ts: bigint, exchangeTs: bigint }
 
 /** Options of `statsJson`: how the recorded steps are judged (docs/statistics.md). */
 export interface SimStatsOptions {
@@ -582,6 +783,18 @@ export interface SimVenueOptions {
   takerFeePpm?: number
   /** Record what the statistics need (`recordStep`, `statsJson`); default false. */
   record?: boolean
+}
+
+/** The touch a decision reads; `mid` may be a half tick. */
+export interface Top {
+  bid: Level
+  ask: Level
+  mid: number
+  microPrice: number
+  /** `bid + ask` ticks: the ledger's exact mark (`Ledger.pnl(mid2)`). */
+  mid2: number
+  /** Exchange time of the book state, ns. */
+  exchangeTsNs: bigint
 }
 
 /** Windows per split. */
@@ -647,6 +860,16 @@ export interface TrainResult {
   samplesPerSec: number
   bestEpoch: number
   counts: TrainCounts
+}
+
+/** Options of the σ estimator (seconds; σ in ticks/√s). Every key optional: the core's default. */
+export interface VolatilityOptions {
+  halfLifeSeconds?: number
+  minSampleSeconds?: number
+  maxGapSeconds?: number
+  priorSigma?: number
+  /** Seconds of returns before `ready` (default one half-life). */
+  warmupSeconds?: number
 }
 
 /** Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second. */

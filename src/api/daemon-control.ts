@@ -17,7 +17,6 @@ import type { MarketLoop } from '../engine/market-loop.js';
 import { type Clock, systemClock } from '../execution/clock.js';
 import { fieldName, issueProblem } from './errors.js';
 import type { Level as CoreLevel } from '../native.js';
-import { Side as CoreSide } from '../native.js';
 import {
   type Actor, type Change, type ControlPort, type DaemonStatus, type FillPage, type InvalidParams, type MarketSummary,
   type MarketView, type ModelInfo, type OrderView, type Outcome, type ParamsPatch, type PnlView, type PositionView,
@@ -78,7 +77,7 @@ export class DaemonControl implements ControlPort {
     const loops = [...this.daemon.loops.values()];
     const disconnected = loops.some((l) => this.daemon.risk.trips(l.symbol).some((t) => t.reason === 'disconnect'));
     return {
-      booksValid: loops.length > 0 && loops.every((l) => l.data.book.isValid),
+      booksValid: loops.length > 0 && loops.every((l) => l.state.status === 'valid'),
       // Until the engine reports its connection state: connected since start, unless a market
       // has tripped on a disconnect (which takes risk.disconnectMs to show).
       venueConnected: this.startedOk && !disconnected,
@@ -190,16 +189,17 @@ export class DaemonControl implements ControlPort {
     const loop = this.daemon.loops.get(symbol);
     if (loop === undefined) return null;
     const summary = this.summary(symbol);
-    const book = loop.data.book;
-    const top = loop.data.top();
-    const age = loop.data.ageMs(this.clock.nowMs());
+    const valid = loop.state.status === 'valid';
+    const top = loop.state.top();
+    const age = loop.ageMs(this.clock.nowMs());
     const sigma = loop.volatilityEstimate();
     return {
       symbol, tickSize: summary.tickSize, lotSize: summary.lotSize, risk: summary.risk, reasons: summary.reasons,
       book: {
-        valid: book.isValid, bid: top?.bid ?? null, ask: top?.ask ?? null, mid: top?.mid ?? null,
-        bids: book.isValid ? levels(book.topLevels(CoreSide.Bid, depth)) : [],
-        asks: book.isValid ? levels(book.topLevels(CoreSide.Ask, depth)) : [],
+        valid, bid: top?.bid ?? null, ask: top?.ask ?? null, mid: top?.mid ?? null,
+        // Depth needs MarketState.topLevels (phase 2); the top is exact meanwhile.
+        bids: valid && top !== null && depth > 0 ? levels([top.bid]) : [],
+        asks: valid && top !== null && depth > 0 ? levels([top.ask]) : [],
         ageMs: Number.isFinite(age) ? age : null,
       },
       quotes: this.orders(symbol), position: this.position(symbol), pnl: pnl.get(symbol) ?? emptyPnl(symbol),

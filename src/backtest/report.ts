@@ -49,7 +49,7 @@ interface Returns {
 /** The core's `to_json_with_records()` (the parts the report reads; docs/statistics.md). */
 export interface ResultWithRecords {
   config: Record<string, string | number | boolean | null>;
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; canceled: number }; rejected: number };
+  counts: { events: number; steps: number; orders: { placed: number; amended: number; cancelled: number }; rejected: number };
   stats: {
     span: { first_ts: string; last_ts: string; duration_s: number; steps: number };
     pnl: { realised: string; unrealised: string; gross: string; fees: string; net: string };
@@ -299,7 +299,7 @@ export function buildReport(r: ResultWithRecords, spec: ReportSpec, opts: Report
     ['volume', 'volume', `${t.volume_lots} lots (${spec.lotsToSize(t.volume_lots)})`],
     ['volume-notional', 'volume notional', money(t.volume_notional)],
     ['quote-fill-rate', 'quote fill rate (filled sides / quoted sides)', num(t.quote_fill_rate, 4)],
-    ['orders', 'orders placed / amended / canceled / rejected', `${r.counts.orders.placed} / ${r.counts.orders.amended} / ${r.counts.orders.canceled} / ${r.counts.rejected}`],
+    ['orders', 'orders placed / amended / cancelled / rejected', `${r.counts.orders.placed} / ${r.counts.orders.amended} / ${r.counts.orders.cancelled} / ${r.counts.rejected}`],
     ['inventory-max', 'max |inventory|', `${s.inventory.max_abs} lots`],
     ['inventory-mean', 'mean |inventory| (per step / time-weighted)', `${num(s.inventory.mean_abs, 2)} / ${num(s.inventory.time_weighted_abs, 2)} lots`],
     ['inventory-last', 'final inventory', `${s.inventory.last} lots`],

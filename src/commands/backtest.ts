@@ -44,7 +44,7 @@ function withoutRecords(json: string): string {
 /** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
 interface ResultJson {
   config: { queue_model: string; latency: string; maker_fee_ppm: number; taker_fee_ppm: number };
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; canceled: number }; rejected: number };
+  counts: { events: number; steps: number; orders: { placed: number; amended: number; cancelled: number }; rejected: number };
   stats: {
     span: { duration_s: number; steps: number };
     pnl: { realised: string; unrealised: string; fees: string; net: string };
@@ -71,7 +71,7 @@ export function formatSummary(file: string, symbol: string, spec: MarketSpec, r:
     `P&L net ${money(s.pnl.net)}  realised ${money(s.pnl.realised)}  unrealised ${money(s.pnl.unrealised)}  fees ${money(s.pnl.fees)}`,
     `Sharpe per step ${fixed(s.step_returns.sharpe, 4)} (annualised ${fixed(s.step_returns.sharpe_annualised, 1)}), per ${s.resampled_returns.period_s}s ${fixed(s.resampled_returns.sharpe, 3)}; max drawdown ${money(s.drawdown.max_abs)}`,
     `fills ${t.fills} (buys ${t.bought_lots} lots, sells ${t.sold_lots} lots; maker ${t.maker_fills}, taker ${t.taker_fills}), volume ${lots(t.volume_lots)}, notional ${money(t.volume_notional)}`,
-    `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, canceled ${r.counts.orders.canceled}, rejected ${r.counts.rejected}`,
+    `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, cancelled ${r.counts.orders.cancelled}, rejected ${r.counts.rejected}`,
     `inventory max |${s.inventory.max_abs}| lots, last ${s.inventory.last}, time-weighted |${fixed(s.inventory.time_weighted_abs, 2)}|`,
     `adverse selection ${horizons.join('; ') || '-'}`,
   ].join('\n');

@@ -5,7 +5,7 @@
 // the current configuration would do).
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/schema.js';
-import { resolveModelPath } from '../engine/model-forecast.js';
+import { resolveModelPath } from '../engine/model-file.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,6 +1,6 @@
 // Replays a Binance recording into a core OrderBook and reports what happened: the
 // counts, the book's state and its top levels as exact decimal strings.
-import { BinanceReader, OrderBook, Side } from '../native.js';
+import { BinanceReader, OrderBook, type Side } from '../native.js';
 import type { BookCounts, MarketSpec } from '../native.js';
 
 export interface ReplayOptions {
@@ -69,7 +69,7 @@ export function replayBook(file: string, options: ReplayOptions): ReplayReport {
     counts: book.counts(),
     badLines,
     firstBadLine,
-    bids: levels(book, spec, Side.Bid, options.depth),
-    asks: levels(book, spec, Side.Ask, options.depth),
+    bids: levels(book, spec, 'buy', options.depth),
+    asks: levels(book, spec, 'sell', options.depth),
   };
 }

@@ -10,7 +10,6 @@
 
 use std::hint::black_box;
 
-
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -46,7 +46,7 @@ fn the_same_seed_gives_the_same_json_another_seed_differs_and_both_sides_fill() 
     assert_ne!(a.to_json(), c.to_json());
 
     for r in [&a, &c] {
-        let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
+        let buys = r.fills.iter().filter(|f| f.side == Side::Buy).count();
         let sells = r.fills.len() - buys;
         assert!(buys > 0 && sells > 0, "buys {buys} sells {sells}");
         // 60 s at 100 ms: 600 decisions, every one with the generator's two-sided book.

@@ -12,7 +12,7 @@ use napi_derive::napi;
 
 use crate::convert::{id, invalid_arg};
 use crate::replay::EventBatch;
-use crate::sim_convert::ns;
+use crate::convert::ns;
 use crate::spec::MarketSpec;
 
 #[napi]
@@ -25,7 +25,7 @@ pub struct EventBatchBuilder {
 
 impl EventBatchBuilder {
     /// Appends the (price, size) pairs that are on the grid; counts the others.
-    fn push_levels(&mut self, prices: &[String], sizes: &[String]) -> napi::Result<u32> {
+    fn push_levels(&mut self, prices: &[String], sizes: &[String]) -> crate::error::Result<u32> {
         if prices.len() != sizes.len() {
             return Err(invalid_arg(format!("{} prices but {} sizes", prices.len(), sizes.len())));
         }
@@ -66,7 +66,7 @@ impl EventBatchBuilder {
         bid_sizes: Vec<String>,
         ask_prices: Vec<String>,
         ask_sizes: Vec<String>,
-    ) -> napi::Result<u32> {
+    ) -> crate::error::Result<u32> {
         let update_id = id(update_id, "updateId")?;
         let (exchange_ts, local_ts) = (ns(&exchange_ts, "exchangeTs")?, ns(&local_ts, "localTs")?);
         let before = self.off_grid;
@@ -89,7 +89,7 @@ impl EventBatchBuilder {
         prices: Vec<String>,
         sizes: Vec<String>,
         buyer_maker: Uint8Array,
-    ) -> napi::Result<u32> {
+    ) -> crate::error::Result<u32> {
         if buyer_maker.len() != prices.len() || sizes.len() != prices.len() {
             return Err(invalid_arg("prices, sizes and buyerMaker must have the same length"));
         }

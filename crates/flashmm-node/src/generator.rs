@@ -6,6 +6,7 @@ use flashmm_core::spec::{self as core, BinanceMarket};
 use napi_derive::napi;
 
 use crate::convert::{id, invalid_arg, lots};
+use crate::error::Result;
 use crate::spec::{MarketSpecInit, parse_binance_market, spec_from_init};
 
 /// Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second.
@@ -36,7 +37,7 @@ pub const DEFAULT_SYMBOL: &str = "BTCUSDT";
 pub const DEFAULT_INITIAL_PRICE: &str = "60000";
 
 /// ms (a JS number) to ns, rounded to the nearest ns; `what` names the option in errors.
-pub(crate) fn ms_to_ns(value: f64, what: &str) -> napi::Result<i64> {
+pub(crate) fn ms_to_ns(value: f64, what: &str) -> Result<i64> {
     // Rounded to the nearest ns: 0.3 ms is 299999.99999999994 ns as a double.
     let ns = (value * 1e6).round();
     if !(0.0..=9.0e18).contains(&ns) {
@@ -52,7 +53,7 @@ pub(crate) fn resolve_spec(
     symbol: Option<&str>,
     market: Option<&str>,
     prefix: &str,
-) -> napi::Result<core::MarketSpec> {
+) -> Result<core::MarketSpec> {
     if let Some(init) = spec {
         if symbol.is_some() || market.is_some() {
             return Err(invalid_arg(format!("{prefix}spec and {prefix}symbol/{prefix}market are exclusive")));
@@ -77,11 +78,13 @@ pub(crate) fn zi_params(
     default_market: bool,
     zi: Option<&ZiOptions>,
     prefix: &str,
-) -> napi::Result<ZiParams> {
+) -> Result<ZiParams> {
     let price = match initial_price {
         Some(p) => p,
         None if default_market => DEFAULT_INITIAL_PRICE,
-        None => return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default"))),
+        None => {
+            return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default")));
+        }
     };
     let mut p = ZiParams::for_market(spec, price).map_err(|e| invalid_arg(format!("{prefix}initialPrice: {e}")))?;
     if let Some(o) = zi {
@@ -114,6 +117,6 @@ pub(crate) fn zi_params(
 }
 
 /// A seed from a JS number (an exact integer in 0..2^53); default 1.
-pub(crate) fn seed(value: Option<f64>, what: &'static str) -> napi::Result<u64> {
+pub(crate) fn seed(value: Option<f64>, what: &'static str) -> Result<u64> {
     value.map_or(Ok(1), |v| id(v, what))
 }

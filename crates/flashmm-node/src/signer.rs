@@ -19,7 +19,7 @@ impl Secp256k1Signer {
     /// Derives the key of a BIP-39 mnemonic (UTF-8 bytes) at `hdPath` (default m/44'/118'/0'/0/0).
     /// Errors say what is wrong with the phrase, never what it was.
     #[napi(factory, catch_unwind)]
-    pub fn from_mnemonic(mnemonic: Uint8Array, hd_path: Option<String>) -> napi::Result<Self> {
+    pub fn from_mnemonic(mnemonic: Uint8Array, hd_path: Option<String>) -> crate::error::Result<Self> {
         let text = Zeroizing::new(
             std::str::from_utf8(&mnemonic).map_err(|_| invalid_arg("invalid mnemonic: not UTF-8 text"))?.to_owned(),
         );

@@ -10,7 +10,13 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
 
-use crate::convert::invalid_arg;
+use crate::convert::core_err;
+
+/// Training runs on the libuv pool through napi's `Task`, whose error type is napi's own: a
+/// rejection carries napi's status code (`InvalidArg`), not the core's.
+fn bad_arg(e: impl std::fmt::Display) -> napi::Error {
+    napi::Error::new(napi::Status::InvalidArg, e.to_string())
+}
 
 #[napi(object)]
 pub struct TrainOptions {
@@ -109,7 +115,7 @@ impl Task for TrainTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         // Options are checked here, not in `trainModel`, so every failure is a rejection.
         if self.options.data.is_empty() {
-            return Err(invalid_arg("no recordings given (data is empty)"));
+            return Err(bad_arg("no recordings given (data is empty)"));
         }
         let cfg = config(&self.options)?;
         let mut last: Option<Instant> = None;
@@ -123,7 +129,8 @@ impl Task for TrainTask {
                 f.call(p.into(), ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
-        core::train_on_recordings(&self.options.data, &cfg, report).map_err(invalid_arg)
+        core::train_on_recordings(&self.options.data, &cfg, report)
+            .map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))
     }
 
     fn resolve(&mut self, _env: Env, run: Self::Output) -> napi::Result<Self::JsValue> {
@@ -152,15 +159,16 @@ fn arch(name: &str) -> napi::Result<ArchKind> {
     ArchKind::ALL
         .into_iter()
         .find(|k| k.name() == name)
-        .ok_or_else(|| invalid_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer or ensemble)")))
+        .ok_or_else(|| bad_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer or ensemble)")))
 }
 
 fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     let kind = arch(&o.arch)?;
-    let mut cfg = if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
+    let mut cfg =
+        if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
     if let Some(s) = o.seed {
         if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) {
-            return Err(invalid_arg(format!("seed must be a non-negative integer, got {s}")));
+            return Err(bad_arg(format!("seed must be a non-negative integer, got {s}")));
         }
         cfg.seed = s as u64;
     }
@@ -176,7 +184,7 @@ fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     if let Some(lr) = o.lr {
         cfg.lr = lr;
     }
-    cfg.check().map_err(invalid_arg)?;
+    cfg.check().map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))?;
     Ok(cfg)
 }
 

@@ -71,15 +71,16 @@ pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
     SourceProgress,
 };
-pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy, fill_lots};
+pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy};
 
 use serde::Serialize;
 
-use crate::book::{SequenceRule, Side};
+use crate::book::Side;
+use crate::ledger::Account;
 use crate::replay::EventBatch;
 use crate::sim::{
-    Account, ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, QueueModel, Report, ReportKind, Request,
-    SimConfig, SimError, SimExchange, SimStats,
+    ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
+    SimError, SimExchange, SimStats,
 };
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -172,7 +173,7 @@ pub struct RequestRecord {
     /// Arrival at the exchange (`None`: dropped).
     #[serde(serialize_with = "ser_opt_i64_str")]
     pub arrival_ts: Option<i64>,
-    /// `new`, `cancel`, `amend`, `cancel_all`.
+    /// `new`, `cancel`, `amend`, `cancel-all`.
     pub kind: &'static str,
     pub client_id: u64,
     pub side: Option<&'static str>,
@@ -205,7 +206,7 @@ impl RequestRecord {
                 }
             }
             Request::Cancel { .. } => r.kind = "cancel",
-            Request::CancelAll => r.kind = "cancel_all",
+            Request::CancelAll => r.kind = "cancel-all",
             Request::Amend { price, lots, .. } => {
                 r.kind = "amend";
                 r.price = Some(price);
@@ -224,8 +225,8 @@ pub struct ReportRecord {
     pub exchange_ts: i64,
     #[serde(serialize_with = "ser_i64_str")]
     pub local_ts: i64,
-    /// `accepted`, `rejected`, `fill`, `canceled`, `cancel_rejected`, `amended`,
-    /// `amend_rejected`, `cancel_all_done`.
+    /// `accepted`, `rejected`, `fill`, `cancelled`, `cancel-rejected`, `amended`,
+    /// `amend-rejected`, `cancel-all-done`.
     pub kind: &'static str,
     /// Reason of a rejection or cancellation, trigger of a fill.
     pub detail: Option<String>,
@@ -274,29 +275,29 @@ impl ReportRecord {
                 o.leaves = Some(f.leaves);
                 o.fee = Some(f.fee);
             }
-            ReportKind::Canceled { reason, leaves } => {
-                o.kind = "canceled";
+            ReportKind::Cancelled { reason, leaves } => {
+                o.kind = "cancelled";
                 o.detail = Some(reason.name().into());
                 o.leaves = Some(leaves);
             }
             ReportKind::CancelRejected { reason } => {
-                o.kind = "cancel_rejected";
+                o.kind = "cancel-rejected";
                 o.detail = Some(reason.name().into());
             }
             ReportKind::Amended { price, lots, leaves, priority_kept } => {
                 o.kind = "amended";
-                o.detail = Some(if priority_kept { "priority_kept" } else { "priority_lost" }.into());
+                o.detail = Some(if priority_kept { "priority-kept" } else { "priority-lost" }.into());
                 o.price = Some(price);
                 o.lots = Some(lots);
                 o.leaves = Some(leaves);
             }
             ReportKind::AmendRejected { reason } => {
-                o.kind = "amend_rejected";
+                o.kind = "amend-rejected";
                 o.detail = Some(reason.name().into());
             }
-            ReportKind::CancelAllDone { canceled } => {
-                o.kind = "cancel_all_done";
-                o.lots = Some(i64::from(canceled));
+            ReportKind::CancelAllDone { cancelled } => {
+                o.kind = "cancel-all-done";
+                o.lots = Some(i64::from(cancelled));
             }
         }
         o
@@ -366,8 +367,8 @@ impl ConfigEcho {
             sequence_rule: cfg.sim.rule.name().to_owned(),
             queue_model: cfg.sim.queue.name(),
             self_trade: match cfg.sim.self_trade {
-                crate::sim::SelfTradePrevention::RejectNew => "reject_new",
-                crate::sim::SelfTradePrevention::CancelResting => "cancel_resting",
+                crate::sim::SelfTradePrevention::RejectNew => "reject-new",
+                crate::sim::SelfTradePrevention::CancelResting => "cancel-resting",
             }
             .to_owned(),
             maker_fee_ppm: cfg.sim.maker_fee_ppm,
@@ -465,9 +466,9 @@ impl BacktestResult {
                 taker_fills: s.taker_fills,
             },
             account: AccountJson {
-                position: a.position,
+                position: a.position(),
                 cash: a.cash.to_string(),
-                fees: a.fees.to_string(),
+                fees: a.fees().to_string(),
                 fills: a.fills,
                 bought_lots: a.bought_lots,
                 sold_lots: a.sold_lots,
@@ -616,8 +617,10 @@ impl<S: Strategy> Backtest<S> {
     fn on_report(&mut self, r: &Report) {
         self.counts.reports += 1;
         if let ReportKind::Fill(f) = r.kind {
-            self.known.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
-            self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+            self.known
+                .apply(f.side, f.price, f.lots, f.fee, f.liquidity)
+                .expect("the simulator fills whole positive lots");
+            self.fills.push(f.record(r.exchange_ts, r.client_id));
             self.counts.fills += 1;
         }
         if matches!(r.kind, ReportKind::Rejected { .. }) {
@@ -668,7 +671,7 @@ impl<S: Strategy> Backtest<S> {
         match req {
             Request::New(_) => self.counts.orders.placed += 1,
             Request::Amend { .. } => self.counts.orders.amended += 1,
-            Request::Cancel { .. } | Request::CancelAll => self.counts.orders.canceled += 1,
+            Request::Cancel { .. } | Request::CancelAll => self.counts.orders.cancelled += 1,
         }
         if self.cfg.record_orders {
             self.requests.push(RequestRecord::new(t, arrival, req));
@@ -682,8 +685,8 @@ impl<S: Strategy> Backtest<S> {
         match touch {
             Some((b, a)) if b.price > 0 && b.price <= a.price => {
                 let orders = self.sim.open_orders();
-                let qb = orders.iter().filter(|o| o.side == Side::Bid).map(|o| o.price).max();
-                let qa = orders.iter().filter(|o| o.side == Side::Ask).map(|o| o.price).min();
+                let qb = orders.iter().filter(|o| o.side == Side::Buy).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == Side::Sell).map(|o| o.price).min();
                 self.steps.push(StepRecord::from_account(t, b.price, a.price, self.sim.account(), qb, qa));
                 self.counts.steps += 1;
             }
@@ -720,10 +723,4 @@ impl<S: Strategy> Backtest<S> {
             reports: self.reports,
         })
     }
-}
-
-/// The simulator configuration for a Binance recording: its sequencing rule and market spec,
-/// with the given queue model.
-pub fn binance_sim_config(spec: &crate::spec::MarketSpec, rule: SequenceRule, queue: QueueModel) -> SimConfig {
-    SimConfig::new(spec, rule).with_queue(queue)
 }

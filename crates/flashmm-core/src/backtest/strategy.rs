@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::book::{L2Book, Side};
-use crate::sim::{Account, ClientId, NewOrder, OrderView, Report, ReportKind, Request};
+use crate::ledger::Account;
+use crate::sim::{ClientId, NewOrder, OrderView, Report, Request};
 
 /// What a strategy sees at a decision time. Read-only.
 pub struct Context<'a> {
@@ -47,7 +48,8 @@ impl Orders {
     /// A limit order; returns its client id.
     pub fn limit(&mut self, side: Side, price: i64, lots: i64, post_only: bool) -> ClientId {
         let id = self.alloc();
-        let o = if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
+        let o =
+            if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
         self.requests.push(Request::New(o));
         id
     }
@@ -183,10 +185,10 @@ impl Strategy for Quoter {
             return;
         };
         let (pb, pa) = self.prices(bb.price, ba.price);
-        let pos = ctx.account.position;
+        let pos = ctx.account.position();
         let lots = self.cfg.lots;
         for (side, price, room) in
-            [(Side::Bid, pb, pos + lots <= self.cfg.limit_lots), (Side::Ask, pa, pos - lots >= -self.cfg.limit_lots)]
+            [(Side::Buy, pb, pos + lots <= self.cfg.limit_lots), (Side::Sell, pa, pos - lots >= -self.cfg.limit_lots)]
         {
             let mut mine = ctx.open_orders.iter().filter(|o| o.side == side);
             match (mine.next(), room) {
@@ -206,15 +208,4 @@ impl Strategy for Quoter {
             }
         }
     }
-}
-
-/// Counts fills in reports (a helper for strategies that track their own state).
-pub fn fill_lots(reports: &[Report], side: Side) -> i64 {
-    reports
-        .iter()
-        .filter_map(|r| match r.kind {
-            ReportKind::Fill(f) if f.side == side => Some(f.lots),
-            _ => None,
-        })
-        .sum()
 }

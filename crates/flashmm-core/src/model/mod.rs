@@ -47,8 +47,8 @@ use std::path::PathBuf;
 
 pub use contract::{ContractError, ModelInfo};
 pub use onnx::Model;
-pub use prediction::{MAX_HORIZONS, Prediction};
 pub(crate) use prediction::softmax;
+pub use prediction::{MAX_HORIZONS, Prediction};
 pub use predictor::Predictor;
 pub use signal::Signal;
 pub use slot::ModelSlot;

@@ -100,7 +100,9 @@ impl Model {
         if let Some(h) = declared_horizons
             && h != info.horizons
         {
-            return Err(ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into());
+            return Err(
+                ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into()
+            );
         }
         let plan1 = typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?;
 
@@ -173,7 +175,11 @@ impl Model {
     pub fn logits(&self, flat: &[f32]) -> Result<Vec<f32>> {
         let w = self.info.seq * N_FEATURES;
         if flat.is_empty() || !flat.len().is_multiple_of(w) {
-            return Err(ModelError::WindowLength { index: flat.len() / w, len: flat.len() % w / N_FEATURES, seq: self.info.seq });
+            return Err(ModelError::WindowLength {
+                index: flat.len() / w,
+                len: flat.len() % w / N_FEATURES,
+                seq: self.info.seq,
+            });
         }
         let n = flat.len() / w;
         let run = |plan: &Plan, rows: usize, x: &[f32]| -> Result<Vec<f32>> {

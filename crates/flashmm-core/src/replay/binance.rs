@@ -68,17 +68,9 @@ pub enum LineError {
     )]
     UnknownStream(String),
     #[error("stream '{stream}' carries event type '{event}', expected '{expected}'")]
-    EventType {
-        stream: String,
-        event: String,
-        expected: &'static str,
-    },
+    EventType { stream: String, event: String, expected: &'static str },
     #[error("{field} '{found}' does not match the reader's symbol '{expected}'")]
-    SymbolMismatch {
-        field: &'static str,
-        found: String,
-        expected: String,
-    },
+    SymbolMismatch { field: &'static str, found: String, expected: String },
     #[error("{field}: {source}")]
     Decimal {
         field: String,
@@ -86,10 +78,7 @@ pub enum LineError {
         source: DecimalError,
     },
     #[error("{kind} is missing field '{field}'")]
-    Missing {
-        kind: &'static str,
-        field: &'static str,
-    },
+    Missing { kind: &'static str, field: &'static str },
     #[error("field '{0}' appears twice")]
     Duplicate(&'static str),
     #[error("{0}")]
@@ -111,10 +100,7 @@ pub enum ReadError {
     )]
     UnknownMarket { path: PathBuf },
     #[error("no built-in market spec for Binance {market:?} symbol '{symbol}'; pass a MarketSpec")]
-    UnknownSpec {
-        market: BinanceMarket,
-        symbol: String,
-    },
+    UnknownSpec { market: BinanceMarket, symbol: String },
     #[error("cannot infer the symbol: {reason}; pass a MarketSpec")]
     NoSymbol { reason: String },
     #[error("line {line}: {reason}")]
@@ -185,39 +171,22 @@ impl FileReader {
     /// Opens a gzip recording. `spec`: `None` → [`MarketSpec::binance`] for the first message's
     /// symbol; the market family from `market`, else from the file name prefix (`spot_`,
     /// `usdm_`, `cm_`), else an error asking to pass it.
-    pub fn open(
-        path: &Path,
-        market: Option<BinanceMarket>,
-        spec: Option<MarketSpec>,
-    ) -> Result<Self, ReadError> {
+    pub fn open(path: &Path, market: Option<BinanceMarket>, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
         let market = match market.or_else(|| market_from_file_name(path)) {
             Some(m) => m,
             None => {
-                return Err(ReadError::UnknownMarket {
-                    path: path.to_owned(),
-                });
+                return Err(ReadError::UnknownMarket { path: path.to_owned() });
             }
         };
-        let file = File::open(path).map_err(|source| ReadError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::new(
-            BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)),
-            market,
-            spec,
-        )
+        let file = File::open(path).map_err(|source| ReadError::Open { path: path.to_owned(), source })?;
+        Self::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)), market, spec)
     }
 }
 
 impl<R: BufRead> BinanceReader<R> {
     /// A reader over decompressed lines. With `spec: None` the first non-blank line is read
     /// now to learn the symbol (it is still returned by the first `next_batch`).
-    pub fn new(
-        mut input: R,
-        market: BinanceMarket,
-        spec: Option<MarketSpec>,
-    ) -> Result<Self, ReadError> {
+    pub fn new(mut input: R, market: BinanceMarket, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
         let mut line = Vec::with_capacity(1 << 12);
         let mut lines_read = 0;
         let mut done = false;
@@ -226,9 +195,7 @@ impl<R: BufRead> BinanceReader<R> {
             None => {
                 let symbol = loop {
                     if !read_line(&mut input, &mut line, &mut lines_read, &mut done)? {
-                        return Err(ReadError::NoSymbol {
-                            reason: "the input is empty".into(),
-                        });
+                        return Err(ReadError::NoSymbol { reason: "the input is empty".into() });
                     }
                     let trimmed = trim_eol(&line);
                     if trimmed.is_empty() {
@@ -244,15 +211,11 @@ impl<R: BufRead> BinanceReader<R> {
                             });
                         }
                         Err(reason) => {
-                            return Err(ReadError::Line {
-                                line: lines_read,
-                                reason,
-                            });
+                            return Err(ReadError::Line { line: lines_read, reason });
                         }
                     }
                 };
-                let spec = MarketSpec::binance(&symbol, market)
-                    .ok_or(ReadError::UnknownSpec { market, symbol })?;
+                let spec = MarketSpec::binance(&symbol, market).ok_or(ReadError::UnknownSpec { market, symbol })?;
                 (spec, true)
             }
         };
@@ -293,11 +256,7 @@ impl<R: BufRead> BinanceReader<R> {
     /// `Ok(count)` now and that error on the next call; the call after it continues at the
     /// next line. An I/O error ends the input (later calls return `Ok(0)`). See the module
     /// documentation.
-    pub fn next_batch(
-        &mut self,
-        batch: &mut EventBatch,
-        max_events: usize,
-    ) -> Result<usize, ReadError> {
+    pub fn next_batch(&mut self, batch: &mut EventBatch, max_events: usize) -> Result<usize, ReadError> {
         batch.clear();
         if let Some(e) = self.deferred.take() {
             return Err(e);
@@ -308,12 +267,7 @@ impl<R: BufRead> BinanceReader<R> {
             if self.pending_line {
                 self.pending_line = false;
             } else {
-                match read_line(
-                    &mut self.input,
-                    &mut self.line,
-                    &mut self.lines_read,
-                    &mut self.done,
-                ) {
+                match read_line(&mut self.input, &mut self.line, &mut self.lines_read, &mut self.done) {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => return self.fail(e, count),
@@ -323,10 +277,7 @@ impl<R: BufRead> BinanceReader<R> {
                 Ok(true) => count += 1,
                 Ok(false) => {}
                 Err(reason) => {
-                    let e = ReadError::Line {
-                        line: self.lines_read,
-                        reason,
-                    };
+                    let e = ReadError::Line { line: self.lines_read, reason };
                     return self.fail(e, count);
                 }
             }
@@ -367,10 +318,7 @@ fn read_line<R: BufRead>(
         Err(source) => {
             *done = true;
             line.clear();
-            Err(ReadError::Io {
-                line: *lines_read + 1,
-                source,
-            })
+            Err(ReadError::Io { line: *lines_read + 1, source })
         }
     }
 }
@@ -384,10 +332,7 @@ fn trim_eol(mut line: &[u8]) -> &[u8] {
 
 /// Splits `<ns> <json>` and parses the receive time.
 fn split_line(line: &[u8]) -> Result<(i64, &[u8]), LineError> {
-    let space = line
-        .iter()
-        .position(|&b| b == b' ')
-        .ok_or(LineError::NoSpace)?;
+    let space = line.iter().position(|&b| b == b' ').ok_or(LineError::NoSpace)?;
     let (ts, rest) = line.split_at(space);
     let json = rest.get(1..).unwrap_or(&[]);
     let bad = || {
@@ -402,10 +347,7 @@ fn split_line(line: &[u8]) -> Result<(i64, &[u8]), LineError> {
         if !b.is_ascii_digit() {
             return Err(bad());
         }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .ok_or_else(bad)?;
+        v = v.checked_mul(10).and_then(|v| v.checked_add(i64::from(b - b'0'))).ok_or_else(bad)?;
     }
     Ok((v, json))
 }
@@ -421,9 +363,7 @@ fn peek_symbol(line: &[u8]) -> Result<Option<String>, LineError> {
     let (_, json) = split_line(line)?;
     let p: Peek<'_> = serde_json::from_slice(json).map_err(LineError::Json)?;
     if let Some(stream) = p.stream {
-        let (sym, _) = stream
-            .split_once('@')
-            .ok_or_else(|| LineError::UnknownStream(stream.clone().into_owned()))?;
+        let (sym, _) = stream.split_once('@').ok_or_else(|| LineError::UnknownStream(stream.clone().into_owned()))?;
         return Ok(Some(sym.to_owned()));
     }
     Ok(p.symbol.map(Cow::into_owned))
@@ -517,12 +457,7 @@ impl Ctx<'_> {
     }
 }
 
-fn put<T, E: de::Error>(
-    slot: &mut Option<T>,
-    v: T,
-    name: &'static str,
-    ctx: &mut Ctx<'_>,
-) -> Result<(), E> {
+fn put<T, E: de::Error>(slot: &mut Option<T>, v: T, name: &'static str, ctx: &mut Ctx<'_>) -> Result<(), E> {
     if slot.is_some() {
         return Err(ctx.fail(LineError::Duplicate(name)));
     }
@@ -624,11 +559,7 @@ impl<'de> de::Deserialize<'de> for CowStr<'de> {
 #[derive(Clone, Copy)]
 enum FieldName {
     Plain(&'static str),
-    Level {
-        side: &'static str,
-        index: usize,
-        what: &'static str,
-    },
+    Level { side: &'static str, index: usize, what: &'static str },
 }
 
 impl fmt::Display for FieldName {
@@ -661,10 +592,7 @@ impl<'de> Visitor<'de> for Dec<'_> {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
         count(self.quantum, v).map_err(|source| {
-            *self.err = Some(LineError::Decimal {
-                field: self.field.to_string(),
-                source,
-            });
+            *self.err = Some(LineError::Decimal { field: self.field.to_string(), source });
             E::custom("invalid decimal")
         })
     }
@@ -729,11 +657,7 @@ fn count_pow10(s: &[u8], scale: u32) -> Option<i64> {
 }
 
 fn dec<'x>(quantum: Quantum, field: FieldName, err: &'x mut Option<LineError>) -> Dec<'x> {
-    Dec {
-        quantum,
-        field,
-        err,
-    }
+    Dec { quantum, field, err }
 }
 
 /// `b`/`a`/`bids`/`asks`: an array of `[price, size]` levels (pushed into the context) or a
@@ -754,30 +678,16 @@ impl<'de> DeserializeSeed<'de> for SideSeed<'_, '_> {
 impl<'de> Visitor<'de> for SideSeed<'_, '_> {
     type Value = SideVal;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(
-            f,
-            "an array of [price, size] levels or a price string for '{}'",
-            self.name
-        )
+        write!(f, "an array of [price, size] levels or a price string for '{}'", self.name)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<SideVal, E> {
         let tick = self.ctx.tick;
-        dec(tick, FieldName::Plain(self.name), &mut self.ctx.err)
-            .visit_str(v)
-            .map(SideVal::Price)
+        dec(tick, FieldName::Plain(self.name), &mut self.ctx.err).visit_str(v).map(SideVal::Price)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SideVal, A::Error> {
         let SideSeed { ctx, bid, name } = self;
         let mut index = 0usize;
-        while seq
-            .next_element_seed(LevelSeed {
-                ctx: &mut *ctx,
-                bid,
-                name,
-                index,
-            })?
-            .is_some()
-        {
+        while seq.next_element_seed(LevelSeed { ctx: &mut *ctx, bid, name, index })?.is_some() {
             index += 1;
         }
         Ok(SideVal::Levels)
@@ -805,22 +715,10 @@ impl<'de> Visitor<'de> for LevelSeed<'_, '_> {
         write!(f, "a [price, size] pair for {}[{}]", self.name, self.index)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let LevelSeed {
-            ctx,
-            bid,
-            name,
-            index,
-        } = self;
-        let field = |what| FieldName::Level {
-            side: name,
-            index,
-            what,
-        };
-        let shape = |ctx: &mut Ctx<'_>| {
-            ctx.fail(LineError::Shape(format!(
-                "{name}[{index}] is not a [price, size] pair"
-            )))
-        };
+        let LevelSeed { ctx, bid, name, index } = self;
+        let field = |what| FieldName::Level { side: name, index, what };
+        let shape =
+            |ctx: &mut Ctx<'_>| ctx.fail(LineError::Shape(format!("{name}[{index}] is not a [price, size] pair")));
         let tick = ctx.tick;
         let lot = ctx.lot;
         let Some(price) = seq.next_element_seed(dec(tick, field("price"), &mut ctx.err))? else {
@@ -890,11 +788,7 @@ impl<'de> Visitor<'de> for MsgSeed<'_, '_, 'de> {
                         return Err(ctx.fail(LineError::Duplicate("data")));
                     }
                     msg.has_data = true;
-                    map.next_value_seed(MsgSeed {
-                        msg: &mut *msg,
-                        ctx: &mut *ctx,
-                        top: false,
-                    })?;
+                    map.next_value_seed(MsgSeed { msg: &mut *msg, ctx: &mut *ctx, top: false })?;
                 }
                 (true, Key::LastUpdateId) => {
                     let v = map.next_value()?;
@@ -909,22 +803,14 @@ impl<'de> Visitor<'de> for MsgSeed<'_, '_, 'de> {
                     if !matches!(msg.bid, SideVal::Absent) {
                         return Err(ctx.fail(LineError::Duplicate(name)));
                     }
-                    msg.bid = map.next_value_seed(SideSeed {
-                        ctx: &mut *ctx,
-                        bid: true,
-                        name,
-                    })?;
+                    msg.bid = map.next_value_seed(SideSeed { ctx: &mut *ctx, bid: true, name })?;
                 }
                 (true, Key::Asks) | (false, Key::LowerA) => {
                     let name = if top { "asks" } else { "a" };
                     if !matches!(msg.ask, SideVal::Absent) {
                         return Err(ctx.fail(LineError::Duplicate(name)));
                     }
-                    msg.ask = map.next_value_seed(SideSeed {
-                        ctx: &mut *ctx,
-                        bid: false,
-                        name,
-                    })?;
+                    msg.ask = map.next_value_seed(SideSeed { ctx: &mut *ctx, bid: false, name })?;
                 }
                 (_, Key::UpperE) => {
                     let v = map.next_value()?;
@@ -1029,9 +915,9 @@ fn need_levels(v: SideVal, kind: &'static str, field: &'static str) -> Result<()
     match v {
         SideVal::Levels => Ok(()),
         SideVal::Absent => Err(LineError::Missing { kind, field }),
-        SideVal::Price(_) => Err(LineError::Shape(format!(
-            "'{field}' of a {kind} must be an array of [price, size] levels"
-        ))),
+        SideVal::Price(_) => {
+            Err(LineError::Shape(format!("'{field}' of a {kind} must be an array of [price, size] levels")))
+        }
     }
 }
 
@@ -1039,18 +925,13 @@ fn need_price(v: SideVal, kind: &'static str, field: &'static str) -> Result<i64
     match v {
         SideVal::Price(p) => Ok(p),
         SideVal::Absent => Err(LineError::Missing { kind, field }),
-        SideVal::Levels => Err(LineError::Shape(format!(
-            "'{field}' of a {kind} must be a price string"
-        ))),
+        SideVal::Levels => Err(LineError::Shape(format!("'{field}' of a {kind} must be a price string"))),
     }
 }
 
 fn to_u32(n: usize) -> Result<u32, LineError> {
-    u32::try_from(n).map_err(|_| {
-        LineError::Shape(
-            "the batch holds more than 2^32 levels; ask for fewer events per batch".into(),
-        )
-    })
+    u32::try_from(n)
+        .map_err(|_| LineError::Shape("the batch holds more than 2^32 levels; ask for fewer events per batch".into()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1065,43 +946,26 @@ fn parse_json(
 ) -> Result<(), LineError> {
     let mut msg = Msg::default();
     {
-        let mut ctx = Ctx {
-            tick: spec.tick,
-            lot: spec.lot,
-            symbol: &spec.symbol,
-            bids: &mut batch.levels,
-            asks,
-            err: None,
-        };
+        let mut ctx =
+            Ctx { tick: spec.tick, lot: spec.lot, symbol: &spec.symbol, bids: &mut batch.levels, asks, err: None };
         let mut de = serde_json::Deserializer::from_slice(json);
-        let res = MsgSeed {
-            msg: &mut msg,
-            ctx: &mut ctx,
-            top: true,
-        }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
+        let res = MsgSeed { msg: &mut msg, ctx: &mut ctx, top: true }.deserialize(&mut de).and_then(|()| de.end());
         if let Err(e) = res {
             return Err(ctx.err.take().unwrap_or(LineError::Json(e)));
         }
     }
 
     let check_symbol = |field: &'static str, found: &Option<Cow<'_, str>>| match found {
-        Some(s) if !s.eq_ignore_ascii_case(&spec.symbol) => Err(LineError::SymbolMismatch {
-            field,
-            found: s.clone().into_owned(),
-            expected: spec.symbol.clone(),
-        }),
+        Some(s) if !s.eq_ignore_ascii_case(&spec.symbol) => {
+            Err(LineError::SymbolMismatch { field, found: s.clone().into_owned(), expected: spec.symbol.clone() })
+        }
         _ => Ok(()),
     };
 
     let Some(kind) = msg.kind else {
         // Not an envelope: the REST depth snapshot.
         if msg.has_data {
-            return Err(LineError::Missing {
-                kind: "stream message",
-                field: "stream",
-            });
+            return Err(LineError::Missing { kind: "stream message", field: "stream" });
         }
         let Some(id) = msg.last_update_id else {
             return Err(LineError::Shape(
@@ -1111,38 +975,19 @@ fn parse_json(
         check_symbol("snapshot symbol", &msg.snapshot_symbol)?;
         need_levels(msg.bid, "depth snapshot", "bids")?;
         need_levels(msg.ask, "depth snapshot", "asks")?;
-        let exchange_ts = msg
-            .event_ms
-            .map(|ms| ms_to_ns(ms, "E"))
-            .transpose()?
-            .unwrap_or(0);
+        let exchange_ts = msg.event_ms.map(|ms| ms_to_ns(ms, "E")).transpose()?.unwrap_or(0);
         let bid_count = to_u32(batch.levels.len() - start)?;
         batch.levels.extend_from_slice(asks);
         to_u32(batch.levels.len())?;
-        batch.push(
-            EventKind::Snapshot,
-            local_ts,
-            exchange_ts,
-            id,
-            id,
-            None,
-            0,
-            start as u32,
-            bid_count,
-        );
+        batch.push(EventKind::Snapshot, local_ts, exchange_ts, id, id, None, 0, start as u32, bid_count);
         return Ok(());
     };
 
     if !msg.has_data {
-        return Err(LineError::Missing {
-            kind: "stream message",
-            field: "data",
-        });
+        return Err(LineError::Missing { kind: "stream message", field: "data" });
     }
     if msg.last_update_id.is_some() {
-        return Err(LineError::Shape(
-            "a stream message must not carry 'lastUpdateId'".into(),
-        ));
+        return Err(LineError::Shape("a stream message must not carry 'lastUpdateId'".into()));
     }
     if let Some(e) = &msg.event
         && e != kind.event_type()
@@ -1164,16 +1009,12 @@ fn parse_json(
                 (BinanceMarket::Spot, None) => None,
                 (BinanceMarket::Spot, Some(_)) => {
                     return Err(LineError::Shape(
-                        "a spot depth diff carries 'pu': is this a futures recording read as spot?"
-                            .into(),
+                        "a spot depth diff carries 'pu': is this a futures recording read as spot?".into(),
                     ));
                 }
                 (_, Some(pu)) => Some(pu),
                 (_, None) => {
-                    return Err(LineError::Missing {
-                        kind: "futures depth diff",
-                        field: "pu",
-                    });
+                    return Err(LineError::Missing { kind: "futures depth diff", field: "pu" });
                 }
             };
             need_levels(msg.bid, name, "b")?;
@@ -1181,42 +1022,18 @@ fn parse_json(
             let bid_count = to_u32(batch.levels.len() - start)?;
             batch.levels.extend_from_slice(asks);
             to_u32(batch.levels.len())?;
-            batch.push(
-                EventKind::DepthDiff,
-                local_ts,
-                exchange_ts,
-                first,
-                last,
-                prev,
-                0,
-                start as u32,
-                bid_count,
-            );
+            batch.push(EventKind::DepthDiff, local_ts, exchange_ts, first, last, prev, 0, start as u32, bid_count);
         }
         StreamKind::Trade => {
             let id = need(msg.trade_id, name, "t")?;
             let price = need(msg.price, name, "p")?;
             let qty = need(msg.qty, name, "q")?;
             let exchange_ts = ms_to_ns(need(msg.transaction_ms, name, "T")?, "T")?;
-            let flags = if need(msg.buyer_maker, name, "m")? {
-                FLAG_BUYER_MAKER
-            } else {
-                0
-            };
+            let flags = if need(msg.buyer_maker, name, "m")? { FLAG_BUYER_MAKER } else { 0 };
             batch.levels.truncate(start);
             batch.levels.push(Level { price, size: qty });
             to_u32(batch.levels.len())?;
-            batch.push(
-                EventKind::Trade,
-                local_ts,
-                exchange_ts,
-                id,
-                id,
-                None,
-                flags,
-                start as u32,
-                1,
-            );
+            batch.push(EventKind::Trade, local_ts, exchange_ts, id, id, None, flags, start as u32, 1);
         }
         StreamKind::BookTicker => {
             let id = need(msg.last_id, name, "u")?;
@@ -1224,32 +1041,12 @@ fn parse_json(
             let bid_qty = need(msg.bid_qty, name, "B")?;
             let ask = need_price(msg.ask, name, "a")?;
             let ask_qty = need(msg.ask_qty, name, "A")?;
-            let exchange_ts = msg
-                .event_ms
-                .map(|ms| ms_to_ns(ms, "E"))
-                .transpose()?
-                .unwrap_or(0);
+            let exchange_ts = msg.event_ms.map(|ms| ms_to_ns(ms, "E")).transpose()?.unwrap_or(0);
             batch.levels.truncate(start);
-            batch.levels.push(Level {
-                price: bid,
-                size: bid_qty,
-            });
-            batch.levels.push(Level {
-                price: ask,
-                size: ask_qty,
-            });
+            batch.levels.push(Level { price: bid, size: bid_qty });
+            batch.levels.push(Level { price: ask, size: ask_qty });
             to_u32(batch.levels.len())?;
-            batch.push(
-                EventKind::BookTicker,
-                local_ts,
-                exchange_ts,
-                id,
-                id,
-                None,
-                0,
-                start as u32,
-                1,
-            );
+            batch.push(EventKind::BookTicker, local_ts, exchange_ts, id, id, None, 0, start as u32, 1);
         }
     }
     Ok(())
@@ -1301,11 +1098,7 @@ mod tests {
         input.extend_from_slice(format!("\n{SPOT_TRADE}\n").as_bytes());
         let mut r = BinanceReader::new(&input[..], BinanceMarket::Spot, None).unwrap();
         let mut b = EventBatch::default();
-        assert_eq!(
-            r.next_batch(&mut b, 10).unwrap(),
-            1,
-            "the good line before the bad one"
-        );
+        assert_eq!(r.next_batch(&mut b, 10).unwrap(), 1, "the good line before the bad one");
         let err = r.next_batch(&mut b, 10).expect_err("bad line must fail");
         assert!(b.is_empty());
         assert_eq!(err.line(), Some(2));
@@ -1352,10 +1145,7 @@ mod tests {
         assert_eq!(t.kind, EventKind::Trade);
         assert_eq!((t.first_id, t.last_id), (3_735_683_259, 3_735_683_259));
         assert_eq!(t.local_ts, 1_723_161_254_087_896_568);
-        assert_eq!(
-            t.exchange_ts, 1_723_161_255_342_000_000,
-            "trade time T, not event time E"
-        );
+        assert_eq!(t.exchange_ts, 1_723_161_255_342_000_000, "trade time T, not event time E");
         assert_eq!(t.flags, FLAG_BUYER_MAKER);
         assert_eq!(t.bids, &[Level::new(6_183_763, 20_000)]);
         assert!(t.asks.is_empty());
@@ -1373,13 +1163,7 @@ mod tests {
         assert_eq!((s.first_id, s.last_id), (50_093_239_218, 50_093_239_218));
         assert_eq!(s.local_ts, 1_723_161_254_206_652_067);
         assert_eq!(s.exchange_ts, 0);
-        assert_eq!(
-            s.bids,
-            &[
-                Level::new(6_183_763, 3_788_260),
-                Level::new(6_183_762, 617_000)
-            ]
-        );
+        assert_eq!(s.bids, &[Level::new(6_183_763, 3_788_260), Level::new(6_183_762, 617_000)]);
         assert_eq!(s.asks, &[Level::new(6_183_764, 1_546_980)]);
         assert_eq!(r.next_batch(&mut b, 100).unwrap(), 0);
         assert!(b.is_empty());
@@ -1389,33 +1173,15 @@ mod tests {
     fn coin_m_messages() {
         let input = [CM_DIFF, CM_TICKER, CM_TRADE, CM_SNAPSHOT].join("\n");
         let b = read_all(&input, BinanceMarket::CoinM).unwrap();
-        assert_eq!(
-            b.kind,
-            vec![
-                EventKind::DepthDiff,
-                EventKind::BookTicker,
-                EventKind::Trade,
-                EventKind::Snapshot
-            ]
-        );
+        assert_eq!(b.kind, vec![EventKind::DepthDiff, EventKind::BookTicker, EventKind::Trade, EventKind::Snapshot]);
         let d = b.get(0);
-        assert_eq!(
-            (d.first_id, d.last_id, d.prev_id),
-            (
-                1_007_198_631_260,
-                1_007_198_631_565,
-                Some(1_007_198_631_198)
-            )
-        );
+        assert_eq!((d.first_id, d.last_id, d.prev_id), (1_007_198_631_260, 1_007_198_631_565, Some(1_007_198_631_198)));
         assert_eq!(d.exchange_ts, 1_723_161_257_440_000_000);
         assert_eq!(d.bids, &[Level::new(617_736, 1001)]);
         assert_eq!(d.asks, &[Level::new(618_014, 0), Level::new(618_179, 7)]);
         let k = b.get(1);
         assert_eq!(k.first_id, 1_007_198_631_825);
-        assert_eq!(
-            k.exchange_ts, 1_723_161_257_457_000_000,
-            "futures bookTicker: E"
-        );
+        assert_eq!(k.exchange_ts, 1_723_161_257_457_000_000, "futures bookTicker: E");
         assert_eq!(k.bids, &[Level::new(618_047, 159)]);
         assert_eq!(k.asks, &[Level::new(618_048, 3794)]);
         let t = b.get(2);
@@ -1438,10 +1204,7 @@ mod tests {
         let line = r#"5 {"data":{"a":[["2.5","1"]],"pu":3,"u":9,"b":[["2\u002e4","2"]],"U":4,"E":7,"s":"ETHUSD_PERP"},"stream":"ethusd_perp@depth"}"#;
         let b = one(line, BinanceMarket::CoinM);
         let d = b.get(0);
-        assert_eq!(
-            (d.local_ts, d.exchange_ts, d.first_id, d.last_id, d.prev_id),
-            (5, 7_000_000, 4, 9, Some(3))
-        );
+        assert_eq!((d.local_ts, d.exchange_ts, d.first_id, d.last_id, d.prev_id), (5, 7_000_000, 4, 9, Some(3)));
         assert_eq!(d.bids, &[Level::new(240, 2)]);
         assert_eq!(d.asks, &[Level::new(250, 1)]);
     }
@@ -1449,24 +1212,15 @@ mod tests {
     #[test]
     fn given_spec_is_used_and_symbol_checked() {
         let spec = MarketSpec::new("BTCUSDT", "0.01", "0.00001").unwrap();
-        let mut r =
-            BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::Spot, Some(spec)).unwrap();
+        let mut r = BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::Spot, Some(spec)).unwrap();
         assert_eq!(r.lines_read(), 0, "no peeking with a given spec");
         let mut b = EventBatch::default();
-        assert_eq!(
-            r.next_batch(&mut b, 0).unwrap(),
-            1,
-            "max_events 0 still reads"
-        );
+        assert_eq!(r.next_batch(&mut b, 0).unwrap(), 1, "max_events 0 still reads");
 
         let other = MarketSpec::new("ETHUSDT", "0.01", "0.0001").unwrap();
-        let mut r =
-            BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::Spot, Some(other)).unwrap();
+        let mut r = BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::Spot, Some(other)).unwrap();
         let err = r.next_batch(&mut b, 10).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "line 1: stream symbol 'btcusdt' does not match the reader's symbol 'ETHUSDT'"
-        );
+        assert_eq!(err, "line 1: stream symbol 'btcusdt' does not match the reader's symbol 'ETHUSDT'");
     }
 
     #[test]
@@ -1498,16 +1252,7 @@ mod tests {
         assert_eq!(b.levels.len(), 3);
         let err = r.next_batch(&mut b, 100).unwrap_err();
         assert!(b.is_empty());
-        assert!(
-            matches!(
-                err,
-                ReadError::Line {
-                    line: 3,
-                    reason: LineError::BadTimestamp(_)
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, ReadError::Line { line: 3, reason: LineError::BadTimestamp(_) }), "{err:?}");
         assert_eq!(r.next_batch(&mut b, 100).unwrap(), 1);
         assert_eq!(b.kind, vec![EventKind::DepthDiff]);
         assert_eq!(b.level_start, vec![0]);
@@ -1525,37 +1270,24 @@ mod tests {
             "line 2: bad receive timestamp '17231x1254087896568': expected 1 to 19 decimal digits (ns since the epoch)"
         );
         assert!(
-            line_error("99999999999999999999 {}")
-                .starts_with("line 2: bad receive timestamp '99999999999999999999'")
+            line_error("99999999999999999999 {}").starts_with("line 2: bad receive timestamp '99999999999999999999'")
         );
         assert!(line_error(" {}").starts_with("line 2: bad receive timestamp ''"));
         assert!(line_error("-5 {}").starts_with("line 2: bad receive timestamp '-5'"));
         let e = line_error(r#"1 {"stream":"btcusdt@trade","data":{"e":"trade""#);
         assert!(e.starts_with("line 2: bad JSON: EOF while parsing"), "{e}");
         let e = line_error(r#"1 {"stream":"btcusdt@trade","data":{}} trailing"#);
-        assert!(
-            e.starts_with("line 2: bad JSON: trailing characters"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 2: bad JSON: trailing characters"), "{e}");
         let e = line_error("1 [1,2,3]");
-        assert!(
-            e.starts_with("line 2: bad JSON: invalid type: sequence, expected a JSON object"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 2: bad JSON: invalid type: sequence, expected a JSON object"), "{e}");
         let e = line_error(b"1 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"tr\xffde\"}}");
         assert!(e.starts_with("line 2: bad JSON"), "{e}");
         assert_eq!(
             line_error(r#"1 {"foo":1}"#),
             "line 2: neither a combined-stream message {\"stream\",\"data\"} nor a depth snapshot {\"lastUpdateId\",\"bids\",\"asks\"}"
         );
-        assert_eq!(
-            line_error(r#"1 {"stream":"btcusdt@trade"}"#),
-            "line 2: stream message is missing field 'data'"
-        );
-        assert_eq!(
-            line_error(r#"1 {"data":{}}"#),
-            "line 2: stream message is missing field 'stream'"
-        );
+        assert_eq!(line_error(r#"1 {"stream":"btcusdt@trade"}"#), "line 2: stream message is missing field 'data'");
+        assert_eq!(line_error(r#"1 {"data":{}}"#), "line 2: stream message is missing field 'stream'");
     }
 
     #[test]
@@ -1563,63 +1295,34 @@ mod tests {
         let e = line_error(
             r#"1 {"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1,"s":"BTCUSDT","k":{"t":1,"o":"1"}}}"#,
         );
-        assert!(
-            e.starts_with("line 2: unknown stream 'btcusdt@kline_1m'"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 2: unknown stream 'btcusdt@kline_1m'"), "{e}");
         // aggTrade's "a" is an integer: the stream name must be checked before the data.
-        let e = line_error(
-            r#"1 {"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","a":5,"p":"1","q":"1"}}"#,
-        );
-        assert!(
-            e.starts_with("line 2: unknown stream 'btcusdt@aggTrade'"),
-            "{e}"
-        );
+        let e = line_error(r#"1 {"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","a":5,"p":"1","q":"1"}}"#);
+        assert!(e.starts_with("line 2: unknown stream 'btcusdt@aggTrade'"), "{e}");
         let e = line_error(r#"1 {"stream":"btcusdt@depth20@100ms","data":{}}"#);
-        assert!(
-            e.starts_with("line 2: unknown stream 'btcusdt@depth20@100ms'"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 2: unknown stream 'btcusdt@depth20@100ms'"), "{e}");
         let e = line_error(r#"1 {"stream":"btcusdt","data":{}}"#);
         assert!(e.starts_with("line 2: unknown stream 'btcusdt'"), "{e}");
         let e = line_error(r#"1 {"stream":"btcusdt@trade","data":{"e":"depthUpdate"}}"#);
-        assert_eq!(
-            e,
-            "line 2: stream 'btcusdt@trade' carries event type 'depthUpdate', expected 'trade'"
-        );
+        assert_eq!(e, "line 2: stream 'btcusdt@trade' carries event type 'depthUpdate', expected 'trade'");
     }
 
     #[test]
     fn symbol_mismatch() {
         let e = line_error(SPOT_TRADE.replace("btcusdt@", "ethusdt@"));
-        assert_eq!(
-            e,
-            "line 2: stream symbol 'ethusdt' does not match the reader's symbol 'BTCUSDT'"
-        );
+        assert_eq!(e, "line 2: stream symbol 'ethusdt' does not match the reader's symbol 'BTCUSDT'");
         let e = line_error(SPOT_TRADE.replace("\"s\":\"BTCUSDT\"", "\"s\":\"ETHUSDT\""));
-        assert_eq!(
-            e,
-            "line 2: 's' 'ETHUSDT' does not match the reader's symbol 'BTCUSDT'"
-        );
+        assert_eq!(e, "line 2: 's' 'ETHUSDT' does not match the reader's symbol 'BTCUSDT'");
         let snap = r#"1 {"lastUpdateId":1,"symbol":"ETHUSDT","bids":[],"asks":[]}"#;
-        assert_eq!(
-            line_error(snap),
-            "line 2: snapshot symbol 'ETHUSDT' does not match the reader's symbol 'BTCUSDT'"
-        );
+        assert_eq!(line_error(snap), "line 2: snapshot symbol 'ETHUSDT' does not match the reader's symbol 'BTCUSDT'");
     }
 
     #[test]
     fn bad_decimals_name_the_field() {
         let e = line_error(SPOT_DIFF.replace("61730.17000000", "61730.175"));
-        assert_eq!(
-            e,
-            "line 2: b[1] price: '61730.175' is not on the grid of 0.01"
-        );
+        assert_eq!(e, "line 2: b[1] price: '61730.175' is not on the grid of 0.01");
         let e = line_error(SPOT_DIFF.replace("1.54698000", "1.5469801"));
-        assert_eq!(
-            e,
-            "line 2: a[0] size: '1.5469801' is not on the grid of 0.000001"
-        );
+        assert_eq!(e, "line 2: a[0] size: '1.5469801' is not on the grid of 0.000001");
         let e = line_error(SPOT_TRADE.replace("61837.63000000", "NaN"));
         assert_eq!(e, "line 2: p: 'NaN' is not a decimal number");
         let e = line_error(SPOT_TRADE.replace("0.02000000", "-0.02"));
@@ -1631,40 +1334,29 @@ mod tests {
         let e = line_error(SPOT_SNAPSHOT.replace("0.61700000", "1e3"));
         assert_eq!(e, "line 2: bids[1] size: '1e3' is not a decimal number");
         let e = line_error(SPOT_SNAPSHOT.replace("61837.64000000", "99999999999999999999999"));
-        assert_eq!(
-            e,
-            "line 2: asks[0] price: '99999999999999999999999' is too large"
-        );
+        assert_eq!(e, "line 2: asks[0] price: '99999999999999999999999' is too large");
         // Numbers instead of strings.
         let e = line_error(SPOT_TRADE.replace("\"61837.63000000\"", "61837.63"));
-        assert!(e.starts_with("line 2: bad JSON: invalid type: floating point `61837.63`, expected a decimal string for p"), "{e}");
-        let e = line_error(SPOT_DIFF.replace(
-            "[\"61730.17000000\",\"1.50000000\"]",
-            "[\"61730.17000000\"]",
-        ));
-        assert_eq!(e, "line 2: b[1] is not a [price, size] pair");
-        let e = line_error(
-            SPOT_DIFF.replace("[\"61730.17000000\",\"1.50000000\"]", "[\"1\",\"1\",\"1\"]"),
+        assert!(
+            e.starts_with("line 2: bad JSON: invalid type: floating point `61837.63`, expected a decimal string for p"),
+            "{e}"
         );
+        let e = line_error(SPOT_DIFF.replace("[\"61730.17000000\",\"1.50000000\"]", "[\"61730.17000000\"]"));
+        assert_eq!(e, "line 2: b[1] is not a [price, size] pair");
+        let e = line_error(SPOT_DIFF.replace("[\"61730.17000000\",\"1.50000000\"]", "[\"1\",\"1\",\"1\"]"));
         assert_eq!(e, "line 2: b[1] is not a [price, size] pair");
         let e = line_error(SPOT_DIFF.replace("[\"61730.17000000\",\"1.50000000\"]", "5"));
-        assert!(e.starts_with("line 2: bad JSON: invalid type: integer `5`, expected a [price, size] pair for b[1]"), "{e}");
+        assert!(
+            e.starts_with("line 2: bad JSON: invalid type: integer `5`, expected a [price, size] pair for b[1]"),
+            "{e}"
+        );
     }
 
     #[test]
     fn missing_and_duplicate_fields() {
-        assert_eq!(
-            line_error(SPOT_TRADE.replace("\"t\":3735683259,", "")),
-            "line 2: trade is missing field 't'"
-        );
-        assert_eq!(
-            line_error(SPOT_TRADE.replace("\"T\":1723161255342,", "")),
-            "line 2: trade is missing field 'T'"
-        );
-        assert_eq!(
-            line_error(SPOT_DIFF.replace("\"U\":50093239189,", "")),
-            "line 2: depth diff is missing field 'U'"
-        );
+        assert_eq!(line_error(SPOT_TRADE.replace("\"t\":3735683259,", "")), "line 2: trade is missing field 't'");
+        assert_eq!(line_error(SPOT_TRADE.replace("\"T\":1723161255342,", "")), "line 2: trade is missing field 'T'");
+        assert_eq!(line_error(SPOT_DIFF.replace("\"U\":50093239189,", "")), "line 2: depth diff is missing field 'U'");
         assert_eq!(
             line_error(SPOT_TICKER.replace(",\"A\":\"1.54698000\"", "")),
             "line 2: bookTicker is missing field 'A'"
@@ -1673,10 +1365,7 @@ mod tests {
             line_error(SPOT_DIFF.replace("\"U\":50093239189,", "\"U\":50093239189,\"U\":1,")),
             "line 2: field 'U' appears twice"
         );
-        assert_eq!(
-            line_error(SPOT_DIFF.replace("\"b\":", "\"b\":[],\"b\":")),
-            "line 2: field 'b' appears twice"
-        );
+        assert_eq!(line_error(SPOT_DIFF.replace("\"b\":", "\"b\":[],\"b\":")), "line 2: field 'b' appears twice");
         assert_eq!(
             line_error(SPOT_DIFF.replace("\"U\":50093239189,", "\"pu\":1,\"U\":50093239189,")),
             "line 2: a spot depth diff carries 'pu': is this a futures recording read as spot?"
@@ -1690,10 +1379,7 @@ mod tests {
             "line 2: 'b' of a depth diff must be an array of [price, size] levels"
         );
         let e = line_error(SPOT_DIFF.replace("\"U\":50093239189", "\"U\":-1"));
-        assert!(
-            e.starts_with("line 2: bad JSON: invalid value: integer `-1`, expected u64"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 2: bad JSON: invalid value: integer `-1`, expected u64"), "{e}");
         assert_eq!(
             line_error(SPOT_DIFF.replace("\"E\":1723161255208", "\"E\":18446744073709551615")),
             "line 2: 'E' = 18446744073709551615 ms is out of range"
@@ -1704,42 +1390,22 @@ mod tests {
     fn futures_diff_needs_pu() {
         let input = CM_DIFF.replace("\"pu\":1007198631198,", "");
         let err = read_all(&input, BinanceMarket::CoinM).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 1: futures depth diff is missing field 'pu'"
-        );
+        assert_eq!(err.to_string(), "line 1: futures depth diff is missing field 'pu'");
     }
 
     #[test]
     fn symbol_inference_errors() {
-        let err = BinanceReader::new(&b""[..], BinanceMarket::Spot, None)
-            .err()
-            .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "cannot infer the symbol: the input is empty; pass a MarketSpec"
-        );
-        let err = BinanceReader::new(SPOT_SNAPSHOT.as_bytes(), BinanceMarket::Spot, None)
-            .err()
-            .unwrap();
+        let err = BinanceReader::new(&b""[..], BinanceMarket::Spot, None).err().unwrap();
+        assert_eq!(err.to_string(), "cannot infer the symbol: the input is empty; pass a MarketSpec");
+        let err = BinanceReader::new(SPOT_SNAPSHOT.as_bytes(), BinanceMarket::Spot, None).err().unwrap();
         assert_eq!(
             err.to_string(),
             "cannot infer the symbol: line 1 names no symbol (a REST snapshot without 'symbol'?); pass a MarketSpec"
         );
-        let err = BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::CoinM, None)
-            .err()
-            .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "no built-in market spec for Binance CoinM symbol 'btcusdt'; pass a MarketSpec"
-        );
-        let err = BinanceReader::new(&b"\n\nxyz\n"[..], BinanceMarket::Spot, None)
-            .err()
-            .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "line 3: expected '<receive ns> <json>' but the line has no space"
-        );
+        let err = BinanceReader::new(SPOT_TRADE.as_bytes(), BinanceMarket::CoinM, None).err().unwrap();
+        assert_eq!(err.to_string(), "no built-in market spec for Binance CoinM symbol 'btcusdt'; pass a MarketSpec");
+        let err = BinanceReader::new(&b"\n\nxyz\n"[..], BinanceMarket::Spot, None).err().unwrap();
+        assert_eq!(err.to_string(), "line 3: expected '<receive ns> <json>' but the line has no space");
         // A coin-M snapshot names its symbol.
         let r = BinanceReader::new(CM_SNAPSHOT.as_bytes(), BinanceMarket::CoinM, None).unwrap();
         assert_eq!(r.symbol(), "BTCUSD_PERP");
@@ -1747,29 +1413,13 @@ mod tests {
 
     #[test]
     fn open_infers_market_or_asks_for_it() {
-        assert_eq!(
-            market_from_file_name(Path::new("/x/spot_btcusdt_20240808.gz")),
-            Some(BinanceMarket::Spot)
-        );
-        assert_eq!(
-            market_from_file_name(Path::new("usdm_ethusdt.gz")),
-            Some(BinanceMarket::UsdM)
-        );
-        assert_eq!(
-            market_from_file_name(Path::new("CM_btcusd_perp.gz")),
-            Some(BinanceMarket::CoinM)
-        );
+        assert_eq!(market_from_file_name(Path::new("/x/spot_btcusdt_20240808.gz")), Some(BinanceMarket::Spot));
+        assert_eq!(market_from_file_name(Path::new("usdm_ethusdt.gz")), Some(BinanceMarket::UsdM));
+        assert_eq!(market_from_file_name(Path::new("CM_btcusd_perp.gz")), Some(BinanceMarket::CoinM));
         assert_eq!(market_from_file_name(Path::new("/spot_/btc.gz")), None);
-        let err = BinanceReader::open(Path::new("/nonexistent/btc.gz"), None, None)
-            .err()
-            .unwrap();
-        assert!(
-            err.to_string().contains("pass the market explicitly"),
-            "{err}"
-        );
-        let err = BinanceReader::open(Path::new("/nonexistent/spot_btc.gz"), None, None)
-            .err()
-            .unwrap();
+        let err = BinanceReader::open(Path::new("/nonexistent/btc.gz"), None, None).err().unwrap();
+        assert!(err.to_string().contains("pass the market explicitly"), "{err}");
+        let err = BinanceReader::open(Path::new("/nonexistent/spot_btc.gz"), None, None).err().unwrap();
         assert!(matches!(err, ReadError::Open { .. }), "{err}");
     }
 
@@ -1803,27 +1453,15 @@ mod tests {
         assert!(events > 0 && events < 2000, "{events}");
         let msg = err.to_string();
         assert!(matches!(err, ReadError::Io { .. }), "{err:?}");
-        assert!(
-            msg.starts_with(&format!(
-                "truncated or corrupt gzip at line {}",
-                r.lines_read() + 1
-            )),
-            "{msg}"
-        );
+        assert!(msg.starts_with(&format!("truncated or corrupt gzip at line {}", r.lines_read() + 1)), "{msg}");
         // The input is over: no endless error loop.
         assert_eq!(r.next_batch(&mut b, 256).unwrap(), 0);
         assert_eq!(r.next_batch(&mut b, 256).unwrap(), 0);
 
         // Garbage instead of gzip.
         let input = BufReader::new(MultiGzDecoder::new(&b"definitely not gzip"[..]));
-        let err = BinanceReader::new(input, BinanceMarket::Spot, None)
-            .err()
-            .unwrap();
-        assert!(
-            err.to_string()
-                .starts_with("truncated or corrupt gzip at line 1"),
-            "{err}"
-        );
+        let err = BinanceReader::new(input, BinanceMarket::Spot, None).err().unwrap();
+        assert!(err.to_string().starts_with("truncated or corrupt gzip at line 1"), "{err}");
     }
 
     #[test]
@@ -1838,11 +1476,7 @@ mod tests {
     }
 
     fn pow10_quantum(scale: u32) -> Quantum {
-        let s = if scale == 0 {
-            "1".to_owned()
-        } else {
-            format!("0.{}1", "0".repeat(scale as usize - 1))
-        };
+        let s = if scale == 0 { "1".to_owned() } else { format!("0.{}1", "0".repeat(scale as usize - 1)) };
         Quantum::parse(&s, "tick size").unwrap()
     }
 
@@ -1871,51 +1505,19 @@ mod tests {
         assert_eq!(count_pow10(b"0.00000000", 6), Some(0));
         assert_eq!(count_pow10(b"1001", 0), Some(1001));
         assert_eq!(count_pow10(b"12", 3), Some(12_000));
-        for bad in [
-            &b""[..],
-            b".",
-            b"1.",
-            b".5",
-            b"1..2",
-            b"-1",
-            b"1e5",
-            b"NaN",
-            b" 1",
-            b"1 ",
-        ] {
-            assert_eq!(
-                count_pow10(bad, 2),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
+        for bad in [&b""[..], b".", b"1.", b".5", b"1..2", b"-1", b"1e5", b"NaN", b" 1", b"1 "] {
+            assert_eq!(count_pow10(bad, 2), None, "{:?}", String::from_utf8_lossy(bad));
         }
         assert_eq!(count_pow10(b"9999999999999999999", 0), None, "beyond i64");
         assert_eq!(count_pow10(b"9223372036854775807", 0), Some(i64::MAX));
-        assert_eq!(
-            count_pow10(b"922337203685477580", 1),
-            Some(9_223_372_036_854_775_800)
-        );
-        assert_eq!(
-            count_pow10(b"922337203685477581", 1),
-            None,
-            "overflows once scaled"
-        );
+        assert_eq!(count_pow10(b"922337203685477580", 1), Some(9_223_372_036_854_775_800));
+        assert_eq!(count_pow10(b"922337203685477581", 1), None, "overflows once scaled");
     }
 
     /// Never panics on arbitrary bytes (a cheap stand-in for the cargo-fuzz target).
     #[test]
     fn arbitrary_bytes_never_panic() {
-        let seeds = [
-            SPOT_DIFF,
-            SPOT_TRADE,
-            SPOT_TICKER,
-            SPOT_SNAPSHOT,
-            CM_DIFF,
-            CM_TICKER,
-            CM_TRADE,
-            CM_SNAPSHOT,
-        ];
+        let seeds = [SPOT_DIFF, SPOT_TRADE, SPOT_TICKER, SPOT_SNAPSHOT, CM_DIFF, CM_TICKER, CM_TRADE, CM_SNAPSHOT];
         let mut rng = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
             rng ^= rng << 13;

@@ -66,11 +66,13 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    /// A trade's aggressor: `Bid` when the buyer lifted the offer, `Ask` when the seller hit
+    /// A trade's aggressor: `Buy` when the buyer lifted the offer, `Sell` when the seller hit
     /// the bid (the buyer was the maker). `None` for other events.
     pub fn aggressor(&self) -> Option<Side> {
-        (self.kind == EventKind::Trade).then_some({
-            if self.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid }
+        (self.kind == EventKind::Trade).then_some(if self.flags & FLAG_BUYER_MAKER != 0 {
+            Side::Sell
+        } else {
+            Side::Buy
         })
     }
 }
@@ -130,7 +132,17 @@ impl EventBatch {
         let start = self.levels.len() as u32;
         self.levels.extend_from_slice(e.bids);
         self.levels.extend_from_slice(e.asks);
-        self.push(e.kind, e.local_ts, exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+        self.push(
+            e.kind,
+            e.local_ts,
+            exchange_ts,
+            e.first_id,
+            e.last_id,
+            e.prev_id,
+            e.flags,
+            start,
+            e.bids.len() as u32,
+        );
     }
 
     /// Appends a copy of `e`, levels included.

@@ -50,7 +50,9 @@ pub enum LatencyError {
     Empty,
     #[error("latency row {row}: request times must not decrease ({prev} then {req_ts})")]
     Unsorted { row: usize, prev: i64, req_ts: i64 },
-    #[error("latency row {row}: needs req_ts <= exch_ts <= resp_ts (exch_ts <= 0 = rejected), got {req_ts}, {exch_ts}, {resp_ts}")]
+    #[error(
+        "latency row {row}: needs req_ts <= exch_ts <= resp_ts (exch_ts <= 0 = rejected), got {req_ts}, {exch_ts}, {resp_ts}"
+    )]
     BadRow { row: usize, req_ts: i64, exch_ts: i64, resp_ts: i64 },
 }
 

@@ -16,7 +16,7 @@
 //!
 //! A venue built [`SimVenue::with_recorder`] keeps what [`crate::stats`] needs, so a host that
 //! drives it (the daemon's engine in a backtest) never recomputes a statistic: every fill as
-//! it happens at the exchange ([`FillRecord::from_sim`], stamped with its exchange time,
+//! it happens at the exchange ([`Fill::record`](super::Fill::record), stamped with its exchange time,
 //! whether its report has been received yet or not), one [`StepRecord`] per
 //! [`SimVenue::record_step`] (the exchange book's touch, the exchange's account of us and our
 //! best live quotes, at the venue clock) and the requests sent ([`OrderCounts`]).
@@ -38,8 +38,8 @@ use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsErr
 
 use super::exchange::{OrderView, SimConfig, SimError, SimExchange};
 use super::latency::OrderLatency;
-use super::money::Account;
 use super::order::{Report, ReportKind, Request};
+use crate::ledger::Account;
 
 /// Errors of the simulated venue.
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +183,7 @@ impl Recorder {
         let first_fill = self.fills.len();
         for r in &self.scratch {
             if let ReportKind::Fill(f) = r.kind {
-                self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+                self.fills.push(f.record(r.exchange_ts, r.client_id));
             }
         }
         self.fills[first_fill..].sort_by_key(|f| f.ts);
@@ -200,7 +200,12 @@ impl Recorder {
 
 impl<E: EventSource> SimVenue<E> {
     /// A venue on `spec` (fees and minimum size come from `sim`).
-    pub fn new(source: E, spec: MarketSpec, sim: SimConfig, latency: impl Into<OrderLatency>) -> Result<Self, VenueError> {
+    pub fn new(
+        source: E,
+        spec: MarketSpec,
+        sim: SimConfig,
+        latency: impl Into<OrderLatency>,
+    ) -> Result<Self, VenueError> {
         Ok(Self {
             source,
             sim: SimExchange::new(sim, latency.into())?,
@@ -244,8 +249,8 @@ impl<E: EventSource> SimVenue<E> {
         match touch {
             Some((b, a)) if b.price > 0 && b.price <= a.price => {
                 let orders = self.sim.open_orders();
-                let qb = orders.iter().filter(|o| o.side == crate::book::Side::Bid).map(|o| o.price).max();
-                let qa = orders.iter().filter(|o| o.side == crate::book::Side::Ask).map(|o| o.price).min();
+                let qb = orders.iter().filter(|o| o.side == crate::book::Side::Buy).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == crate::book::Side::Sell).map(|o| o.price).min();
                 rec.steps.push(StepRecord::from_account(self.clock, b.price, a.price, self.sim.account(), qb, qa));
                 true
             }
@@ -342,7 +347,7 @@ impl<E: EventSource> SimVenue<E> {
             match req {
                 Request::New(_) => rec.orders.placed += 1,
                 Request::Amend { .. } => rec.orders.amended += 1,
-                Request::Cancel { .. } | Request::CancelAll => rec.orders.canceled += 1,
+                Request::Cancel { .. } | Request::CancelAll => rec.orders.cancelled += 1,
             }
         }
         Ok(arrival)

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::sim::Money;
+use crate::money::Money;
 
-use super::int_str;
+use crate::json::int_str;
 
 /// Seconds in a year for annualising: crypto markets trade 24/7, so 365 × 24 × 3600.
 pub const SECONDS_PER_YEAR: f64 = 31_536_000.0;
@@ -95,10 +95,10 @@ pub struct Drawdown {
     /// `max over i of (peak_i − equity_i) / (capital + peak_i)`; `None` without a capital.
     pub max_rel: Option<f64>,
     /// Timestamp (ns) of the peak before the deepest trough; `None` if there is no drawdown.
-    #[serde(with = "super::opt_int_serde")]
+    #[serde(with = "crate::json::opt_int_str")]
     pub peak_ts: Option<i64>,
     /// Timestamp (ns) of the deepest trough; `None` if there is no drawdown.
-    #[serde(with = "super::opt_int_serde")]
+    #[serde(with = "crate::json::opt_int_str")]
     pub trough_ts: Option<i64>,
     /// Net P&L divided by `max_abs`; `None` when `max_abs` is 0.
     pub return_over_max_drawdown: Option<f64>,

@@ -128,7 +128,8 @@ pub fn sample_rows(datasets: &[Dataset], set: &WindowSet) -> Result<Vec<Sample>,
         .zip(&set.recording)
         .map(|(&t, &r)| {
             let ds = datasets.get(r).ok_or_else(|| EvalError::Mismatch(format!("no recording {r}")))?;
-            let end = ds.ts.binary_search(&t).map_err(|_| EvalError::Mismatch(format!("recording {r} has no row at {t}")))?;
+            let end =
+                ds.ts.binary_search(&t).map_err(|_| EvalError::Mismatch(format!("recording {r} has no row at {t}")))?;
             Ok(Sample { recording: r, end })
         })
         .collect()
@@ -192,7 +193,12 @@ pub fn evaluate_model<E: Display>(
 ) -> Result<ModelCardReport, EvalError> {
     let seq = trained.seq;
     if cfg.arch.seq() != seq || cfg.arch.kind() != trained.arch {
-        return Err(EvalError::Mismatch(format!("config is {:?} seq {}, model {:?} seq {seq}", cfg.arch.kind(), cfg.arch.seq(), trained.arch)));
+        return Err(EvalError::Mismatch(format!(
+            "config is {:?} seq {}, model {:?} seq {seq}",
+            cfg.arch.kind(),
+            cfg.arch.seq(),
+            trained.arch
+        )));
     }
     let splits = split_samples(datasets, seq, cfg.step_ns, &cfg.split)?;
     let c = trained.counts;
@@ -212,7 +218,11 @@ pub fn evaluate_model<E: Display>(
     let eval_split = |samples: &[Sample], probs: Vec<Probs>| {
         let labels = labels_of(datasets, samples);
         let ctx = contexts(datasets, samples, cfg.step_ns);
-        SplitEval { n: samples.len(), model: evaluate_probs(&probs, &labels), baselines: evaluate_baselines(&fit, &ctx, &labels) }
+        SplitEval {
+            n: samples.len(),
+            model: evaluate_probs(&probs, &labels),
+            baselines: evaluate_baselines(&fit, &ctx, &labels),
+        }
     };
     let val_probs = model_probs(&mut logits, splits.val.len(), |i, x| {
         let s = splits.val[i];
@@ -267,9 +277,9 @@ pub fn evaluate_model<E: Display>(
 /// Index of the default model among `candidates`: the lowest mean validation log-loss (test
 /// figures are never read). `None` if there is none with a finite loss.
 pub fn choose_default(candidates: &[ModelCardReport]) -> Option<usize> {
-    (0..candidates.len())
-        .filter(|&i| candidates[i].selection.val_log_loss_mean.is_finite())
-        .min_by(|&a, &b| candidates[a].selection.val_log_loss_mean.total_cmp(&candidates[b].selection.val_log_loss_mean))
+    (0..candidates.len()).filter(|&i| candidates[i].selection.val_log_loss_mean.is_finite()).min_by(|&a, &b| {
+        candidates[a].selection.val_log_loss_mean.total_cmp(&candidates[b].selection.val_log_loss_mean)
+    })
 }
 
 fn num(x: f64) -> String {

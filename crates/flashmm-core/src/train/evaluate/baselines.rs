@@ -192,7 +192,9 @@ impl BaselineFit {
         match baseline {
             Baseline::AlwaysFlat => (prior().0, [Direction::Flat; N_HORIZONS]),
             Baseline::Persistence => match c.last_move {
-                Some(Direction::Up) => (std::array::from_fn(|k| f32s(self.persistence[k])), [Direction::Up; N_HORIZONS]),
+                Some(Direction::Up) => {
+                    (std::array::from_fn(|k| f32s(self.persistence[k])), [Direction::Up; N_HORIZONS])
+                }
                 Some(Direction::Down) => (
                     std::array::from_fn(|k| {
                         let [rev, flat, cont] = self.persistence[k];

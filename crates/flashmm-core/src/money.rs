@@ -12,7 +12,6 @@
 //! "cash + position × price changes by exactly −fee at every fill" holds to the unit. A positive
 //! fee is paid; a negative fee (maker rebate) is received.
 
-use crate::book::Side;
 use crate::spec::{MarketSpec, format_scaled};
 
 /// Cash, notional and fees in units of `tick × lot × 10⁻⁶` (see the module documentation).
@@ -20,6 +19,9 @@ pub type Money = i128;
 
 /// Money units per tick × lot.
 pub const MONEY_PER_TICK_LOT: Money = 1_000_000;
+
+/// Money units per half-tick × lot: a mid (`(bid + ask) / 2`) marks exactly in these.
+pub const MONEY_PER_HALF_TICK_LOT: Money = MONEY_PER_TICK_LOT / 2;
 
 /// Notional of `lots` at `price` ticks.
 pub fn notional(price: i64, lots: i64) -> Money {
@@ -31,63 +33,13 @@ pub fn fee(price: i64, lots: i64, ppm: i64) -> Money {
     i128::from(price) * i128::from(lots) * i128::from(ppm)
 }
 
-/// Whether we provided or took liquidity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Whether we provided or took liquidity (`"maker"` / `"taker"` in JSON and JavaScript).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Liquidity {
     Maker = 0,
     Taker = 1,
-}
-
-/// Position and cash of one market, updated fill by fill.
-///
-/// `cash` starts at 0 and counts notional received minus notional paid minus fees; `position`
-/// is in lots (positive = long). Mark-to-market value at `price`: [`Account::equity_at`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Account {
-    pub position: i64,
-    pub cash: Money,
-    /// Fees paid (negative: net rebate received).
-    pub fees: Money,
-    pub fills: u64,
-    pub bought_lots: i64,
-    pub sold_lots: i64,
-    pub maker_lots: i64,
-    pub taker_lots: i64,
-    /// Absolute notional traded.
-    pub volume: Money,
-}
-
-impl Account {
-    /// Books one fill. `fee` as computed by [`fee`] (positive = paid).
-    pub fn apply(&mut self, side: Side, price: i64, lots: i64, fee: Money, liquidity: Liquidity) {
-        let value = notional(price, lots);
-        match side {
-            Side::Bid => {
-                self.position += lots;
-                self.cash -= value;
-                self.bought_lots += lots;
-            }
-            Side::Ask => {
-                self.position -= lots;
-                self.cash += value;
-                self.sold_lots += lots;
-            }
-        }
-        self.cash -= fee;
-        self.fees += fee;
-        self.fills += 1;
-        self.volume += value;
-        match liquidity {
-            Liquidity::Maker => self.maker_lots += lots,
-            Liquidity::Taker => self.taker_lots += lots,
-        }
-    }
-
-    /// `cash + position × price`: the value if the position were marked at `price` ticks.
-    pub fn equity_at(&self, price: i64) -> Money {
-        self.cash + notional(price, self.position)
-    }
 }
 
 /// Exact decimal string of `m` money units in the quote currency of `spec`.
@@ -131,17 +83,5 @@ mod tests {
         assert_eq!(format_money(&spec, fee(617_736, 5, -100)), "-0.0308868");
         assert_eq!(format_money(&spec, 0), "0");
         assert!((money_to_f64(&spec, f) - 0.0617736).abs() < 1e-15);
-    }
-
-    #[test]
-    fn account_books_buys_sells_and_fees() {
-        let mut a = Account::default();
-        a.apply(Side::Bid, 100, 3, fee(100, 3, 200), Liquidity::Taker);
-        a.apply(Side::Ask, 101, 2, fee(101, 2, -50), Liquidity::Maker);
-        assert_eq!(a.position, 1);
-        assert_eq!(a.cash, -300 * 1_000_000 - 60_000 + 202 * 1_000_000 + 10_100);
-        assert_eq!(a.fees, 60_000 - 10_100);
-        assert_eq!(a.equity_at(101), a.cash + 101 * 1_000_000);
-        assert_eq!((a.maker_lots, a.taker_lots, a.fills), (2, 3, 2));
     }
 }
