@@ -11,6 +11,7 @@
 mod backtest;
 mod book;
 mod convert;
+mod defaults;
 mod error;
 mod generator;
 mod ledger;
