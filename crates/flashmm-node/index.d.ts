@@ -458,6 +458,22 @@ export interface BookCounts {
   bufferDropped: number
 }
 
+export declare function coreDefaults(): CoreDefaults
+
+/** Every default of a setting the core owns, in the host's units (ms, seconds). */
+export interface CoreDefaults {
+  entryLatencyMs: number
+  responseLatencyMs: number
+  queue: 'risk-averse' | 'power' | 'log'
+  /** The exponent of a power queue model. */
+  queueExponent: number
+  largeMoveBps: number
+  volatility: VolatilityDefaults
+  intensity: IntensityDefaults
+  backtestIntervalMs: number
+  statsResampleMs: number
+}
+
 /** Version of the Rust core (`flashmm-core`) this addon was built from. */
 export declare function coreVersion(): string
 
@@ -519,6 +535,19 @@ export interface GeneratorOptions {
 export interface Intensity {
   A: number
   k: number
+}
+
+export interface IntensityDefaults {
+  windowSeconds: number
+  refitSeconds: number
+  minTrades: number
+  minBuckets: number
+  bucketTicks: number
+  maxDistanceTicks: number
+  priorA: number
+  priorK: number
+  minK: number
+  maxK: number
 }
 
 /** An A/k estimate and where it comes from. */
@@ -860,6 +889,19 @@ export interface TrainResult {
   samplesPerSec: number
   bestEpoch: number
   counts: TrainCounts
+}
+
+/**
+ * Checks market options as `new MarketState` would (without a model): throws `INVALID_OPTION`
+ * naming the option. What the config loader runs, so a bad value stops the daemon at start.
+ */
+export declare function validateMarketOptions(options: MarketStateOptions): void
+
+export interface VolatilityDefaults {
+  halfLifeSeconds: number
+  minSampleSeconds: number
+  maxGapSeconds: number
+  priorSigma: number
 }
 
 /** Options of the σ estimator (seconds; σ in ticks/√s). Every key optional: the core's default. */

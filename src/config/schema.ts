@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { decimal } from './fields.js';
 import { apiConfigSchema as apiSchema } from '../api/config.js';
+import { coreDefaults } from '../native.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
 import { azureOpenAiConfigSchema } from '../integrations/azure-openai/config.js';
@@ -26,6 +27,9 @@ function url(protocols: readonly string[]) {
 }
 
 // --- venue
+
+/** The defaults of every setting the core owns (one default per setting, in the core). */
+const CORE = coreDefaults();
 
 /** Overrides of the core's ZiParams defaults (docs/market_gen.md); rates are per second. */
 const ziParamsSchema = z.strictObject({
@@ -59,14 +63,15 @@ const simVenueSchema = z.strictObject({
       speed: positiveNumber().default(1),
     })
     .optional(),
+  /** Defaults: the simulated exchange's (the core's). */
   latency: z
-    .strictObject({ entryMs: nonNegativeNumber().default(5), responseMs: nonNegativeNumber().default(5) })
+    .strictObject({ entryMs: nonNegativeNumber().default(CORE.entryLatencyMs), responseMs: nonNegativeNumber().default(CORE.responseLatencyMs) })
     .prefault({}),
   queueModel: z
     .strictObject({
-      kind: z.enum(['risk-averse', 'power', 'log']).default('power'),
+      kind: z.enum(['risk-averse', 'power', 'log']).default(CORE.queue),
       /** Exponent of the power model. */
-      exponent: positiveNumber().default(2),
+      exponent: positiveNumber().default(CORE.queueExponent),
     })
     .prefault({}),
 });
@@ -180,8 +185,8 @@ const marketsSchema = z
 const engineSchema = z.strictObject({
   /** Quote tick. */
   intervalMs: positiveInt().default(200),
-  /** A mid move this large (basis points) triggers a quote tick at once. */
-  largeMoveBps: positiveNumber().default(10),
+  /** A mid move this large (basis points) triggers a quote tick at once (default the core's). */
+  largeMoveBps: positiveNumber().default(CORE.largeMoveBps),
   shutdownTimeoutMs: positiveInt().default(5_000),
   /** An order unacknowledged this long is reconciled with the venue. */
   orderTimeoutMs: positiveInt().default(10_000),

@@ -8,7 +8,7 @@ import type { PositionTracker } from '../execution/position.js';
 import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
 import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
-import type { QuotingConfig } from '../strategy/config.js';
+import { intensityOptions, type QuotingConfig } from '../strategy/config.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
 import { errorMessage } from '../errors.js';
 import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
@@ -20,10 +20,9 @@ import { recordPnl } from './observe.js';
 export function marketStateOptions(
   strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string,
 ): MarketStateOptions {
-  const { priorA, priorK, ...intensity } = strategy.intensity;
   const { warmupSeconds, ...volatility } = strategy.volatility;
   return {
-    sequenceRule, largeMoveBps, intensity: { ...intensity, prior: { A: priorA, k: priorK } },
+    sequenceRule, largeMoveBps, intensity: intensityOptions(strategy.intensity),
     volatility: { ...volatility, ...(warmupSeconds === undefined ? {} : { warmupSeconds }) },
     ...(modelPath === undefined ? {} : { model: { path: modelPath } }),
   };

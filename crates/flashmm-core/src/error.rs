@@ -84,7 +84,7 @@ impl ErrorCode for VenueError {
             VenueError::Sim(e) => e.code(),
             VenueError::Source(e) => source_code(e.as_ref()),
             VenueError::SendBeforeClock { .. } => "SEND_BEFORE_CLOCK",
-            VenueError::Speed(_) => "INVALID_OPTION",
+            VenueError::Speed(_) | VenueError::BadSpeed(_) => "INVALID_OPTION",
         }
     }
 }

@@ -23,7 +23,7 @@ impl OptionError {
 
     /// The same error for an option nested under `prefix` (`volatility` + `halfLifeSeconds`).
     pub fn within(mut self, prefix: &str) -> Self {
-        self.option = format!("{prefix}.{}", self.option);
+        self.option = if self.option.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", self.option) };
         self
     }
 }

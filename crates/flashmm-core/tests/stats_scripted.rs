@@ -121,7 +121,7 @@ fn scenario_a_equity_returns_and_drawdown() {
     close(st.drawdown.max_rel, 16e6 / 105_968_400.0);
     // Return over max drawdown: −10 031 600 / 16e6 = −0.626975.
     close(st.drawdown.return_over_max_drawdown, -0.626975);
-    // 8 s of steps, 60 s resampling: no complete period.
+    // 8 s of steps, 10 s resampling (the default): no complete period.
     assert_eq!(st.resampled_returns.periods, 0);
     assert_eq!(st.resampled_returns.sharpe, None);
 }

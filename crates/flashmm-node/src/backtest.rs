@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, EventSource, FeedDelay,
-    QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, DEFAULT_INTERVAL_NS,
+    EventSource, FeedDelay, QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
 };
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
@@ -97,10 +97,12 @@ fn ppm(value: f64, what: &'static str) -> Result<i64> {
     flashmm_core::book::exact_integer(value, what, "ppm", 0).map_err(core_err)
 }
 
-/// Entry and response latency from ms (default 5 / 5); `names` name the two options in errors.
+/// Entry and response latency from ms (missing: the core's default); `names` name the two
+/// options in errors.
 pub(crate) fn latency(entry_ms: Option<f64>, response_ms: Option<f64>, names: [&str; 2]) -> Result<ConstantLatency> {
-    let entry = ms_to_ns(entry_ms.unwrap_or(5.0), names[0])?;
-    let response = ms_to_ns(response_ms.unwrap_or(5.0), names[1])?;
+    let d = ConstantLatency::default();
+    let entry = entry_ms.map_or(Ok(d.entry_ns()), |ms| ms_to_ns(ms, names[0]))?;
+    let response = response_ms.map_or(Ok(d.response_ns()), |ms| ms_to_ns(ms, names[1]))?;
     ConstantLatency::new(entry, response).map_err(core_err)
 }
 
@@ -120,26 +122,30 @@ pub(crate) fn with_fees(
     Ok(sim)
 }
 
+/// The quoter's mode by name (missing: the core's default).
 fn quote_mode(mode: Option<&str>, n: Option<f64>) -> Result<QuoteMode> {
-    match mode.unwrap_or("join") {
-        "join" => Ok(QuoteMode::JoinTouch),
-        "around-mid" => {
-            let t = ticks(n.unwrap_or(1.0), "ticks")?;
-            if t < 0 {
-                return Err(invalid_arg(format!("ticks = {t} must be >= 0")));
-            }
-            Ok(QuoteMode::AroundMid { ticks: t })
+    match mode {
+        None => Ok(QuoterConfig::default().mode),
+        Some("join") => Ok(QuoteMode::JoinTouch),
+        Some("around-mid") => {
+            let t = n.map_or(Ok(QuoteMode::DEFAULT_AROUND_MID_TICKS), |n| ticks(n, "ticks"))?;
+            let mode = QuoteMode::AroundMid { ticks: t };
+            QuoterConfig { mode, ..QuoterConfig::default() }.validate().map_err(core_err)?;
+            Ok(mode)
         }
-        other => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
+        Some(other) => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
     }
 }
 
+/// The queue model by name (missing: the core's default; a power model without an exponent:
+/// the core's default exponent).
 pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> Result<QueueModel> {
-    let q = match name.unwrap_or("power") {
-        "risk-averse" => QueueModel::RiskAverse,
-        "power" => QueueModel::Power(n.unwrap_or(2.0)),
-        "log" => QueueModel::Log,
-        other => {
+    let q = match name {
+        None => QueueModel::default(),
+        Some("risk-averse") => QueueModel::RiskAverse,
+        Some("power") => QueueModel::Power(n.unwrap_or(QueueModel::DEFAULT_POWER_EXPONENT)),
+        Some("log") => QueueModel::Log,
+        Some(other) => {
             return Err(invalid_arg(format!("unknown queue model '{other}' (expected risk-averse, power or log)")));
         }
     };
@@ -159,19 +165,16 @@ pub fn run_backtest(
     guard(|| {
         let o = options;
         let mode = quote_mode(o.mode.as_deref(), o.ticks)?;
-        let size = lots(o.size_lots.unwrap_or(1.0), "size")?;
-        if size < 1 {
-            return Err(invalid_arg(format!("size = {size} lots must be >= 1")));
-        }
-        let limit = lots(o.limit_lots.unwrap_or(10.0), "inventory limit")?;
-        if limit < 0 {
-            return Err(invalid_arg(format!("inventory limit = {limit} lots must be >= 0")));
-        }
+        let d = QuoterConfig::default();
+        let quoter = QuoterConfig {
+            mode,
+            lots: o.size_lots.map_or(Ok(d.lots), |n| lots(n, "size"))?,
+            limit_lots: o.limit_lots.map_or(Ok(d.limit_lots), |n| lots(n, "inventory limit"))?,
+            post_only: o.post_only.unwrap_or(d.post_only),
+        };
+        quoter.validate().map_err(core_err)?;
         let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
-        let interval = ms_to_ns(o.interval_ms.unwrap_or(100.0), "interval")?;
-        if interval <= 0 {
-            return Err(invalid_arg("interval must be > 0 ms"));
-        }
+        let interval = o.interval_ms.map_or(Ok(DEFAULT_INTERVAL_NS), |ms| ms_to_ns(ms, "interval"))?;
         let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
         let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
@@ -209,8 +212,7 @@ pub fn run_backtest(
         };
         let records = o.records.unwrap_or(false);
         cfg.record_orders = records;
-        let quoter =
-            Quoter::new(QuoterConfig { mode, lots: size, limit_lots: limit, post_only: o.post_only.unwrap_or(true) });
+        let quoter = Quoter::new(quoter);
 
         let mut callback_error: Option<napi::Error> = None;
         let mut last = Instant::now();

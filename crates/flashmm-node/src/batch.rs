@@ -10,9 +10,9 @@ use flashmm_core::spec::MarketSpec as CoreSpec;
 use napi::bindgen_prelude::{BigInt, Uint8Array};
 use napi_derive::napi;
 
+use crate::convert::ns;
 use crate::convert::{id, invalid_arg};
 use crate::replay::EventBatch;
-use crate::convert::ns;
 use crate::spec::MarketSpec;
 
 #[napi]

@@ -5,15 +5,16 @@
 
 use std::path::Path;
 
-use flashmm_core::backtest::{BinanceSource, ZiSource};
+use flashmm_core::backtest::{BinanceSource, LIVE_GENERATOR_WINDOW_NS, ZiSource};
+use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{self as core, Report, Request, RetimedSource, SimConfig, VenueFeed};
+use flashmm_core::sim::{self as core, REAL_TIME_PPM, Report, Request, RetimedSource, SimConfig, VenueFeed};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
 use crate::backtest::{latency, queue_model, with_fees};
 use crate::convert::{core_err, id, invalid_arg, ns};
-use crate::error::{Result, guard};
+use crate::error::{Result, coded, guard};
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
 use crate::replay::EventBatch;
 use crate::sim_convert::{
@@ -90,15 +91,14 @@ impl SimVenue {
                         "replayPath takes its market from the recording: no spec, symbol, initialPrice or zi",
                     ));
                 }
-                let speed = o.speed.unwrap_or(1.0);
-                let ppm_speed = (speed * 1e6).round();
-                if !(1.0..=1e12).contains(&ppm_speed) {
-                    return Err(invalid_arg(format!("speed = {speed} must be a positive number (at most 10^6)")));
-                }
+                let speed_ppm = o
+                    .speed
+                    .map_or(Ok(REAL_TIME_PPM), RetimedSource::<core::RecordingSource>::speed_ppm)
+                    .map_err(core_err)?;
                 let src = BinanceSource::open(Path::new(path), None, None)
-                    .map_err(|e| invalid_arg(format!("replayPath: {e}")))?;
+                    .map_err(|e| coded(e.code(), format!("replayPath: {e}")))?;
                 let (spec, rule) = (src.spec().clone(), src.rule());
-                let retimed = RetimedSource::new(src, start, ppm_speed as i64).map_err(core_err)?;
+                let retimed = RetimedSource::new(src, start, speed_ppm).map_err(core_err)?;
                 (VenueFeed::Replay(retimed), spec, rule)
             } else {
                 if o.speed.is_some() {
@@ -108,8 +108,8 @@ impl SimVenue {
                 let spec = resolve_spec(o.spec.as_ref(), o.symbol.as_deref(), o.market.as_deref(), "")?;
                 let params = zi_params(&spec, o.initial_price.as_deref(), default_market, o.zi.as_ref(), "")?;
                 let src = ZiSource::new(params, seed(o.seed, "seed")?, start, None)
-                    .map_err(|e| invalid_arg(format!("startNs/zi: {e}")))?
-                    .with_window(100_000_000)
+                    .map_err(|e| coded(e.code(), format!("startNs/zi: {e}")))?
+                    .with_window(LIVE_GENERATOR_WINDOW_NS)
                     .map_err(core_err)?;
                 let rule = src.rule();
                 (VenueFeed::Generated(src), spec, rule)

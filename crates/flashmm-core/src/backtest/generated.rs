@@ -10,6 +10,15 @@ use super::source::{EventSource, SourceProgress};
 /// Default batch window of [`ZiSource`]: 1 s of exchange time per batch.
 pub const DEFAULT_GENERATOR_WINDOW_NS: i64 = 1_000_000_000;
 
+/// The batch window of a generated market driven live (the daemon's sim venue): 100 ms, so
+/// events reach the host about as often as the venue is pumped.
+pub const LIVE_GENERATOR_WINDOW_NS: i64 = 100_000_000;
+
+/// The default generated market: Binance USD-M BTCUSDT's grid around 60 000, seed 1.
+pub const DEFAULT_GENERATOR_SYMBOL: &str = "BTCUSDT";
+pub const DEFAULT_GENERATOR_INITIAL_PRICE: &str = "60000";
+pub const DEFAULT_GENERATOR_SEED: u64 = 1;
+
 /// Default start of a generated market: 2024-01-01T00:00:00Z, a fixed time so that a
 /// generated backtest is reproducible byte for byte.
 pub const DEFAULT_GENERATOR_START_NS: i64 = 1_704_067_200_000_000_000;

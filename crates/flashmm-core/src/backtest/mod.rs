@@ -65,7 +65,10 @@ mod source;
 mod strategy;
 
 pub use feed::{FeedDelay, RECORDED_FEED_BASE_NS, recorded_feed_offset};
-pub use generated::{DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, ZiSource};
+pub use generated::{
+    DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_SYMBOL,
+    DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
+};
 
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,

@@ -130,6 +130,32 @@ impl Default for QuoterConfig {
     }
 }
 
+impl QuoteMode {
+    /// The distance of [`QuoteMode::AroundMid`] when none is given, ticks.
+    pub const DEFAULT_AROUND_MID_TICKS: i64 = 1;
+}
+
+impl QuoterConfig {
+    pub fn validate(&self) -> Result<(), crate::options::OptionError> {
+        use crate::options::OptionError;
+        if let QuoteMode::AroundMid { ticks } = self.mode
+            && ticks < 0
+        {
+            return Err(OptionError::new("ticks", format!("ticks = {ticks} must be >= 0")));
+        }
+        if self.lots < 1 {
+            return Err(OptionError::new("sizeLots", format!("size = {} lots must be >= 1", self.lots)));
+        }
+        if self.limit_lots < 0 {
+            return Err(OptionError::new(
+                "limitLots",
+                format!("inventory limit = {} lots must be >= 0", self.limit_lots),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A two-sided quoter: one order per side at the desired price, fixed size.
 ///
 /// At each decision, with a valid two-sided book and no request in flight, for each side:

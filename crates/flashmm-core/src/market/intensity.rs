@@ -62,7 +62,8 @@ impl IntensityOptions {
         positive("minK", self.min_k)?;
         positive("maxK", self.max_k)?;
         if !(self.min_k <= self.prior.k && self.prior.k <= self.max_k) {
-            return Err(OptionError::new("priorK", "need minK <= priorK <= maxK"));
+            // A rule across three keys: named by the section (`intensity: ...`) once nested.
+            return Err(OptionError::new("", "need minK ≤ priorK ≤ maxK"));
         }
         if self.max_trades == 0 {
             return Err(OptionError::new("maxTrades", "must be >= 1"));

@@ -37,7 +37,8 @@ pub struct Secp256k1Key {
 impl Secp256k1Key {
     /// Derives the key of `mnemonic` (English BIP-39, empty passphrase) at `path`.
     pub fn from_mnemonic(mnemonic: &str, path: &str) -> Result<Self, SignError> {
-        let words = bip39::Mnemonic::parse_normalized(mnemonic.trim()).map_err(|e| SignError::Mnemonic(mnemonic_error(&e)))?;
+        let words =
+            bip39::Mnemonic::parse_normalized(mnemonic.trim()).map_err(|e| SignError::Mnemonic(mnemonic_error(&e)))?;
         let seed = Zeroizing::new(words.to_seed_normalized(""));
         drop(words); // zeroized on drop (bip39's `zeroize` feature)
         let path: DerivationPath = path.parse().map_err(|_| SignError::Path(path.to_owned()))?;

@@ -45,15 +45,15 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// Fees and minimum size from the market spec; risk-averse queue, reject-new self-trade
-    /// prevention.
+    /// Fees and minimum size from the market spec; the default queue model (power 2),
+    /// reject-new self-trade prevention.
     pub fn new(spec: &MarketSpec, rule: SequenceRule) -> Self {
         Self {
             rule,
             maker_fee_ppm: spec.maker_fee_ppm,
             taker_fee_ppm: spec.taker_fee_ppm,
             min_size_lots: spec.min_size_lots.max(1),
-            queue: QueueModel::RiskAverse,
+            queue: QueueModel::default(),
             self_trade: SelfTradePrevention::RejectNew,
         }
     }

@@ -73,6 +73,25 @@ impl ConstantLatency {
 
     /// No latency at all (tests of the matching rules).
     pub const ZERO: Self = Self { entry: 0, response: 0 };
+
+    /// The one default order latency: 5 ms entry, 5 ms response.
+    pub const DEFAULT: Self = Self { entry: 5_000_000, response: 5_000_000 };
+}
+
+impl ConstantLatency {
+    pub fn entry_ns(&self) -> i64 {
+        self.entry
+    }
+
+    pub fn response_ns(&self) -> i64 {
+        self.response
+    }
+}
+
+impl Default for ConstantLatency {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 impl LatencyModel for ConstantLatency {

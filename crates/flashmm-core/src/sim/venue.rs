@@ -52,6 +52,8 @@ pub enum VenueError {
     SendBeforeClock { clock: i64, got: i64 },
     #[error("replay speed must be > 0, got {0} ppm")]
     Speed(i64),
+    #[error("speed = {0} must be a positive number (at most 10^6)")]
+    BadSpeed(f64),
 }
 
 /// A source put on another clock: exchange and local times are mapped by
@@ -66,12 +68,21 @@ pub struct RetimedSource<E> {
     scratch: EventBatch,
 }
 
+/// [`RetimedSource`]'s speed for real time (1×).
+pub const REAL_TIME_PPM: i64 = 1_000_000;
+
 impl<E: EventSource> RetimedSource<E> {
     pub fn new(inner: E, start_ns: i64, speed_ppm: i64) -> Result<Self, VenueError> {
         if speed_ppm <= 0 {
             return Err(VenueError::Speed(speed_ppm));
         }
         Ok(Self { inner, start_ns, speed_ppm, origin: None, scratch: EventBatch::default() })
+    }
+
+    /// `speed_ppm` of a replay speed (1 = real time), at most 10⁶ times real time.
+    pub fn speed_ppm(speed: f64) -> Result<i64, VenueError> {
+        let ppm = (speed * 1e6).round();
+        if (1.0..=1e12).contains(&ppm) { Ok(ppm as i64) } else { Err(VenueError::BadSpeed(speed)) }
     }
 
     pub fn inner(&self) -> &E {

@@ -164,7 +164,7 @@ pub struct OrderCounts {
 pub struct StatsConfig {
     /// The decision interval, ns: the period of the per-step returns (default 100 ms).
     pub step_interval_ns: i64,
-    /// The period of the resampled returns, ns (default 60 s).
+    /// The period of the resampled returns, ns (default 10 s: a 6-minute recording has 36).
     pub resample_ns: i64,
     /// Adverse-selection horizons, ns (default 1 s and 10 s).
     pub horizons_ns: Vec<i64>,
@@ -179,7 +179,7 @@ impl Default for StatsConfig {
     fn default() -> Self {
         StatsConfig {
             step_interval_ns: 100_000_000,
-            resample_ns: 60_000_000_000,
+            resample_ns: 10_000_000_000,
             horizons_ns: vec![1_000_000_000, 10_000_000_000],
             capital: None,
             orders: None,
