@@ -107,6 +107,8 @@ impl ErrorCode for BacktestError {
             BacktestError::Source(e) => source_code(e.as_ref()),
             BacktestError::NoSteps => "NO_STEPS",
             BacktestError::Stats(e) => e.code(),
+            BacktestError::Options(e) => e.code(),
+            BacktestError::Open(e) => e.code(),
         }
     }
 }

@@ -61,6 +61,7 @@
 
 mod feed;
 mod generated;
+mod run;
 mod source;
 mod strategy;
 
@@ -70,6 +71,7 @@ pub use generated::{
     DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
 };
 
+pub use run::{FeedSpec, PROGRESS_EVERY, QuoterRun, QuoterRunResult, SourceSpec};
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
     SourceProgress,
@@ -138,6 +140,11 @@ pub enum BacktestError {
     NoSteps,
     #[error(transparent)]
     Stats(#[from] StatsError),
+    #[error(transparent)]
+    Options(#[from] crate::options::OptionError),
+    /// The recording could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::replay::binance::ReadError),
 }
 
 /// Progress of a run, for a progress bar.
