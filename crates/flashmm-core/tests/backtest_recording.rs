@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, BinanceSource, MemorySource, QuoteMode,
 };
 use flashmm_core::book::Side;
 use flashmm_core::money::format_money;
@@ -29,8 +29,8 @@ fn setup() -> (EventBatch, MarketSpec, BacktestConfig) {
     (events, spec, BacktestConfig::new(sim, ConstantLatency::new(5 * MS, 5 * MS).unwrap()))
 }
 
-fn quoter() -> Quoter {
-    Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
+fn quoter() -> BaselineQuoter {
+    BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
 }
 
 fn run(events: &EventBatch, cfg: &BacktestConfig) -> BacktestResult {

@@ -1,9 +1,10 @@
 //! The core backtester for JS: the built-in touch-joining quoter over a Binance recording or a
-//! generated market. Conversions only: options to the core's `QuoterRun` (which opens the
+//! generated market. Conversions only: options to the core's `BaselineRun` (which opens the
 //! source, configures the simulator and paces progress), the result as the core's JSON.
 
 use flashmm_core::backtest::{
-    DEFAULT_GENERATOR_START_NS, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, QuoterConfig, QuoterRun, SourceSpec, ZiSource,
+    BaselineConfig, BaselineRun, DEFAULT_GENERATOR_START_NS, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec,
+    ZiSource,
 };
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
@@ -121,12 +122,12 @@ pub(crate) fn with_fees(
 /// The quoter's mode by name (missing: the core's default).
 fn quote_mode(mode: Option<&str>, n: Option<f64>) -> Result<QuoteMode> {
     match mode {
-        None => Ok(QuoterConfig::default().mode),
+        None => Ok(BaselineConfig::default().mode),
         Some("join") => Ok(QuoteMode::JoinTouch),
         Some("around-mid") => {
             let t = n.map_or(Ok(QuoteMode::DEFAULT_AROUND_MID_TICKS), |n| ticks(n, "ticks"))?;
             let mode = QuoteMode::AroundMid { ticks: t };
-            QuoterConfig { mode, ..QuoterConfig::default() }.validate().map_err(core_err)?;
+            BaselineConfig { mode, ..BaselineConfig::default() }.validate().map_err(core_err)?;
             Ok(mode)
         }
         Some(other) => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
@@ -161,8 +162,8 @@ pub fn run_backtest(
     guard(|| {
         let o = options;
         let mode = quote_mode(o.mode.as_deref(), o.ticks)?;
-        let d = QuoterConfig::default();
-        let quoter = QuoterConfig {
+        let d = BaselineConfig::default();
+        let quoter = BaselineConfig {
             mode,
             lots: o.size_lots.map_or(Ok(d.lots), |n| lots(n, "size"))?,
             limit_lots: o.limit_lots.map_or(Ok(d.limit_lots), |n| lots(n, "inventory limit"))?,
@@ -187,7 +188,7 @@ pub fn run_backtest(
                 return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'")));
             }
         };
-        let spec = QuoterRun {
+        let spec = BaselineRun {
             quoter,
             queue,
             latency,
@@ -197,7 +198,7 @@ pub fn run_backtest(
             end_ns,
             feed,
             record_orders: o.records.unwrap_or(false),
-            ..QuoterRun::new(source)
+            ..BaselineRun::new(source)
         };
         // A throwing callback is not called again; its exception is rethrown once the run ends.
         let mut callback_error: Option<napi::Error> = None;

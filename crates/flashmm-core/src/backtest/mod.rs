@@ -39,13 +39,13 @@
 //! # API
 //!
 //! ```no_run
-//! use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, Quoter, QuoterConfig};
+//! use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, BaselineQuoter, BaselineConfig};
 //! use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 //!
 //! let mut src = BinanceSource::open("usdm_btcusdt_20240808.gz".as_ref(), None, None).unwrap();
 //! let sim = SimConfig::new(src.spec(), src.rule()).with_queue(QueueModel::Power(2.0));
 //! let cfg = BacktestConfig::new(sim, ConstantLatency::new(5_000_000, 5_000_000).unwrap());
-//! let result = Backtest::new(cfg, Quoter::new(QuoterConfig::default()))
+//! let result = Backtest::new(cfg, BaselineQuoter::new(BaselineConfig::default()))
 //!     .unwrap()
 //!     .run_with_progress(&mut src, |p| eprintln!("{} events, {:?}", p.events, p.source))
 //!     .unwrap();
@@ -71,12 +71,12 @@ pub use generated::{
     DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
 };
 
-pub use run::{FeedSpec, PROGRESS_EVERY, QuoterRun, QuoterRunResult, SourceSpec};
+pub use run::{BaselineRun, BaselineRunResult, FeedSpec, PROGRESS_EVERY, SourceSpec};
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
     SourceProgress,
 };
-pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy};
+pub use strategy::{BaselineConfig, BaselineQuoter, Context, Orders, QuoteMode, Strategy};
 
 use serde::Serialize;
 

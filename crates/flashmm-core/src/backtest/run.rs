@@ -1,8 +1,8 @@
 //! One backtest of the built-in touch-joining quoter from a description of it
-//! ([`QuoterRun`]): the source is opened here (a recording, or a generated market), the
+//! ([`BaselineRun`]): the source is opened here (a recording, or a generated market), the
 //! simulator is configured for it, `FeedDelay::Recorded`'s offset is measured on a second pass
 //! over a fresh copy of the source, and progress is reported at most every
-//! [`PROGRESS_EVERY`] of wall time. The binding converts options into a `QuoterRun` and
+//! [`PROGRESS_EVERY`] of wall time. The binding converts options into a `BaselineRun` and
 //! nothing else.
 
 use std::path::PathBuf;
@@ -12,8 +12,8 @@ use crate::sim::{ConstantLatency, QueueModel, RecordingSource, SimConfig};
 use crate::spec::{BinanceMarket, MarketSpec};
 
 use super::{
-    Backtest, BacktestConfig, BacktestError, BacktestResult, BinanceSource, DEFAULT_INTERVAL_NS, EventSource,
-    FeedDelay, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestError, BacktestResult, BaselineConfig, BaselineQuoter, BinanceSource,
+    DEFAULT_INTERVAL_NS, EventSource, FeedDelay, ZiSource, recorded_feed_offset,
 };
 
 /// How often progress is reported while a run goes (and once at its end).
@@ -37,11 +37,11 @@ pub enum FeedSpec {
     Recorded,
 }
 
-/// A backtest of the built-in [`Quoter`] (see the module documentation). Defaults: the core's.
+/// A backtest of the built-in [`BaselineQuoter`] (see the module documentation). Defaults: the core's.
 #[derive(Clone, Debug)]
-pub struct QuoterRun {
+pub struct BaselineRun {
     pub source: SourceSpec,
-    pub quoter: QuoterConfig,
+    pub quoter: BaselineConfig,
     pub queue: QueueModel,
     pub latency: ConstantLatency,
     /// Fee overrides, ppm of notional (default the spec's).
@@ -54,11 +54,11 @@ pub struct QuoterRun {
     pub record_orders: bool,
 }
 
-impl QuoterRun {
+impl BaselineRun {
     pub fn new(source: SourceSpec) -> Self {
         Self {
             source,
-            quoter: QuoterConfig::default(),
+            quoter: BaselineConfig::default(),
             queue: QueueModel::default(),
             latency: ConstantLatency::default(),
             maker_fee_ppm: None,
@@ -73,7 +73,7 @@ impl QuoterRun {
 
 /// What a run produced, with the market it ran on.
 #[derive(Debug)]
-pub struct QuoterRunResult {
+pub struct BaselineRunResult {
     pub result: BacktestResult,
     pub spec: MarketSpec,
     /// The recording's Binance market; `None` for a generated market.
@@ -89,10 +89,10 @@ fn open(path: &std::path::Path) -> Result<RecordingSource, BacktestError> {
     Ok(BinanceSource::open(path, None, None)?)
 }
 
-impl QuoterRun {
+impl BaselineRun {
     /// Runs to the end of the source; `progress(done, total)` (compressed bytes of a recording,
     /// ns of a generated market) at most every [`PROGRESS_EVERY`] and once at the end.
-    pub fn run(&self, mut progress: impl FnMut(u64, u64)) -> Result<QuoterRunResult, BacktestError> {
+    pub fn run(&self, mut progress: impl FnMut(u64, u64)) -> Result<BaselineRunResult, BacktestError> {
         self.quoter.validate()?;
         let (mut source, spec, rule, market) = match &self.source {
             SourceSpec::Recording(path) => {
@@ -116,7 +116,7 @@ impl QuoterRun {
             Some(FeedSpec::Constant(delay_ns)) => Some(FeedDelay::Constant { delay_ns }),
             Some(FeedSpec::Recorded) => Some(FeedDelay::Recorded { offset_ns: self.feed_offset()? }),
         };
-        let backtest = Backtest::new(cfg, Quoter::new(self.quoter))?;
+        let backtest = Backtest::new(cfg, BaselineQuoter::new(self.quoter))?;
         let mut last: Option<Instant> = None;
         let mut on_batch = |p: &super::Progress| {
             if last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
@@ -129,7 +129,7 @@ impl QuoterRun {
             Opened::Generated(src) => (backtest.run_with_progress(src.as_mut(), &mut on_batch)?, src.progress()),
         };
         progress(end.bytes_read, end.total_bytes.unwrap_or(0));
-        Ok(QuoterRunResult { result, spec, market })
+        Ok(BaselineRunResult { result, spec, market })
     }
 
     /// The offset of [`FeedSpec::Recorded`]: one pass over a fresh copy of the source.
