@@ -9,7 +9,7 @@ import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtes
 import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
-import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
+import { runBacktest, type BacktestOptions, type BacktestResultJson, type MarketSpec } from '../native.js';
 
 export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   intervalMs: number;
@@ -41,23 +41,7 @@ function withoutRecords(json: string): string {
   return at < 0 ? json : `${json.slice(0, at)}}`;
 }
 
-/** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
-interface ResultJson {
-  config: { queue_model: string; latency: string; maker_fee_ppm: number; taker_fee_ppm: number };
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; cancelled: number }; rejected: number };
-  stats: {
-    span: { duration_s: number; steps: number };
-    pnl: { realised: string; unrealised: string; fees: string; net: string };
-    step_returns: { sharpe: number | null; sharpe_annualised: number | null };
-    resampled_returns: { period_s: number; sharpe: number | null };
-    drawdown: { max_abs: string };
-    trading: { fills: number; maker_fills: number; taker_fills: number; bought_lots: number; sold_lots: number; volume_lots: number; volume_notional: string };
-    inventory: { last: number; max_abs: number; time_weighted_abs: number };
-    adverse_selection: { horizon_ns: string; fills: number; adverse_ticks: number | null; adverse_bps: number | null }[];
-  };
-}
-
-export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: ResultJson): string {
+export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: BacktestResultJson): string {
   const s = r.stats;
   const money = (m: string): string => spec.formatMoney(m);
   const t = s.trading;
@@ -181,6 +165,6 @@ export function registerBacktest(program: Command): void {
         process.stdout.write(`${json}\n`);
         return;
       }
-      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
+      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as BacktestResultJson));
     });
 }

@@ -59,6 +59,8 @@ pub struct SimVenueOptions {
 /// and the reports received.
 #[napi(object, object_from_js = false)]
 pub struct SimAdvance {
+    /// Market events in `market` (read here: no second native call for `market.length`).
+    pub events: u32,
     pub market: EventBatch,
     pub reports: Vec<SimReport>,
 }
@@ -137,7 +139,12 @@ impl SimVenue {
             let mut market = CoreBatch::default();
             self.reports.clear();
             self.inner.advance_to(t, &mut market, &mut self.reports).map_err(core_err)?;
-            Ok(SimAdvance { market: EventBatch { inner: market }, reports: self.reports.iter().map(report).collect() })
+            let events = market.len() as u32;
+            Ok(SimAdvance {
+                events,
+                market: EventBatch { inner: market },
+                reports: self.reports.iter().map(report).collect(),
+            })
         })
     }
 

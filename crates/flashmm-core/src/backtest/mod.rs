@@ -157,6 +157,7 @@ pub struct Progress {
 
 /// Counts of one backtest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BacktestCounts {
     /// Market events fed to the exchange.
     pub events: u64,
@@ -177,11 +178,14 @@ pub struct BacktestCounts {
 
 /// One request as sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RequestRecord {
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub send_ts: i64,
     /// Arrival at the exchange (`None`: dropped).
     #[serde(serialize_with = "ser_opt_i64_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub arrival_ts: Option<i64>,
     /// `new`, `cancel`, `amend`, `cancel-all`.
     pub kind: &'static str,
@@ -229,11 +233,14 @@ impl RequestRecord {
 
 /// One report, flattened for JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ReportRecord {
     pub client_id: u64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub exchange_ts: i64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub local_ts: i64,
     /// `accepted`, `rejected`, `fill`, `cancelled`, `cancel-rejected`, `amended`,
     /// `amend-rejected`, `cancel-all-done`.
@@ -245,6 +252,7 @@ pub struct ReportRecord {
     pub lots: Option<i64>,
     pub leaves: Option<i64>,
     #[serde(serialize_with = "ser_opt_i128_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub fee: Option<i128>,
 }
 
@@ -334,6 +342,7 @@ fn ser_opt_i128_str<S: serde::Serializer>(v: &Option<i128>, s: S) -> Result<S::O
 
 /// The configuration as written into the JSON result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConfigEcho {
     pub strategy: String,
     pub interval_ns: String,
@@ -342,6 +351,7 @@ pub struct ConfigEcho {
     pub feed_offset_ns: Option<String>,
     /// [`FeedDelay::Constant`]'s delay (absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub feed_delay_ns: Option<String>,
     pub sequence_rule: String,
     pub queue_model: String,
@@ -389,6 +399,10 @@ impl ConfigEcho {
     }
 }
 
+/// The JSON result's type, for the TypeScript declarations (`crate::json`'s test).
+#[cfg(test)]
+pub(crate) type ResultJsonType = ResultJson<'static>;
+
 /// Everything one backtest produced.
 #[derive(Clone, Debug)]
 pub struct BacktestResult {
@@ -407,7 +421,8 @@ pub struct BacktestResult {
 }
 
 #[derive(Serialize)]
-struct SimStatsJson {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SimCountsJson"))]
+pub(crate) struct SimStatsJson {
     market_events: u64,
     depth_updates: u64,
     trades: u64,
@@ -420,7 +435,8 @@ struct SimStatsJson {
 }
 
 #[derive(Serialize)]
-struct AccountJson {
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct AccountJson {
     position: i64,
     cash: String,
     fees: String,
@@ -430,19 +446,24 @@ struct AccountJson {
 }
 
 #[derive(Serialize)]
-struct ResultJson<'a> {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "BacktestResultJson"))]
+pub(crate) struct ResultJson<'a> {
     config: &'a ConfigEcho,
     counts: &'a BacktestCounts,
     sim: SimStatsJson,
     account: AccountJson,
     stats: &'a BacktestStats,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     steps: Option<&'a [StepRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     fills: Option<&'a [FillRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     requests: Option<&'a [RequestRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     reports: Option<&'a [ReportRecord]>,
 }
 
