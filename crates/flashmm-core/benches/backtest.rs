@@ -13,9 +13,9 @@ use std::hint::black_box;
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, BinanceSource, MemorySource, QuoteMode,
-};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
+use flashmm_core::replay::MemorySource;
+use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 
 const FILE: &str = "usdm_btcusdt_20240808.gz";

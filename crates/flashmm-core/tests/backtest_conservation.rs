@@ -34,12 +34,12 @@
 use std::collections::HashMap;
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, DEFAULT_GENERATOR_START_NS, FeedDelay,
-    QuoteMode, ZiSource,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, FeedDelay, QuoteMode,
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
 use flashmm_core::money::MONEY_PER_TICK_LOT;
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 use proptest::prelude::*;

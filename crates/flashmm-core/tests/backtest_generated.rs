@@ -3,11 +3,12 @@
 //! ([`FeedDelay`]) changing the result, reproducibly.
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, DEFAULT_GENERATOR_START_NS, FeedDelay,
-    QuoteMode, ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, FeedDelay, QuoteMode,
+    recorded_feed_offset,
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 

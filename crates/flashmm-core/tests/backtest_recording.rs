@@ -5,11 +5,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, BinanceSource, MemorySource, QuoteMode,
-};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::Side;
 use flashmm_core::money::format_money;
+use flashmm_core::replay::MemorySource;
+use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{EventBatch, EventKind};
 use flashmm_core::sim::{ConstantLatency, FeedLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;

@@ -20,9 +20,10 @@
 //! 101 marked at the final mid 99.5: +1.5; fees −30 100 money units (rebates). In money units
 //! (10⁶ per tick·lot): realised 2 000 000, unrealised 1 500 000, net 3 530 100.
 
-use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, MemorySource, QuoteMode};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::money::Liquidity;
+use flashmm_core::replay::MemorySource;
 use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;

@@ -2,10 +2,8 @@
 //! generated market. Conversions only: options to the core's `BaselineRun` (which opens the
 //! source, configures the simulator and paces progress), the result as the core's JSON.
 
-use flashmm_core::backtest::{
-    BaselineConfig, BaselineRun, DEFAULT_GENERATOR_START_NS, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec,
-    ZiSource,
-};
+use flashmm_core::backtest::{BaselineConfig, BaselineRun, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec};
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};

@@ -5,10 +5,12 @@
 
 use std::path::Path;
 
-use flashmm_core::backtest::{BinanceSource, LIVE_GENERATOR_WINDOW_NS, ZiSource};
 use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{self as core, REAL_TIME_PPM, Report, Request, RetimedSource, SimConfig, VenueFeed};
+use flashmm_core::replay::binance::BinanceSource;
+use flashmm_core::replay::{LIVE_GENERATOR_WINDOW_NS, ZiSource};
+use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+use flashmm_core::sim::{self as core, Report, Request, SimConfig};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
@@ -93,10 +95,8 @@ impl SimVenue {
                         "replayPath takes its market from the recording: no spec, symbol, initialPrice or zi",
                     ));
                 }
-                let speed_ppm = o
-                    .speed
-                    .map_or(Ok(REAL_TIME_PPM), RetimedSource::<core::RecordingSource>::speed_ppm)
-                    .map_err(core_err)?;
+                let speed_ppm =
+                    o.speed.map_or(Ok(REAL_TIME_PPM), RetimedSource::<RecordingSource>::speed_ppm).map_err(core_err)?;
                 let src = BinanceSource::open(Path::new(path), None, None)
                     .map_err(|e| coded(e.code(), format!("replayPath: {e}")))?;
                 let (spec, rule) = (src.spec().clone(), src.rule());

@@ -39,7 +39,8 @@
 //! # API
 //!
 //! ```no_run
-//! use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, BaselineQuoter, BaselineConfig};
+//! use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineQuoter, BaselineConfig};
+//! use flashmm_core::replay::binance::BinanceSource;
 //! use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 //!
 //! let mut src = BinanceSource::open("usdm_btcusdt_20240808.gz".as_ref(), None, None).unwrap();
@@ -60,29 +61,19 @@
 //! and configuration give the same records and byte-identical [`BacktestResult::to_json`].
 
 mod feed;
-mod generated;
 mod run;
-mod source;
 mod strategy;
 
 pub use feed::{FeedDelay, RECORDED_FEED_BASE_NS, recorded_feed_offset};
-pub use generated::{
-    DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_SYMBOL,
-    DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
-};
 
 pub use run::{BaselineRun, BaselineRunResult, FeedSpec, PROGRESS_EVERY, SourceSpec};
-pub use source::{
-    BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
-    SourceProgress,
-};
 pub use strategy::{BaselineConfig, BaselineQuoter, Context, Orders, QuoteMode, Strategy};
 
 use serde::Serialize;
 
 use crate::book::Side;
 use crate::ledger::Account;
-use crate::replay::EventBatch;
+use crate::replay::{EventBatch, EventSource, SourceProgress};
 use crate::sim::{
     ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
     SimError, SimExchange, SimStats,

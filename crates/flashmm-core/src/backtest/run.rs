@@ -8,12 +8,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::sim::{ConstantLatency, QueueModel, RecordingSource, SimConfig};
+use crate::replay::binance::BinanceSource;
+use crate::replay::{EventSource, RecordingSource, ZiSource};
+use crate::sim::{ConstantLatency, QueueModel, SimConfig};
 use crate::spec::{BinanceMarket, MarketSpec};
 
 use super::{
-    Backtest, BacktestConfig, BacktestError, BacktestResult, BaselineConfig, BaselineQuoter, BinanceSource,
-    DEFAULT_INTERVAL_NS, EventSource, FeedDelay, ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestError, BacktestResult, BaselineConfig, BaselineQuoter, DEFAULT_INTERVAL_NS,
+    FeedDelay, recorded_feed_offset,
 };
 
 /// How often progress is reported while a run goes (and once at its end).
