@@ -10,6 +10,7 @@ import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
 import { runBacktest, type BacktestOptions, type BacktestResultJson, type MarketSpec } from '../native.js';
+import { errorMessage } from '../errors.js';
 
 export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   intervalMs: number;
@@ -145,7 +146,7 @@ export function registerBacktest(program: Command): void {
       } catch (e) {
         bar?.done();
         // Core errors (bad file, bad option value) carry a clear message; no stack trace.
-        console.error(`error: backtest failed: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: backtest failed: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -156,7 +157,7 @@ export function registerBacktest(program: Command): void {
         try {
           writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
-          console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
+          console.error(`error: cannot write the report: ${errorMessage(e)}`);
           process.exitCode = 2;
           return;
         }
