@@ -69,7 +69,7 @@ pub use generated::{DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_WINDOW_NS, Gen
 
 pub use source::{
     BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
-    SourceProgress,
+    RecordedEvents, SourceProgress,
 };
 pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy, fill_lots};
 

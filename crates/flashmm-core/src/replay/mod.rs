@@ -1,8 +1,11 @@
 //! Recorded market data: typed events in columnar batches, and the readers that fill them.
 
 pub mod binance;
+pub mod cache;
 mod check;
 mod driver;
+pub mod input;
+pub mod npz;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};

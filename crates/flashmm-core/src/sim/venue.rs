@@ -116,7 +116,7 @@ impl<E: EventSource> EventSource for RetimedSource<E> {
 }
 
 /// A gzip Binance recording, as the venue reads it.
-pub type RecordingSource = BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>>;
+pub type RecordingSource = BinanceSource<crate::replay::binance::BinanceReader<BufReader<MultiGzDecoder<CountingReader<File>>>>>;
 
 /// The market of the embedded venue: generated, or a recording replayed on the host's clock.
 // One per venue, never moved on the hot path: the size difference does not matter.
