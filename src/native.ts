@@ -13,10 +13,11 @@ export {
   OrderBook,
   Side,
   SimVenue,
+  convertRecording,
   coreVersion,
   runBacktest,
 } from '@flashmm/core';
-export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
+export type { BacktestOptions, BacktestOutput, ConvertOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
 export type {
   GeneratorOptions,
   SimAccount,

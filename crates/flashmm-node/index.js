@@ -844,6 +844,7 @@ module.exports.OrderBook = nativeBinding.OrderBook
 module.exports.Signal = nativeBinding.Signal
 module.exports.SimVenue = nativeBinding.SimVenue
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome
+module.exports.convertRecording = nativeBinding.convertRecording
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.EventKind = nativeBinding.EventKind
 module.exports.runBacktest = nativeBinding.runBacktest

@@ -29,6 +29,7 @@ export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   records?: boolean;
   report?: string;
   feedDelay?: number | 'auto';
+  cache: boolean;
 }
 
 /**
@@ -98,7 +99,8 @@ function progressBar(stream: NodeJS.WriteStream): { update: (read: number, total
 function backtestOptions(file: string | undefined, o: BacktestCliOptions): BacktestOptions {
   const generator = generatorOptions({ seed: 1, ...o });
   return {
-    ...(generator !== undefined ? { generator } : file !== undefined ? { path: file } : {}),
+    // --market with a file: the grid of an hftbacktest .npz (the core refuses it for a recording).
+    ...(generator !== undefined ? { generator } : file !== undefined ? { path: file, cache: o.cache, ...o.market } : {}),
     intervalMs: o.intervalMs,
     mode: o.mode,
     ticks: o.ticks,
@@ -125,7 +127,8 @@ export function registerBacktest(program: Command): void {
     .addOption(new Option('--generate <kind>', 'backtest on a generated market instead of a recording (zi: zero-intelligence order flow)').choices(['zi']))
     .option('--duration <time>', 'length of the generated market, e.g. 60s, 500ms, 2m (default 60s)', durationMs)
     .option('--seed <n>', 'seed of the generated market', nonNegativeInt, 1)
-    .option('--market <spec>', 'generated market grid: spot|usdm|coinm:SYMBOL or SYMBOL/tick/lot[/minSize] (default usdm:BTCUSDT)', market)
+    .option('--market <spec>', 'grid of a generated market or an hftbacktest .npz: spot|usdm|coinm:SYMBOL or SYMBOL/tick/lot[/minSize] (default usdm:BTCUSDT; an .npz: from its file name)', market)
+    .option('--no-cache', "decode the recording even when a fresh cache (flashmm convert) is beside it")
     .option('--initial-price <price>', 'initial best bid of the generated market (default 60000 on the default market)')
     .option('--feed-delay <ms|auto>', "the quoter sees the book through the feed: a constant latency in ms, or 'auto' (the data's own receive times)", feedDelay)
     .option('--interval-ms <ms>', 'decision interval, ms of exchange time', positiveNumber, 100)
@@ -148,7 +151,7 @@ export function registerBacktest(program: Command): void {
       if (opts.records && !opts.json) cmd.error('error: --records needs --json');
       if (opts.generate === undefined && file === undefined) cmd.error('error: give a recording or --generate zi');
       if (opts.generate !== undefined && file !== undefined) cmd.error('error: a recording and --generate are exclusive');
-      const generatorOnly = (['duration', 'market', 'initialPrice'] as const).find((k) => opts[k] !== undefined);
+      const generatorOnly = (['duration', 'initialPrice'] as const).find((k) => opts[k] !== undefined);
       if (opts.generate === undefined && (generatorOnly !== undefined || cmd.getOptionValueSource('seed') === 'cli')) {
         cmd.error(`error: --${generatorOnly === 'initialPrice' ? 'initial-price' : (generatorOnly ?? 'seed')} needs --generate`);
       }
@@ -166,6 +169,7 @@ export function registerBacktest(program: Command): void {
         return;
       }
       bar?.done();
+      if (out.note !== undefined && out.note !== null) console.error(`note: ${out.note}`);
       const source = options.generator ? generatedLabel(options.generator) : (file ?? '');
       const json = opts.report !== undefined && !opts.records ? withoutRecords(out.json) : out.json;
       if (opts.report !== undefined) {

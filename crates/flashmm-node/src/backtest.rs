@@ -6,9 +6,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, EventSource, FeedDelay,
-    QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestResult, DEFAULT_GENERATOR_START_NS, EventSource, FeedDelay, QuoteMode, Quoter,
+    QuoterConfig, ZiSource, recorded_feed_offset,
 };
+use flashmm_core::replay::input::{InputOptions, RecordedSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
@@ -17,7 +18,7 @@ use napi_derive::napi;
 use crate::convert::{invalid_arg, lots, ticks};
 use crate::generator::ms_to_ns;
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
-use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name};
+use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name, parse_binance_market};
 
 /// A generated market for `runBacktest` (instead of `path`).
 #[napi(object)]
@@ -46,9 +47,18 @@ pub struct GeneratorOptions {
 /// no records.
 #[napi(object)]
 pub struct BacktestOptions {
-    /// A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
-    /// Exactly one of `path` and `generator`.
+    /// A Binance recording (gzip lines `<ns> <json>`; market from the file name prefix), its
+    /// cache (`convertRecording`) or an hftbacktest event file (.npz / .npy), told apart by
+    /// their first bytes. Exactly one of `path` and `generator`.
     pub path: Option<String>,
+    /// Read a recording through its fresh cache `<path>.fmcache` when there is one (a stale or
+    /// corrupt one is rebuilt). Default true.
+    pub cache: Option<bool>,
+    /// The market of an hftbacktest file (default: from its name, e.g. `usdm_btcusdt_….npz`):
+    /// a Binance symbol of a built-in grid on `market` ("spot" | "usdm" | "coinm"), or any `spec`.
+    pub symbol: Option<String>,
+    pub market: Option<String>,
+    pub spec: Option<MarketSpecInit>,
     /// A generated market instead of a recording.
     pub generator: Option<GeneratorOptions>,
     /// The strategy sees the book through the feed: a constant latency in ms (the book as of
@@ -88,8 +98,12 @@ pub struct BacktestOutput {
     pub json: String,
     /// The recording's market spec (money in the JSON is `tick × lot × 10⁻⁶`; see `MarketSpec.formatMoney`).
     pub spec: MarketSpec,
-    /// "spot" | "usdm" | "coinm".
+    /// "spot" | "usdm" | "coinm" | "zi" (generated) | "npz" (an hftbacktest file with an explicit spec).
     pub market: String,
+    /// What was read: "recording" | "cache" | "npz" | "generated".
+    pub input: String,
+    /// Why the cache beside the recording was rebuilt or bypassed, when it was.
+    pub note: Option<String>,
 }
 
 fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
@@ -171,8 +185,13 @@ pub fn run_backtest(
     let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
     let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
+    let mut note = None;
     let mut source = match (o.path.as_deref(), o.generator.as_ref()) {
-        (Some(path), None) => Source::File(open_file(path)?),
+        (Some(path), None) => {
+            let opened = open_file(path, &input_options(&o)?)?;
+            note = opened.note;
+            Source::File(opened.source)
+        }
         (None, Some(g)) => Source::generated(g)?,
         _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
     };
@@ -180,9 +199,9 @@ pub fn run_backtest(
         Source::File(src) => (src.spec().clone(), src.rule()),
         Source::Generated(src, spec) => (spec.clone(), src.rule()),
     };
-    let market = match &source {
-        Source::File(src) => binance_market_name(src.market()),
-        Source::Generated(..) => "zi",
+    let (market, input) = match &source {
+        Source::File(src) => (src.market().map_or("npz", binance_market_name), input_kind(src)),
+        Source::Generated(..) => ("zi", "generated"),
     };
     let sim = with_fees(SimConfig::new(&spec, rule).with_queue(queue), o.maker_fee_ppm, o.taker_fee_ppm, ["maker fee", "taker fee"])?;
     let mut cfg = BacktestConfig::new(sim, latency);
@@ -191,7 +210,7 @@ pub fn run_backtest(
     cfg.feed = match &o.feed_delay {
         None => None,
         Some(Either::A(ms)) => Some(FeedDelay::Constant { delay_ns: ms_to_ns(*ms, "feedDelay")? }),
-        Some(Either::B(s)) if s == "auto" => Some(FeedDelay::Recorded { offset_ns: source.feed_offset(o.path.as_deref())? }),
+        Some(Either::B(s)) if s == "auto" => Some(FeedDelay::Recorded { offset_ns: source.feed_offset()? }),
         Some(Either::B(s)) => return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'"))),
     };
     let records = o.records.unwrap_or(false);
@@ -223,7 +242,7 @@ pub fn run_backtest(
         return Err(e);
     }
     let json = if records { result.to_json_with_records() } else { result.to_json() };
-    Ok(BacktestOutput { json, spec: MarketSpec { inner: spec }, market: market.into() })
+    Ok(BacktestOutput { json, spec: MarketSpec { inner: spec }, market: market.into(), input: input.into(), note })
 }
 
 fn run<E: EventSource>(
@@ -238,12 +257,31 @@ fn run<E: EventSource>(
 // One per run: the size difference of the variants does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Source {
-    File(flashmm_core::sim::RecordingSource),
+    File(RecordedSource),
     Generated(ZiSource, flashmm_core::spec::MarketSpec),
 }
 
-fn open_file(path: &str) -> napi::Result<flashmm_core::sim::RecordingSource> {
-    BinanceSource::open(Path::new(path), None, None).map_err(invalid_arg)
+fn open_file(path: &str, options: &InputOptions) -> napi::Result<flashmm_core::replay::input::Opened> {
+    RecordedSource::open(Path::new(path), options).map_err(invalid_arg)
+}
+
+fn input_options(o: &BacktestOptions) -> napi::Result<InputOptions> {
+    let explicit = o.spec.is_some() || o.symbol.is_some() || o.market.is_some();
+    let npz_spec = explicit.then(|| resolve_spec(o.spec.as_ref(), o.symbol.as_deref(), o.market.as_deref(), "")).transpose()?;
+    let npz_market = match (&o.spec, o.market.as_deref()) {
+        (None, Some(m)) => Some(parse_binance_market(m)?),
+        (None, None) if explicit => Some(flashmm_core::spec::BinanceMarket::UsdM),
+        _ => None,
+    };
+    Ok(InputOptions { use_cache: o.cache.unwrap_or(true), npz_spec, npz_market })
+}
+
+fn input_kind(src: &RecordedSource) -> &'static str {
+    match src {
+        RecordedSource::Recording(..) => "recording",
+        RecordedSource::Cache(..) => "cache",
+        RecordedSource::Npz(_) => "npz",
+    }
 }
 
 impl Source {
@@ -268,11 +306,10 @@ impl Source {
     }
 
     /// The offset of `feedDelay: 'auto'`: one pass over a fresh copy of the source.
-    fn feed_offset(&self, path: Option<&str>) -> napi::Result<i64> {
-        match (self, path) {
-            (Source::Generated(src, _), _) => Ok(recorded_feed_offset(src.clone()).unwrap_or_else(|e| match e {})),
-            (Source::File(_), Some(path)) => recorded_feed_offset(open_file(path)?).map_err(invalid_arg),
-            (Source::File(_), None) => Err(invalid_arg("feedDelay 'auto' needs the recording's path")),
+    fn feed_offset(&self) -> napi::Result<i64> {
+        match self {
+            Source::Generated(src, _) => Ok(recorded_feed_offset(src.clone()).unwrap_or_else(|e| match e {})),
+            Source::File(src) => recorded_feed_offset(src.reopen().map_err(invalid_arg)?).map_err(invalid_arg),
         }
     }
 }

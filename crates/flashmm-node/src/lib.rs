@@ -10,6 +10,7 @@
 
 mod backtest;
 mod book;
+mod cache;
 mod convert;
 mod generator;
 mod model;
