@@ -22,5 +22,6 @@ mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use cache::convert_recording;
 pub use train::train_model;
 pub use version::core_version;

@@ -227,7 +227,7 @@ fn decode_npy<R: Read>(path: &Path, input: R) -> Result<Vec<Row>, NpzError> {
 fn on_grid(v: f64, quantum: f64) -> Option<i64> {
     let q = v / quantum;
     let n = q.round();
-    ((q - n).abs() <= 1e-6 && n >= 0.0 && n < 9.0e15).then_some(n as i64)
+    ((q - n).abs() <= 1e-6 && (0.0..9.0e15).contains(&n)).then_some(n as i64)
 }
 
 fn level(r: &Row, spec: &MarketSpec, tick: f64, lot: f64) -> Result<Level, String> {
