@@ -5,7 +5,7 @@
 // bar and formats.
 import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtest/report.js';
+import type { ResultWithRecords } from '../backtest/report.js';
 import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
@@ -147,7 +147,7 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print the full result as JSON (byte-identical across runs)')
     .option('--records', 'with --json: include every step, fill, request and report')
     .option('--report <out.html>', 'also write a self-contained HTML report (charts and summary table)')
-    .action((file: string | undefined, opts: BacktestCliOptions, cmd: Command) => {
+    .action(async (file: string | undefined, opts: BacktestCliOptions, cmd: Command) => {
       if (opts.records && !opts.json) cmd.error('error: --records needs --json');
       if (opts.generate === undefined && file === undefined) cmd.error('error: give a recording or --generate zi');
       if (opts.generate !== undefined && file !== undefined) cmd.error('error: a recording and --generate are exclusive');
@@ -174,6 +174,8 @@ export function registerBacktest(program: Command): void {
       const json = opts.report !== undefined && !opts.records ? withoutRecords(out.json) : out.json;
       if (opts.report !== undefined) {
         try {
+          // Imported only for --report: a plain backtest does not pay for loading it.
+          const { buildReport, loadUplotAssets } = await import('../backtest/report.js');
           writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
           console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
