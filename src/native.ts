@@ -12,10 +12,11 @@ export {
   MarketSpec,
   OrderBook,
   SimVenue,
+  convertRecording,
   coreVersion,
   runBacktest,
 } from '@flashmm/core';
-export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang, Side } from '@flashmm/core';
+export type { BacktestOptions, BacktestOutput, BookCounts, ConvertOutput, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang, Side } from '@flashmm/core';
 export type {
   GeneratorOptions,
   SimAccount,

@@ -11,6 +11,11 @@ one more fill keeps |position| <= 10 lots; send nothing while a request is in fl
 Power-2 probabilistic queue, constant 5 ms entry and 5 ms response latency, maker -0.5 bp,
 taker 4 bp.
 
+Each side reads its own pre-converted data: FlashMM its event cache (`flashmm convert`),
+hftbacktest its npz (its converter); both conversions are timed too. The runs are interleaved
+(hftbacktest, FlashMM on the cache, FlashMM on the gzip, FlashMM on hftbacktest's npz) so that
+the load of a shared machine falls on all of them alike; medians are reported.
+
 Usage: python3 bench/hftbacktest/compare.py [--data FILE.gz] [--tmp DIR] [--repeat N] [--json OUT]
 Run from the repository root (needs `dist/cli.js` built and `pip install hftbacktest`).
 """
@@ -165,13 +170,22 @@ def convert(src, tmp):
 
 
 def time_convert(src, tmp):
-    """Wall time of hftbacktest's gz -> npz conversion (a scratch copy, deleted)."""
+    """Wall time of hftbacktest's gz -> npz conversion (a scratch copy, deleted; in-process, so
+    without Python's start-up and the import of hftbacktest, and with its JIT already warm)."""
     out = os.path.join(tmp, 'convert-timing.npz')
     t0 = time.perf_counter()
     binancefutures.convert(src, output_filename=out)
     dt = time.perf_counter() - t0
     os.remove(out)
     return dt
+
+
+def flashmm_convert(src, out):
+    """`flashmm convert` (a whole CLI run, Node start included); returns its wall time."""
+    t0 = time.perf_counter()
+    subprocess.run(['node', os.path.join(REPO, 'dist', 'cli.js'), 'convert', src, '--out', out],
+                   cwd=REPO, check=True, capture_output=True)
+    return time.perf_counter() - t0
 
 
 def time_node_start(repeat):
@@ -219,16 +233,38 @@ def run_hbt(npz):
     return res
 
 
-def run_flashmm(src, repeat):
-    cmd = ['node', os.path.join(REPO, 'dist', 'cli.js'), 'backtest', src, '--json',
-           '--maker-fee-ppm', '-50', '--taker-fee-ppm', '400']
-    times = []
-    out = None
+def run_flashmm_inprocess(src, repeat):
+    """FlashMM's runs inside one warm Node process (bench/hftbacktest/inprocess.mjs), the
+    counterpart of hftbacktest's timed runs inside this Python process."""
+    p = subprocess.run(['node', os.path.join(REPO, 'bench', 'hftbacktest', 'inprocess.mjs'), src, str(repeat)],
+                       cwd=REPO, capture_output=True, text=True, check=True)
+    d = json.loads(p.stdout)
+    return d['times'], d['json']
+
+
+def time_hbt_fresh(npz, repeat):
+    """hftbacktest as a user runs it from a shell: a new Python process that imports it, JIT-
+    compiles the strategy and runs it once (this script with --hbt-once)."""
+    ts = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - t0)
-        out = p.stdout
+        subprocess.run([sys.executable, os.path.abspath(__file__), '--hbt-once', npz], check=True, capture_output=True)
+        ts.append(time.perf_counter() - t0)
+    return ts
+
+
+def flashmm_cmd(src, *extra):
+    return ['node', os.path.join(REPO, 'dist', 'cli.js'), 'backtest', src, '--json',
+            '--maker-fee-ppm', '-50', '--taker-fee-ppm', '400', *extra]
+
+
+def run_flashmm_once(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0, p.stdout
+
+
+def flashmm_result(cmd, times, out):
     d = json.loads(out)
     scale = 1e10  # money units per USDT (USD-M BTCUSDT spec; net -8803422550 = -0.880342255 USDT)
     return dict(
@@ -247,33 +283,58 @@ def main():
     ap.add_argument('--tmp', default=os.path.join(tempfile.gettempdir(), 'flashmm-hbt'))
     ap.add_argument('--repeat', type=int, default=3)
     ap.add_argument('--json', help='write the raw numbers here')
+    ap.add_argument('--hbt-once', metavar='NPZ', help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.hbt_once:
+        print(json.dumps(run_hbt(a.hbt_once)))
+        return
 
     npz = convert(a.data, a.tmp)
+    cache = os.path.join(a.tmp, os.path.basename(a.data) + '.fmcache')
     rows = len(np.load(npz)['data'])
     first = run_hbt(npz)  # includes numba JIT compile
-    runs = [run_hbt(npz) for _ in range(a.repeat)]
+    fconv = [flashmm_convert(a.data, cache) for _ in range(a.repeat)]
+    cmds = dict(cache=flashmm_cmd(cache), gzip=flashmm_cmd(a.data, '--no-cache'),
+                npz=flashmm_cmd(npz, '--market', 'usdm:BTCUSDT'))
+    runs, ftimes, fout = [], {k: [] for k in cmds}, {}
+    for _ in range(a.repeat):
+        runs.append(run_hbt(npz))
+        for k, cmd in cmds.items():
+            dt, fout[k] = run_flashmm_once(cmd)
+            ftimes[k].append(dt)
+    fr = {k: flashmm_result(cmds[k], ftimes[k], fout[k]) for k in cmds}
+    assert fout['cache'] == fout['gzip'], 'the backtest from the cache differs from the one from the gzip'
+    f = fr['cache']
     h = sorted(runs, key=lambda r: r['loop_s'])[len(runs) // 2]
     h_loop = statistics.median(r['loop_s'] for r in runs)
     h_total = statistics.median(r['loop_s'] + r['load_s'] for r in runs)
-    f = run_flashmm(a.data, a.repeat)
+    inproc_times, inproc_json = run_flashmm_inprocess(cache, a.repeat + 1)
+    assert inproc_json + '\n' == fout['cache'], 'the in-process run differs from the CLI run'
+    inproc = statistics.median(inproc_times[1:])  # the first run pays the page faults of the map
+    fresh = time_hbt_fresh(npz, min(a.repeat, 3))
     node0 = time_node_start(a.repeat)
-    conv = time_convert(a.data, a.tmp)
+    conv = statistics.median(time_convert(a.data, a.tmp) for _ in range(a.repeat))
+    load = os.getloadavg()[0]
 
+    print(f'load average {load:.1f} (1 min) at the end; medians of {a.repeat} interleaved runs')
     print(f'hftbacktest: {rows} rows in {npz}; first run (with JIT) {first["load_s"] + first["loop_s"]:.3f} s; '
-          f'runs {[round(r["load_s"] + r["loop_s"], 3) for r in runs]} s (build + loop); '
-          f'gz -> npz conversion {conv:.3f} s (not in the table)')
+          f'runs {[round(r["load_s"] + r["loop_s"], 3) for r in runs]} s (build + loop)')
     print(f'hftbacktest: {h["steps"]} steps, {h["submits"]} orders, {h["modifies"]} modifies, {h["cancels"]} cancels, '
           f'{h["failed"]} failed requests, {h["expired"]} post-only expired, {h["inflight_skips"]} decisions skipped (request in flight)')
     print(f'FlashMM:     {f["events"]} messages, {f["steps"]} steps, orders {f["orders"]}, rejected {f["rejected"]}; '
-          f'runs {[round(t, 3) for t in f["times"]]} s')
+          f'runs on the cache {[round(t, 3) for t in f["times"]]} s (JSON identical to the run on the gzip)')
+    print(f'FlashMM on the gzip (--no-cache): {fr["gzip"]["wall_s"]:.3f} s; on hftbacktest\'s npz: {fr["npz"]["wall_s"]:.3f} s, '
+          f'{fr["npz"]["fills"]} fills, net {fr["npz"]["net"]:.6f} USDT')
     print()
-    w = 34
-    print(f'{"":{w}} {"FlashMM (CLI)":>16} {"hftbacktest":>16}')
-    print(f'{"wall time, load + run (s)":{w}} {f["wall_s"]:16.3f} {h_total:16.3f}')
-    print(f'{"wall time, run loop only (s)":{w}} {"-":>16} {h_loop:16.3f}')
+    w = 38
+    print(f'{"":{w}} {"FlashMM":>16} {"hftbacktest":>16}')
+    print(f'{"in one warm process, load + run (s)":{w}} {inproc:16.3f} {h_total:16.3f}')
+    print(f'{"ratio hftbacktest/FlashMM":{w}} {h_total / inproc:16.2f}')
+    print(f'{"run loop only (s)":{w}} {"-":>16} {h_loop:16.3f}')
+    print(f'{"from a shell, new process (s)":{w}} {f["wall_s"]:16.3f} {statistics.median(fresh):16.3f}')
+    print(f'{"ratio hftbacktest/FlashMM":{w}} {statistics.median(fresh) / f["wall_s"]:16.2f}')
     print(f'{"`node -e 0` start (s)":{w}} {node0:16.3f} {"-":>16}')
-    print(f'{"ratio hftbacktest/FlashMM (wall)":{w}} {h_total / f["wall_s"]:16.2f}')
+    print(f'{"conversion from the gzip (s)":{w}} {statistics.median(fconv):16.3f} {conv:16.3f}')
     print(f'{"events/s (level rows, loop)":{w}} {"-":>16} {rows / h_loop:16.3e}')
     print(f'{"fills":{w}} {f["fills"]:16d} {h["fills"]:16d}')
     print(f'{"fees (USDT, <0 = rebate)":{w}} {f["fees"]:16.6f} {h["fee"]:16.6f}')
@@ -281,8 +342,10 @@ def main():
     print(f'{"final position (lots)":{w}} {f["position_lots"]:16d} {h["position_lots"]:16d}')
     if a.json:
         with open(a.json, 'w') as fh:
-            json.dump(dict(rows=rows, hbt_first=first, hbt_runs=runs, hbt_loop_median=h_loop,
-                           hbt_total_median=h_total, hbt_convert_s=conv, node_start_s=node0, flashmm=f), fh, indent=1)
+            json.dump(dict(rows=rows, load=load, hbt_first=first, hbt_runs=runs, hbt_loop_median=h_loop,
+                           hbt_total_median=h_total, hbt_convert_s=conv, flashmm_convert_s=fconv,
+                           node_start_s=node0, flashmm=fr, flashmm_inprocess_s=inproc_times,
+                           hbt_fresh_process_s=fresh), fh, indent=1)
 
 
 if __name__ == '__main__':

@@ -395,10 +395,23 @@ export interface AverageEntry {
  */
 export interface BacktestOptions {
   /**
-   * A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
-   * Exactly one of `path` and `generator`.
+   * A Binance recording (gzip lines `<ns> <json>`; market from the file name prefix), its
+   * cache (`convertRecording`) or an hftbacktest event file (.npz / .npy), told apart by
+   * their first bytes. Exactly one of `path` and `generator`.
    */
   path?: string
+  /**
+   * Read a recording through its fresh cache `<path>.fmcache` when there is one (a stale or
+   * corrupt one is rebuilt). Default true.
+   */
+  cache?: boolean
+  /**
+   * The market of an hftbacktest file (default: from its name, e.g. `usdm_btcusdt_….npz`):
+   * a Binance symbol of a built-in grid on `market` ("spot" | "usdm" | "coinm"), or any `spec`.
+   */
+  symbol?: string
+  market?: string
+  spec?: MarketSpecInit
   /** A generated market instead of a recording. */
   generator?: GeneratorOptions
   /**
@@ -438,8 +451,12 @@ export interface BacktestOutput {
   json: string
   /** The recording's market spec (money in the JSON is `tick × lot × 10⁻⁶`; see `MarketSpec.formatMoney`). */
   spec: MarketSpec
-  /** "spot" | "usdm" | "coinm". */
+  /** "spot" | "usdm" | "coinm" | "zi" (generated) | "npz" (an hftbacktest file with an explicit spec). */
   market: string
+  /** What was read: "recording" | "cache" | "npz" | "generated". */
+  input: 'recording' | 'cache' | 'npz' | 'generated'
+  /** Why the cache beside the recording was rebuilt or bypassed, when it was. */
+  note?: string
 }
 
 export interface BookCounts {
@@ -458,6 +475,27 @@ export interface BookCounts {
   invalidStates: number
   bufferDropped: number
 }
+
+/** What `convertRecording` wrote. */
+export interface ConvertOutput {
+  /** The cache file. */
+  out: string
+  symbol: string
+  /** "spot" | "usdm" | "coinm". */
+  market: string
+  /** Events (every message of the recording, book tickers included) and their price levels. */
+  events: number
+  levels: number
+  /** Sizes of the recording and of the cache, bytes. */
+  sourceBytes: number
+  cacheBytes: number
+}
+
+/**
+ * Decodes the gzip recording `path` once and writes its cache to `out` (default
+ * `<path>.fmcache`), atomically. Throws on a recording the reader cannot read to its end.
+ */
+export declare function convertRecording(path: string, out?: string | undefined | null): ConvertOutput
 
 export declare function coreDefaults(): CoreDefaults
 

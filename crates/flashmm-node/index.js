@@ -850,6 +850,7 @@ module.exports.Secp256k1Signer = nativeBinding.Secp256k1Signer
 module.exports.Signal = nativeBinding.Signal
 module.exports.SimVenue = nativeBinding.SimVenue
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome
+module.exports.convertRecording = nativeBinding.convertRecording
 module.exports.coreDefaults = nativeBinding.coreDefaults
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.EventKind = nativeBinding.EventKind

@@ -5,7 +5,7 @@
 // bar and formats.
 import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtest/report.js';
+import type { ResultWithRecords } from '../backtest/report.js';
 import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
@@ -30,6 +30,7 @@ export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   records?: boolean;
   report?: string;
   feedDelay?: number | 'auto';
+  cache: boolean;
 }
 
 /**
@@ -83,7 +84,8 @@ function progressBar(stream: NodeJS.WriteStream): { update: (read: number, total
 function backtestOptions(file: string | undefined, o: BacktestCliOptions): BacktestOptions {
   const generator = generatorOptions({ seed: 1, ...o });
   return {
-    ...(generator !== undefined ? { generator } : file !== undefined ? { path: file } : {}),
+    // --market with a file: the grid of an hftbacktest .npz (the core refuses it for a recording).
+    ...(generator !== undefined ? { generator } : file !== undefined ? { path: file, cache: o.cache, ...o.market } : {}),
     intervalMs: o.intervalMs,
     mode: o.mode,
     ticks: o.ticks,
@@ -110,7 +112,8 @@ export function registerBacktest(program: Command): void {
     .addOption(new Option('--generate <kind>', 'backtest on a generated market instead of a recording (zi: zero-intelligence order flow)').choices(['zi']))
     .option('--duration <time>', 'length of the generated market, e.g. 60s, 500ms, 2m (default 60s)', durationMs)
     .option('--seed <n>', 'seed of the generated market', nonNegativeInt, 1)
-    .option('--market <spec>', 'generated market grid: spot|usdm|coinm:SYMBOL or SYMBOL/tick/lot[/minSize] (default usdm:BTCUSDT)', market)
+    .option('--market <spec>', 'grid of a generated market or an hftbacktest .npz: spot|usdm|coinm:SYMBOL or SYMBOL/tick/lot[/minSize] (default usdm:BTCUSDT; an .npz: from its file name)', market)
+    .option('--no-cache', "decode the recording even when a fresh cache (flashmm convert) is beside it")
     .option('--initial-price <price>', 'initial best bid of the generated market (default 60000 on the default market)')
     .option('--feed-delay <ms|auto>', "the quoter sees the book through the feed: a constant latency in ms, or 'auto' (the data's own receive times)", feedDelay)
     .option('--interval-ms <ms>', 'decision interval, ms of exchange time', positiveNumber, 100)
@@ -129,11 +132,11 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print the full result as JSON (byte-identical across runs)')
     .option('--records', 'with --json: include every step, fill, request and report')
     .option('--report <out.html>', 'also write a self-contained HTML report (charts and summary table)')
-    .action((file: string | undefined, opts: BacktestCliOptions, cmd: Command) => {
+    .action(async (file: string | undefined, opts: BacktestCliOptions, cmd: Command) => {
       if (opts.records && !opts.json) cmd.error('error: --records needs --json');
       if (opts.generate === undefined && file === undefined) cmd.error('error: give a recording or --generate zi');
       if (opts.generate !== undefined && file !== undefined) cmd.error('error: a recording and --generate are exclusive');
-      const generatorOnly = (['duration', 'market', 'initialPrice'] as const).find((k) => opts[k] !== undefined);
+      const generatorOnly = (['duration', 'initialPrice'] as const).find((k) => opts[k] !== undefined);
       if (opts.generate === undefined && (generatorOnly !== undefined || cmd.getOptionValueSource('seed') === 'cli')) {
         cmd.error(`error: --${generatorOnly === 'initialPrice' ? 'initial-price' : (generatorOnly ?? 'seed')} needs --generate`);
       }
@@ -151,10 +154,13 @@ export function registerBacktest(program: Command): void {
         return;
       }
       bar?.done();
+      if (out.note !== undefined && out.note !== null) console.error(`note: ${out.note}`);
       const source = options.generator ? generatedLabel(options.generator) : (file ?? '');
       const json = opts.report !== undefined && !opts.records ? withoutRecords(out.json) : out.json;
       if (opts.report !== undefined) {
         try {
+          // Imported only for --report: a plain backtest does not pay for loading it.
+          const { buildReport, loadUplotAssets } = await import('../backtest/report.js');
           writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
           console.error(`error: cannot write the report: ${errorMessage(e)}`);

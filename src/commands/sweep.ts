@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { gridOption, gridPoints, parseGrid, runSweep, type GridAxis, type PointOutcome } from '../backtest/sweep.js';
+import { runQueuedSweep } from '../backtest/queue/producer.js';
+import { parseRedisUrl, redactUrl } from '../backtest/queue/queue.js';
 import { fixed } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
 import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
@@ -12,6 +14,7 @@ import { errorMessage } from '../errors.js';
 interface SweepCliOptions {
   grid: string;
   workers: number;
+  redis?: string;
   json?: boolean;
   intervalMs?: number;
   mode?: string;
@@ -71,6 +74,16 @@ function formatTable(axes: readonly GridAxis[], rows: { params: Record<string, u
   return [line(header), ...cells.map(line)].join('\n');
 }
 
+/** --redis as a URL; exclusive with --workers (the workers are `flashmm worker` processes then). */
+function redisUrl(text: string, cmd: Command): URL {
+  if (cmd.getOptionValueSource('workers') === 'cli') cmd.error('error: --workers applies to local sweeps; with --redis, start `flashmm worker` processes');
+  try {
+    return parseRedisUrl(text);
+  } catch (e) {
+    cmd.error(`error: --redis: ${errorMessage(e)}`);
+  }
+}
+
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
@@ -81,6 +94,7 @@ export function registerSweep(program: Command): void {
       'parameter grid "key=v1,v2;key2=v3,...": keys size, ticks, mode, queue, queueExponent, interval, latency, response, limit, postOnly, makerFee, takerFee',
     )
     .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInt).default(availableParallelism(), `available parallelism, ${availableParallelism()}`))
+    .option('--redis <url>', 'run the points as BullMQ jobs on this Redis, for `flashmm worker --redis <url>` processes on any hosts (same output)')
     .option('--json', "print each point's parameters and full result JSON")
     .option('--interval-ms <ms>', 'decision interval, ms of exchange time', positiveNumber)
     .addOption(new Option('--mode <mode>', 'quote prices: join the touch, or --ticks around the mid').choices(['join', 'around-mid']))
@@ -111,10 +125,21 @@ export function registerSweep(program: Command): void {
         if (axis) cmd.error(`error: ${flag} conflicts with grid key '${axis.key}'`);
         Object.assign(fixed, { [option]: opts[attr] });
       }
+      const queueUrl = opts.redis === undefined ? undefined : redisUrl(opts.redis, cmd);
       const points = gridPoints(axes);
       const jobs = points.map((p) => ({ ...fixed, ...p.options }));
       const tty = process.stderr.isTTY;
-      const outcomes = await runSweep(jobs, opts.workers, tty ? (done, total) => process.stderr.write(`\rsweep ${done}/${total}`) : undefined);
+      let outcomes: PointOutcome[];
+      try {
+        outcomes = queueUrl
+          ? await runQueuedSweep(jobs, queueUrl, tty ? (p) => process.stderr.write(`\rsweep ${p.done}/${p.total}, ${p.workers} workers`) : undefined)
+          : await runSweep(jobs, opts.workers, tty ? (done, total) => process.stderr.write(`\rsweep ${done}/${total}`) : undefined);
+      } catch (e) {
+        if (tty) process.stderr.write('\r\x1b[2K');
+        console.error(`error: sweep failed: ${errorMessage(e)}`);
+        process.exitCode = 2;
+        return;
+      }
       if (tty) process.stderr.write('\r\x1b[2K');
       const rows = points.map((p, i) => ({ params: p.params, outcome: outcomes[i] ?? { ok: false as const, error: 'not run' } }));
       if (opts.json) {
@@ -130,7 +155,8 @@ export function registerSweep(program: Command): void {
       } else {
         const first = rows.find((r) => r.outcome.ok)?.outcome;
         const symbol = first?.ok ? first.symbol : '?';
-        console.log(`${symbol} sweep of ${file}: ${rows.length} points, ${Math.min(opts.workers, rows.length)} workers`);
+        const where = queueUrl ? `queued on ${redactUrl(queueUrl.href)}` : `${Math.min(opts.workers, rows.length)} workers`;
+        console.log(`${symbol} sweep of ${file}: ${rows.length} points, ${where}`);
         console.log(formatTable(axes, rows));
       }
       const failed = rows.filter((r) => !r.outcome.ok).length;

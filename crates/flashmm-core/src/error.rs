@@ -9,6 +9,9 @@ use crate::market_gen::ZiError;
 use crate::options::OptionError;
 use crate::replay::GeneratedError;
 use crate::replay::binance::ReadError;
+use crate::replay::cache::CacheError;
+use crate::replay::input::InputError;
+use crate::replay::npz::NpzError;
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
 use crate::stats::StatsError;
@@ -31,6 +34,44 @@ impl ErrorCode for ReadError {
                 "UNKNOWN_MARKET"
             }
             ReadError::Line { .. } => "BAD_LINE",
+        }
+    }
+}
+
+impl ErrorCode for CacheError {
+    fn code(&self) -> &'static str {
+        match self {
+            CacheError::Open { .. } | CacheError::Write { .. } | CacheError::SourceChanged { .. } => "IO",
+            CacheError::NotACache { .. }
+            | CacheError::Version { .. }
+            | CacheError::Truncated { .. }
+            | CacheError::Checksum { .. }
+            | CacheError::Corrupt { .. } => "BAD_CACHE",
+            CacheError::Stale { .. } => "STALE_CACHE",
+            CacheError::Decode { source, .. } => source.code(),
+        }
+    }
+}
+
+impl ErrorCode for NpzError {
+    fn code(&self) -> &'static str {
+        match self {
+            NpzError::Io { .. } => "IO",
+            NpzError::Archive { .. } | NpzError::NoData { .. } | NpzError::DType { .. } | NpzError::Row { .. } => {
+                "BAD_NPZ"
+            }
+            NpzError::UnknownMarket { .. } => "UNKNOWN_MARKET",
+        }
+    }
+}
+
+impl ErrorCode for InputError {
+    fn code(&self) -> &'static str {
+        match self {
+            InputError::Read(e) => e.code(),
+            InputError::Cache(e) => e.code(),
+            InputError::Npz(e) => e.code(),
+            InputError::Options(_) => "INVALID_OPTION",
         }
     }
 }

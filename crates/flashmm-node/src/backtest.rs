@@ -1,8 +1,10 @@
-//! The core backtester for JS: the built-in touch-joining quoter over a Binance recording or a
-//! generated market. Conversions only: options to the core's `BaselineRun` (which opens the
-//! source, configures the simulator and paces progress), the result as the core's JSON.
+//! The core backtester for JS: the built-in touch-joining quoter over a Binance recording (or
+//! its cache, or an hftbacktest event file) or a generated market. Conversions only: options to
+//! the core's `BaselineRun` (which chooses and opens the source, configures the simulator and
+//! paces progress), the result as the core's JSON.
 
 use flashmm_core::backtest::{BaselineConfig, BaselineRun, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec};
+use flashmm_core::replay::input::{InputKind, InputOptions};
 use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
@@ -13,7 +15,7 @@ use crate::convert::{core_err, invalid_arg, lots, ticks};
 use crate::error::{Result, guard};
 use crate::generator::ms_to_ns;
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
-use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name};
+use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name, parse_binance_market};
 
 /// A generated market for `runBacktest` (instead of `path`).
 #[napi(object)]
@@ -42,9 +44,18 @@ pub struct GeneratorOptions {
 /// no records.
 #[napi(object)]
 pub struct BacktestOptions {
-    /// A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
-    /// Exactly one of `path` and `generator`.
+    /// A Binance recording (gzip lines `<ns> <json>`; market from the file name prefix), its
+    /// cache (`convertRecording`) or an hftbacktest event file (.npz / .npy), told apart by
+    /// their first bytes. Exactly one of `path` and `generator`.
     pub path: Option<String>,
+    /// Read a recording through its fresh cache `<path>.fmcache` when there is one (a stale or
+    /// corrupt one is rebuilt). Default true.
+    pub cache: Option<bool>,
+    /// The market of an hftbacktest file (default: from its name, e.g. `usdm_btcusdt_….npz`):
+    /// a Binance symbol of a built-in grid on `market` ("spot" | "usdm" | "coinm"), or any `spec`.
+    pub symbol: Option<String>,
+    pub market: Option<String>,
+    pub spec: Option<MarketSpecInit>,
     /// A generated market instead of a recording.
     pub generator: Option<GeneratorOptions>,
     /// The strategy sees the book through the feed: a constant latency in ms (the book as of
@@ -84,8 +95,13 @@ pub struct BacktestOutput {
     pub json: String,
     /// The recording's market spec (money in the JSON is `tick × lot × 10⁻⁶`; see `MarketSpec.formatMoney`).
     pub spec: MarketSpec,
-    /// "spot" | "usdm" | "coinm".
+    /// "spot" | "usdm" | "coinm" | "zi" (generated) | "npz" (an hftbacktest file with an explicit spec).
     pub market: String,
+    /// What was read: "recording" | "cache" | "npz" | "generated".
+    #[napi(ts_type = "'recording' | 'cache' | 'npz' | 'generated'")]
+    pub input: String,
+    /// Why the cache beside the recording was rebuilt or bypassed, when it was.
+    pub note: Option<String>,
 }
 
 fn ppm(value: f64, what: &'static str) -> Result<i64> {
@@ -174,7 +190,7 @@ pub fn run_backtest(
         let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
         let source = match (o.path.as_deref(), o.generator.as_ref()) {
-            (Some(path), None) => SourceSpec::Recording(path.into()),
+            (Some(path), None) => SourceSpec::File { path: path.into(), input: input_options(&o)? },
             (None, Some(g)) => generated(g)?,
             _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
         };
@@ -214,9 +230,40 @@ pub fn run_backtest(
         }
         let r = &run.result;
         let json = if spec.record_orders { r.to_json_with_records() } else { r.to_json() };
-        let market = run.market.map_or("zi", binance_market_name);
-        Ok(BacktestOutput { json, spec: MarketSpec { inner: run.spec }, market: market.into() })
+        let input = match run.input {
+            None => "generated",
+            Some(InputKind::Recording) => "recording",
+            Some(InputKind::Cache) => "cache",
+            Some(InputKind::Npz) => "npz",
+        };
+        let market = match (run.market, run.input) {
+            (Some(m), _) => binance_market_name(m),
+            (None, None) => "zi",
+            (None, Some(_)) => "npz",
+        };
+        Ok(BacktestOutput {
+            json,
+            spec: MarketSpec { inner: run.spec },
+            market: market.into(),
+            input: input.into(),
+            note: run.note,
+        })
     })
+}
+
+/// How `path` is read (conversions; the core's `replay::input` decides what applies). A market
+/// given without a spec or symbol is the default symbol's on it, as for a generated market.
+fn input_options(o: &BacktestOptions) -> Result<InputOptions> {
+    let explicit = o.spec.is_some() || o.symbol.is_some() || o.market.is_some();
+    let npz_spec =
+        explicit.then(|| resolve_spec(o.spec.as_ref(), o.symbol.as_deref(), o.market.as_deref(), "")).transpose()?;
+    let npz_market = match (&o.spec, o.market.as_deref()) {
+        (None, Some(m)) => Some(parse_binance_market(m)?),
+        (None, None) if explicit => Some(flashmm_core::spec::BinanceMarket::UsdM),
+        _ => None,
+    };
+    let d = InputOptions::default();
+    Ok(InputOptions { use_cache: o.cache.unwrap_or(d.use_cache), npz_spec, npz_market })
 }
 
 /// A generated market of `runBacktest` (conversions; the core builds and checks it).

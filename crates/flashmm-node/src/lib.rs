@@ -11,6 +11,7 @@
 mod backtest;
 mod batch;
 mod book;
+mod cache;
 mod convert;
 mod defaults;
 mod error;
@@ -28,6 +29,7 @@ mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use cache::convert_recording;
 pub use defaults::{core_defaults, validate_market_options};
 pub use train::train_model;
 pub use version::core_version;

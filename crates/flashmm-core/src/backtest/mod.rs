@@ -133,9 +133,9 @@ pub enum BacktestError {
     Stats(#[from] StatsError),
     #[error(transparent)]
     Options(#[from] crate::options::OptionError),
-    /// The recording could not be opened.
+    /// The input (a recording, its cache or an hftbacktest file) could not be opened.
     #[error(transparent)]
-    Open(#[from] crate::replay::binance::ReadError),
+    Open(#[from] crate::replay::input::InputError),
 }
 
 /// Progress of a run, for a progress bar.

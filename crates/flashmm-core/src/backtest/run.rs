@@ -1,5 +1,6 @@
 //! One backtest of the built-in touch-joining quoter from a description of it
-//! ([`BaselineRun`]): the source is opened here (a recording, or a generated market), the
+//! ([`BaselineRun`]): the source is opened here (a file as [`crate::replay::input`] chooses its
+//! reader: a recording, its cache or an hftbacktest event file; or a generated market), the
 //! simulator is configured for it, `FeedDelay::Recorded`'s offset is measured on a second pass
 //! over a fresh copy of the source, and progress is reported at most every
 //! [`PROGRESS_EVERY`] of wall time. The binding converts options into a `BaselineRun` and
@@ -8,8 +9,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::replay::binance::BinanceSource;
-use crate::replay::{EventSource, RecordingSource, ZiSource};
+use crate::replay::input::{InputKind, InputOptions, RecordedSource};
+use crate::replay::{EventSource, ZiSource};
 use crate::sim::{ConstantLatency, QueueModel, SimConfig};
 use crate::spec::{BinanceMarket, MarketSpec};
 
@@ -24,8 +25,10 @@ pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Where the events come from.
 #[derive(Clone, Debug)]
 pub enum SourceSpec {
-    /// A Binance recording (gzip lines `<ns> <json>`); market from the file name prefix.
-    Recording(PathBuf),
+    /// A file, told apart by its first bytes ([`crate::replay::input`]): a Binance recording
+    /// (gzip lines `<ns> <json>`; market from the file name prefix), read through its fresh
+    /// cache when `input.use_cache`; a cache (`flashmm convert`); an hftbacktest `.npz` / `.npy`.
+    File { path: PathBuf, input: InputOptions },
     /// A generated market on a grid.
     Generated { source: Box<ZiSource>, spec: MarketSpec },
 }
@@ -78,32 +81,47 @@ impl BaselineRun {
 pub struct BaselineRunResult {
     pub result: BacktestResult,
     pub spec: MarketSpec,
-    /// The recording's Binance market; `None` for a generated market.
+    /// The recording's Binance market; `None` for a generated market or an hftbacktest file
+    /// on an explicit grid.
     pub market: Option<BinanceMarket>,
+    /// What the file's events were read from; `None` for a generated market.
+    pub input: Option<InputKind>,
+    /// Why the cache beside the recording was rebuilt or bypassed, when it was.
+    pub note: Option<String>,
 }
 
 enum Opened {
-    File(Box<RecordingSource>),
+    File(Box<RecordedSource>),
     Generated(Box<ZiSource>),
 }
 
-fn open(path: &std::path::Path) -> Result<RecordingSource, BacktestError> {
-    Ok(BinanceSource::open(path, None, None)?)
+impl Opened {
+    /// The offset of [`FeedSpec::Recorded`]: one pass over a fresh copy of the source.
+    fn feed_offset(&self) -> Result<i64, BacktestError> {
+        match self {
+            Opened::File(src) => recorded_feed_offset(src.reopen()?).map_err(|e| BacktestError::Source(Box::new(e))),
+            Opened::Generated(src) => Ok(recorded_feed_offset(src.as_ref().clone()).unwrap_or_else(|e| match e {})),
+        }
+    }
 }
 
 impl BaselineRun {
     /// Runs to the end of the source; `progress(done, total)` (compressed bytes of a recording,
-    /// ns of a generated market) at most every [`PROGRESS_EVERY`] and once at the end.
+    /// bytes of a cache, events of an hftbacktest file, ns of a generated market) at most every
+    /// [`PROGRESS_EVERY`] and once at the end.
     pub fn run(&self, mut progress: impl FnMut(u64, u64)) -> Result<BaselineRunResult, BacktestError> {
         self.quoter.validate()?;
-        let (mut source, spec, rule, market) = match &self.source {
-            SourceSpec::Recording(path) => {
-                let src = open(path)?;
-                let (spec, rule, market) = (src.spec().clone(), src.rule(), src.market());
-                (Opened::File(Box::new(src)), spec, rule, Some(market))
+        let mut note = None;
+        let (mut source, spec, rule, market, input) = match &self.source {
+            SourceSpec::File { path, input } => {
+                let opened = RecordedSource::open(path, input)?;
+                note = opened.note;
+                let src = opened.source;
+                let (spec, rule, market, kind) = (src.spec().clone(), src.rule(), src.market(), src.kind());
+                (Opened::File(Box::new(src)), spec, rule, market, Some(kind))
             }
             SourceSpec::Generated { source, spec } => {
-                (Opened::Generated(source.clone()), spec.clone(), source.rule(), None)
+                (Opened::Generated(source.clone()), spec.clone(), source.rule(), None, None)
             }
         };
         let mut sim = SimConfig::new(&spec, rule).with_queue(self.queue);
@@ -116,7 +134,7 @@ impl BaselineRun {
         cfg.feed = match self.feed {
             None => None,
             Some(FeedSpec::Constant(delay_ns)) => Some(FeedDelay::Constant { delay_ns }),
-            Some(FeedSpec::Recorded) => Some(FeedDelay::Recorded { offset_ns: self.feed_offset()? }),
+            Some(FeedSpec::Recorded) => Some(FeedDelay::Recorded { offset_ns: source.feed_offset()? }),
         };
         let backtest = Backtest::new(cfg, BaselineQuoter::new(self.quoter))?;
         let mut last: Option<Instant> = None;
@@ -131,18 +149,6 @@ impl BaselineRun {
             Opened::Generated(src) => (backtest.run_with_progress(src.as_mut(), &mut on_batch)?, src.progress()),
         };
         progress(end.bytes_read, end.total_bytes.unwrap_or(0));
-        Ok(BaselineRunResult { result, spec, market })
-    }
-
-    /// The offset of [`FeedSpec::Recorded`]: one pass over a fresh copy of the source.
-    fn feed_offset(&self) -> Result<i64, BacktestError> {
-        match &self.source {
-            SourceSpec::Generated { source, .. } => {
-                Ok(recorded_feed_offset(source.as_ref().clone()).unwrap_or_else(|e| match e {}))
-            }
-            SourceSpec::Recording(path) => {
-                recorded_feed_offset(open(path)?).map_err(|e| BacktestError::Source(Box::new(e)))
-            }
-        }
+        Ok(BaselineRunResult { result, spec, market, input, note })
     }
 }

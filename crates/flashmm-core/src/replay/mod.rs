@@ -1,11 +1,16 @@
 //! Market events in columnar batches and every source of them, in exchange order: the Binance
-//! reader and recording source (`binance`), the zero-intelligence generator, a source on another
-//! clock (a replay at the host's speed), events in memory, behind one [`EventSource`] trait.
+//! reader and recording source (`binance`), a recording's decoded-event cache (`cache`),
+//! hftbacktest's event files (`npz`), the zero-intelligence generator, a source on another clock
+//! (a replay at the host's speed), events in memory, behind one [`EventSource`] trait; `input`
+//! picks the source a backtest reads for a path.
 
 pub mod binance;
+pub mod cache;
 mod check;
 mod driver;
 mod generated;
+pub mod input;
+pub mod npz;
 mod retimed;
 mod source;
 

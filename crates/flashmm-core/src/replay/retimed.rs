@@ -1,17 +1,12 @@
 //! Sources on another clock: a recording replayed at the host's time and speed
 //! ([`RetimedSource`]), and the simulated venue's feed (a generated market or such a replay).
 
-use std::fs::File;
-use std::io::BufReader;
-
-use flate2::read::MultiGzDecoder;
-
 use crate::options::OptionError;
 
 use super::EventBatch;
-use super::binance::{BinanceSource, ReadError};
+use super::binance::{BinanceSource, CountedFileReader, ReadError};
 use super::generated::ZiSource;
-use super::source::{CountingReader, EventSource, SourceProgress};
+use super::source::{EventSource, SourceProgress};
 
 /// A source put on another clock: exchange and local times are mapped by
 /// `t' = start_ns + (t − t₀) × 10⁶ / speed_ppm`, `t₀` the first event's exchange time
@@ -88,7 +83,7 @@ impl<E: EventSource> EventSource for RetimedSource<E> {
 }
 
 /// A gzip Binance recording, as the venue reads it.
-pub type RecordingSource = BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>>;
+pub type RecordingSource = BinanceSource<CountedFileReader>;
 
 /// The market of the embedded venue: generated, or a recording replayed on the host's clock.
 // One per venue, never moved on the hot path: the size difference does not matter.

@@ -52,7 +52,7 @@ mod visitors;
 
 pub use error::{LineError, ReadError};
 pub use reader::{BinanceReader, FileReader, market_from_file_name};
-pub use source::{BinanceSource, CountedFileReader, DEFAULT_REORDER_WINDOW_NS};
+pub use source::{BinanceSource, CountedFileReader, DEFAULT_REORDER_WINDOW_NS, RecordedEvents};
 
 use crate::spec::BinanceMarket;
 

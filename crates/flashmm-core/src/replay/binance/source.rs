@@ -18,6 +18,34 @@ use super::{BinanceReader, ReadError, sequence_rule};
 /// A gzip recording on disk whose compressed bytes are counted.
 pub type CountedFileReader = BinanceReader<BufReader<MultiGzDecoder<CountingReader<File>>>>;
 
+/// File-order events of one Binance recording, for [`BinanceSource`] to put in exchange
+/// order: the recording's reader, or its decoded cache ([`crate::replay::cache::CacheReader`]).
+pub trait RecordedEvents {
+    /// Clears `batch` and appends up to `max_events` events in file order; 0 only at the end
+    /// (the contract of [`BinanceReader::next_batch`]).
+    fn next_batch(&mut self, batch: &mut EventBatch, max_events: usize) -> Result<usize, ReadError>;
+    fn spec(&self) -> &MarketSpec;
+    fn market(&self) -> BinanceMarket;
+    /// Input consumed so far, for a reader that counts it itself (default: unknown).
+    fn progress(&self) -> SourceProgress {
+        SourceProgress::default()
+    }
+}
+
+impl<R: BufRead> RecordedEvents for BinanceReader<R> {
+    fn next_batch(&mut self, batch: &mut EventBatch, max_events: usize) -> Result<usize, ReadError> {
+        BinanceReader::next_batch(self, batch, max_events)
+    }
+
+    fn spec(&self) -> &MarketSpec {
+        BinanceReader::spec(self)
+    }
+
+    fn market(&self) -> BinanceMarket {
+        BinanceReader::market(self)
+    }
+}
+
 /// Sort key of one pending event: (exchange time, rank, arrival sequence).
 /// Rank: trades 0, depth (snapshots and diffs) 1. See [`BinanceSource`].
 type Key = (i64, u8, u64);
@@ -40,8 +68,8 @@ type Key = (i64, u8, u64);
 ///
 /// An event read after the window has passed its time is released late, at the front of the
 /// next release, stamped with the latest released time (counted in [`Self::late`]).
-pub struct BinanceSource<R: BufRead> {
-    pub(super) reader: BinanceReader<R>,
+pub struct BinanceSource<R: RecordedEvents> {
+    pub(super) reader: R,
     pub(super) window_ns: i64,
     pub(super) read_chunk: usize,
     pub(super) raw: EventBatch,
@@ -81,7 +109,7 @@ impl CountedFileReader {
     }
 }
 
-impl BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>> {
+impl BinanceSource<CountedFileReader> {
     /// Opens a gzip recording (market family from `market` or the file name prefix, spec from
     /// the first message's symbol when `None`), with byte progress.
     pub fn open(path: &Path, market: Option<BinanceMarket>, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
@@ -93,8 +121,8 @@ impl BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>> {
     }
 }
 
-impl<R: BufRead> BinanceSource<R> {
-    pub fn new(reader: BinanceReader<R>) -> Self {
+impl<R: RecordedEvents> BinanceSource<R> {
+    pub fn new(reader: R) -> Self {
         Self {
             reader,
             window_ns: DEFAULT_REORDER_WINDOW_NS,
@@ -200,7 +228,7 @@ impl<R: BufRead> BinanceSource<R> {
     }
 }
 
-impl<R: BufRead> EventSource for BinanceSource<R> {
+impl<R: RecordedEvents> EventSource for BinanceSource<R> {
     type Error = ReadError;
 
     fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, ReadError> {
@@ -223,9 +251,9 @@ impl<R: BufRead> EventSource for BinanceSource<R> {
     }
 
     fn progress(&self) -> SourceProgress {
-        SourceProgress {
-            bytes_read: self.count.as_ref().map_or(0, |c| c.load(Ordering::Relaxed)),
-            total_bytes: self.total_bytes,
+        match &self.count {
+            Some(count) => SourceProgress { bytes_read: count.load(Ordering::Relaxed), total_bytes: self.total_bytes },
+            None => self.reader.progress(),
         }
     }
 }
