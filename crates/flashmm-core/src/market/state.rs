@@ -5,7 +5,9 @@
 use crate::book::{DEFAULT_BUFFER_LIMIT, L2Book, Level, OwnOrder, OwnOrderError, SequenceRule, Side};
 use crate::features::DatasetConfig;
 #[cfg(feature = "ml")]
-use crate::model::{ModelError, ModelSlot, Signal};
+use crate::features::{FEATURES, Feature};
+#[cfg(feature = "ml")]
+use crate::model::{ModelError, ModelSlot, Prediction, Signal};
 use crate::options::{OptionError, non_negative, positive};
 use crate::replay::{BookReplay, EventBatch, EventKind, ReplayCounts};
 
@@ -123,6 +125,20 @@ pub struct DecisionInputs {
     pub forecast: Option<Forecast>,
 }
 
+/// The features an operator's view of a market shows (of the latest row the model read): the
+/// spread, order-book and trade-flow imbalances, the last second's return, realised volatility.
+#[cfg(feature = "ml")]
+pub const FEATURE_SUMMARY: [Feature; 8] = [
+    Feature::SpreadBps,
+    Feature::Imb1,
+    Feature::Imb5,
+    Feature::Ofi1s,
+    Feature::Tfi1s,
+    Feature::Ret1s,
+    Feature::Rv5s,
+    Feature::EwmaVol10s,
+];
+
 /// The book, with or without the model that reads it (one book per market either way).
 #[derive(Debug)]
 enum Feed {
@@ -140,6 +156,9 @@ pub struct MarketState {
     intensity: IntensityEstimator,
     last_exchange_ts: i64,
     last_decision_mid: Option<f64>,
+    /// The latest decision's prediction, every horizon (status pages).
+    #[cfg(feature = "ml")]
+    last_prediction: Option<Prediction>,
 }
 
 impl MarketState {
@@ -169,6 +188,8 @@ impl MarketState {
             feed,
             last_exchange_ts: 0,
             last_decision_mid: None,
+            #[cfg(feature = "ml")]
+            last_prediction: None,
         })
     }
 
@@ -266,17 +287,19 @@ impl MarketState {
     /// What a decision at `now_ns` reads; remembers the mid for [`ApplyResult::moved`].
     #[cfg(feature = "ml")]
     pub fn decision_inputs(&mut self, now_ns: i64) -> Result<DecisionInputs, ModelError> {
-        let forecast = match &mut self.feed {
+        let prediction = match &mut self.feed {
             Feed::Book(_) => None,
-            Feed::Model(s) => s.predict()?.and_then(|p| {
-                let first = p.probs().first()?;
-                Some(Forecast {
-                    p_down: f64::from(first[0]),
-                    p_up: f64::from(first[2]),
-                    confidence: f64::from(p.overall_confidence()),
-                })
-            }),
+            Feed::Model(s) => s.predict()?,
         };
+        self.last_prediction = prediction;
+        let forecast = prediction.and_then(|p| {
+            let first = p.probs().first()?;
+            Some(Forecast {
+                p_down: f64::from(first[0]),
+                p_up: f64::from(first[2]),
+                confidence: f64::from(p.overall_confidence()),
+            })
+        });
         Ok(self.inputs(now_ns, forecast))
     }
 
@@ -298,6 +321,29 @@ impl MarketState {
             intensity: self.intensity.estimate(now_ns),
             forecast,
         }
+    }
+
+    /// Up to `n` levels of `side` from the touch outward, as [`MarketState::top`] sees the
+    /// book (net of our liquidity with [`MarketOptions::net_of_own`]); none while invalid.
+    pub fn top_levels(&self, side: Side, n: usize) -> Vec<Level> {
+        let book = self.book();
+        if !book.is_valid() {
+            return Vec::new();
+        }
+        if self.options.net_of_own { book.net_top_levels(side, n) } else { book.top_levels(side, n).collect() }
+    }
+
+    /// The latest decision's prediction (every horizon), if it had one.
+    #[cfg(feature = "ml")]
+    pub fn last_prediction(&self) -> Option<&Prediction> {
+        self.last_prediction.as_ref()
+    }
+
+    /// [`FEATURE_SUMMARY`] of the latest row the model read: `(name, value)`.
+    #[cfg(feature = "ml")]
+    pub fn feature_summary(&self) -> Option<[(&'static str, f32); FEATURE_SUMMARY.len()]> {
+        let row = self.signal()?.latest_row()?;
+        Some(FEATURE_SUMMARY.map(|f| (FEATURES[f as usize].name, row[f as usize])))
     }
 
     /// The model serving this market, if any.
