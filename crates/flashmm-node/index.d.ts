@@ -186,6 +186,17 @@ export declare class MarketState {
    * keeps serving. Throws `INVALID_ARGUMENT` on a market without a model.
    */
   reloadModel(path: string): void
+  /**
+   * Up to `n` levels of `side` from the touch outward, as `top` sees the book (net of our
+   * orders with `netOfOwn`); none while the book is invalid. Status pages, not the hot path.
+   */
+  topLevels(side: Side, n: number): Array<Level>
+  /** The latest decision's prediction at every horizon (null without one). */
+  lastPrediction(): PredictionView | null
+  /** Per horizon of the model: its forecasts scored against what the mid did (none without a model). */
+  forecastScores(): Array<ForecastScore>
+  /** A few named features of the latest row the model read (null without a model or a row). */
+  featureSummary(): Array<FeatureValue> | null
   /** Successful model reloads so far (null without a model). */
   get modelGeneration(): number | null
 }
@@ -501,11 +512,29 @@ export declare enum EventKind {
   BookTicker = 3,
 }
 
+/** One named feature of the latest row the model read. */
+export interface FeatureValue {
+  name: string
+  value: number
+}
+
 /** The model's shortest horizon. */
 export interface Forecast {
   pUp: number
   pDown: number
   confidence: number
+}
+
+/** One horizon's live tally: forecasts scored by the dataset's label rule (core `model::score`). */
+export interface ForecastScore {
+  horizonMs: number
+  forecasts: number
+  correct: number
+  wrong: number
+  unscored: number
+  /** Share right of the last `recent` scored forecasts; null before any. */
+  accuracy?: number
+  recent: number
 }
 
 /** A generated market for `runBacktest` (instead of `path`). */
@@ -679,6 +708,14 @@ export interface Prediction {
   /** The shortest horizon's confidence (the one the quote loop acts on). */
   overallConfidence: number
   expectedMove: Array<number>
+}
+
+/** The latest decision's prediction, every horizon. */
+export interface PredictionView {
+  /** `[down, flat, up]` per horizon, shortest first. */
+  probs: Array<Array<number>>
+  /** Per horizon: `1 − H(p)/ln 3`. */
+  confidence: Array<number>
 }
 
 /** One public trade (`aggressor`: the taker's side). */

@@ -248,6 +248,35 @@ impl From<CoreInputs> for DecisionInputs {
     }
 }
 
+/// The latest decision's prediction, every horizon.
+#[napi(object, object_from_js = false)]
+pub struct PredictionView {
+    /// `[down, flat, up]` per horizon, shortest first.
+    pub probs: Vec<Vec<f64>>,
+    /// Per horizon: `1 − H(p)/ln 3`.
+    pub confidence: Vec<f64>,
+}
+
+/// One horizon's live tally: forecasts scored by the dataset's label rule (core `model::score`).
+#[napi(object, object_from_js = false)]
+pub struct ForecastScore {
+    pub horizon_ms: f64,
+    pub forecasts: f64,
+    pub correct: f64,
+    pub wrong: f64,
+    pub unscored: f64,
+    /// Share right of the last `recent` scored forecasts; null before any.
+    pub accuracy: Option<f64>,
+    pub recent: u32,
+}
+
+/// One named feature of the latest row the model read.
+#[napi(object, object_from_js = false)]
+pub struct FeatureValue {
+    pub name: &'static str,
+    pub value: f64,
+}
+
 /// One market's state (docs/market-state.md): `apply` per venue batch, `decisionInputs` per decision.
 #[napi]
 pub struct MarketState {
@@ -354,6 +383,49 @@ impl MarketState {
             let signal = self.inner.signal().ok_or_else(|| invalid_arg("this market has no model to reload"))?;
             signal.reload(&path).map(drop).map_err(core_err)
         })
+    }
+
+    /// Up to `n` levels of `side` from the touch outward, as `top` sees the book (net of our
+    /// orders with `netOfOwn`); none while the book is invalid. Status pages, not the hot path.
+    #[napi]
+    pub fn top_levels(&self, #[napi(ts_arg_type = "Side")] side: String, n: u32) -> Result<Vec<Level>> {
+        let side = parse_side(&side, "side")?;
+        Ok(self.inner.top_levels(side, n as usize).into_iter().map(Into::into).collect())
+    }
+
+    /// The latest decision's prediction at every horizon (null without one).
+    #[napi]
+    pub fn last_prediction(&self) -> Option<PredictionView> {
+        self.inner.last_prediction().map(|p| PredictionView {
+            probs: p.probs().iter().map(|row| row.iter().map(|&x| f64::from(x)).collect()).collect(),
+            confidence: p.confidence().iter().map(|&c| f64::from(c)).collect(),
+        })
+    }
+
+    /// Per horizon of the model: its forecasts scored against what the mid did (none without a model).
+    #[napi]
+    pub fn forecast_scores(&self) -> Vec<ForecastScore> {
+        let Some(signal) = self.inner.signal() else { return Vec::new() };
+        signal
+            .scores()
+            .iter()
+            .map(|s| ForecastScore {
+                horizon_ms: s.horizon_ns as f64 / 1e6,
+                forecasts: s.forecasts as f64,
+                correct: s.correct as f64,
+                wrong: s.wrong as f64,
+                unscored: s.unscored as f64,
+                accuracy: s.accuracy(),
+                recent: s.recent() as u32,
+            })
+            .collect()
+    }
+
+    /// A few named features of the latest row the model read (null without a model or a row).
+    #[napi]
+    pub fn feature_summary(&self) -> Option<Vec<FeatureValue>> {
+        let summary = self.inner.feature_summary()?;
+        Some(summary.iter().map(|&(name, v)| FeatureValue { name, value: f64::from(v) }).collect())
     }
 
     /// Successful model reloads so far (null without a model).
