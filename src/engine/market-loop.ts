@@ -2,7 +2,7 @@
 // on each quote tick (or at once on a large move) → decision inputs (core, one call) → quoting
 // model → risk filter → order diff → one batch out. Nothing here recomputes what the core owns;
 // the loop only orchestrates and times the stages.
-import type { EventBatch, MarketState, MarketStateOptions } from '../native.js';
+import type { DecisionInputs, EventBatch, MarketState, MarketStateOptions } from '../native.js';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
@@ -16,15 +16,19 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { OrderBatch } from '../venues/venue.js';
 import { recordPnl } from './observe.js';
 
-/** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
+/**
+ * The core options of a market's state from the daemon's config: its estimators, the requote
+ * threshold, the model (and its warm-up when the config sets one; else the core's).
+ */
 export function marketStateOptions(
-  strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string,
+  strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string, modelWarmupSeconds?: number,
 ): MarketStateOptions {
   const { warmupSeconds, ...volatility } = strategy.volatility;
+  const warmup = modelWarmupSeconds === undefined ? {} : { warmupMs: modelWarmupSeconds * 1000 };
   return {
     sequenceRule, largeMoveBps, intensity: intensityOptions(strategy.intensity),
     volatility: { ...volatility, ...(warmupSeconds === undefined ? {} : { warmupSeconds }) },
-    ...(modelPath === undefined ? {} : { model: { path: modelPath } }),
+    ...(modelPath === undefined ? {} : { model: { path: modelPath, ...warmup } }),
   };
 }
 
@@ -47,6 +51,8 @@ export interface MarketLoopDeps {
 
 export interface DecisionRecord {
   readonly atMs: number;
+  /** What the core gave the decision: top, σ, A/k, forecast. */
+  readonly inputs: DecisionInputs;
   readonly decision: QuoteDecision | null;
   readonly allowed: readonly DesiredQuote[];
   readonly batch: OrderBatch;
@@ -57,9 +63,9 @@ export interface DecisionRecord {
 export class MarketLoop {
   readonly symbol: string;
   readonly market: MarketInfo;
-  readonly maxPositionLots: number;
   readonly state: MarketState;
-  private readonly quoter: Quoter;
+  private quoter: Quoter;
+  private maxLots: number;
   private deciding = false;
   /** Decisions made (sent or empty). */
   decisions = 0;
@@ -72,11 +78,21 @@ export class MarketLoop {
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
     this.market = deps.market;
-    this.maxPositionLots = deps.maxPositionLots;
+    this.maxLots = deps.maxPositionLots;
     this.state = deps.state;
     this.logOnce = createLogOnce(deps.log);
     this.quoter = createQuoter(deps.strategy);
     this.lastSigma = deps.strategy.volatility.priorSigma;
+  }
+
+  get maxPositionLots(): number {
+    return this.maxLots;
+  }
+
+  /** New quoting parameters and position limit, from the next decision on (the daemon swaps them between ticks). */
+  setParams(strategy: QuotingConfig, maxPositionLots: number): void {
+    this.quoter = createQuoter(strategy);
+    this.maxLots = maxPositionLots;
   }
 
   /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
@@ -128,7 +144,7 @@ export class MarketLoop {
     const inventory = pnl === null ? this.deps.positions.position(this.symbol) : pnl.lots;
     if (pnl !== null) {
       this.deps.risk.onPnl(this.symbol, pnl.net, nowMs);
-      if (this.deps.metrics !== undefined) recordPnl(this.deps.metrics, this, pnl);
+      if (this.deps.metrics !== undefined) recordPnl(this.deps.metrics, this, pnl, this.deps.risk.dailyNet(this.symbol));
     }
     // One scan of the live orders serves the refresh tolerance and the risk filter: neither changes them.
     const live = this.deps.orders.liveOrders(this.symbol);
@@ -136,7 +152,6 @@ export class MarketLoop {
     if (top !== null) {
       const forecast = inputs.forecast;
       if (forecast !== undefined) {
-        this.deps.metrics?.predictions.inc({ market: this.symbol, horizon: 'h0' });
         this.logOnce('forecast:first', { symbol: this.symbol, ...forecast }, 'model forecast active: quotes are skewed by it');
       }
       decision = this.quoter.quote({
@@ -153,7 +168,7 @@ export class MarketLoop {
     const t3 = performance.now();
     const stages = { quote: (t1 - t0) / 1e3, risk: (t2 - t1) / 1e3, diff: (t3 - t2) / 1e3, total: (t3 - t0) / 1e3 };
     this.observe(stages, decision, top);
-    return { atMs: nowMs, decision, allowed: filtered.allowed, batch, stages };
+    return { atMs: nowMs, inputs, decision, allowed: filtered.allowed, batch, stages };
   }
 
   latest(): DecisionRecord | null {

@@ -22,9 +22,9 @@ import { TokenBucket } from './token-bucket.js';
 const DAY_MS = 86_400_000;
 
 interface MarketRisk {
-  readonly limits: RiskLimits;
+  limits: RiskLimits;
   readonly breaker: Breaker;
-  readonly bucket: TokenBucket;
+  bucket: TokenBucket;
   lastDataMs: number;
   errors: number[];
   day: number | null;
@@ -117,6 +117,26 @@ export class RiskManager {
     if (market.errors.length > market.limits.maxErrors) {
       this.trip(symbol, market, 'error-rate', `${market.errors.length} errors in ${market.limits.errorWindowMs} ms (last: ${detail})`, nowMs);
     }
+  }
+
+  /**
+   * A live change of a market's limits (already validated): every check from now on reads
+   * them; the order rate's bucket starts full at the new rate. The caller re-reports the
+   * position so a lowered position limit takes effect at once.
+   */
+  setLimits(symbol: string, limits: RiskLimits): void {
+    const market = this.markets.get(symbol);
+    if (market === undefined) return;
+    if (limits.maxOrdersPerSecond !== market.limits.maxOrdersPerSecond || limits.orderBurst !== market.limits.orderBurst) {
+      market.bucket = new TokenBucket(limits.maxOrdersPerSecond, limits.orderBurst);
+    }
+    market.limits = limits;
+  }
+
+  /** Net P&L since the risk day began (the daily-loss window), money units; null before the first mark. */
+  dailyNet(symbol: string): bigint | null {
+    const market = this.markets.get(symbol);
+    return market?.lastNet == null ? null : market.lastNet - market.dayStartNet;
   }
 
   /** Net P&L (realised + unrealised − fees, money units) after a fill or a mark. */
