@@ -80,9 +80,8 @@ fn a_long_run_stays_bounded_and_agrees_with_the_whole_path() {
             }
         }
     }
-    for k in 0..3 {
-        let h = &s.scores()[k];
-        assert_eq!((h.correct, h.wrong), expected[k], "horizon {k}");
+    for (k, (h, want)) in s.scores().iter().zip(expected).enumerate() {
+        assert_eq!((h.correct, h.wrong), want, "horizon {k}");
         assert!(h.unscored > 0, "the invalid states leave rows unscored");
         assert_eq!(h.recent(), SCORE_WINDOW);
     }
