@@ -34,6 +34,8 @@ export interface DaemonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each market's decision (a backtest records a statistics step there). */
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
+  /** The venue's public book of `symbol` shows our own orders (Sei): quote on the book net of them. */
+  readonly netOfOwn?: (symbol: string) => boolean;
 }
 
 export interface ShutdownReport {
@@ -135,8 +137,9 @@ export class Daemon {
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
     const options = marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath);
+    const netOfOwn = this.deps.netOfOwn?.(market.symbol) ?? false;
     return new MarketLoop({
-      market, state: new MarketState(options), strategy: config.strategy,
+      market, state: new MarketState({ ...options, netOfOwn }), strategy: config.strategy, netOfOwn,
       maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
       send: async (batch) => {
         if (this.stopping !== null && batch.places.length > 0) return; // never place while stopping
@@ -176,6 +179,7 @@ export class Daemon {
 
   private onOrderEvent(event: OrderEvent): void {
     this.orders.onEvent(event);
+    this.loops.get(event.type === 'fill' ? event.fill.symbol : event.symbol)?.onOrderEvent(event, this.clock.nowMs());
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;

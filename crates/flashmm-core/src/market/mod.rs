@@ -7,5 +7,5 @@ mod state;
 mod volatility;
 
 pub use intensity::{Intensity, IntensityEstimate, IntensityEstimator, IntensityOptions, IntensitySource};
-pub use state::{ApplyResult, DecisionInputs, Forecast, MarketOptions, MarketState, Top};
+pub use state::{ApplyResult, DecisionInputs, DepthPrices, DepthQuery, Forecast, MarketOptions, MarketState, Top};
 pub use volatility::{EwmaVolatility, VolatilityOptions};

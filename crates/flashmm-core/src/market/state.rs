@@ -111,6 +111,22 @@ pub struct Forecast {
     pub confidence: f64,
 }
 
+/// Order optimisation's question: how many lots of other participants' liquidity to look
+/// through on each side before quoting behind it (the dust at the touch is skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthQuery {
+    pub bid_lots: i64,
+    pub ask_lots: i64,
+}
+
+/// Its answer: the price on each side where that much of their liquidity is reached (net of
+/// ours with [`MarketOptions::net_of_own`]); `None` on a side that holds less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DepthPrices {
+    pub bid: Option<i64>,
+    pub ask: Option<i64>,
+}
+
 /// Everything a quote decision reads of the market, in one call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DecisionInputs {
@@ -121,6 +137,8 @@ pub struct DecisionInputs {
     pub intensity: IntensityEstimate,
     /// `None` without a model, or while its window fills.
     pub forecast: Option<Forecast>,
+    /// With a [`DepthQuery`] set and a quotable book: the prices it asks for.
+    pub depth: Option<DepthPrices>,
 }
 
 /// The book, with or without the model that reads it (one book per market either way).
@@ -140,6 +158,7 @@ pub struct MarketState {
     intensity: IntensityEstimator,
     last_exchange_ts: i64,
     last_decision_mid: Option<f64>,
+    depth_query: Option<DepthQuery>,
 }
 
 impl MarketState {
@@ -169,6 +188,7 @@ impl MarketState {
             feed,
             last_exchange_ts: 0,
             last_decision_mid: None,
+            depth_query: None,
         })
     }
 
@@ -297,6 +317,22 @@ impl MarketState {
             sigma_ready: self.volatility.ready(),
             intensity: self.intensity.estimate(now_ns),
             forecast,
+            depth: self.depth_query.filter(|_| top.is_some()).map(|q| self.depth_prices(q)),
+        }
+    }
+
+    /// Asks every following decision for [`DecisionInputs::depth`] (`None`: stop asking).
+    pub fn set_depth_query(&mut self, query: Option<DepthQuery>) {
+        self.depth_query = query;
+    }
+
+    /// Where `query`'s depth of other participants' liquidity is reached on each side.
+    pub fn depth_prices(&self, query: DepthQuery) -> DepthPrices {
+        let book = self.book();
+        let net = self.options.net_of_own;
+        DepthPrices {
+            bid: book.price_at_depth(Side::Buy, query.bid_lots, net),
+            ask: book.price_at_depth(Side::Sell, query.ask_lots, net),
         }
     }
 
