@@ -25,7 +25,7 @@ export class MovingPriceBand {
       return [...quotes];
     }
     if (this.band === null || nowMs >= this.band.anchoredAtMs + c.refreshSeconds * 1000) {
-      this.band = { floor: ((100 + c.floorPct) / 100) * mid, ceiling: ((100 + c.ceilingPct) / 100) * mid, anchoredAtMs: nowMs };
+      this.band = { floor: mid + (mid * c.floorPct) / 100, ceiling: mid + (mid * c.ceilingPct) / 100, anchoredAtMs: nowMs };
     }
     const { floor, ceiling } = this.band;
     return quotes.filter((q) => !(q.side === 'buy' && mid >= ceiling) && !(q.side === 'sell' && mid <= floor));
