@@ -34,8 +34,6 @@ export interface DaemonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each market's decision (a backtest records a statistics step there). */
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
-  /** The venue's public book of `symbol` shows our own orders (Sei): quote on the book net of them. */
-  readonly netOfOwn?: (symbol: string) => boolean;
 }
 
 export interface ShutdownReport {
@@ -136,10 +134,12 @@ export class Daemon {
 
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
-    const options = marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath);
-    const netOfOwn = this.deps.netOfOwn?.(market.symbol) ?? false;
+    const options = {
+      ...marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath),
+      netOfOwn: venue.publicBookIncludesOwnOrders === true,
+    };
     return new MarketLoop({
-      market, state: new MarketState({ ...options, netOfOwn }), strategy: config.strategy, netOfOwn,
+      market, state: new MarketState(options), strategy: config.strategy,
       maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
       send: async (batch) => {
         if (this.stopping !== null && batch.places.length > 0) return; // never place while stopping
@@ -179,10 +179,15 @@ export class Daemon {
 
   private onOrderEvent(event: OrderEvent): void {
     this.orders.onEvent(event);
-    this.loops.get(event.type === 'fill' ? event.fill.symbol : event.symbol)?.onOrderEvent(event, this.clock.nowMs());
+    if (this.deps.venue.publicBookIncludesOwnOrders === true) {
+      const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+      const symbol = event.type === 'fill' ? event.fill.symbol : event.symbol;
+      this.loops.get(symbol)?.onOwnOrderEvent(event, this.orders.order(clientId));
+    }
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;
+    this.loops.get(fill.symbol)?.onFill(fill, this.clock.nowMs());
     recordFill(this.deps.metrics, fill);
     const position = this.positions.position(fill.symbol);
     this.risk.onPosition(fill.symbol, position, this.clock.nowMs());

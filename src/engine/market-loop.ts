@@ -11,12 +11,11 @@ import type { RiskManager } from '../risk/risk-manager.js';
 import { intensityOptions, type QuotingConfig } from '../strategy/config.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
 import { depthQuery, type ControlReport, type DepthQuery, QuoteControls } from '../strategy/controls/index.js';
-import type { OrderEvent } from '../venues/venue.js';
-import { OwnOrderMirror } from './own-orders.js';
-import { errorMessage } from '../errors.js';
+import { errorCode, errorMessage } from '../errors.js';
+import type { ManagedOrder } from '../execution/order-state.js';
 import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { OrderBatch } from '../venues/venue.js';
+import type { Fill, OrderBatch, OrderEvent } from '../venues/venue.js';
 import { recordPnl } from './observe.js';
 
 /** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
@@ -46,8 +45,6 @@ export interface MarketLoopDeps {
   readonly metrics?: Metrics;
   /** After each decision, once its batch is sent. */
   readonly onDecision?: (record: DecisionRecord) => void;
-  /** The venue's public book shows our orders: mirror them into the state's own-order book (its options set netOfOwn). */
-  readonly netOfOwn?: boolean;
 }
 
 export interface DecisionRecord {
@@ -70,7 +67,6 @@ export class MarketLoop {
   /** The quoting config in force: the quoter's and the controls' (setStrategy swaps it). */
   private strategy: QuotingConfig;
   private readonly controls = new QuoteControls();
-  private readonly ownOrders: OwnOrderMirror | null;
   /** The order-optimisation depth the state was last asked for. */
   private depthAsked: DepthQuery | null = null;
   private deciding = false;
@@ -81,6 +77,9 @@ export class MarketLoop {
   /** Local clock (ms) when data last arrived: what the stale-book watchdog reads. */
   private lastDataAtMs: number | null = null;
   private readonly logOnce: LogOnce;
+  /** Numeric ids of our orders in the market state's own-order book. */
+  private readonly ownIds = new Map<string, number>();
+  private nextOwnId = 1;
 
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
@@ -91,9 +90,6 @@ export class MarketLoop {
     this.strategy = deps.strategy;
     this.quoter = createQuoter(deps.strategy);
     this.lastSigma = deps.strategy.volatility.priorSigma;
-    this.ownOrders = deps.netOfOwn === true
-      ? new OwnOrderMirror(deps.state, (message) => this.logOnce('own-order', { err: message }, 'own-order book out of step: entry dropped'))
-      : null;
   }
 
   /** Quotes with `config` from the next decision on (the controls' state carries over). */
@@ -102,13 +98,10 @@ export class MarketLoop {
     this.quoter = createQuoter(config);
   }
 
-  /** An order event of this market, after the order manager applied it: the own-order book and the controls follow it. */
-  onOrderEvent(event: OrderEvent, nowMs: number): void {
-    const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
-    const order = this.deps.orders.order(clientId);
-    this.ownOrders?.sync(clientId, order);
-    if (event.type !== 'fill') return;
-    this.controls.onFill(this.strategy, event.fill, order?.level, this.deps.orders.liveOrders(this.symbol), nowMs);
+  /** A fill of ours on this market, after the order manager booked it: the controls that react to fills follow it. */
+  onFill(fill: Fill, nowMs: number): void {
+    const order = this.deps.orders.order(fill.clientId);
+    this.controls.onFill(this.strategy, fill, order?.level, this.deps.orders.liveOrders(this.symbol), nowMs);
   }
 
   /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
@@ -118,6 +111,34 @@ export class MarketLoop {
     this.lastDataAtMs = nowMs;
     this.deps.risk.onMarketData(this.symbol, nowMs);
     return outcome.moved;
+  }
+
+  /**
+   * Our order's life in the market state's own-order book (venues whose public book shows our
+   * orders): the decisions then read the book net of our liquidity. An event the own-order book
+   * cannot apply (a duplicate, an order it never saw) is logged once and changes nothing.
+   */
+  onOwnOrderEvent(event: OrderEvent, order: Readonly<ManagedOrder> | undefined): void {
+    const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+    try {
+      if (event.type === 'accepted' && order !== undefined) {
+        const id = this.nextOwnId++;
+        this.ownIds.set(clientId, id);
+        this.state.addOwnOrder(id, order.side, order.price, order.size - order.filled);
+        return;
+      }
+      const id = this.ownIds.get(clientId);
+      if (id === undefined) return;
+      if (event.type === 'fill') {
+        if (this.state.fillOwnOrder(id, event.fill.size) === 0) this.ownIds.delete(clientId);
+      } else if (event.type === 'cancelled' || event.type === 'rejected') {
+        this.ownIds.delete(clientId);
+        this.state.removeOwnOrder(id);
+      }
+    } catch (err) {
+      if (errorCode(err) !== 'OWN_ORDER') throw err;
+      this.logOnce(`own-order:${event.type}`, { clientId, err: errorMessage(err) }, 'own-order book could not apply an order event');
+    }
   }
 
   /** Milliseconds since data last arrived (Infinity before any). */

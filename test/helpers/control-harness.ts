@@ -25,7 +25,7 @@ export const FIXED: QuotingConfigInput = {
 
 export interface ControlHarnessOptions {
   readonly limits?: Partial<RiskLimits>;
-  /** The venue's feed shows our orders: the state is net of them (own-order mirror on). */
+  /** The venue's feed shows our orders: the state is net of them and tracks them in its own-order book. */
   readonly netOfOwn?: boolean;
 }
 
@@ -43,13 +43,15 @@ export async function makeControlHarness(strategy: QuotingConfigInput, options: 
   const state = new MarketState({ sequenceRule: 'strict', netOfOwn });
   const loop = new MarketLoop({
     market: TEST_MARKET, state, strategy: quotingConfigSchema.parse(strategy), maxPositionLots: TEST_LIMITS.maxPositionLots,
-    risk, orders, positions, netOfOwn, send: (batch) => venue.submit(batch), log: createLogger({ level: 'silent' }),
+    risk, orders, positions, send: (batch) => venue.submit(batch), log: createLogger({ level: 'silent' }),
   });
+  // As the daemon routes them: the order manager first, then the own-order book and the controls.
   await venue.connect({
     onMarketData: () => undefined,
     onOrderEvent: (event) => {
       orders.onEvent(event);
-      loop.onOrderEvent(event, clock.nowMs());
+      if (netOfOwn) loop.onOwnOrderEvent(event, orders.order(event.type === 'fill' ? event.fill.clientId : event.clientId));
+      if (event.type === 'fill') loop.onFill(event.fill, clock.nowMs());
     },
     onConnection: (s) => risk.onConnection(s, clock.nowMs()),
   });

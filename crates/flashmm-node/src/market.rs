@@ -5,8 +5,8 @@
 use flashmm_core::book::{OwnOrder as CoreOwnOrder, SequenceRule};
 use flashmm_core::market::{
     self as core, ApplyResult as CoreApply, DecisionInputs as CoreInputs, DepthQuery as CoreDepthQuery,
-    IntensityEstimate as CoreEstimate,
-    IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop, VolatilityOptions as CoreVolatility,
+    IntensityEstimate as CoreEstimate, IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop,
+    VolatilityOptions as CoreVolatility,
 };
 use flashmm_core::model::ModelSlot;
 use napi::bindgen_prelude::BigInt;
