@@ -18,7 +18,7 @@ interface Report {
   recordings: {
     file: string;
     params: { symbol: string; sizeLots: number; risk: { maxPositionLots: number } };
-    rows: { strategy: string; error?: string; result?: { stats: { trading: { fills: number }; inventory: { max_abs: number } }; money: { net: string } } }[];
+    rows: { strategy: string; control?: string; error?: string; result?: { stats: { trading: { fills: number }; inventory: { max_abs: number } }; money: { net: string } } }[];
   }[];
 }
 
@@ -43,4 +43,21 @@ describe('flashmm compare', () => {
       expect(row.result?.stats.inventory.max_abs).toBeLessThanOrEqual(rec?.params.risk.maxPositionLots ?? 0);
     }
   }, 60_000);
+
+  it('runs a strategy with each control on beside the same strategy with it off, on the same recording', async () => {
+    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx', '--strategies', 'glft'];
+    const off = JSON.parse((await run(process.execPath, base, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
+    const withControls = [...base, '--controls', 'ping-pong,execution-timeframe,hanging-orders'];
+    const on = JSON.parse((await run(process.execPath, withControls, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
+    const rows = on.recordings[0]?.rows ?? [];
+    expect(rows.map((r) => [r.strategy, r.control ?? null])).toEqual([['glft', null], ['glft', 'ping-pong'], ['glft', 'hanging-orders']]);
+    expect(on.notes).toContain('execution-timeframe does not apply to glft: no row');
+    // The row without a control is the plain run, exactly; each control changes what was traded.
+    expect(rows[0]?.result).toEqual(off.recordings[0]?.rows[0]?.result);
+    const fills = rows.map((r) => r.result?.stats.trading.fills ?? -1);
+    expect(fills[1]).toBeLessThan(fills[0] ?? 0);
+    expect(fills[2]).toBeGreaterThan(fills[0] ?? 0);
+    for (const row of rows) expect(row.result?.stats.inventory.max_abs).toBeLessThanOrEqual(on.recordings[0]?.params.risk.maxPositionLots ?? 0);
+    await expect(run(process.execPath, [...base, '--controls', 'jumping'], { timeout: 60_000 })).rejects.toThrow(/unknown control jumping/);
+  }, 90_000);
 });
