@@ -134,6 +134,42 @@ function totals(report: CompareReport): string[][] {
   }));
 }
 
+const negate = (x: string): string => (x.startsWith('-') ? x.slice(1) : `-${x}`);
+
+/** Fill-weighted mean adverse move (bps) at horizon `i` over runs. */
+function adverseBps(results: readonly EngineBacktestResult[], i: number): number | null {
+  let weight = 0;
+  let sum = 0;
+  for (const r of results) {
+    const a = r.stats.adverse_selection[i];
+    if (a?.adverse_bps == null || a.fills === 0) continue;
+    weight += a.fills;
+    sum += a.adverse_bps * a.fills;
+  }
+  return weight === 0 ? null : sum / weight;
+}
+
+/** Per control: its runs against the same runs without it (every recording and strategy it ran on). */
+function effects(report: CompareReport): string[][] {
+  const controls = [...new Set(report.recordings.flatMap((r) => r.rows.flatMap((x) => (x.control === undefined ? [] : [x.control]))))];
+  return controls.map((control) => {
+    const pairs = report.recordings.flatMap((rec) => rec.rows.flatMap((on) => {
+      const off = rec.rows.find((x) => x.control === undefined && x.strategy === on.strategy);
+      return on.control === control && on.result !== undefined && off?.result !== undefined ? [{ market: rec.params.market, on: on.result, off: off.result }] : [];
+    }));
+    const delta = (coinm: boolean): string => {
+      const ps = pairs.filter((p) => (p.market === 'coinm') === coinm);
+      return ps.length === 0 ? '-' : addDecimals(ps.flatMap((p) => [p.on.money.net, negate(p.off.money.net)]));
+    };
+    const better = pairs.filter((p) => Number(p.on.money.net) > Number(p.off.money.net)).length;
+    const fills = (side: 'on' | 'off') => pairs.reduce((a, p) => a + p[side].stats.trading.fills, 0);
+    const ratios = pairs.map((p) => p.on.stats.inventory.mean_abs / p.off.stats.inventory.mean_abs).filter(Number.isFinite).sort((a, b) => a - b);
+    const median = ratios.length === 0 ? null : ((ratios[(ratios.length - 1) >> 1] ?? 0) + (ratios[ratios.length >> 1] ?? 0)) / 2;
+    const as = (i: number) => `${fixed(adverseBps(pairs.map((p) => p.off), i), 2)} → ${fixed(adverseBps(pairs.map((p) => p.on), i), 2)}`;
+    return [control, String(pairs.length), `${better}/${pairs.length}`, delta(false), delta(true), `${fills('off')} → ${fills('on')}`, fixed(median, 2), as(0), as(1)];
+  });
+}
+
 function group(market: string): string {
   return market === 'coinm' ? 'USD (coin-M)' : 'USDT';
 }
@@ -159,6 +195,12 @@ export function formatReport(report: CompareReport, markdown: boolean): string {
   const parts: string[] = [];
   const h = markdown ? '### ' : '';
   if (markdown) parts.push(`${h}Parameters (ticks unless stated; decisions every ${report.intervalMs} ms)`, paramsTable(report));
+  const effect = effects(report);
+  if (effect.length > 0) {
+    parts.push(`${h}Effect of each control (with it on against the same run with it off, over every recording and strategy it ran on)`);
+    const header = ['control', 'runs', 'P&L better', 'Δ net P&L USDT', 'Δ net P&L USD (coin-M)', 'fills off → on', 'mean |inv| on ÷ off (median)', 'AS 1s off → on (bps)', 'AS 10s off → on (bps)'];
+    parts.push(table(header, effect, markdown));
+  }
   for (const rec of report.recordings) {
     const p = rec.params;
     parts.push(`${h}${rec.file} — ${p.market} ${p.symbol}, order ${p.sizeLots} lots, position limit ${p.risk.maxPositionLots} lots`);
