@@ -1,7 +1,8 @@
-// Filled-order delay (Hummingbot's filled_order_delay, 60 s by default there and here): after a
-// fill, no new order is placed for a while, on both sides (Hummingbot) or on the filled side
-// only. Orders already resting that the quoter still wants (within the refresh tolerance) stay;
-// the others are cancelled and not replaced until the delay is over.
+// Filled-order delay (Hummingbot's filled_order_delay; 60 s by default there, off here:
+// docs/controls.md says why): after a fill, no new order is placed for a while, on both sides
+// (Hummingbot) or on the filled side only. Orders already resting that the quoter still wants
+// (within the refresh tolerance) stay; the others are cancelled and not replaced until the
+// delay is over.
 import type { DesiredQuote, Side } from '../../market/types.js';
 import { quoteMatchesOrder } from '../../execution/diff.js';
 import type { QuotingConfig } from '../config.js';
