@@ -63,9 +63,8 @@ export class MarketLoop {
   readonly market: MarketInfo;
   readonly maxPositionLots: number;
   readonly state: MarketState;
+  /** The quoter holds the quoting config in force; the controls read theirs from it, so swapping the quoter swaps both. */
   private quoter: Quoter;
-  /** The quoting config in force: the quoter's and the controls' (setStrategy swaps it). */
-  private strategy: QuotingConfig;
   private readonly controls = new QuoteControls();
   /** The order-optimisation depth the state was last asked for. */
   private depthAsked: DepthQuery | null = null;
@@ -87,21 +86,19 @@ export class MarketLoop {
     this.maxPositionLots = deps.maxPositionLots;
     this.state = deps.state;
     this.logOnce = createLogOnce(deps.log);
-    this.strategy = deps.strategy;
     this.quoter = createQuoter(deps.strategy);
     this.lastSigma = deps.strategy.volatility.priorSigma;
   }
 
   /** Quotes with `config` from the next decision on (the controls' state carries over). */
   setStrategy(config: QuotingConfig): void {
-    this.strategy = config;
     this.quoter = createQuoter(config);
   }
 
   /** A fill of ours on this market, after the order manager booked it: the controls that react to fills follow it. */
   onFill(fill: Fill, nowMs: number): void {
     const order = this.deps.orders.order(fill.clientId);
-    this.controls.onFill(this.strategy, fill, order?.level, this.deps.orders.liveOrders(this.symbol), nowMs);
+    this.controls.onFill(this.quoter.config, fill, order?.level, this.deps.orders.liveOrders(this.symbol), nowMs);
   }
 
   /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
@@ -197,7 +194,7 @@ export class MarketLoop {
         this.deps.metrics?.predictions.inc({ market: this.symbol, horizon: 'h0' });
         this.logOnce('forecast:first', { symbol: this.symbol, ...forecast }, 'model forecast active: quotes are skewed by it');
       }
-      const context = { config: this.strategy, market: this.market, nowMs, book: top, positionLots: inventory, netPnl: pnl.net, live };
+      const context = { config: this.quoter.config, market: this.market, nowMs, book: top, positionLots: inventory, netPnl: pnl.net, live };
       const plan = this.controls.plan(context);
       if (plan.refresh.length > 0) {
         refreshCancels = this.deps.orders.cancelOrders(this.symbol, plan.refresh, nowMs, 'maximum order age');
@@ -226,7 +223,7 @@ export class MarketLoop {
 
   /** Tells the state the order-optimisation depth when the config's changed (one native call then, none otherwise). */
   private askDepth(): void {
-    const want = depthQuery(this.strategy);
+    const want = depthQuery(this.quoter.config);
     const had = this.depthAsked;
     if (want?.bidLots === had?.bidLots && want?.askLots === had?.askLots) return;
     this.state.setDepthQuery(want);

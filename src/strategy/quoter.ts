@@ -48,6 +48,8 @@ export interface QuoteDecision {
 
 export interface Quoter {
   readonly kind: QuotingConfig['kind'];
+  /** The config it quotes with (the quoting controls read theirs from here too). */
+  readonly config: QuotingConfig;
   quote(input: QuoteInput): QuoteDecision;
 }
 
@@ -128,5 +130,5 @@ export function createQuoter(config: QuotingConfig): Quoter {
     };
     return quotes.length > 0 ? decision : { ...decision, reason: 'no level survived the ladder (band, sizes, inventory)' };
   };
-  return { kind: config.kind, quote };
+  return { kind: config.kind, config, quote };
 }
