@@ -307,3 +307,22 @@ describe('live parameter changes', () => {
     expect(summary((await h.decide()).batch).places).toEqual([['buy', 997, 1]]);
   });
 });
+
+describe('pause and resume of one market (a manual halt)', () => {
+  it('pulls its orders, then quotes again where it left off: position and ping-pong balance kept', async () => {
+    const h = await makeControlHarness(with_({ pingPong: { enabled: true } }));
+    h.book(B0.bids, B0.asks);
+    await h.decide();
+    const [sell] = h.restingIds('sell');
+    h.fill(h.restingIds('buy')[0] ?? '', 1);
+    h.risk.manual('BTC-USD', 'halted', 'paused by test', h.clock.nowMs());
+    const paused = await h.decide();
+    expect(summary(paused.batch)).toEqual({ places: [], cancels: [sell] });
+    expect(summary((await h.decide()).batch)).toEqual({ places: [], cancels: [] });
+    h.risk.reset('BTC-USD', 'manual', h.clock.nowMs());
+    const resumed = await h.decide();
+    expect(summary(resumed.batch)).toEqual({ places: [['sell', 1002, 1]], cancels: [] });
+    expect(resumed.controls?.pingPongBalance).toBe(1);
+    expect(h.positions.position('BTC-USD')).toBe(1);
+  });
+});
