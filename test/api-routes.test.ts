@@ -163,7 +163,7 @@ describe('reads', () => {
     const ids = seen.map((f) => Number(f.id));
     expect(ids).toEqual(ids.map((_, i) => i + 1)); // 1, 2, 3, …: none skipped, none twice
     // The fills the engine logged, in the same order, field for field (more may have come since).
-    const key = (f: { side: unknown; price: unknown; size: unknown; liquidity: unknown; tsNs: unknown }) => `${f.side} ${f.price} ${f.size} ${f.liquidity} ${f.tsNs}`;
+    const key = (f: Readonly<Record<string, unknown>>) => `${f.side} ${f.price} ${f.size} ${f.liquidity} ${f.tsNs}`;
     expect(seen.slice(0, logged.length).map(key)).toEqual(logged.map(key));
     for (const f of seen) expect(f.fee).toMatch(/^-?\d+(\.\d+)?$/);
     // A page from a cursor starts right after it.

@@ -169,6 +169,8 @@ export declare class MarketState {
   apply(batch: EventBatch): ApplyResult
   /** What a decision at `nowNs` reads; the mid is remembered for `apply(...).moved`. */
   decisionInputs(nowNs: bigint): DecisionInputs
+  /** Every following `decisionInputs` also answers `query` (`depth`); null stops it. */
+  setDepthQuery(query?: DepthQuery | undefined | null): void
   /** The touch, or null while the book cannot be quoted on (status pages; not the hot path). */
   top(): Top | null
   /** "awaiting-snapshot" | "valid" | "invalid". */
@@ -498,6 +500,23 @@ export interface DecisionInputs {
   intensity: IntensityEstimate
   /** Absent without a model, or while its window fills. */
   forecast?: Forecast
+  /** With a depth query set (`setDepthQuery`) and a quotable book. */
+  depth?: DepthPrices
+}
+
+/**
+ * The price (ticks) on each side where the asked depth of others' liquidity is reached;
+ * absent on a side that holds less.
+ */
+export interface DepthPrices {
+  bid?: number
+  ask?: number
+}
+
+/** How many lots of other participants' liquidity order optimisation looks through per side. */
+export interface DepthQuery {
+  bidLots: number
+  askLots: number
 }
 
 export interface DepthWithin {

@@ -346,6 +346,7 @@ export class Daemon {
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;
+    this.loops.get(fill.symbol)?.onFill(fill, this.clock.nowMs());
     recordFill(this.deps.metrics, fill);
     this.fillHistory.add(fill);
     this.trades.fill(fill);

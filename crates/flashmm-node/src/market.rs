@@ -4,8 +4,9 @@
 
 use flashmm_core::book::{OwnOrder as CoreOwnOrder, SequenceRule};
 use flashmm_core::market::{
-    self as core, ApplyResult as CoreApply, DecisionInputs as CoreInputs, IntensityEstimate as CoreEstimate,
-    IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop, VolatilityOptions as CoreVolatility,
+    self as core, ApplyResult as CoreApply, DecisionInputs as CoreInputs, DepthQuery as CoreDepthQuery,
+    IntensityEstimate as CoreEstimate, IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop,
+    VolatilityOptions as CoreVolatility,
 };
 use flashmm_core::model::ModelSlot;
 use napi::bindgen_prelude::BigInt;
@@ -224,6 +225,29 @@ pub struct Forecast {
     pub confidence: f64,
 }
 
+/// How many lots of other participants' liquidity order optimisation looks through per side.
+#[napi(object)]
+pub struct DepthQuery {
+    pub bid_lots: f64,
+    pub ask_lots: f64,
+}
+
+impl TryFrom<&DepthQuery> for CoreDepthQuery {
+    type Error = Error;
+
+    fn try_from(q: &DepthQuery) -> Result<Self> {
+        Ok(Self { bid_lots: lots(q.bid_lots, "bidLots")?, ask_lots: lots(q.ask_lots, "askLots")? })
+    }
+}
+
+/// The price (ticks) on each side where the asked depth of others' liquidity is reached;
+/// absent on a side that holds less.
+#[napi(object, object_from_js = false)]
+pub struct DepthPrices {
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+}
+
 /// Everything a quote decision reads of the market.
 #[napi(object, object_from_js = false)]
 pub struct DecisionInputs {
@@ -234,6 +258,8 @@ pub struct DecisionInputs {
     pub intensity: IntensityEstimate,
     /// Absent without a model, or while its window fills.
     pub forecast: Option<Forecast>,
+    /// With a depth query set (`setDepthQuery`) and a quotable book.
+    pub depth: Option<DepthPrices>,
 }
 
 impl From<CoreInputs> for DecisionInputs {
@@ -244,6 +270,7 @@ impl From<CoreInputs> for DecisionInputs {
             sigma_ready: d.sigma_ready,
             intensity: d.intensity.into(),
             forecast: d.forecast.map(|f| Forecast { p_up: f.p_up, p_down: f.p_down, confidence: f.confidence }),
+            depth: d.depth.map(|p| DepthPrices { bid: p.bid.map(|x| x as f64), ask: p.ask.map(|x| x as f64) }),
         }
     }
 }
@@ -315,6 +342,14 @@ impl MarketState {
             let t = ns(&now_ns, "nowNs")?;
             Ok(self.inner.decision_inputs(t).map_err(core_err)?.into())
         })
+    }
+
+    /// Every following `decisionInputs` also answers `query` (`depth`); null stops it.
+    #[napi]
+    pub fn set_depth_query(&mut self, query: Option<DepthQuery>) -> Result<()> {
+        let q = query.as_ref().map(CoreDepthQuery::try_from).transpose()?;
+        self.inner.set_depth_query(q);
+        Ok(())
     }
 
     /// The touch, or null while the book cannot be quoted on (status pages; not the hot path).

@@ -9,5 +9,5 @@ mod volatility;
 pub use intensity::{Intensity, IntensityEstimate, IntensityEstimator, IntensityOptions, IntensitySource};
 #[cfg(feature = "ml")]
 pub use state::FEATURE_SUMMARY;
-pub use state::{ApplyResult, DecisionInputs, Forecast, MarketOptions, MarketState, Top};
+pub use state::{ApplyResult, DecisionInputs, DepthPrices, DepthQuery, Forecast, MarketOptions, MarketState, Top};
 pub use volatility::{EwmaVolatility, VolatilityOptions};

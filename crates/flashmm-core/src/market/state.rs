@@ -113,6 +113,22 @@ pub struct Forecast {
     pub confidence: f64,
 }
 
+/// Order optimisation's question: how many lots of other participants' liquidity to look
+/// through on each side before quoting behind it (the dust at the touch is skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthQuery {
+    pub bid_lots: i64,
+    pub ask_lots: i64,
+}
+
+/// Its answer: the price on each side where that much of their liquidity is reached (net of
+/// ours with [`MarketOptions::net_of_own`]); `None` on a side that holds less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DepthPrices {
+    pub bid: Option<i64>,
+    pub ask: Option<i64>,
+}
+
 /// Everything a quote decision reads of the market, in one call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DecisionInputs {
@@ -123,6 +139,8 @@ pub struct DecisionInputs {
     pub intensity: IntensityEstimate,
     /// `None` without a model, or while its window fills.
     pub forecast: Option<Forecast>,
+    /// With a [`DepthQuery`] set and a quotable book: the prices it asks for.
+    pub depth: Option<DepthPrices>,
 }
 
 /// The features an operator's view of a market shows (of the latest row the model read): the
@@ -159,6 +177,7 @@ pub struct MarketState {
     /// The latest decision's prediction, every horizon (status pages).
     #[cfg(feature = "ml")]
     last_prediction: Option<Prediction>,
+    depth_query: Option<DepthQuery>,
 }
 
 impl MarketState {
@@ -190,6 +209,7 @@ impl MarketState {
             last_decision_mid: None,
             #[cfg(feature = "ml")]
             last_prediction: None,
+            depth_query: None,
         })
     }
 
@@ -320,6 +340,22 @@ impl MarketState {
             sigma_ready: self.volatility.ready(),
             intensity: self.intensity.estimate(now_ns),
             forecast,
+            depth: self.depth_query.filter(|_| top.is_some()).map(|q| self.depth_prices(q)),
+        }
+    }
+
+    /// Asks every following decision for [`DecisionInputs::depth`] (`None`: stop asking).
+    pub fn set_depth_query(&mut self, query: Option<DepthQuery>) {
+        self.depth_query = query;
+    }
+
+    /// Where `query`'s depth of other participants' liquidity is reached on each side.
+    pub fn depth_prices(&self, query: DepthQuery) -> DepthPrices {
+        let book = self.book();
+        let net = self.options.net_of_own;
+        DepthPrices {
+            bid: book.price_at_depth(Side::Buy, query.bid_lots, net),
+            ask: book.price_at_depth(Side::Sell, query.ask_lots, net),
         }
     }
 
