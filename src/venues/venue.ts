@@ -46,6 +46,7 @@ export interface Fill {
   readonly clientId: string;
   readonly symbol: string;
   readonly side: Side;
+  /** Execution price in ticks; a half tick (11000.5) where the venue settles at a midpoint (Sei). */
   readonly price: number;
   readonly size: number;
   /** Fee in money units (tick × lot × 1e-6); negative = rebate. */

@@ -28,5 +28,6 @@ mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use ledger::{fee_for, notional};
 pub use train::train_model;
 pub use version::core_version;

@@ -80,6 +80,7 @@ use serde::Serialize;
 
 use crate::book::Side;
 use crate::ledger::Account;
+use crate::money::FillPrice;
 use crate::replay::EventBatch;
 use crate::sim::{
     ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
@@ -234,7 +235,8 @@ pub struct ReportRecord {
     /// Reason of a rejection or cancellation, trigger of a fill.
     pub detail: Option<String>,
     pub side: Option<&'static str>,
-    pub price: Option<i64>,
+    /// Ticks; a fill's may be a half tick (Sei's block matching settles at midpoints).
+    pub price: Option<FillPrice>,
     pub lots: Option<i64>,
     pub leaves: Option<i64>,
     #[serde(serialize_with = "ser_opt_i128_str")]
@@ -259,7 +261,7 @@ impl ReportRecord {
             ReportKind::Accepted { side, price, lots } => {
                 o.kind = "accepted";
                 o.side = Some(side.name());
-                o.price = Some(price);
+                o.price = Some(FillPrice::ticks(price));
                 o.lots = Some(lots);
             }
             ReportKind::Rejected { reason } => {
@@ -290,7 +292,7 @@ impl ReportRecord {
             ReportKind::Amended { price, lots, leaves, priority_kept } => {
                 o.kind = "amended";
                 o.detail = Some(if priority_kept { "priority-kept" } else { "priority-lost" }.into());
-                o.price = Some(price);
+                o.price = Some(FillPrice::ticks(price));
                 o.lots = Some(lots);
                 o.leaves = Some(leaves);
             }
