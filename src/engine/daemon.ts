@@ -34,6 +34,8 @@ export interface DaemonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each market's decision (a backtest records a statistics step there). */
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
+  /** Follow the markets without quoting (`flashmm run --observe`: a venue with no key). */
+  readonly readOnly?: boolean;
 }
 
 export interface ShutdownReport {
@@ -111,7 +113,7 @@ export class Daemon {
         pnl: this.quotePnl(symbol, loop), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
       };
     });
-    return { startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets };
+    return { startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets, venue: this.deps.venue.status?.() ?? null };
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
@@ -135,8 +137,9 @@ export class Daemon {
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
     const options = marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath);
+    const ownOrdersInBook = venue.ownOrdersInBook === true;
     return new MarketLoop({
-      market, state: new MarketState(options), strategy: config.strategy,
+      market, state: new MarketState({ ...options, netOfOwn: ownOrdersInBook }), strategy: config.strategy, ownOrdersInBook,
       maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
       send: async (batch) => {
         if (this.stopping !== null && batch.places.length > 0) return; // never place while stopping
@@ -157,13 +160,15 @@ export class Daemon {
         const loop = this.loops.get(symbol);
         if (loop === undefined) return;
         const nowMs = this.clock.nowMs();
-        if (loop.onMarketData(batch, nowMs) && this.stopping === null) void loop.decide(nowMs, this.clock.nowNs());
+        if (loop.onMarketData(batch, nowMs) && this.stopping === null && this.deps.readOnly !== true) void loop.decide(nowMs, this.clock.nowNs());
       },
       onOrderEvent: (event) => this.onOrderEvent(event),
       onConnection: (state, reason) => {
         const nowMs = this.clock.nowMs();
         this.log.info({ state, reason }, 'venue connection');
         this.risk.onConnection(state, nowMs);
+        // Blind while disconnected: no book is current, so no market quotes until the venue sends one again.
+        if (state === 'disconnected') for (const loop of this.loops.values()) loop.state.invalidate(`venue disconnected: ${reason ?? 'no reason given'}`);
         if (state === 'connected') {
           for (const symbol of this.loops.keys()) {
             this.orders.markInFlightUncertain(symbol, nowMs);
@@ -198,7 +203,7 @@ export class Daemon {
     this.risk.tick(nowMs);
     for (const [symbol, loop] of this.loops) {
       this.deps.metrics.bookStaleness.set({ market: symbol }, Math.min(loop.ageMs(nowMs), 1e9) / 1e3);
-      await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
+      if (this.deps.readOnly !== true) await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
     }
   }
 
@@ -237,7 +242,7 @@ export class Daemon {
       const top = loop.state.top();
       const units = top === null ? null : this.positions.pnl(symbol, top.mid2);
       const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
-      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits }, 'final state');
+      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits, mid2: top?.mid2 ?? null }, 'final state');
     }
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };

@@ -15,6 +15,7 @@ import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js
 import type { Metrics } from '../telemetry/metrics.js';
 import type { OrderBatch } from '../venues/venue.js';
 import { recordPnl } from './observe.js';
+import { OwnOrderSync } from './own-orders.js';
 
 /** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
 export function marketStateOptions(
@@ -43,6 +44,11 @@ export interface MarketLoopDeps {
   readonly metrics?: Metrics;
   /** After each decision, once its batch is sent. */
   readonly onDecision?: (record: DecisionRecord) => void;
+  /**
+   * The venue's public book lists our orders (Sei): they are kept in the state's own-order book
+   * (the state built with `netOfOwn`), so the models quote on others' liquidity.
+   */
+  readonly ownOrdersInBook?: boolean;
 }
 
 export interface DecisionRecord {
@@ -68,6 +74,7 @@ export class MarketLoop {
   /** Local clock (ms) when data last arrived: what the stale-book watchdog reads. */
   private lastDataAtMs: number | null = null;
   private readonly logOnce: LogOnce;
+  private readonly own: OwnOrderSync | null;
 
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
@@ -77,10 +84,12 @@ export class MarketLoop {
     this.logOnce = createLogOnce(deps.log);
     this.quoter = createQuoter(deps.strategy);
     this.lastSigma = deps.strategy.volatility.priorSigma;
+    this.own = deps.ownOrdersInBook === true ? new OwnOrderSync(deps.state) : null;
   }
 
   /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
   onMarketData(batch: EventBatch, nowMs: number): boolean {
+    this.own?.sync(this.deps.orders.liveOrders(this.symbol));
     const outcome = this.state.apply(batch);
     if (outcome.events === 0) return false;
     this.lastDataAtMs = nowMs;

@@ -88,6 +88,10 @@ export interface VenueListener {
 
 export interface Venue {
   readonly name: string;
+  /** The venue's public book lists our own orders too (Sei): quote on the book net of ours. */
+  readonly ownOrdersInBook?: boolean;
+  /** Venue-specific state for the daemon's /status (connection, counters). */
+  status?(): unknown;
   markets(): readonly MarketInfo[];
   /** Starts delivering events to `listener`. */
   connect(listener: VenueListener): Promise<void>;
