@@ -12,6 +12,7 @@ import { SigningStargateClient } from '@cosmjs/stargate';
 import { connectComet } from '@cosmjs/tendermint-rpc';
 import { MarketSpec } from '../../src/native.js';
 import type { SeiChain } from '../../src/venues/sei/chain.js';
+import type { SeiVenue } from '../../src/venues/sei/sei-venue.js';
 import { PLACE_ORDERS_URL, CANCEL_ORDERS_URL, seiRegistry } from '../../src/venues/sei/proto.js';
 import { repoRoot } from './cargo.js';
 import type { SeiChainHandle } from './sei-chain.js';
@@ -32,7 +33,7 @@ export interface LogLine {
  * A deterministic quoter for the tests: the others' mid ± 3 ticks, shifted 1 tick per lot of
  * inventory against it (5 ticks per order of 5 lots), one level of 5 lots a side, no model.
  */
-export function daemonConfig(dir: string, extra = ''): string {
+export function daemonConfig(dir: string, options: { venue?: string; disconnectMs?: number } = {}): string {
   const path = join(dir, 'daemon.yml');
   writeFileSync(
     path,
@@ -50,10 +51,10 @@ risk:
   maxDrawdown: "100000"
   maxOrdersPerSecond: 50
   staleBookMs: 1500
-  disconnectMs: 5000
+  disconnectMs: ${options.disconnectMs ?? 5000}
 engine: { intervalMs: 200, shutdownTimeoutMs: 8000 }
 model: { enabled: false }
-${extra}`,
+${options.venue ?? ''}`,
   );
   return path;
 }
@@ -110,6 +111,18 @@ export class DaemonProcess {
     return (await (await fetch(`${this.apiUrl}/status`)).json()) as DaemonStatus;
   }
 
+  /** The sum of a Prometheus series over its label sets (0 before its first sample). */
+  async metric(name: string): Promise<number> {
+    await this.status(); // the API is up
+    const text = await (await fetch(`${this.apiUrl}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const [series, value] = line.split(' ');
+      if (series !== undefined && value !== undefined && (series === name || series.startsWith(`${name}{`))) sum += Number(value);
+    }
+    return sum;
+  }
+
   tail(n = 8): string {
     return [...this.lines.slice(-n).map((l) => l.msg), ...this.stderr.slice(-3)].join(' | ');
   }
@@ -125,9 +138,11 @@ export interface DaemonStatus {
     readonly symbol: string;
     readonly risk: string;
     readonly position: number;
-    readonly openOrders: readonly { readonly clientId: string; readonly side: string; readonly price: number; readonly size: number; readonly state: string }[];
+    readonly bid: number | null;
+    readonly ask: number | null;
+    readonly openOrders: readonly { readonly clientId: string; readonly side: string; readonly price: number; readonly size: number; readonly filled: number }[];
   }[];
-  readonly venue: { readonly height: number; readonly address: string | null; readonly endpoint: string | null; readonly counters: Record<string, number> } | null;
+  readonly venue: ReturnType<SeiVenue['status']> | null;
 }
 
 /** A second account placing and cancelling orders through cosmjs's own signer (one transaction each). */
@@ -175,6 +190,11 @@ export class Trader {
     };
     const r = await this.client.signAndBroadcast(this.address, [msg], { amount: [{ denom: 'usei', amount: String(20_000 + 6_000 * orders.length) }], gas: String(200_000 + 100_000 * orders.length) });
     if (r.code !== 0) throw new Error(`trader cancel failed (code ${r.code}): ${r.rawLog ?? ''}`);
+  }
+
+  /** An account's usei balance, as the chain has it. */
+  async usei(address: string): Promise<bigint> {
+    return BigInt((await this.client.getBalance(address, 'usei')).amount);
   }
 
   disconnect(): void {
