@@ -88,8 +88,12 @@ export interface VenueListener {
 
 export interface Venue {
   readonly name: string;
-  /** The venue's public book lists our own orders too (Sei): quote on the book net of ours. */
-  readonly ownOrdersInBook?: boolean;
+  /**
+   * The venue's public book shows our own resting orders (a real exchange, Sei; the simulated
+   * venue keeps them apart). The engine then tracks them in the market state and quotes from the
+   * book net of our liquidity.
+   */
+  readonly publicBookIncludesOwnOrders?: boolean;
   /** Venue-specific state for the daemon's /status (connection, counters). */
   status?(): unknown;
   markets(): readonly MarketInfo[];

@@ -1,12 +1,13 @@
 //! The stable code of every core error (the table in `docs/market-state.md`): the binding
 //! throws JS errors whose `code` is this, so a host branches on the code, never on the message.
 
-use crate::backtest::{BacktestError, GeneratedError};
+use crate::backtest::BacktestError;
 use crate::book::{BookError, DecodeError, InvalidReason, OwnOrderError};
 use crate::features::NormalizeError;
 use crate::ledger::LedgerError;
 use crate::market_gen::ZiError;
 use crate::options::OptionError;
+use crate::replay::GeneratedError;
 use crate::replay::binance::ReadError;
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
@@ -84,7 +85,6 @@ impl ErrorCode for VenueError {
             VenueError::Sim(e) => e.code(),
             VenueError::Source(e) => source_code(e.as_ref()),
             VenueError::SendBeforeClock { .. } => "SEND_BEFORE_CLOCK",
-            VenueError::Speed(_) | VenueError::BadSpeed(_) => "INVALID_OPTION",
         }
     }
 }
@@ -107,6 +107,8 @@ impl ErrorCode for BacktestError {
             BacktestError::Source(e) => source_code(e.as_ref()),
             BacktestError::NoSteps => "NO_STEPS",
             BacktestError::Stats(e) => e.code(),
+            BacktestError::Options(e) => e.code(),
+            BacktestError::Open(e) => e.code(),
         }
     }
 }

@@ -138,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for FillPrice {
 
 /// Whether we provided or took liquidity (`"maker"` / `"taker"` in JSON and JavaScript).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Liquidity {

@@ -64,7 +64,7 @@ const SEQUENCE_MISMATCH = /account sequence mismatch, expected (\d+), got (\d+)/
 export class SeiVenue implements Venue {
   readonly name = 'sei';
   /** Sei's book lists our orders with everyone else's: the engine quotes on the view net of ours. */
-  readonly ownOrdersInBook = true;
+  readonly publicBookIncludesOwnOrders = true;
   /** The node as checked at open: its chain id and sei-chain version. */
   node: { readonly version: string; readonly chainId: string } | null = null;
   readonly counters: SeiCounters = {
