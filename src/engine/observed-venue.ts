@@ -16,7 +16,11 @@ export function observedVenue(venue: Venue, metrics: Metrics): Venue {
     }
   };
   const connected = (state: ConnectionState) => metrics.venueConnected.set({ venue: venue.name }, state === 'connected' ? 1 : 0);
+  // The optional members are the venue's own answers the daemon reads off the venue it holds
+  // (this wrapper): dropping one silently changes behaviour (e.g. the book net of our orders).
   return {
+    ...(venue.publicBookIncludesOwnOrders === undefined ? {} : { publicBookIncludesOwnOrders: venue.publicBookIncludesOwnOrders }),
+    ...(venue.status === undefined ? {} : { status: () => venue.status?.() }),
     name: venue.name,
     markets: () => venue.markets(),
     connect: async (listener: VenueListener) => {
