@@ -23,8 +23,14 @@ interface Status {
   readonly markets: readonly { readonly symbol: string; readonly risk: string; readonly openOrders: readonly { readonly side: string }[] }[];
 }
 
+/** The daemon as these tests read it from the control plane: GET /api/v1/status and /api/v1/orders. */
 async function status(api: LogLine): Promise<Status> {
-  return (await (await fetch(`${String(api.url)}/status`)).json()) as Status;
+  const get = async <T>(path: string): Promise<T> => (await (await fetch(`${String(api.url)}${path}`)).json()) as T;
+  const [s, o] = await Promise.all([
+    get<{ killed: boolean; markets: { symbol: string; risk: string }[] }>('/api/v1/status'),
+    get<{ orders: { symbol: string; side: string }[] }>('/api/v1/orders'),
+  ]);
+  return { killed: s.killed, markets: s.markets.map((m) => ({ ...m, openOrders: o.orders.filter((x) => x.symbol === m.symbol) })) };
 }
 
 const TWO_MARKETS = `
