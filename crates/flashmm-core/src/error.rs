@@ -7,6 +7,7 @@ use crate::features::NormalizeError;
 use crate::ledger::LedgerError;
 use crate::market_gen::ZiError;
 use crate::options::OptionError;
+use crate::replay::WireError;
 use crate::replay::binance::ReadError;
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
@@ -31,6 +32,12 @@ impl ErrorCode for ReadError {
             }
             ReadError::Line { .. } => "BAD_LINE",
         }
+    }
+}
+
+impl ErrorCode for WireError {
+    fn code(&self) -> &'static str {
+        "BAD_FRAME"
     }
 }
 

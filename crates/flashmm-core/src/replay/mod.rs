@@ -3,9 +3,11 @@
 pub mod binance;
 mod check;
 mod driver;
+pub mod wire;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};
+pub use wire::{WIRE_VERSION, WireError};
 
 use crate::book::{Level, Side};
 
