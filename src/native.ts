@@ -46,6 +46,15 @@ export type {
   Top,
   VolatilityOptions,
 } from '@flashmm/core';
+// The core's JSON outputs (types generated from the Rust types: crates/flashmm-node/core-json.d.ts).
+export type {
+  AdverseSelection,
+  BacktestResultJson,
+  BacktestStats,
+  FillRecord,
+  ReturnStats,
+  StepRecord,
+} from '@flashmm/core';
 // Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
 export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';
 export type { Prediction, TrainCounts, TrainOptions, TrainProgress, TrainResult } from '@flashmm/core';

@@ -4,7 +4,7 @@
 // path as `flashmm run --speed max`). The venue records one statistics step after each
 // decision; the statistics are the core's (BacktestStats, docs/statistics.md), nothing is
 // recomputed here. Same inputs → identical output.
-import { BinanceReader, MarketSpec } from '../native.js';
+import { type BacktestStats, BinanceReader, MarketSpec } from '../native.js';
 import { configSchema } from '../config/schema.js';
 import { runOnManualClock } from '../engine/manual-clock.js';
 import type { MarketInfo } from '../market/types.js';
@@ -43,69 +43,9 @@ export interface EngineBacktestOptions {
   readonly modelPath?: string;
 }
 
-/** Per-period returns of the equity ([`ReturnStats`] in the core). Money in money units. */
-export interface ReturnStatsJson {
-  readonly period_s: number;
-  readonly periods: number;
-  readonly mean: number | null;
-  readonly std: number | null;
-  readonly downside_dev: number | null;
-  readonly sharpe: number | null;
-  readonly sortino: number | null;
-  readonly sharpe_annualised: number | null;
-  readonly sortino_annualised: number | null;
-}
-
-export interface AdverseSelectionJson {
-  readonly horizon_ns: string;
-  readonly fills: number;
-  readonly lots: number;
-  readonly excluded_past_end: number;
-  readonly excluded_no_mid: number;
-  readonly adverse_total: string;
-  readonly adverse_ticks: number | null;
-  readonly adverse_bps: number | null;
-  readonly markout_total: string;
-  readonly markout_ticks: number | null;
-  readonly markout_bps: number | null;
-}
-
-/** The core's `BacktestStats::to_json` (docs/statistics.md): money and ns are decimal strings. */
-export interface BacktestStatsJson {
-  readonly span: {
-    readonly first_ts: string; readonly last_ts: string; readonly duration_s: number; readonly steps: number;
-    readonly last_bid: number; readonly last_ask: number;
-  };
-  readonly pnl: { readonly realised: string; readonly unrealised: string; readonly gross: string; readonly fees: string; readonly net: string };
-  readonly step_returns: ReturnStatsJson;
-  readonly resampled_returns: ReturnStatsJson;
-  readonly drawdown: {
-    readonly max_abs: string; readonly max_rel: number | null; readonly peak_ts: string | null; readonly trough_ts: string | null;
-    readonly return_over_max_drawdown: number | null;
-  };
-  readonly trading: {
-    readonly fills: number; readonly maker_fills: number; readonly taker_fills: number;
-    readonly bought_lots: number; readonly sold_lots: number; readonly volume_lots: number;
-    readonly maker_lots: number; readonly taker_lots: number; readonly volume_notional: string;
-    readonly orders: { readonly placed: number; readonly amended: number; readonly cancelled: number } | null;
-    readonly filled_orders: number; readonly order_fill_ratio: number | null;
-    readonly quoted_steps: number; readonly quoted_sides: number; readonly filled_sides: number;
-    readonly quote_fill_rate: number | null;
-  };
-  readonly inventory: {
-    readonly last: number; readonly max_abs: number; readonly mean_abs: number;
-    readonly time_weighted_abs: number | null; readonly time_weighted: number | null;
-  };
-  readonly spread_captured: {
-    readonly fills: number; readonly lots: number; readonly excluded_no_mid: number; readonly total: string;
-    readonly mean_ticks: number | null; readonly mean_bps: number | null;
-  };
-  readonly adverse_selection: readonly AdverseSelectionJson[];
-}
-
 export interface EngineBacktestResult {
   readonly market: MarketInfo;
-  readonly stats: BacktestStatsJson;
+  readonly stats: BacktestStats;
   /** The core's JSON, byte for byte. */
   readonly statsJson: string;
   /** Money amounts of the stats in the quote currency (the core's formatting). */
@@ -168,7 +108,7 @@ export async function runEngineBacktest(o: EngineBacktestOptions): Promise<Engin
     ...(o.resampleMs === undefined ? {} : { resampleMs: o.resampleMs }),
     ...(o.horizonsMs === undefined ? {} : { horizonsMs: [...o.horizonsMs] }),
   });
-  const stats = JSON.parse(statsJson) as BacktestStatsJson;
+  const stats = JSON.parse(statsJson) as BacktestStats;
   const spec = new MarketSpec({ ...market });
   const loop = run.daemon.loops.get(market.symbol);
   const top = loop?.state.top();

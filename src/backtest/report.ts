@@ -6,6 +6,7 @@
 // node_modules. See docs/backtest.md ("HTML report").
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { BacktestResultJson, FillRecord, StepRecord } from '../native.js';
 
 /** What the report needs of the market spec (`MarketSpec` from the core satisfies it). */
 export interface ReportSpec {
@@ -16,63 +17,8 @@ export interface ReportSpec {
   lotsToSize(sizeLots: number): string;
 }
 
-export interface StepRecordJson {
-  ts: string;
-  bid: number;
-  ask: number;
-  position: number;
-  cash: string;
-  fees: string;
-  quote_bid: number | null;
-  quote_ask: number | null;
-}
-
-export interface FillRecordJson {
-  ts: string;
-  order: number;
-  side: 'bid' | 'ask';
-  price: number;
-  lots: number;
-  fee: string;
-  liquidity: 'maker' | 'taker';
-}
-
-interface Returns {
-  period_s: number;
-  periods: number;
-  sharpe: number | null;
-  sortino: number | null;
-  sharpe_annualised: number | null;
-  sortino_annualised: number | null;
-}
-
-/** The core's `to_json_with_records()` (the parts the report reads; docs/statistics.md). */
-export interface ResultWithRecords {
-  config: Record<string, string | number | boolean | null>;
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; cancelled: number }; rejected: number };
-  stats: {
-    span: { first_ts: string; last_ts: string; duration_s: number; steps: number };
-    pnl: { realised: string; unrealised: string; gross: string; fees: string; net: string };
-    step_returns: Returns;
-    resampled_returns: Returns;
-    drawdown: { max_abs: string; return_over_max_drawdown: number | null };
-    trading: {
-      fills: number;
-      maker_fills: number;
-      taker_fills: number;
-      bought_lots: number;
-      sold_lots: number;
-      volume_lots: number;
-      volume_notional: string;
-      quote_fill_rate: number | null;
-    };
-    inventory: { last: number; max_abs: number; mean_abs: number | null; time_weighted_abs: number | null };
-    spread_captured: { fills: number; total: string; mean_ticks: number | null; mean_bps: number | null };
-    adverse_selection: { horizon_ns: string; fills: number; adverse_total: string; adverse_ticks: number | null; adverse_bps: number | null }[];
-  };
-  steps: StepRecordJson[];
-  fills: FillRecordJson[];
-}
+/** The core's `to_json_with_records()` (docs/statistics.md): the generated type, records present. */
+export type ResultWithRecords = BacktestResultJson & { readonly steps: readonly StepRecord[]; readonly fills: readonly FillRecord[] };
 
 export interface UplotAssets {
   js: string;
@@ -205,7 +151,7 @@ function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, 
       shown: fills.length,
       t: fills.map((f) => seconds(f.ts)),
       price: fills.map((f) => price(f.price)),
-      side: fills.map((f) => (f.side === 'bid' ? 1 : -1)),
+      side: fills.map((f) => (f.side === 'buy' ? 1 : -1)),
       lots: fills.map((f) => f.lots),
     },
   };

@@ -9,7 +9,8 @@ import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtes
 import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
-import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
+import { runBacktest, type BacktestOptions, type BacktestResultJson, type MarketSpec } from '../native.js';
+import { errorMessage } from '../errors.js';
 
 export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   intervalMs: number;
@@ -41,23 +42,7 @@ function withoutRecords(json: string): string {
   return at < 0 ? json : `${json.slice(0, at)}}`;
 }
 
-/** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
-interface ResultJson {
-  config: { queue_model: string; latency: string; maker_fee_ppm: number; taker_fee_ppm: number };
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; cancelled: number }; rejected: number };
-  stats: {
-    span: { duration_s: number; steps: number };
-    pnl: { realised: string; unrealised: string; fees: string; net: string };
-    step_returns: { sharpe: number | null; sharpe_annualised: number | null };
-    resampled_returns: { period_s: number; sharpe: number | null };
-    drawdown: { max_abs: string };
-    trading: { fills: number; maker_fills: number; taker_fills: number; bought_lots: number; sold_lots: number; volume_lots: number; volume_notional: string };
-    inventory: { last: number; max_abs: number; time_weighted_abs: number };
-    adverse_selection: { horizon_ns: string; fills: number; adverse_ticks: number | null; adverse_bps: number | null }[];
-  };
-}
-
-export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: ResultJson): string {
+export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: BacktestResultJson): string {
   const s = r.stats;
   const money = (m: string): string => spec.formatMoney(m);
   const t = s.trading;
@@ -161,7 +146,7 @@ export function registerBacktest(program: Command): void {
       } catch (e) {
         bar?.done();
         // Core errors (bad file, bad option value) carry a clear message; no stack trace.
-        console.error(`error: backtest failed: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: backtest failed: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -172,7 +157,7 @@ export function registerBacktest(program: Command): void {
         try {
           writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
-          console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
+          console.error(`error: cannot write the report: ${errorMessage(e)}`);
           process.exitCode = 2;
           return;
         }
@@ -181,6 +166,6 @@ export function registerBacktest(program: Command): void {
         process.stdout.write(`${json}\n`);
         return;
       }
-      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
+      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as BacktestResultJson));
     });
 }

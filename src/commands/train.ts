@@ -7,6 +7,7 @@ import { type Command, CommanderError, Option } from 'commander';
 import { recording } from '../config/data-dir.js';
 import { trainModel, type TrainOptions, type TrainProgress, type TrainResult } from '../native.js';
 import { nonNegativeInt, positiveInt } from './options.js';
+import { errorMessage } from '../errors.js';
 
 export const ARCHS = ['mlp', 'lstm', 'transformer', 'ensemble'] as const;
 export type Arch = (typeof ARCHS)[number];
@@ -115,7 +116,7 @@ export function registerTrain(program: Command): void {
       try {
         data = opts.data.map(resolveData);
       } catch (e) {
-        console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -125,7 +126,7 @@ export function registerTrain(program: Command): void {
         result = await trainModel(trainOptions(opts, data), (p) => reporter.update(p));
       } catch (e) {
         reporter.done();
-        console.error(`error: training failed: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: training failed: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -138,7 +139,7 @@ export function registerTrain(program: Command): void {
         writeFileSync(json, `${result.report}\n`);
         writeFileSync(md, result.markdown);
       } catch (e) {
-        console.error(`error: cannot write the model: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: cannot write the model: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }

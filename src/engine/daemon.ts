@@ -134,7 +134,10 @@ export class Daemon {
 
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
-    const options = marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath);
+    const options = {
+      ...marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath),
+      netOfOwn: venue.publicBookIncludesOwnOrders === true,
+    };
     return new MarketLoop({
       market, state: new MarketState(options), strategy: config.strategy,
       maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
@@ -176,6 +179,11 @@ export class Daemon {
 
   private onOrderEvent(event: OrderEvent): void {
     this.orders.onEvent(event);
+    if (this.deps.venue.publicBookIncludesOwnOrders === true) {
+      const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+      const symbol = event.type === 'fill' ? event.fill.symbol : event.symbol;
+      this.loops.get(symbol)?.onOwnOrderEvent(event, this.orders.order(clientId));
+    }
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;

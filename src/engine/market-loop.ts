@@ -10,10 +10,11 @@ import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import { intensityOptions, type QuotingConfig } from '../strategy/config.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
-import { errorMessage } from '../errors.js';
+import { errorCode, errorMessage } from '../errors.js';
+import type { ManagedOrder } from '../execution/order-state.js';
 import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { OrderBatch } from '../venues/venue.js';
+import type { OrderBatch, OrderEvent } from '../venues/venue.js';
 import { recordPnl } from './observe.js';
 
 /** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
@@ -68,6 +69,9 @@ export class MarketLoop {
   /** Local clock (ms) when data last arrived: what the stale-book watchdog reads. */
   private lastDataAtMs: number | null = null;
   private readonly logOnce: LogOnce;
+  /** Numeric ids of our orders in the market state's own-order book. */
+  private readonly ownIds = new Map<string, number>();
+  private nextOwnId = 1;
 
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
@@ -86,6 +90,34 @@ export class MarketLoop {
     this.lastDataAtMs = nowMs;
     this.deps.risk.onMarketData(this.symbol, nowMs);
     return outcome.moved;
+  }
+
+  /**
+   * Our order's life in the market state's own-order book (venues whose public book shows our
+   * orders): the decisions then read the book net of our liquidity. An event the own-order book
+   * cannot apply (a duplicate, an order it never saw) is logged once and changes nothing.
+   */
+  onOwnOrderEvent(event: OrderEvent, order: Readonly<ManagedOrder> | undefined): void {
+    const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+    try {
+      if (event.type === 'accepted' && order !== undefined) {
+        const id = this.nextOwnId++;
+        this.ownIds.set(clientId, id);
+        this.state.addOwnOrder(id, order.side, order.price, order.size - order.filled);
+        return;
+      }
+      const id = this.ownIds.get(clientId);
+      if (id === undefined) return;
+      if (event.type === 'fill') {
+        if (this.state.fillOwnOrder(id, event.fill.size) === 0) this.ownIds.delete(clientId);
+      } else if (event.type === 'cancelled' || event.type === 'rejected') {
+        this.ownIds.delete(clientId);
+        this.state.removeOwnOrder(id);
+      }
+    } catch (err) {
+      if (errorCode(err) !== 'OWN_ORDER') throw err;
+      this.logOnce(`own-order:${event.type}`, { clientId, err: errorMessage(err) }, 'own-order book could not apply an order event');
+    }
   }
 
   /** Milliseconds since data last arrived (Infinity before any). */

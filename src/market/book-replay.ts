@@ -2,6 +2,7 @@
 // counts, the book's state and its top levels as exact decimal strings.
 import { BinanceReader, OrderBook, type Side } from '../native.js';
 import type { BookCounts, MarketSpec } from '../native.js';
+import { errorMessage } from '../errors.js';
 
 export interface ReplayOptions {
   /** Stop before the first event stamped by the exchange after this time (ms). */
@@ -52,7 +53,7 @@ export function replayBook(file: string, options: ReplayOptions): ReplayReport {
     } catch (err) {
       // A bad line is skipped and counted; the reader continues after it.
       badLines += 1;
-      firstBadLine ??= err instanceof Error ? err.message : String(err);
+      firstBadLine ??= errorMessage(err);
       continue;
     }
     if (batch === null) break;

@@ -108,6 +108,12 @@ export interface VenueListener {
 
 export interface Venue {
   readonly name: string;
+  /**
+   * The venue's public book shows our own resting orders (a real exchange; the simulated venue
+   * keeps them apart). The engine then tracks them in the market state and quotes from the book
+   * net of our liquidity.
+   */
+  readonly publicBookIncludesOwnOrders?: boolean;
   markets(): readonly MarketInfo[];
   /** Starts delivering events to `listener`. */
   connect(listener: VenueListener): Promise<void>;

@@ -1,14 +1,14 @@
 //! The stable code of every core error (the table in `docs/market-state.md`): the binding
 //! throws JS errors whose `code` is this, so a host branches on the code, never on the message.
 
-use crate::backtest::{BacktestError, GeneratedError};
+use crate::backtest::BacktestError;
 use crate::book::{BookError, DecodeError, InvalidReason, OwnOrderError};
 use crate::features::NormalizeError;
 use crate::ledger::LedgerError;
 use crate::market_gen::ZiError;
 use crate::options::OptionError;
-use crate::replay::WireError;
 use crate::replay::binance::ReadError;
+use crate::replay::{GeneratedError, WireError};
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
 use crate::stats::StatsError;
@@ -91,7 +91,6 @@ impl ErrorCode for VenueError {
             VenueError::Sim(e) => e.code(),
             VenueError::Source(e) => source_code(e.as_ref()),
             VenueError::SendBeforeClock { .. } => "SEND_BEFORE_CLOCK",
-            VenueError::Speed(_) | VenueError::BadSpeed(_) => "INVALID_OPTION",
         }
     }
 }
@@ -114,6 +113,8 @@ impl ErrorCode for BacktestError {
             BacktestError::Source(e) => source_code(e.as_ref()),
             BacktestError::NoSteps => "NO_STEPS",
             BacktestError::Stats(e) => e.code(),
+            BacktestError::Options(e) => e.code(),
+            BacktestError::Open(e) => e.code(),
         }
     }
 }

@@ -35,6 +35,7 @@ pub fn fee(price: i64, lots: i64, ppm: i64) -> Money {
 
 /// Whether we provided or took liquidity (`"maker"` / `"taker"` in JSON and JavaScript).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Liquidity {

@@ -34,12 +34,12 @@
 use std::collections::HashMap;
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, DEFAULT_GENERATOR_START_NS, FeedDelay, QuoteMode, Quoter, QuoterConfig,
-    ZiSource,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, FeedDelay, QuoteMode,
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
 use flashmm_core::money::MONEY_PER_TICK_LOT;
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 use proptest::prelude::*;
@@ -111,7 +111,8 @@ fn run(s: &Setup) -> BacktestResult {
     let mut cfg = BacktestConfig::new(sim, ConstantLatency::new(s.entry_ms * MS, s.response_ms * MS).unwrap());
     cfg.interval_ns = s.interval_ms * MS;
     cfg.feed = s.feed_delay_ms.map(|d| FeedDelay::Constant { delay_ns: d * MS });
-    let quoter = Quoter::new(QuoterConfig { mode: s.mode, lots: s.lots, limit_lots: s.limit, post_only: s.post_only });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: s.mode, lots: s.lots, limit_lots: s.limit, post_only: s.post_only });
     Backtest::new(cfg, quoter).unwrap().run(&mut src).expect("generated backtest")
 }
 

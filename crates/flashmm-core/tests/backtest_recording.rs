@@ -5,11 +5,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig,
-};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::Side;
 use flashmm_core::money::format_money;
+use flashmm_core::replay::MemorySource;
+use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{EventBatch, EventKind};
 use flashmm_core::sim::{ConstantLatency, FeedLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
@@ -29,8 +29,8 @@ fn setup() -> (EventBatch, MarketSpec, BacktestConfig) {
     (events, spec, BacktestConfig::new(sim, ConstantLatency::new(5 * MS, 5 * MS).unwrap()))
 }
 
-fn quoter() -> Quoter {
-    Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
+fn quoter() -> BaselineQuoter {
+    BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
 }
 
 fn run(events: &EventBatch, cfg: &BacktestConfig) -> BacktestResult {

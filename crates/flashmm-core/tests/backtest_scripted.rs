@@ -2,7 +2,7 @@
 //!
 //! Market (tick 1, lot 1; maker −100 ppm, taker 500 ppm; no sequencing), constant entry and
 //! response latency 10 ns, decisions every 100 ns from the first event (t = 1): at 101, 201,
-//! 301, final step at 401. Quoter: join the touch, 2 lots, limit 2 lots, post-only.
+//! 301, final step at 401. BaselineQuoter: join the touch, 2 lots, limit 2 lots, post-only.
 //!
 //! | t | what | effect |
 //! |---|---|---|
@@ -20,9 +20,10 @@
 //! 101 marked at the final mid 99.5: +1.5; fees −30 100 money units (rebates). In money units
 //! (10⁶ per tick·lot): realised 2 000 000, unrealised 1 500 000, net 3 530 100.
 
-use flashmm_core::backtest::{Backtest, BacktestConfig, MemorySource, QuoteMode, Quoter, QuoterConfig};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::money::Liquidity;
+use flashmm_core::replay::MemorySource;
 use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
@@ -43,14 +44,16 @@ fn config() -> BacktestConfig {
 fn join_touch_without_latency(b: &EventBatch) -> flashmm_core::backtest::BacktestResult {
     let mut cfg = config();
     cfg.latency = ConstantLatency::ZERO.into();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
     Backtest::new(cfg, quoter).unwrap().run(&mut MemorySource::new(b)).unwrap()
 }
 
 #[test]
 fn hand_computed_fills_and_pnl() {
     let events = tape();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 2, limit_lots: 2, post_only: true });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 2, limit_lots: 2, post_only: true });
     let r = Backtest::new(config(), quoter).unwrap().run(&mut MemorySource::new(&events).with_chunk(2)).unwrap();
 
     assert_eq!(
@@ -112,10 +115,12 @@ fn hand_computed_fills_and_pnl() {
 
 #[test]
 fn quoter_prices_around_the_mid() {
-    let q = Quoter::new(QuoterConfig { mode: QuoteMode::AroundMid { ticks: 1 }, ..QuoterConfig::default() });
+    let q =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::AroundMid { ticks: 1 }, ..BaselineConfig::default() });
     assert_eq!(q.prices(100, 101), (99, 102)); // mid 100.5 → 99.5 / 101.5 → floor / ceil
     assert_eq!(q.prices(100, 102), (100, 102)); // mid 101 → 100 / 102
-    let q0 = Quoter::new(QuoterConfig { mode: QuoteMode::AroundMid { ticks: 0 }, ..QuoterConfig::default() });
+    let q0 =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::AroundMid { ticks: 0 }, ..BaselineConfig::default() });
     assert_eq!(q0.prices(100, 101), (100, 101));
     assert_eq!(q0.prices(100, 110), (105, 105)); // a wide spread: quotes at the mid
 }

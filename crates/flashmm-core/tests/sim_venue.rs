@@ -5,12 +5,14 @@
 
 mod common;
 
-use flashmm_core::backtest::{BinanceSource, EventSource, MemorySource, ZiSource};
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
 use flashmm_core::replay::EventBatch;
+use flashmm_core::replay::RetimedSource;
+use flashmm_core::replay::binance::BinanceSource;
+use flashmm_core::replay::{EventSource, MemorySource, ZiSource};
 use flashmm_core::sim::{
-    ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, RetimedSource, SimConfig, SimVenue, VenueError,
+    ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue, VenueError,
 };
 use flashmm_core::spec::MarketSpec;
 

@@ -17,11 +17,11 @@
 //! | 350 | diff: ask 101 → 3 | |
 //! | 401 | final step, mid 99.5 | |
 
-use flashmm_core::backtest::{MemorySource, ZiSource};
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::market_gen::ZiParams;
 use flashmm_core::money::Liquidity;
 use flashmm_core::replay::EventBatch;
+use flashmm_core::replay::{MemorySource, ZiSource};
 use flashmm_core::sim::{ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::{FillRecord, StatsConfig, StatsError};

@@ -1,14 +1,9 @@
-//! The core backtester for JS: the built-in two-sided `Quoter` over a Binance recording or a
-//! generated market. Conversions only: options to `BacktestConfig`/`QuoterConfig`/`ZiSource`,
-//! the result as the core's JSON.
+//! The core backtester for JS: the built-in touch-joining quoter over a Binance recording or a
+//! generated market. Conversions only: options to the core's `BaselineRun` (which opens the
+//! source, configures the simulator and paces progress), the result as the core's JSON.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, DEFAULT_INTERVAL_NS,
-    EventSource, FeedDelay, QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
-};
+use flashmm_core::backtest::{BaselineConfig, BaselineRun, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec};
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
@@ -125,12 +120,12 @@ pub(crate) fn with_fees(
 /// The quoter's mode by name (missing: the core's default).
 fn quote_mode(mode: Option<&str>, n: Option<f64>) -> Result<QuoteMode> {
     match mode {
-        None => Ok(QuoterConfig::default().mode),
+        None => Ok(BaselineConfig::default().mode),
         Some("join") => Ok(QuoteMode::JoinTouch),
         Some("around-mid") => {
             let t = n.map_or(Ok(QuoteMode::DEFAULT_AROUND_MID_TICKS), |n| ticks(n, "ticks"))?;
             let mode = QuoteMode::AroundMid { ticks: t };
-            QuoterConfig { mode, ..QuoterConfig::default() }.validate().map_err(core_err)?;
+            BaselineConfig { mode, ..BaselineConfig::default() }.validate().map_err(core_err)?;
             Ok(mode)
         }
         Some(other) => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
@@ -165,8 +160,8 @@ pub fn run_backtest(
     guard(|| {
         let o = options;
         let mode = quote_mode(o.mode.as_deref(), o.ticks)?;
-        let d = QuoterConfig::default();
-        let quoter = QuoterConfig {
+        let d = BaselineConfig::default();
+        let quoter = BaselineConfig {
             mode,
             lots: o.size_lots.map_or(Ok(d.lots), |n| lots(n, "size"))?,
             limit_lots: o.limit_lots.map_or(Ok(d.limit_lots), |n| lots(n, "inventory limit"))?,
@@ -178,122 +173,69 @@ pub fn run_backtest(
         let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
         let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
-        let mut source = match (o.path.as_deref(), o.generator.as_ref()) {
-            (Some(path), None) => Source::File(open_file(path)?),
-            (None, Some(g)) => Source::generated(g)?,
+        let source = match (o.path.as_deref(), o.generator.as_ref()) {
+            (Some(path), None) => SourceSpec::Recording(path.into()),
+            (None, Some(g)) => generated(g)?,
             _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
         };
-        let (spec, rule) = match &source {
-            Source::File(src) => (src.spec().clone(), src.rule()),
-            Source::Generated(src, spec) => (spec.clone(), src.rule()),
-        };
-        let market = match &source {
-            Source::File(src) => binance_market_name(src.market()),
-            Source::Generated(..) => "zi",
-        };
-        let sim = with_fees(
-            SimConfig::new(&spec, rule).with_queue(queue),
-            o.maker_fee_ppm,
-            o.taker_fee_ppm,
-            ["maker fee", "taker fee"],
-        )?;
-        let mut cfg = BacktestConfig::new(sim, latency);
-        cfg.interval_ns = interval;
-        cfg.end_ns = end_ns;
-        cfg.feed = match &o.feed_delay {
+        let feed = match &o.feed_delay {
             None => None,
-            Some(Either::A(ms)) => Some(FeedDelay::Constant { delay_ns: ms_to_ns(*ms, "feedDelay")? }),
-            Some(Either::B(s)) if s == "auto" => {
-                Some(FeedDelay::Recorded { offset_ns: source.feed_offset(o.path.as_deref())? })
-            }
+            Some(Either::A(ms)) => Some(FeedSpec::Constant(ms_to_ns(*ms, "feedDelay")?)),
+            Some(Either::B(s)) if s == "auto" => Some(FeedSpec::Recorded),
             Some(Either::B(s)) => {
                 return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'")));
             }
         };
-        let records = o.records.unwrap_or(false);
-        cfg.record_orders = records;
-        let quoter = Quoter::new(quoter);
-
+        let spec = BaselineRun {
+            quoter,
+            queue,
+            latency,
+            maker_fee_ppm: o.maker_fee_ppm.map(|f| ppm(f, "maker fee")).transpose()?,
+            taker_fee_ppm: o.taker_fee_ppm.map(|f| ppm(f, "taker fee")).transpose()?,
+            interval_ns: interval,
+            end_ns,
+            feed,
+            record_orders: o.records.unwrap_or(false),
+            ..BaselineRun::new(source)
+        };
+        // A throwing callback is not called again; its exception is rethrown once the run ends.
         let mut callback_error: Option<napi::Error> = None;
-        let mut last = Instant::now();
-        let mut report = |read: u64, total: u64, force: bool| {
-            let Some(cb) = on_progress.as_ref() else { return };
-            if callback_error.is_some() || (!force && last.elapsed() < Duration::from_millis(100)) {
-                return;
-            }
-            last = Instant::now();
-            if let Err(e) = cb.call((read as f64, total as f64).into()) {
-                callback_error = Some(e);
-            }
-        };
-        let backtest = Backtest::new(cfg, quoter).map_err(core_err)?;
-        let mut on_batch = |p: &flashmm_core::backtest::Progress| {
-            report(p.source.bytes_read, p.source.total_bytes.unwrap_or(0), false);
-        };
-        let (result, p) = match &mut source {
-            Source::File(src) => (run(backtest, src, &mut on_batch)?, src.progress()),
-            Source::Generated(src, _) => (run(backtest, src, &mut on_batch)?, src.progress()),
-        };
-        report(p.bytes_read, p.total_bytes.unwrap_or(0), true);
+        let run = spec
+            .run(|done, total| {
+                if let (Some(cb), None) = (on_progress.as_ref(), callback_error.as_ref())
+                    && let Err(e) = cb.call((done as f64, total as f64).into())
+                {
+                    callback_error = Some(e);
+                }
+            })
+            .map_err(core_err)?;
         if let Some(e) = callback_error {
-            // The progress callback's own exception, rethrown once the run has ended.
             return Err(crate::error::coded("CALLBACK", e.reason));
         }
-        let json = if records { result.to_json_with_records() } else { result.to_json() };
-        Ok(BacktestOutput { json, spec: MarketSpec { inner: spec }, market: market.into() })
+        let r = &run.result;
+        let json = if spec.record_orders { r.to_json_with_records() } else { r.to_json() };
+        let market = run.market.map_or("zi", binance_market_name);
+        Ok(BacktestOutput { json, spec: MarketSpec { inner: run.spec }, market: market.into() })
     })
 }
 
-fn run<E: EventSource>(
-    backtest: Backtest<Quoter>,
-    src: &mut E,
-    on_batch: &mut impl FnMut(&flashmm_core::backtest::Progress),
-) -> Result<BacktestResult> {
-    backtest.run_with_progress(src, on_batch).map_err(core_err)
-}
-
-/// Where the events of a run come from.
-// One per run: the size difference of the variants does not matter.
-#[allow(clippy::large_enum_variant)]
-enum Source {
-    File(flashmm_core::sim::RecordingSource),
-    Generated(ZiSource, flashmm_core::spec::MarketSpec),
-}
-
-fn open_file(path: &str) -> Result<flashmm_core::sim::RecordingSource> {
-    BinanceSource::open(Path::new(path), None, None).map_err(core_err)
-}
-
-impl Source {
-    fn generated(g: &GeneratorOptions) -> Result<Self> {
-        if g.kind != "zi" {
-            return Err(invalid_arg(format!("generator.kind = '{}' is unknown (expected 'zi')", g.kind)));
-        }
-        let default_market = g.spec.is_none() && g.symbol.is_none() && g.market.is_none();
-        let spec = resolve_spec(g.spec.as_ref(), g.symbol.as_deref(), g.market.as_deref(), "generator.")?;
-        let params = zi_params(&spec, g.initial_price.as_deref(), default_market, g.zi.as_ref(), "generator.")?;
-        let seed = seed(g.seed, "generator.seed")?;
-        let duration = ms_to_ns(g.duration_ms, "generator.durationMs")?;
-        if duration <= 0 {
-            return Err(invalid_arg("generator.durationMs must be > 0"));
-        }
-        let start = match g.start_ms {
-            Some(ms) => ms_to_ns(ms, "generator.startMs")?,
-            None => DEFAULT_GENERATOR_START_NS,
-        };
-        let src =
-            ZiSource::new(params, seed, start, Some(duration)).map_err(|e| invalid_arg(format!("generator: {e}")))?;
-        Ok(Source::Generated(src, spec))
+/// A generated market of `runBacktest` (conversions; the core builds and checks it).
+fn generated(g: &GeneratorOptions) -> Result<SourceSpec> {
+    if g.kind != "zi" {
+        return Err(invalid_arg(format!("generator.kind = '{}' is unknown (expected 'zi')", g.kind)));
     }
-
-    /// The offset of `feedDelay: 'auto'`: one pass over a fresh copy of the source.
-    fn feed_offset(&self, path: Option<&str>) -> Result<i64> {
-        match (self, path) {
-            (Source::Generated(src, _), _) => Ok(recorded_feed_offset(src.clone()).unwrap_or_else(|e| match e {})),
-            (Source::File(_), Some(path)) => recorded_feed_offset(open_file(path)?).map_err(core_err),
-            (Source::File(_), None) => Err(invalid_arg("feedDelay 'auto' needs the recording's path")),
-        }
+    let default_market = g.spec.is_none() && g.symbol.is_none() && g.market.is_none();
+    let spec = resolve_spec(g.spec.as_ref(), g.symbol.as_deref(), g.market.as_deref(), "generator.")?;
+    let params = zi_params(&spec, g.initial_price.as_deref(), default_market, g.zi.as_ref(), "generator.")?;
+    let seed = seed(g.seed, "generator.seed")?;
+    let duration = ms_to_ns(g.duration_ms, "generator.durationMs")?;
+    if duration <= 0 {
+        return Err(invalid_arg("generator.durationMs must be > 0"));
     }
+    let start = g.start_ms.map_or(Ok(DEFAULT_GENERATOR_START_NS), |ms| ms_to_ns(ms, "generator.startMs"))?;
+    let source = ZiSource::new(params, seed, start, Some(duration))
+        .map_err(|e| crate::error::coded(flashmm_core::error::ErrorCode::code(&e), format!("generator: {e}")))?;
+    Ok(SourceSpec::Generated { source: Box::new(source), spec })
 }
 
 #[cfg(test)]

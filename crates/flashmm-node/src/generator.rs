@@ -1,8 +1,8 @@
 //! Options of a generated market (shared by `runBacktest` and `SimVenue`): the market spec and
 //! the zero-intelligence generator's parameters. Conversions only.
 
-use flashmm_core::backtest::{DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_SYMBOL};
 use flashmm_core::market_gen::ZiParams;
+use flashmm_core::replay::{DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_SYMBOL};
 use flashmm_core::spec::{self as core, BinanceMarket};
 use napi_derive::napi;
 

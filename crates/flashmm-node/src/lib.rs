@@ -28,5 +28,6 @@ mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use defaults::{core_defaults, validate_market_options};
 pub use train::train_model;
 pub use version::core_version;

@@ -5,10 +5,12 @@
 
 use std::path::Path;
 
-use flashmm_core::backtest::{BinanceSource, LIVE_GENERATOR_WINDOW_NS, ZiSource};
 use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{self as core, REAL_TIME_PPM, Report, Request, RetimedSource, SimConfig, VenueFeed};
+use flashmm_core::replay::binance::BinanceSource;
+use flashmm_core::replay::{LIVE_GENERATOR_WINDOW_NS, ZiSource};
+use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+use flashmm_core::sim::{self as core, Report, Request, SimConfig};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
@@ -59,6 +61,8 @@ pub struct SimVenueOptions {
 /// and the reports received.
 #[napi(object, object_from_js = false)]
 pub struct SimAdvance {
+    /// Market events in `market` (read here: no second native call for `market.length`).
+    pub events: u32,
     pub market: EventBatch,
     pub reports: Vec<SimReport>,
 }
@@ -91,10 +95,8 @@ impl SimVenue {
                         "replayPath takes its market from the recording: no spec, symbol, initialPrice or zi",
                     ));
                 }
-                let speed_ppm = o
-                    .speed
-                    .map_or(Ok(REAL_TIME_PPM), RetimedSource::<core::RecordingSource>::speed_ppm)
-                    .map_err(core_err)?;
+                let speed_ppm =
+                    o.speed.map_or(Ok(REAL_TIME_PPM), RetimedSource::<RecordingSource>::speed_ppm).map_err(core_err)?;
                 let src = BinanceSource::open(Path::new(path), None, None)
                     .map_err(|e| coded(e.code(), format!("replayPath: {e}")))?;
                 let (spec, rule) = (src.spec().clone(), src.rule());
@@ -137,7 +139,12 @@ impl SimVenue {
             let mut market = CoreBatch::default();
             self.reports.clear();
             self.inner.advance_to(t, &mut market, &mut self.reports).map_err(core_err)?;
-            Ok(SimAdvance { market: EventBatch { inner: market }, reports: self.reports.iter().map(report).collect() })
+            let events = market.len() as u32;
+            Ok(SimAdvance {
+                events,
+                market: EventBatch { inner: market },
+                reports: self.reports.iter().map(report).collect(),
+            })
         })
     }
 

@@ -57,8 +57,8 @@ export class SimVenue implements Venue {
   pump(): void {
     const listener = this.listener;
     if (listener === null) return;
-    const { market, reports } = this.native.advance(this.config.clock.nowNs());
-    if (market.length > 0) listener.onMarketData(this.symbol, market);
+    const { events, market, reports } = this.native.advance(this.config.clock.nowNs());
+    if (events > 0) listener.onMarketData(this.symbol, market);
     for (const r of reports) {
       const event = this.toEvent(r);
       if (event !== null) listener.onOrderEvent(event);

@@ -39,13 +39,14 @@
 //! # API
 //!
 //! ```no_run
-//! use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, Quoter, QuoterConfig};
+//! use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineQuoter, BaselineConfig};
+//! use flashmm_core::replay::binance::BinanceSource;
 //! use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 //!
 //! let mut src = BinanceSource::open("usdm_btcusdt_20240808.gz".as_ref(), None, None).unwrap();
 //! let sim = SimConfig::new(src.spec(), src.rule()).with_queue(QueueModel::Power(2.0));
 //! let cfg = BacktestConfig::new(sim, ConstantLatency::new(5_000_000, 5_000_000).unwrap());
-//! let result = Backtest::new(cfg, Quoter::new(QuoterConfig::default()))
+//! let result = Backtest::new(cfg, BaselineQuoter::new(BaselineConfig::default()))
 //!     .unwrap()
 //!     .run_with_progress(&mut src, |p| eprintln!("{} events, {:?}", p.events, p.source))
 //!     .unwrap();
@@ -60,27 +61,19 @@
 //! and configuration give the same records and byte-identical [`BacktestResult::to_json`].
 
 mod feed;
-mod generated;
-mod source;
+mod run;
 mod strategy;
 
 pub use feed::{FeedDelay, RECORDED_FEED_BASE_NS, recorded_feed_offset};
-pub use generated::{
-    DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_SYMBOL,
-    DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
-};
 
-pub use source::{
-    BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
-    SourceProgress,
-};
-pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy};
+pub use run::{BaselineRun, BaselineRunResult, FeedSpec, PROGRESS_EVERY, SourceSpec};
+pub use strategy::{BaselineConfig, BaselineQuoter, Context, Orders, QuoteMode, Strategy};
 
 use serde::Serialize;
 
 use crate::book::Side;
 use crate::ledger::Account;
-use crate::replay::EventBatch;
+use crate::replay::{EventBatch, EventSource, SourceProgress};
 use crate::sim::{
     ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
     SimError, SimExchange, SimStats,
@@ -138,6 +131,11 @@ pub enum BacktestError {
     NoSteps,
     #[error(transparent)]
     Stats(#[from] StatsError),
+    #[error(transparent)]
+    Options(#[from] crate::options::OptionError),
+    /// The recording could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::replay::binance::ReadError),
 }
 
 /// Progress of a run, for a progress bar.
@@ -150,6 +148,7 @@ pub struct Progress {
 
 /// Counts of one backtest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BacktestCounts {
     /// Market events fed to the exchange.
     pub events: u64,
@@ -170,11 +169,14 @@ pub struct BacktestCounts {
 
 /// One request as sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RequestRecord {
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub send_ts: i64,
     /// Arrival at the exchange (`None`: dropped).
     #[serde(serialize_with = "ser_opt_i64_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub arrival_ts: Option<i64>,
     /// `new`, `cancel`, `amend`, `cancel-all`.
     pub kind: &'static str,
@@ -222,11 +224,14 @@ impl RequestRecord {
 
 /// One report, flattened for JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ReportRecord {
     pub client_id: u64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub exchange_ts: i64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub local_ts: i64,
     /// `accepted`, `rejected`, `fill`, `cancelled`, `cancel-rejected`, `amended`,
     /// `amend-rejected`, `cancel-all-done`.
@@ -238,6 +243,7 @@ pub struct ReportRecord {
     pub lots: Option<i64>,
     pub leaves: Option<i64>,
     #[serde(serialize_with = "ser_opt_i128_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub fee: Option<i128>,
 }
 
@@ -327,6 +333,7 @@ fn ser_opt_i128_str<S: serde::Serializer>(v: &Option<i128>, s: S) -> Result<S::O
 
 /// The configuration as written into the JSON result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConfigEcho {
     pub strategy: String,
     pub interval_ns: String,
@@ -335,6 +342,7 @@ pub struct ConfigEcho {
     pub feed_offset_ns: Option<String>,
     /// [`FeedDelay::Constant`]'s delay (absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub feed_delay_ns: Option<String>,
     pub sequence_rule: String,
     pub queue_model: String,
@@ -382,6 +390,10 @@ impl ConfigEcho {
     }
 }
 
+/// The JSON result's type, for the TypeScript declarations (`crate::json`'s test).
+#[cfg(test)]
+pub(crate) type ResultJsonType = ResultJson<'static>;
+
 /// Everything one backtest produced.
 #[derive(Clone, Debug)]
 pub struct BacktestResult {
@@ -400,7 +412,8 @@ pub struct BacktestResult {
 }
 
 #[derive(Serialize)]
-struct SimStatsJson {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SimCountsJson"))]
+pub(crate) struct SimStatsJson {
     market_events: u64,
     depth_updates: u64,
     trades: u64,
@@ -413,7 +426,8 @@ struct SimStatsJson {
 }
 
 #[derive(Serialize)]
-struct AccountJson {
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct AccountJson {
     position: i64,
     cash: String,
     fees: String,
@@ -423,19 +437,24 @@ struct AccountJson {
 }
 
 #[derive(Serialize)]
-struct ResultJson<'a> {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "BacktestResultJson"))]
+pub(crate) struct ResultJson<'a> {
     config: &'a ConfigEcho,
     counts: &'a BacktestCounts,
     sim: SimStatsJson,
     account: AccountJson,
     stats: &'a BacktestStats,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     steps: Option<&'a [StepRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     fills: Option<&'a [FillRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     requests: Option<&'a [RequestRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     reports: Option<&'a [ReportRecord]>,
 }
 

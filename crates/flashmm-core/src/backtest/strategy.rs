@@ -1,4 +1,4 @@
-//! The strategy interface of the backtester and a built-in two-sided quoter.
+//! The strategy interface of the backtester and the built-in touch-joining baseline.
 
 use serde::Serialize;
 
@@ -114,7 +114,7 @@ pub enum QuoteMode {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct QuoterConfig {
+pub struct BaselineConfig {
     pub mode: QuoteMode,
     /// Size of each quote, lots.
     pub lots: i64,
@@ -124,7 +124,7 @@ pub struct QuoterConfig {
     pub post_only: bool,
 }
 
-impl Default for QuoterConfig {
+impl Default for BaselineConfig {
     fn default() -> Self {
         Self { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 10, post_only: true }
     }
@@ -135,7 +135,7 @@ impl QuoteMode {
     pub const DEFAULT_AROUND_MID_TICKS: i64 = 1;
 }
 
-impl QuoterConfig {
+impl BaselineConfig {
     pub fn validate(&self) -> Result<(), crate::options::OptionError> {
         use crate::options::OptionError;
         if let QuoteMode::AroundMid { ticks } = self.mode
@@ -156,7 +156,9 @@ impl QuoterConfig {
     }
 }
 
-/// A two-sided quoter: one order per side at the desired price, fixed size.
+/// The touch-joining baseline: one order per side at the touch (or a fixed distance around the
+/// mid), fixed size, no model. What `flashmm backtest` runs; the production strategies (AS,
+/// GLFT, the model's skew) are the daemon's and backtest through `flashmm compare`.
 ///
 /// At each decision, with a valid two-sided book and no request in flight, for each side:
 /// * the side may grow the position (`position + lots <= limit` for the bid, `position −
@@ -170,12 +172,12 @@ impl QuoterConfig {
 /// With an invalid book it cancels everything it has. With one order per side and a position
 /// lagging by at most the fills in flight, `|position|` stays within `limit + lots`.
 #[derive(Clone, Debug)]
-pub struct Quoter {
-    pub cfg: QuoterConfig,
+pub struct BaselineQuoter {
+    pub cfg: BaselineConfig,
 }
 
-impl Quoter {
-    pub fn new(cfg: QuoterConfig) -> Self {
+impl BaselineQuoter {
+    pub fn new(cfg: BaselineConfig) -> Self {
         Self { cfg }
     }
 
@@ -193,9 +195,9 @@ impl Quoter {
     }
 }
 
-impl Strategy for Quoter {
+impl Strategy for BaselineQuoter {
     fn name(&self) -> String {
-        "quoter".into()
+        "baseline".into()
     }
 
     fn on_decision(&mut self, ctx: &Context<'_>, out: &mut Orders) {

@@ -16,6 +16,7 @@ pub use sequence::{DiffHeader, SequenceRule};
 /// The side of an order, a fill or a book level: one vocabulary across the core, the binding and
 /// the host (`"buy"` / `"sell"` in JSON and JavaScript). A book's bids are its buy side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Side {

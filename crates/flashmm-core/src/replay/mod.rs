@@ -1,12 +1,23 @@
-//! Recorded market data: typed events in columnar batches, and the readers that fill them.
+//! Market events in columnar batches and every source of them, in exchange order: the Binance
+//! reader and recording source (`binance`), the zero-intelligence generator, a source on another
+//! clock (a replay at the host's speed), events in memory, behind one [`EventSource`] trait.
 
 pub mod binance;
 mod check;
 mod driver;
+mod generated;
+mod retimed;
+mod source;
 pub mod wire;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};
+pub use generated::{
+    DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_SYMBOL,
+    DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
+};
+pub use retimed::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+pub use source::{CountingReader, EventSource, MemorySource, SourceProgress};
 pub use wire::{WIRE_VERSION, WireError};
 
 use crate::book::{Level, Side};

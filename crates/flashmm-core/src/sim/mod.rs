@@ -99,4 +99,4 @@ pub use order::{
     ReportKind, Request,
 };
 pub use queue::{QueueModel, QueueModelError, QueuePos};
-pub use venue::{REAL_TIME_PPM, RecordingSource, RetimedSource, SimVenue, VenueError, VenueFeed};
+pub use venue::{SimVenue, VenueError};

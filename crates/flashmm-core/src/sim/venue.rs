@@ -24,15 +24,9 @@
 //! decision so every fill is covered (fills after the last step are left out of the stats).
 //! With zero entry latency, send a decision's requests before recording its step.
 
-use std::fs::File;
-use std::io::BufReader;
-
-use flate2::read::MultiGzDecoder;
-
-use crate::backtest::{BinanceSource, CountingReader, EventSource, SourceProgress, ZiSource};
 use crate::book::L2Book;
 use crate::replay::EventBatch;
-use crate::replay::binance::ReadError;
+use crate::replay::EventSource;
 use crate::spec::MarketSpec;
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -50,109 +44,6 @@ pub enum VenueError {
     Source(Box<dyn std::error::Error + Send + Sync>),
     #[error("request sent at {got} ns, before the venue clock ({clock} ns): advance first, then send at or after it")]
     SendBeforeClock { clock: i64, got: i64 },
-    #[error("replay speed must be > 0, got {0} ppm")]
-    Speed(i64),
-    #[error("speed = {0} must be a positive number (at most 10^6)")]
-    BadSpeed(f64),
-}
-
-/// A source put on another clock: exchange and local times are mapped by
-/// `t' = start_ns + (t − t₀) × 10⁶ / speed_ppm`, `t₀` the first event's exchange time
-/// (events before it without one are stamped `start_ns`). Monotone, so exchange order is
-/// kept. Speed 1 (`speed_ppm` 1 000 000) replays in real time; 2 000 000 twice as fast.
-pub struct RetimedSource<E> {
-    inner: E,
-    start_ns: i64,
-    speed_ppm: i64,
-    origin: Option<i64>,
-    scratch: EventBatch,
-}
-
-/// [`RetimedSource`]'s speed for real time (1×).
-pub const REAL_TIME_PPM: i64 = 1_000_000;
-
-impl<E: EventSource> RetimedSource<E> {
-    pub fn new(inner: E, start_ns: i64, speed_ppm: i64) -> Result<Self, VenueError> {
-        if speed_ppm <= 0 {
-            return Err(VenueError::Speed(speed_ppm));
-        }
-        Ok(Self { inner, start_ns, speed_ppm, origin: None, scratch: EventBatch::default() })
-    }
-
-    /// `speed_ppm` of a replay speed (1 = real time), at most 10⁶ times real time.
-    pub fn speed_ppm(speed: f64) -> Result<i64, VenueError> {
-        let ppm = (speed * 1e6).round();
-        if (1.0..=1e12).contains(&ppm) { Ok(ppm as i64) } else { Err(VenueError::BadSpeed(speed)) }
-    }
-
-    pub fn inner(&self) -> &E {
-        &self.inner
-    }
-
-    fn map(&self, ts: i64) -> i64 {
-        match self.origin {
-            Some(o) => {
-                let d = i128::from(ts - o) * 1_000_000 / i128::from(self.speed_ppm);
-                self.start_ns.saturating_add(d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
-            }
-            None => self.start_ns,
-        }
-    }
-}
-
-impl<E: EventSource> EventSource for RetimedSource<E> {
-    type Error = E::Error;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
-        batch.clear();
-        let n = self.inner.next_batch(&mut self.scratch)?;
-        for i in 0..n {
-            let e = self.scratch.get(i);
-            if self.origin.is_none() && e.exchange_ts > 0 {
-                self.origin = Some(e.exchange_ts);
-            }
-            let ex = if e.exchange_ts > 0 { self.map(e.exchange_ts) } else { self.start_ns };
-            let local = self.map(e.local_ts);
-            batch.push_event_at(&e, ex);
-            if let Some(l) = batch.local_ts.last_mut() {
-                *l = local;
-            }
-        }
-        Ok(n)
-    }
-
-    fn progress(&self) -> SourceProgress {
-        self.inner.progress()
-    }
-}
-
-/// A gzip Binance recording, as the venue reads it.
-pub type RecordingSource = BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>>;
-
-/// The market of the embedded venue: generated, or a recording replayed on the host's clock.
-// One per venue, never moved on the hot path: the size difference does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum VenueFeed {
-    Generated(ZiSource),
-    Replay(RetimedSource<RecordingSource>),
-}
-
-impl EventSource for VenueFeed {
-    type Error = ReadError;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, ReadError> {
-        match self {
-            VenueFeed::Generated(g) => Ok(g.next_batch(batch).unwrap_or_else(|e| match e {})),
-            VenueFeed::Replay(r) => r.next_batch(batch),
-        }
-    }
-
-    fn progress(&self) -> SourceProgress {
-        match self {
-            VenueFeed::Generated(g) => g.progress(),
-            VenueFeed::Replay(r) => r.progress(),
-        }
-    }
 }
 
 /// The simulated venue: a source of market events and the simulated exchange it drives.

@@ -63,9 +63,11 @@ use ratios::finite;
 
 /// One decision step of a backtest, recorded after the strategy has decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StepRecord {
     /// Time of the step, ns on the exchange clock.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// Best bid of the public book, ticks.
     pub bid: i64,
@@ -75,9 +77,11 @@ pub struct StepRecord {
     pub position: i64,
     /// Our cash ([`Account::cash`]: notional received − paid − fees), every fill `≤ ts` included.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub cash: Money,
     /// Cumulative fees paid ([`Account::fees`]; negative = net rebate).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub fees: Money,
     /// Price (ticks) of our best bid quote after the decision, `None` if we do not bid.
     pub quote_bid: Option<i64>,
@@ -120,10 +124,12 @@ impl StepRecord {
 
 /// One fill of one of our orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FillRecord {
     /// When the fill happened, ns on the exchange clock (the execution time, not the time we
     /// learn of it).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// Our order's client id; fills of one order share it (counts filled orders).
     pub order: u64,
@@ -135,6 +141,7 @@ pub struct FillRecord {
     pub lots: i64,
     /// Fee paid, exact money units (negative = rebate).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub fee: Money,
     pub liquidity: Liquidity,
 }
@@ -150,6 +157,7 @@ impl FillRecord {
 
 /// Order counts the backtester kept (the records hold fills and quotes, not orders).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct OrderCounts {
     /// New orders sent (accepted or not).
     pub placed: u64,
@@ -209,10 +217,13 @@ pub enum StatsError {
 
 /// What the backtest covered.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Span {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub first_ts: i64,
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub last_ts: i64,
     pub duration_s: f64,
     pub steps: u64,
@@ -223,6 +234,7 @@ pub struct Span {
 
 /// Counts and volumes of trading, and fill rates.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Trading {
     /// Number of trades = number of fills.
     pub fills: u64,
@@ -236,6 +248,7 @@ pub struct Trading {
     pub taker_lots: i64,
     /// `Σ price × lots × 10⁶`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub volume_notional: Money,
     /// Orders sent, as counted by the backtester (`None`: not given).
     pub orders: Option<OrderCounts>,
@@ -255,6 +268,7 @@ pub struct Trading {
 
 /// Inventory, lots.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Inventory {
     /// Position after the last fill.
     pub last: i64,
@@ -270,6 +284,7 @@ pub struct Inventory {
 
 /// Spread captured at the fills: `d × (mid(t) − price)`, `d = +1` for a buy, `−1` for a sell.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SpreadCaptured {
     /// Fills measured (those with a step at or before them).
     pub fills: u64,
@@ -278,6 +293,7 @@ pub struct SpreadCaptured {
     pub excluded_no_mid: u64,
     /// `Σ lots × d × (mid − price)`, money units (exact).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Money,
     /// Volume-weighted mean, ticks.
     pub mean_ticks: Option<f64>,
@@ -292,8 +308,10 @@ pub struct SpreadCaptured {
 /// worth that much at `t + h`), so `spread captured = markout + adverse` fill by fill.
 /// `mid(x)` is the mid of the last step at or before `x`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AdverseSelection {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub horizon_ns: i64,
     /// Fills measured.
     pub fills: u64,
@@ -304,6 +322,7 @@ pub struct AdverseSelection {
     pub excluded_no_mid: u64,
     /// `Σ lots × adverse`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub adverse_total: Money,
     /// Volume-weighted mean adverse move, ticks.
     pub adverse_ticks: Option<f64>,
@@ -311,6 +330,7 @@ pub struct AdverseSelection {
     pub adverse_bps: Option<f64>,
     /// `Σ lots × markout`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub markout_total: Money,
     pub markout_ticks: Option<f64>,
     pub markout_bps: Option<f64>,
@@ -318,6 +338,7 @@ pub struct AdverseSelection {
 
 /// Statistics of one backtest. See `docs/statistics.md` for every formula.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BacktestStats {
     pub span: Span,
     pub pnl: Pnl,
@@ -335,17 +356,22 @@ pub struct BacktestStats {
 
 /// One point of the equity curve ([`BacktestStats::equity_curve`]), money units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct EquityPoint {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// `cash + position × mid` (net of fees).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub net: Money,
     /// `net + fees`: the equity had no fee been paid or rebate received.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub gross: Money,
     /// `running peak − net`, the peak starting at 0.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub drawdown: Money,
 }
 

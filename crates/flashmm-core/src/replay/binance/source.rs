@@ -1,7 +1,7 @@
-//! Event sources of a backtest: where the market events come from, in exchange order.
+//! A Binance recording in exchange order: the reader's events reordered by exchange time.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,101 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::read::MultiGzDecoder;
 
 use crate::book::SequenceRule;
-use crate::replay::binance::{BinanceReader, ReadError, sequence_rule};
+use crate::replay::source::{CountingReader, EventSource, SourceProgress};
 use crate::replay::{EventBatch, EventKind};
 use crate::spec::{BinanceMarket, MarketSpec};
 
-/// How far a source has got, for a progress bar.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SourceProgress {
-    /// Input bytes consumed so far (compressed bytes for a gzip file).
-    pub bytes_read: u64,
-    /// Total input bytes, when known.
-    pub total_bytes: Option<u64>,
-}
-
-/// A stream of market events for the simulated exchange.
-///
-/// Contract: events come **in the order the exchange processes them**, with `exchange_ts > 0`
-/// and non-decreasing across calls (the driver clamps a late event to the clock and counts it
-/// in [`super::BacktestCounts::late_events`]). `next_batch` clears `batch`, appends events and
-/// returns how many; 0 only at the end.
-pub trait EventSource {
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error>;
-
-    /// Input consumed so far (default: unknown).
-    fn progress(&self) -> SourceProgress {
-        SourceProgress::default()
-    }
-}
-
-impl<E: EventSource + ?Sized> EventSource for &mut E {
-    type Error = E::Error;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
-        (**self).next_batch(batch)
-    }
-
-    fn progress(&self) -> SourceProgress {
-        (**self).progress()
-    }
-}
-
-/// Events already in memory (already in exchange order), handed out in chunks.
-#[derive(Clone, Debug)]
-pub struct MemorySource<'a> {
-    events: &'a EventBatch,
-    next: usize,
-    chunk: usize,
-}
-
-impl<'a> MemorySource<'a> {
-    pub fn new(events: &'a EventBatch) -> Self {
-        Self { events, next: 0, chunk: 4096 }
-    }
-
-    pub fn with_chunk(mut self, chunk: usize) -> Self {
-        self.chunk = chunk.max(1);
-        self
-    }
-}
-
-impl EventSource for MemorySource<'_> {
-    type Error = std::convert::Infallible;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
-        batch.clear();
-        let end = (self.next + self.chunk).min(self.events.len());
-        for i in self.next..end {
-            let e = self.events.get(i);
-            batch.push_event(&e);
-        }
-        let n = end - self.next;
-        self.next = end;
-        Ok(n)
-    }
-
-    fn progress(&self) -> SourceProgress {
-        SourceProgress { bytes_read: self.next as u64, total_bytes: Some(self.events.len() as u64) }
-    }
-}
-
-/// A reader that counts the bytes read through it (shared counter, so the count is visible
-/// through the decoder and buffer layered on top).
-pub struct CountingReader<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
+use super::{BinanceReader, ReadError, sequence_rule};
 
 /// A gzip recording on disk whose compressed bytes are counted.
 pub type CountedFileReader = BinanceReader<BufReader<MultiGzDecoder<CountingReader<File>>>>;
@@ -131,22 +41,22 @@ type Key = (i64, u8, u64);
 /// An event read after the window has passed its time is released late, at the front of the
 /// next release, stamped with the latest released time (counted in [`Self::late`]).
 pub struct BinanceSource<R: BufRead> {
-    reader: BinanceReader<R>,
-    window_ns: i64,
-    read_chunk: usize,
-    raw: EventBatch,
-    pending: EventBatch,
-    keys: Vec<(Key, u32)>,
-    seq: u64,
-    last_seen_ts: i64,
-    max_seen_ts: i64,
-    released_ts: i64,
-    eof: bool,
-    late: u64,
-    tickers: u64,
-    count: Option<Arc<AtomicU64>>,
-    total_bytes: Option<u64>,
-    scratch: EventBatch,
+    pub(super) reader: BinanceReader<R>,
+    pub(super) window_ns: i64,
+    pub(super) read_chunk: usize,
+    pub(super) raw: EventBatch,
+    pub(super) pending: EventBatch,
+    pub(super) keys: Vec<(Key, u32)>,
+    pub(super) seq: u64,
+    pub(super) last_seen_ts: i64,
+    pub(super) max_seen_ts: i64,
+    pub(super) released_ts: i64,
+    pub(super) eof: bool,
+    pub(super) late: u64,
+    pub(super) tickers: u64,
+    pub(super) count: Option<Arc<AtomicU64>>,
+    pub(super) total_bytes: Option<u64>,
+    pub(super) scratch: EventBatch,
 }
 
 /// Default reorder window: 2 s of exchange time.
@@ -244,7 +154,7 @@ impl<R: BufRead> BinanceSource<R> {
         Ok(all)
     }
 
-    fn take_raw(&mut self) {
+    pub(super) fn take_raw(&mut self) {
         for i in 0..self.raw.len() {
             let e = self.raw.get(i);
             if e.kind == EventKind::BookTicker {
@@ -262,7 +172,7 @@ impl<R: BufRead> BinanceSource<R> {
     }
 
     /// Moves the pending events stamped `<= upto` into `out` in key order; keeps the rest.
-    fn release(&mut self, upto: i64, out: &mut EventBatch) -> usize {
+    pub(super) fn release(&mut self, upto: i64, out: &mut EventBatch) -> usize {
         self.keys.sort_unstable_by_key(|k| k.0);
         let n = self.keys.partition_point(|k| k.0.0 <= upto);
         for &((ts, _, _), i) in &self.keys[..n] {
