@@ -9,6 +9,7 @@ import { registerReport } from './commands/report.js';
 import { registerKeys } from './commands/keys.js';
 import { registerCtl } from './commands/ctl.js';
 import { registerRun } from './commands/run.js';
+import { registerSim } from './commands/sim.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerToken } from './commands/token.js';
 import { registerTrain } from './commands/train.js';
@@ -58,6 +59,7 @@ function buildProgram(): Command {
   registerToken(program);
   registerVersion(program);
   registerHealth(program);
+  registerSim(program);
   return program;
 }
 

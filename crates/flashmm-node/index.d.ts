@@ -57,6 +57,13 @@ export declare class EventBatch {
   trades(): Array<PublicTrade>
   /** Level sizes in lots. */
   get sizes(): Float64Array
+  /**
+   * The batch's exact bytes (the core's versioned wire form, `replay/wire.rs`), to send to
+   * another process; `EventBatch.fromBuffer` reads them back.
+   */
+  toBuffer(): Buffer
+  /** The batch `bytes` encode; a corrupt, truncated or foreign frame throws `BAD_FRAME`. */
+  static fromBuffer(bytes: Uint8Array): EventBatch
 }
 
 export declare class EventBatchBuilder {

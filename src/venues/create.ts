@@ -6,6 +6,8 @@ import type { Config, MarketConfig } from '../config/schema.js';
 import type { MarketInfo } from '../market/types.js';
 import { CompositeVenue } from './composite.js';
 import { SimVenue } from './sim/sim-venue.js';
+import { RemoteSimVenue } from './sim-remote/remote-venue.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
 import type { Venue } from './venue.js';
 
 export interface CreatedVenue {
@@ -20,11 +22,18 @@ export interface VenueOptions {
    * records what the statistics need (`flashmm run --speed max`, `flashmm compare`).
    */
   readonly manual?: boolean;
+  /** Where a venue with a connection of its own logs (default: nowhere). */
+  readonly log?: Logger;
 }
 
 /** The venue of `config`, on `clock`. */
 export function createVenue(config: Config, clock: Clock, options: VenueOptions = {}): CreatedVenue {
   const v = config.venue;
+  if (v.kind === 'sim' && v.url !== undefined) {
+    const markets = config.markets.filter((m) => m.enabled).map(marketInfo);
+    const venue = new RemoteSimVenue({ url: v.url, client: v.client, markets, log: options.log ?? createLogger({ level: 'silent' }) });
+    return { venue, sequenceRule: () => 'strict' }; // the server's generated markets (checked at connect)
+  }
   if (v.kind !== 'sim') {
     throw new Error(`venue '${v.kind}' is not available in this build yet: use venue.kind 'sim' (the default)`);
   }

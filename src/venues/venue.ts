@@ -127,7 +127,7 @@ export interface Venue {
    * Our open orders, our fills since `fillsSinceNs` and our position on `symbol`, all at one
    * instant; only venues that keep them (restart recovery is exact with it, docs/storage.md).
    */
-  account?(symbol: string, fillsSinceNs: bigint): Promise<VenueAccount>;
+  accountSnapshot?(symbol: string, fillsSinceNs: bigint): Promise<VenueAccount>;
   /**
    * The venue lives and dies with this process (the embedded simulator): nothing of an earlier
    * run exists on it, so there is nothing to restore.

@@ -85,7 +85,7 @@ export class RemoteSimVenue implements Venue {
     return openOrdersResult.parse(await this.request({ op: 'open-orders', symbol }));
   }
 
-  async account(symbol: string, fillsSinceNs: bigint): Promise<VenueAccount> {
+  async accountSnapshot(symbol: string, fillsSinceNs: bigint): Promise<VenueAccount> {
     return accountResult.parse(await this.request({ op: 'account', symbol, fillsSinceNs: fillsSinceNs.toString() }));
   }
 

@@ -18,6 +18,8 @@ export interface SimVenueConfig {
 
 export class SimVenue implements Venue {
   readonly name = 'sim';
+  /** The exchange lives in this process: nothing of an earlier run is on it. */
+  readonly ephemeral = true;
   private readonly native: NativeSimVenue;
   private readonly symbol: string;
   private listener: VenueListener | null = null;
