@@ -8,7 +8,7 @@ export class CompositeVenue implements Venue {
   readonly ephemeral: boolean;
   private readonly bySymbol = new Map<string, Venue>();
 
-  constructor(private readonly venues: readonly Venue[]) {
+  constructor(readonly venues: readonly Venue[]) {
     if (venues.length === 0) throw new Error('CompositeVenue needs at least one venue');
     this.name = venues[0]?.name ?? 'composite';
     this.ephemeral = venues.every((v) => v.ephemeral === true);

@@ -51,8 +51,8 @@ export const serverMessageSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('welcome'), version: z.number().int(), markets: z.array(marketSchema), sequenceRules: z.record(z.string(), z.string()) }),
   z.strictObject({ op: z.literal('refused'), reason: z.string() }),
   z.strictObject({ op: z.literal('events'), events: z.array(orderEventSchema) }),
-  z.strictObject({ op: z.literal('reply'), id: int(), ok: z.literal(true), result: z.unknown() }),
-  z.strictObject({ op: z.literal('reply'), id: int(), ok: z.literal(false), error: z.string() }).transform((m) => ({ ...m, failed: true as const })),
+  /** `ok`: `result` holds the answer; else `error` says why. */
+  z.strictObject({ op: z.literal('reply'), id: int(), ok: z.boolean(), result: z.unknown().optional(), error: z.string().optional() }),
 ]);
 export type ServerMessage = z.output<typeof serverMessageSchema>;
 

@@ -183,7 +183,7 @@ export class RemoteSimVenue implements Venue {
       if (p === undefined) return;
       this.pending.delete(m.id);
       clearTimeout(p.timer);
-      if ('failed' in m) p.reject(new Error(`sim venue: ${m.error}`));
+      if (!m.ok) p.reject(new Error(`sim venue: ${m.error ?? 'request failed'}`));
       else p.resolve(m.result);
     } else if (m.op === 'refused') {
       this.opts.log.error({ reason: m.reason }, 'the sim venue refused a request');

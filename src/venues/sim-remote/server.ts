@@ -17,7 +17,9 @@ import { systemClock } from '../../execution/clock.js';
 import { PositionTracker } from '../../execution/position.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { CompositeVenue } from '../composite.js';
 import { createVenue } from '../create.js';
+import { SimVenue } from '../sim/sim-venue.js';
 import type { OrderEvent, Venue, VenueFill, VenueOrder } from '../venue.js';
 import { clientMessageSchema, decodeMessage, encodeMarketData, encodeMessage, PROTOCOL_VERSION, type ClientMessage } from './protocol.js';
 
@@ -55,6 +57,7 @@ export class SimServer {
 
   private constructor(
     private readonly venue: Venue,
+    private readonly exchanges: ReadonlyMap<string, SimVenue>,
     private readonly wss: WebSocketServer,
     private readonly log: Logger,
     private readonly rules: (symbol: string) => string,
@@ -62,16 +65,18 @@ export class SimServer {
 
   static async start(options: SimServerOptions): Promise<SimServer> {
     const { config } = options;
-    if (config.venue.kind !== 'sim' || config.venue.url !== undefined) {
-      throw new Error('flashmm sim serve hosts the embedded sim venue: venue.kind sim, without a url');
+    if (config.venue.kind !== 'sim' || config.venue.url !== undefined || config.venue.replay !== undefined) {
+      throw new Error('flashmm sim serve hosts generated markets: venue.kind sim, without a url or a replay');
     }
     const { venue, sequenceRule } = createVenue(config, options.clock ?? systemClock);
+    const parts = venue instanceof CompositeVenue ? venue.venues : [venue];
+    const exchanges = new Map(parts.filter((v): v is SimVenue => v instanceof SimVenue).map((v) => [v.markets()[0]!.symbol, v]));
     const wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     await new Promise<void>((resolve, reject) => {
       wss.once('listening', resolve);
       wss.once('error', reject);
     });
-    const server = new SimServer(venue, wss, options.log, sequenceRule);
+    const server = new SimServer(venue, exchanges, wss, options.log, sequenceRule);
     await venue.connect({
       onMarketData: (symbol, batch) => server.broadcast(symbol, encodeMarketData(symbol, batch)),
       onOrderEvent: (event) => server.route(event),
@@ -164,6 +169,12 @@ export class SimServer {
     this.bySocket.set(socket, account);
     const markets = m.markets.map((s) => listed.get(s)!);
     socket.send(encodeMessage({ op: 'welcome', version: PROTOCOL_VERSION, markets, sequenceRules: Object.fromEntries(m.markets.map((s) => [s, this.rules(s)])) }));
+    // The book as it stands (the generator's own snapshot went out at its start): the diffs
+    // that follow chain onto it. Between two pumps, so nothing is missed or sent twice.
+    for (const symbol of m.markets) {
+      const snapshot = this.exchanges.get(symbol)?.snapshot();
+      if (snapshot != null) socket.send(encodeMarketData(symbol, snapshot));
+    }
     this.log.info({ client: m.client, markets: m.markets }, 'daemon connected');
   }
 

@@ -193,6 +193,23 @@ mod tests {
     }
 
     #[test]
+    fn a_book_snapshot_carries_every_level_and_the_last_id() {
+        use crate::book::{L2Book, SequenceRule};
+        let mut book = L2Book::new(SequenceRule::Strict);
+        let mut b = EventBatch::default();
+        assert!(!b.push_book_snapshot(&book, 1, 2), "no snapshot of a book that is not valid");
+        book.apply_snapshot(41, &[Level::new(100, 5), Level::new(99, 7)], &[Level::new(102, 3)]);
+        assert!(b.push_book_snapshot(&book, 1_000, 2_000));
+        let e = b.iter().next().unwrap();
+        assert_eq!(
+            (e.kind, e.first_id, e.last_id, e.local_ts, e.exchange_ts),
+            (EventKind::Snapshot, 41, 41, 1_000, 2_000)
+        );
+        assert_eq!(e.bids, [Level::new(100, 5), Level::new(99, 7)]);
+        assert_eq!(e.asks, [Level::new(102, 3)]);
+    }
+
+    #[test]
     fn refuses_corrupt_frames() {
         let bytes = sample().encode();
         assert_eq!(EventBatch::decode(&bytes[..3]).unwrap_err(), WireError::Magic);
