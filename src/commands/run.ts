@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { startApi, type ApiServer } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
+import { type Config, configSchema, ENVIRONMENTS, type Environment } from '../config/schema.js';
+import { loadSecrets } from '../config/secret.js';
+import { openStorage } from '../storage/open.js';
 import { Daemon } from '../engine/daemon.js';
 import { resolveModelPath, watchModelFile } from '../engine/model-file.js';
 import { errorMessage } from '../errors.js';
 import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
+import { componentLogger, createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { runOnManualClock } from '../engine/manual-clock.js';
 import { createVenue } from '../venues/create.js';
@@ -27,6 +29,8 @@ export interface RunOptions {
   readonly speed?: number | 'max';
   /** Stop by itself after this many seconds (a bounded run). */
   readonly duration?: number;
+  /** Redis for the journal, hot state and restart recovery (storage.redis.url). */
+  readonly redis?: string;
 }
 
 /** The loaded config with the command line's choices applied. */
@@ -46,6 +50,7 @@ export function runConfig(options: RunOptions): Config {
     }
     out = { ...out, markets: config.markets.map((m) => ({ ...m, enabled: m.symbol === options.market })) };
   }
+  if (options.redis !== undefined) out = withRedis(out, options.redis);
   if (options.replay !== undefined) {
     if (out.venue.kind !== 'sim') throw new ConfigError([{ source: '--replay', path: 'venue.kind', reason: '--replay drives the sim venue' }]);
     const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
@@ -54,14 +59,27 @@ export function runConfig(options: RunOptions): Config {
   return out;
 }
 
+/** `--redis <url>`: storage.redis with that URL, every other key as configured or defaulted. */
+function withRedis(config: Config, url: string): Config {
+  const parsed = configSchema.safeParse({ ...config, storage: { ...config.storage, redis: { ...config.storage.redis, url } } });
+  if (!parsed.success) {
+    throw new ConfigError([{ source: '--redis', path: 'storage.redis.url', reason: parsed.error.issues[0]?.message ?? 'invalid' }]);
+  }
+  return parsed.data;
+}
+
 export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
   const config = runConfig(options);
   const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
   const modelPath = loadModel(config, logger);
   if (options.speed === 'max') return runManual(config, logger, metrics, modelPath, options);
-  const { venue, sequenceRule } = createVenue(config, systemClock);
-  const daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics, ...(modelPath === null ? {} : { modelPath }) });
+  const { venue, sequenceRule } = createVenue(config, systemClock, { log: componentLogger(logger, 'venue') });
+  let daemon: Daemon | null = null;
+  const storage = openStorage(config.storage, needsSecrets(config) ? loadSecrets() : {}, {
+    metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => daemon?.onStorageHealth(health),
+  });
+  daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics, storage, ...(modelPath === null ? {} : { modelPath }) });
   const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
   let api: ApiServer | null = null;
   if (config.api.enabled) {
@@ -73,7 +91,14 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     process.once('SIGTERM', () => resolve('SIGTERM'));
     if (options.duration !== undefined) setTimeout(() => resolve(`duration ${options.duration}s elapsed`), options.duration * 1000).unref();
   });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start (the Redis connection, the API).
+    await Promise.allSettled([storage.close(), venue.close(), api?.close()]);
+    watcher?.close();
+    throw err;
+  }
   // The emergency stop: SIGUSR2 engages the kill switch (cancel everything, stop quoting, latched
   // until a restart); the daemon keeps running so its state can be inspected.
   const onKill = () => {
@@ -89,6 +114,7 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   }, config.engine.shutdownTimeoutMs + 2_000);
   hardStop.unref();
   const report = await daemon.stop(reason);
+  await storage.close();
   watcher?.close();
   await api?.close();
   clearTimeout(hardStop);
@@ -109,6 +135,11 @@ async function runManual(config: Config, log: Logger, metrics: Metrics, modelPat
   });
   const report = await run.daemon.stop('replay finished');
   return report.openOrders === 0 ? 0 : 1;
+}
+
+/** Secrets are read only for the stores that take one (a Redis password, a time-series token). */
+function needsSecrets(config: Config): boolean {
+  return config.storage.redis !== undefined || config.storage.influx !== undefined;
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -135,6 +166,7 @@ export function registerRun(program: Command): void {
     .option('--replay <recording>', 'drive the simulated venue with a recording instead of the generator')
     .option('--speed <x>', "replay speed: 1 = real time, 10 = ten times faster, 'max' = as fast as possible on a manual clock", replaySpeed)
     .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber)
+    .option('--redis <url>', 'keep state in Redis (journal, hot state, restart recovery): storage.redis.url')
     .action(async (options: RunOptions) => {
       try {
         process.exitCode = await runDaemon(options);

@@ -19,6 +19,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { OrderEvent, Venue, VenueListener } from '../venues/venue.js';
 import { type DecisionRecord, MarketLoop, marketStateOptions } from './market-loop.js';
 import { recordFill, wireRiskEvents } from './observe.js';
+import { DaemonStorage } from './daemon-storage.js';
+import type { Storage } from '../storage/open.js';
+import type { StorageHealth } from '../storage/redis-store.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -34,6 +37,8 @@ export interface DaemonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each market's decision (a backtest records a statistics step there). */
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
+  /** Redis and the time-series writer (openStorage): the journal, restart recovery, hot state, series. */
+  readonly storage?: Storage;
 }
 
 export interface ShutdownReport {
@@ -55,6 +60,7 @@ export class Daemon {
   private readonly startedAtMs: number;
   private firstQuoteMs: number | null = null;
   private stopping: Promise<ShutdownReport> | null = null;
+  private readonly storage: DaemonStorage | null;
 
   constructor(private readonly deps: DaemonDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -71,7 +77,14 @@ export class Daemon {
           deps.metrics.errors.inc({ kind: a.kind });
           if (symbol !== null && isError(a)) this.risk.onError(symbol, a.kind, atMs);
         },
+        onStateChange: (change) => this.storage?.onStateChange(change),
+        onMissedFill: (fill) => this.storage?.onMissedFill(fill),
       },
+    });
+    this.storage = deps.storage === undefined ? null : new DaemonStorage({
+      storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
+      log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
+      ...(deps.modelPath === undefined ? {} : { modelPath: deps.modelPath }),
     });
     this.kill = new KillSwitch({ risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock });
     for (const market of markets) this.loops.set(market.symbol, this.createLoop(market));
@@ -86,7 +99,7 @@ export class Daemon {
     const { venue, config } = this.deps;
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
     await venue.connect(this.listener());
-    for (const symbol of this.loops.keys()) await this.reconcile(symbol);
+    for (const symbol of this.loops.keys()) if (!(await this.storage?.recover(symbol))) await this.reconcile(symbol);
     if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
   }
@@ -95,6 +108,11 @@ export class Daemon {
   stop(reason: string): Promise<ShutdownReport> {
     this.stopping ??= this.shutdown(reason);
     return this.stopping;
+  }
+
+  /** Redis's health changed (openStorage's onRedisHealth): the storage breaker condition follows it. */
+  onStorageHealth(health: StorageHealth): void {
+    this.storage?.onHealth(health);
   }
 
   /** Milliseconds from construction to the first order sent, once it happened. */
@@ -111,7 +129,10 @@ export class Daemon {
         pnl: this.quotePnl(symbol, loop), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
       };
     });
-    return { startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets };
+    return {
+      startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets,
+      ...(this.storage === null ? {} : { storage: this.storage.status() }),
+    };
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
@@ -150,7 +171,13 @@ export class Daemon {
         }
       },
       log: componentLogger(this.deps.log, 'quoter', market.symbol), metrics,
-      ...(this.deps.onDecision === undefined ? {} : { onDecision: (record: DecisionRecord) => this.deps.onDecision?.(market.symbol, record) }),
+      ...(this.deps.onDecision === undefined && this.deps.storage === undefined ? {} : {
+        onDecision: (record: DecisionRecord) => {
+          const loop = this.loops.get(market.symbol);
+          if (loop !== undefined) this.storage?.afterDecision(loop, record);
+          this.deps.onDecision?.(market.symbol, record);
+        },
+      }),
     });
   }
 
@@ -162,7 +189,9 @@ export class Daemon {
         const nowMs = this.clock.nowMs();
         if (loop.onMarketData(batch, nowMs) && this.stopping === null) void loop.decide(nowMs, this.clock.nowNs());
       },
-      onOrderEvent: (event) => this.onOrderEvent(event),
+      onOrderEvent: (event) => {
+        if (this.storage?.onEvent(event) !== true) this.onOrderEvent(event);
+      },
       onConnection: (state, reason) => {
         const nowMs = this.clock.nowMs();
         this.log.info({ state, reason }, 'venue connection');
@@ -212,6 +241,7 @@ export class Daemon {
 
   private async reconcile(symbol: string): Promise<void> {
     try {
+      if (this.storage?.recovering(symbol) === true) return; // recovery reconciles when it has restored the market
       const venueOrders = await this.deps.venue.openOrders(symbol);
       const report = this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       if (report.batch.cancels.length + report.batch.places.length > 0) await this.deps.venue.submit(report.batch);
@@ -247,6 +277,7 @@ export class Daemon {
       const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
       this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits }, 'final state');
     }
+    this.storage?.close();
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };
     this.log.info(report, open === 0 ? 'stopped cleanly: no open orders' : 'stopped with open orders');

@@ -2,7 +2,7 @@
 // on each quote tick (or at once on a large move) → decision inputs (core, one call) → quoting
 // model → risk filter → order diff → one batch out. Nothing here recomputes what the core owns;
 // the loop only orchestrates and times the stages.
-import type { EventBatch, MarketState, MarketStateOptions } from '../native.js';
+import type { EventBatch, Forecast, MarketState, MarketStateOptions, Top } from '../native.js';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
@@ -53,6 +53,10 @@ export interface DecisionRecord {
   readonly batch: OrderBatch;
   /** Stage durations, seconds. */
   readonly stages: Readonly<Record<'quote' | 'risk' | 'diff' | 'total', number>>;
+  /** The book's touch the decision read (null: no quotable book). */
+  readonly top: Top | null;
+  /** The model's forecast the decision read, if any. */
+  readonly forecast?: Forecast;
 }
 
 export class MarketLoop {
@@ -185,7 +189,7 @@ export class MarketLoop {
     const t3 = performance.now();
     const stages = { quote: (t1 - t0) / 1e3, risk: (t2 - t1) / 1e3, diff: (t3 - t2) / 1e3, total: (t3 - t0) / 1e3 };
     this.observe(stages, decision, top);
-    return { atMs: nowMs, decision, allowed: filtered.allowed, batch, stages };
+    return { atMs: nowMs, decision, allowed: filtered.allowed, batch, stages, top, ...(inputs.forecast === undefined ? {} : { forecast: inputs.forecast }) };
   }
 
   latest(): DecisionRecord | null {
