@@ -1,13 +1,18 @@
 // `flashmm run`: the market-making daemon. With no arguments it trades the embedded simulated
-// venue (a generated market) with the development config, logs to the terminal, serves
-// /metrics, /health and /status, and stops cleanly on SIGINT/SIGTERM (every order cancelled).
+// venue (a generated market) with the development config, logs to the terminal, serves the
+// control plane (src/api/: probes, /metrics, the API, the stream, the page), notifies an
+// operator's webhook of kill switch, breaker trips, limit breaches and disconnects, and stops
+// cleanly on SIGINT/SIGTERM (every order cancelled).
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { startApi, type ApiServer } from '../api/server.js';
+import { DaemonControl } from '../api/daemon-control.js';
+import { type ControlServer, startControlServer } from '../api/serve.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { loadSecrets, type Secrets, SecretsError, secretValues } from '../config/secret.js';
 import { type Config, configSchema, ENVIRONMENTS, type Environment } from '../config/schema.js';
-import { loadSecrets } from '../config/secret.js';
 import { openStorage } from '../storage/open.js';
+import type { StorageHealth } from '../storage/redis-store.js';
 import { Daemon } from '../engine/daemon.js';
 import { resolveModelPath, watchModelFile } from '../engine/model-file.js';
 import { errorMessage } from '../errors.js';
@@ -15,6 +20,7 @@ import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
 import { componentLogger, createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { Notifier } from '../telemetry/notifier.js';
 import { runOnManualClock } from '../engine/manual-clock.js';
 import { createVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
@@ -70,33 +76,39 @@ function withRedis(config: Config, url: string): Config {
 
 export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
   const config = runConfig(options);
-  const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
+  const secrets = loadSecrets();
+  const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: secretValues(secrets) });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
   const modelPath = loadModel(config, logger);
   if (options.speed === 'max') return runManual(config, logger, metrics, modelPath, options);
   const { venue, sequenceRule } = createVenue(config, systemClock, { log: componentLogger(logger, 'venue') });
-  let daemon: Daemon | null = null;
-  const storage = openStorage(config.storage, needsSecrets(config) ? loadSecrets() : {}, {
-    metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => daemon?.onStorageHealth(health),
+  const notifier = operatorNotifier(secrets, metrics, logger);
+  let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
+  const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
+  const daemon = new Daemon({
+    config, venue, sequenceRule, log: logger, metrics, storage, ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
   });
-  daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics, storage, ...(modelPath === null ? {} : { modelPath }) });
+  onRedisHealth = (health) => daemon.onStorageHealth(health);
   const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
-  let api: ApiServer | null = null;
-  if (config.api.enabled) {
-    api = await startApi(config.api.host, config.api.port, metrics, daemon);
-    logger.info({ url: `http://${config.api.host}:${api.port}` }, 'api listening (/metrics, /health, /status)');
-  }
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
     if (options.duration !== undefined) setTimeout(() => resolve(`duration ${options.duration}s elapsed`), options.duration * 1000).unref();
   });
+  // The control plane answers while the daemon starts: /health at once, /ready once connected and reconciled.
+  const started = daemon.start();
+  let api: ControlServer | null = null;
   try {
-    await daemon.start();
+    if (config.api.enabled) {
+      api = await startControlServer({ control: new DaemonControl({ daemon, config, started }), api: config.api, metrics, log: logger });
+      logger.info({ url: api.url }, 'api listening (/health, /ready, /metrics, /api/v1, the page at /)');
+    }
+    await started;
   } catch (err) {
-    // Nothing may keep the process alive after a failed start (the Redis connection, the API).
-    await Promise.allSettled([storage.close(), venue.close(), api?.close()]);
+    await api?.close();
     watcher?.close();
+    await daemon.stop('start-up failed');
+    await storage.close(); // nothing may keep the process alive after a failed start (the Redis connection)
     throw err;
   }
   // The emergency stop: SIGUSR2 engages the kill switch (cancel everything, stop quoting, latched
@@ -117,6 +129,7 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   await storage.close();
   watcher?.close();
   await api?.close();
+  await notifier?.close();
   clearTimeout(hardStop);
   return report.openOrders === 0 ? 0 : 1;
 }
@@ -137,9 +150,11 @@ async function runManual(config: Config, log: Logger, metrics: Metrics, modelPat
   return report.openOrders === 0 ? 0 : 1;
 }
 
-/** Secrets are read only for the stores that take one (a Redis password, a time-series token). */
-function needsSecrets(config: Config): boolean {
-  return config.storage.redis !== undefined || config.storage.influx !== undefined;
+/** The notifier when FLASHMM_NOTIFY_WEBHOOK_URL is set: the daemon's own path to an operator. */
+function operatorNotifier(secrets: Secrets, metrics: Metrics, log: Logger): Notifier | null {
+  if (secrets.notifyWebhookUrl === undefined) return null;
+  log.info({}, 'operator notifications on (FLASHMM_NOTIFY_WEBHOOK_URL)');
+  return new Notifier({ webhookUrl: secrets.notifyWebhookUrl, source: hostname(), metrics, log: componentLogger(log, 'notifier') });
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -171,7 +186,7 @@ export function registerRun(program: Command): void {
       try {
         process.exitCode = await runDaemon(options);
       } catch (err) {
-        if (err instanceof ConfigError) {
+        if (err instanceof ConfigError || err instanceof SecretsError) {
           console.error(`flashmm run: invalid configuration\n${err.message}`);
           process.exitCode = 78; // EX_CONFIG
           return;

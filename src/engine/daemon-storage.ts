@@ -68,10 +68,10 @@ export class DaemonStorage {
     this.persistence?.onHealth(health);
   }
 
-  /** Restores and reconciles `symbol`; without Redis, false: the caller reconciles as before. */
-  async recover(symbol: string): Promise<boolean> {
+  /** Restores and reconciles `symbol`: whether it resumed; without Redis, null (the caller reconciles as before). */
+  async recover(symbol: string): Promise<boolean | null> {
     const p = this.persistence;
-    if (p === null) return false;
+    if (p === null) return null;
     const result = await recoverMarket(p, this.deps, symbol);
     this.outcomes.set(symbol, result);
     if (result.ok) return true;
@@ -84,7 +84,7 @@ export class DaemonStorage {
       }, RECOVERY_RETRY_MS);
       this.retries.add(timer);
     }
-    return true;
+    return false;
   }
 
   /** Whether `symbol` is still being restored (its reconciliations wait for recovery). */

@@ -151,11 +151,11 @@ export class EnginePersistence {
   afterDecision(loop: MarketLoop, record: DecisionRecord): void {
     const store = this.markets.get(loop.symbol)?.store;
     if (store == null) return;
-    const top = record.top;
-    if (top !== null) {
+    const top = record.inputs.top;
+    if (top !== undefined) {
       store.saveBook({ bids: [[top.bid.price, top.bid.size]], asks: [[top.ask.price, top.ask.size]], sequence: loop.state.counts().events, exchangeTsNs: top.exchangeTsNs });
     }
-    const f = record.forecast;
+    const f = record.inputs.forecast;
     if (f !== undefined && this.deps.horizonMs !== null) {
       store.pushPrediction({ atMs: record.atMs, horizons: [{ horizonMs: this.deps.horizonMs, down: f.pDown, flat: Math.max(0, 1 - f.pUp - f.pDown), up: f.pUp }] });
     }

@@ -50,8 +50,8 @@ export class SeriesFeed {
     const w = this.opts.writer;
     const s = this.of(loop.symbol);
     w.latency({ op: 'decision', atMs: record.atMs, seconds: record.stages.total });
-    const top = record.top;
-    if (top === null) return;
+    const top = record.inputs.top;
+    if (top === undefined) return;
     const pnl = this.opts.positions.pnl(loop.symbol, top.mid2);
     const marketSpreadBps = ((top.ask.price - top.bid.price) / top.mid) * 1e4;
     const half = record.decision?.halfSpreads;
@@ -61,7 +61,7 @@ export class SeriesFeed {
       pnl: moneyToQuote(pnl.net, loop.market.tickSize, loop.market.lotSize), inventoryLots: pnl.lots, fillRate: fillRate(s),
     });
     this.score(loop.symbol, s, record.atMs, top.mid2);
-    const f = record.forecast;
+    const f = record.inputs.forecast;
     if (f !== undefined && this.horizon !== null) {
       const probs: [number, number, number] = [f.pDown, Math.max(0, 1 - f.pUp - f.pDown), f.pUp];
       w.prediction({ market: loop.symbol, horizon: this.horizon, atMs: record.atMs, down: probs[0], flat: probs[1], up: probs[2], confidence: f.confidence });

@@ -3,7 +3,7 @@
 // (losses, manual, kill) stay until an operator resets them. Every change of state is emitted.
 import { worse, type BreakerReason, type BreakerState, type RiskTransition } from './events.js';
 
-export type LatchedReason = 'daily-loss' | 'drawdown' | 'manual' | 'kill';
+export type LatchedReason = 'daily-loss' | 'drawdown' | 'trailing-stop' | 'manual' | 'kill';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
 /** Conditions whose trip says which state they force. */
@@ -13,6 +13,7 @@ type ChosenSeverity = 'manual' | 'storage';
 export const SEVERITY: Readonly<Record<Exclude<BreakerReason, ChosenSeverity>, Exclude<BreakerState, 'active'>>> = {
   'daily-loss': 'halted',
   drawdown: 'reducing',
+  'trailing-stop': 'halted',
   'position-limit': 'reducing',
   'stale-book': 'halted',
   disconnect: 'halted',
