@@ -28,7 +28,7 @@ export type {
   ZiOptions,
 } from '@flashmm/core';
 // One market's state and the one ledger (crates/flashmm-node/src/{market,ledger}.rs; docs/market-state.md).
-export { coreDefaults, EwmaVolatility, IntensityEstimator, Ledger, MarketState, MONEY_PER_TICK_LOT, validateMarketOptions } from '@flashmm/core';
+export { coreDefaults, EwmaVolatility, feeFor, IntensityEstimator, Ledger, MarketState, MONEY_PER_TICK_LOT, notional, validateMarketOptions } from '@flashmm/core';
 export type {
   ApplyResult,
   CoreDefaults,

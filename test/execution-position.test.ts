@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PositionTracker } from '../src/execution/position.js';
-import { MONEY_PER_TICK_LOT as M, sideSign, type Side } from '../src/market/types.js';
+import { feeFor, MONEY_PER_TICK_LOT as M, notional, sideSign, type Side } from '../src/market/types.js';
+import { decodeEntry, encodeFill } from '../src/storage/records.js';
 
 const S = 'X';
 
@@ -15,6 +16,23 @@ describe('PositionTracker', () => {
     expect(p.snapshot(S)).toMatchObject({ lots: 2, realised: 4n * M, fees: 8n, entryCost: 202n * M });
     expect(p.unrealised(S, 2 * 102)).toBe(2n * M); // 2 lots × (102 - 101)
     expect(p.pnl(S, 2 * 102).net).toBe(6n * M - 8n);
+  });
+
+  it('books fills at half a tick exactly (Sei settles crossing orders at their midpoint)', () => {
+    const p = new PositionTracker();
+    p.applyFill(S, 'buy', 11_000.5, 2, 0n); // the midpoint of 11 000 and 11 001
+    expect(p.averageEntry(S)).toEqual({ num: 22_001n * M, den: 2n * M });
+    expect(p.unrealised(S, 22_002)).toBe(M); // marked at 11 001: 2 lots × half a tick
+    p.applyFill(S, 'sell', 11_001, 1, 0n);
+    expect(p.snapshot(S)).toMatchObject({ lots: 1, realised: M / 2n });
+    expect(notional(11_000.5, 3)).toBe(33_001_500_000n);
+    expect(feeFor(11_000.5, 1, 3)).toBe(33_002n); // 33 001.5 units: half a unit rounded up
+    expect(feeFor(11_000, 2, -100)).toBe(-2_200_000n);
+    expect(() => p.applyFill(S, 'buy', 11_000.25, 1, 0n)).toThrow(/whole or half number of ticks/);
+    const fill = { clientId: 'c1', fillId: '2', side: 'buy' as const, price: 11_000.5, lots: 2, fee: 0n, liquidity: 'maker' as const, tsNs: 1n };
+    const encoded = encodeFill(fill);
+    expect(encoded.slice(8, 10)).toEqual(['price', '11000.5']);
+    expect(decodeEntry('0-7', encoded)).toEqual({ seq: 7, type: 'fill', fill });
   });
 
   it('keeps the rounding remainder in the basis and realises it at flat', () => {

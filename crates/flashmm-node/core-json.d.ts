@@ -337,7 +337,7 @@ order: number,
  */
 side: Side, 
 /**
- * Execution price, ticks.
+ * Execution price, exact to half a tick (a number of ticks in JSON).
  */
 price: number, 
 /**
@@ -372,7 +372,11 @@ kind: string,
 /**
  * Reason of a rejection or cancellation, trigger of a fill.
  */
-detail: string | null, side: string | null, price: number | null, lots: number | null, leaves: number | null, fee: string | null, };
+detail: string | null, side: string | null, 
+/**
+ * Ticks; a fill's may be a half tick (Sei's block matching settles at midpoints).
+ */
+price: number | null, lots: number | null, leaves: number | null, fee: string | null, };
 
 export type LedgerSnapshot = { 
 /**

@@ -129,8 +129,9 @@ export declare class Ledger {
   /** A ledger from `snapshotJson()` text. */
   static fromJson(text: string): Ledger
   /**
-   * Books a fill of `lots > 0` at `price > 0` ticks, `fee` money units (positive = paid);
-   * returns the new state. A refused fill (`BAD_FILL`) changes nothing.
+   * Books a fill of `lots > 0` at `price` ticks (at least one; a half tick where the venue
+   * settles at a midpoint, e.g. 11000.5 on Sei), `fee` money units (positive = paid); returns
+   * the new state. A refused fill (`BAD_FILL`) changes nothing.
    */
   applyFill(side: Side, price: number, size: number, fee: bigint): LedgerSnapshot
   /** Signed position, lots. */
@@ -551,6 +552,12 @@ export interface FeatureValue {
   value: number
 }
 
+/**
+ * Fee of `lots` at `price` ticks (a half tick allowed) at `ppm` parts per million of notional,
+ * money units: exact on the tick grid, half a unit rounded up at a half tick.
+ */
+export declare function feeFor(price: number, size: number, ppm: number): bigint
+
 /** The model's shortest horizon. */
 export interface Forecast {
   pUp: number
@@ -705,6 +712,9 @@ export interface MarketStateOptions {
 
 /** Money units per tick × lot (money is `tick × lot × 10⁻⁶` of the quote currency). */
 export declare const MONEY_PER_TICK_LOT: number
+
+/** Notional of `lots` at `price` ticks (a half tick allowed), money units: the core's one formula. */
+export declare function notional(price: number, size: number): bigint
 
 export interface OwnOrder {
   id: number

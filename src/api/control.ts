@@ -56,6 +56,8 @@ export interface DaemonStatus {
   readonly killed: boolean;
   readonly markets: readonly MarketSummary[];
   readonly model: ModelInfo;
+  /** The venue's own state (Sei: node, height, counters); null when it keeps none. */
+  readonly venueState: Readonly<Record<string, unknown>> | null;
 }
 
 export interface Readiness {

@@ -32,6 +32,7 @@ export const StatusSchema = z
   .object({
     mode: z.string(), venue: z.string(), startedAtMs: z.number(), uptimeSeconds: z.number(),
     startToFirstQuoteMs: z.number().nullable(), killed: z.boolean(), markets: z.array(MarketSummarySchema), model: modelInfo,
+    venueState: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'The venue\'s own state (Sei: node, height, counters); null when it keeps none' }),
   })
   .openapi('Status');
 

@@ -3,28 +3,24 @@
 // <name>.json; the daemon uses one through FLASHMM_KEYSTORE_PATH + FLASHMM_KEYSTORE_PASSWORD.
 // The mnemonic is never printed, except once by `add --show-mnemonic` for a paper backup.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Bip39, Random } from '@cosmjs/crypto';
 import type { Command } from 'commander';
 import { SECRET_ENV } from '../config/secret.js';
-import { encryptMnemonic, readKeystore, writeKeystore, decryptMnemonic } from '../keys/keystore.js';
+import { encryptMnemonic, readKeystore, writeKeystore, decryptMnemonic, keysDir as dirOf, keystorePath } from '../keys/keystore.js';
 import { keystorePassword, prompt } from '../keys/password.js';
 import { CoreDirectSigner } from '../venues/sei/signer.js';
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 interface DirOption {
   readonly dir?: string;
 }
 
 function keysDir(options: DirOption): string {
-  return options.dir ?? process.env['FLASHMM_KEYS_DIR'] ?? join(homedir(), '.flashmm', 'keys');
+  return dirOf(options.dir);
 }
 
 function keyPath(name: string, options: DirOption): string {
-  if (!NAME.test(name)) throw new Error(`key name '${name}' must be letters, digits, '-' or '_' (at most 64)`);
-  return join(keysDir(options), `${name}.json`);
+  return keystorePath(name, options.dir);
 }
 
 /** Encrypts `mnemonic` (wiped afterwards) into <dir>/<name>.json; returns the address. */

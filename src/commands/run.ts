@@ -22,11 +22,12 @@ import { componentLogger, createLogger, type Logger } from '../telemetry/logger.
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { Notifier } from '../telemetry/notifier.js';
 import { runOnManualClock } from '../engine/manual-clock.js';
-import { createVenue } from '../venues/create.js';
+import { openVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
 import { positiveNumber, replaySpeed } from './options.js';
+import { applySeiOptions, isSeiMarket, type SeiRunOptions } from './run-sei.js';
 
-export interface RunOptions {
+export interface RunOptions extends SeiRunOptions {
   readonly config?: string;
   readonly env?: string;
   readonly market?: string;
@@ -49,7 +50,7 @@ export function runConfig(options: RunOptions): Config {
     ...(options.env === undefined ? {} : { env: options.env as Environment }),
   });
   let out: Config = config;
-  if (options.market !== undefined) {
+  if (options.market !== undefined && !isSeiMarket(options.market)) {
     const symbols = config.markets.map((m) => m.symbol);
     if (options.replay === undefined && !symbols.includes(options.market)) {
       throw new ConfigError([{ source: '--market', path: 'markets', reason: `no market '${options.market}' (configured: ${symbols.join(', ')})` }]);
@@ -62,7 +63,7 @@ export function runConfig(options: RunOptions): Config {
     const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
     out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed } } };
   }
-  return out;
+  return applySeiOptions(out, options);
 }
 
 /** `--redis <url>`: storage.redis with that URL, every other key as configured or defaulted. */
@@ -81,12 +82,15 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
   const modelPath = loadModel(config, logger);
   if (options.speed === 'max') return runManual(config, logger, metrics, modelPath, options);
-  const { venue, sequenceRule } = createVenue(config, systemClock, { log: componentLogger(logger, 'venue') });
+  const observe = options.observe === true;
+  const key = options.key === undefined ? {} : { key: { name: options.key } };
+  const { venue, sequenceRule } = await openVenue(config, systemClock, { logger, observe, ...key });
   const notifier = operatorNotifier(secrets, metrics, logger);
   let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
   const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
   const daemon = new Daemon({
-    config, venue, sequenceRule, log: logger, metrics, storage, ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
+    config, venue, sequenceRule, log: logger, metrics, storage, readOnly: observe,
+    ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
   });
   onRedisHealth = (health) => daemon.onStorageHealth(health);
   const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
@@ -177,10 +181,17 @@ export function registerRun(program: Command): void {
     .description('run the market-making daemon (default: the embedded simulated venue with a generated market)')
     .option('--config <file>', 'config file (replaces config/<env>.yml and config/local.yml)')
     .option('--env <name>', `config environment: ${ENVIRONMENTS.join(', ')} (default FLASHMM_ENV or development)`)
-    .option('--market <symbol>', 'trade only this configured market')
+    .option('--market <symbol>', 'trade only this configured market; on sei SYMBOL=<priceDenom>/<assetDenom> (tick and lot from the chain)')
     .option('--replay <recording>', 'drive the simulated venue with a recording instead of the generator')
     .option('--speed <x>', "replay speed: 1 = real time, 10 = ten times faster, 'max' = as fast as possible on a manual clock", replaySpeed)
     .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber)
+    .option('--venue <kind>', 'sim (the default) or sei: Sei\'s on-chain order book (docs/sei.md)')
+    .option('--preset <name>', 'sei: a known chain (local, atlantic-2, pacific-1; the last two are refused: EVM-only)')
+    .option('--rpc <url>', 'sei: CometBFT RPC endpoint; repeat for fail-over endpoints, in order', (url: string, prev: string[] | undefined) => [...(prev ?? []), url])
+    .option('--chain-id <id>', 'sei: the chain id the node must serve')
+    .option('--contract <address>', 'sei: the dex contract the pairs are registered under')
+    .option('--observe', 'sei: follow the books read-only, with no key and no orders')
+    .option('--key <name>', 'sei: sign with this keystore (flashmm keys); its password from FLASHMM_KEYSTORE_PASSWORD or a prompt')
     .option('--redis <url>', 'keep state in Redis (journal, hot state, restart recovery): storage.redis.url')
     .action(async (options: RunOptions) => {
       try {

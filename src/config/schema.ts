@@ -9,6 +9,7 @@ import { coreDefaults } from '../native.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
 import { azureOpenAiConfigSchema } from '../integrations/azure-openai/config.js';
+import { SEI_PRESETS, type SeiPresetName } from '../venues/sei/presets.js';
 import { xConfigSchema } from '../integrations/x/config.js';
 
 // --- field helpers: one definition of each kind of value, so errors read the same everywhere
@@ -89,8 +90,11 @@ const SEI_ADDRESS = /^sei1[02-9ac-hj-np-z]{38,58}$/;
 /** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md and docs/sei.md). */
 export const seiVenueSchema = z.strictObject({
   kind: z.literal('sei'),
+  /** A known chain: its chain id, endpoints and gas price unless given here (src/venues/sei/presets.ts). */
+  preset: z.enum(Object.keys(SEI_PRESETS) as [SeiPresetName, ...SeiPresetName[]]).optional(),
   rpcUrl: url(['http', 'https']),
-  wsUrl: url(['ws', 'wss']),
+  /** Default: the RPC endpoint's own /websocket. */
+  wsUrl: url(['ws', 'wss']).optional(),
   restUrl: url(['http', 'https']).optional(),
   chainId: nonEmpty(),
   /** The dex contract the markets are registered under. */
@@ -140,9 +144,19 @@ export const seiVenueSchema = z.strictObject({
 
 /** A venue without `kind` is the simulated one, so `venue: { latency: … }` needs no `kind`. */
 const venueSchema = z.preprocess(
-  (v) => (v === undefined ? { kind: 'sim' } : typeof v === 'object' && v !== null && !('kind' in v) ? { kind: 'sim', ...v } : v),
+  (v) => withSeiPreset(v === undefined ? { kind: 'sim' } : typeof v === 'object' && v !== null && !('kind' in v) ? { kind: 'sim', ...v } : v),
   z.discriminatedUnion('kind', [simVenueSchema, seiVenueSchema]),
 );
+
+/** A Sei venue with a preset: the preset's chain id, first endpoint and gas settings where the config has none. */
+export function withSeiPreset(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const venue = v as Record<string, unknown>;
+  const preset = venue['kind'] === 'sei' && typeof venue['preset'] === 'string' ? SEI_PRESETS[venue['preset'] as SeiPresetName] : undefined;
+  if (preset === undefined) return v;
+  const [rpcUrl, ...fallbackRpcUrls] = preset.rpcUrls;
+  return { chainId: preset.chainId, rpcUrl, fallbackRpcUrls, feeDenom: preset.feeDenom, gasPrice: preset.gasPrice, ...venue };
+}
 
 // --- markets
 

@@ -47,24 +47,8 @@ export interface DaemonDeps {
   readonly notifier?: Notifier;
   /** Redis and the time-series writer (openStorage): the journal, restart recovery, hot state, series. */
   readonly storage?: Storage;
-}
-
-/** One market in the daemon's status snapshot. */
-export interface MarketSnapshot {
-  readonly symbol: string;
-  readonly risk: BreakerState;
-  readonly position: number;
-  readonly pnl: FormattedPnl | null;
-  readonly openOrders: readonly VenueOrder[];
-  readonly bid: PriceLevel | null;
-  readonly ask: PriceLevel | null;
-}
-
-export interface DaemonSnapshot {
-  readonly startedAtMs: number;
-  readonly startToFirstQuoteMs: number | null;
-  readonly killed: boolean;
-  readonly markets: readonly MarketSnapshot[];
+  /** Follow the markets without quoting (`flashmm run --observe`: a venue with no key). */
+  readonly readOnly?: boolean;
 }
 
 /** The model the markets forecast with. */
@@ -187,18 +171,9 @@ export class Daemon {
   }
 
   /** A snapshot: per market risk state, position, P&L, orders, touch. */
-  status(): DaemonSnapshot {
-    const markets = [...this.loops].map(([symbol, loop]) => {
-      const top = loop.state.top();
-      return {
-        symbol, risk: this.risk.state(symbol), position: this.positions.position(symbol),
-        pnl: this.quotePnl(symbol, loop), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
-      };
-    });
-    return {
-      startedAtMs: this.startedAtMs, startToFirstQuoteMs: this.firstQuoteMs, killed: this.risk.isKilled(), markets,
-      ...(this.storage === null ? {} : { storage: this.storage.status() }),
-    };
+  /** The venue's own state for the status page (connection, height, counters), null when it keeps none. */
+  venueStatus(): unknown {
+    return this.deps.venue.status?.() ?? null;
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
@@ -353,7 +328,7 @@ export class Daemon {
         const loop = this.loops.get(symbol);
         if (loop === undefined) return;
         const nowMs = this.clock.nowMs();
-        if (loop.onMarketData(batch, nowMs) && this.stopping === null) void loop.decide(nowMs, this.clock.nowNs());
+        if (loop.onMarketData(batch, nowMs) && this.stopping === null && this.deps.readOnly !== true) void loop.decide(nowMs, this.clock.nowNs());
       },
       onOrderEvent: (event) => {
         if (this.storage?.onEvent(event) !== true) this.onOrderEvent(event);
@@ -363,6 +338,8 @@ export class Daemon {
         this.log.info({ state, reason }, 'venue connection');
         this.connectionState = state;
         this.risk.onConnection(state, nowMs);
+        // Blind while disconnected: no book is current, so no market quotes until the venue sends one again.
+        if (state === 'disconnected') for (const loop of this.loops.values()) loop.state.invalidate(`venue disconnected: ${reason ?? 'no reason given'}`);
         if (state !== 'connected') this.reconciledAll = false;
         else void this.reconcileAfterConnect(nowMs);
       },
@@ -403,7 +380,7 @@ export class Daemon {
     for (const [symbol, loop] of this.loops) {
       this.deps.metrics.bookStaleness.set({ market: symbol }, Math.min(loop.ageMs(nowMs), 1e9) / 1e3);
       this.deps.metrics.bookValid.set({ market: symbol }, loop.state.status === 'valid' ? 1 : 0);
-      await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
+      if (this.deps.readOnly !== true) await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
     }
     if (nowMs - this.scoresReadAtMs >= SCORES_EVERY_MS && this.deps.modelPath !== undefined) {
       this.scoresReadAtMs = nowMs;
@@ -461,7 +438,7 @@ export class Daemon {
       const top = loop.state.top();
       const units = top === null ? null : this.positions.pnl(symbol, top.mid2);
       const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
-      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits }, 'final state');
+      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits, mid2: top?.mid2 ?? null }, 'final state');
     }
     this.storage?.close();
     await venue.close();

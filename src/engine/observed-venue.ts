@@ -16,12 +16,14 @@ export function observedVenue(venue: Venue, metrics: Metrics): Venue {
     }
   };
   const connected = (state: ConnectionState) => metrics.venueConnected.set({ venue: venue.name }, state === 'connected' ? 1 : 0);
-  // The venue's optional capabilities pass through as they are (an absent one stays absent).
+  // The optional members are the venue's own answers the daemon reads off the venue it holds
+  // (this wrapper): dropping one silently changes behaviour (e.g. the book net of our orders).
   const { accountSnapshot } = venue;
   return {
+    ...(venue.publicBookIncludesOwnOrders === undefined ? {} : { publicBookIncludesOwnOrders: venue.publicBookIncludesOwnOrders }),
+    ...(venue.status === undefined ? {} : { status: () => venue.status?.() }),
     name: venue.name,
     ...(venue.ephemeral === undefined ? {} : { ephemeral: venue.ephemeral }),
-    ...(venue.publicBookIncludesOwnOrders === undefined ? {} : { publicBookIncludesOwnOrders: venue.publicBookIncludesOwnOrders }),
     ...(accountSnapshot === undefined ? {} : { accountSnapshot: timed('account', (symbol: string, sinceNs: bigint) => accountSnapshot.call(venue, symbol, sinceNs)) }),
     markets: () => venue.markets(),
     connect: async (listener: VenueListener) => {

@@ -5,8 +5,23 @@
 // Buffer the caller wipes once the core has the key; nothing here logs or throws the secret.
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Secret } from '../config/secret.js';
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** The keys directory: `dir`, else FLASHMM_KEYS_DIR, else ~/.flashmm/keys. */
+export function keysDir(dir?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return dir ?? env['FLASHMM_KEYS_DIR'] ?? join(homedir(), '.flashmm', 'keys');
+}
+
+/** `<keys dir>/<name>.json`; a name is letters, digits, '-' or '_' (at most 64). */
+export function keystorePath(name: string, dir?: string): string {
+  if (!KEY_NAME.test(name)) throw new KeystoreError(`key name '${name}' must be letters, digits, '-' or '_' (at most 64)`, 'KEYSTORE_FORMAT');
+  return join(keysDir(dir), `${name}.json`);
+}
 
 /** scrypt cost: N = 2^17, r = 8, p = 1 (~0.3 s and 128 MiB here), the usual interactive setting. */
 export const DEFAULT_KDF = { n: 2 ** 17, r: 8, p: 1 } as const;

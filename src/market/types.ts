@@ -1,9 +1,11 @@
 // Venue-neutral market types shared by venues, strategy, risk and execution.
 // Prices are integer ticks and sizes integer lots of the market's spec; decimal strings exist
-// only at a venue's edge. Money is a bigint in money units
-// of tick × lot × 1e-6, the core's unit (`MarketSpec.formatMoney` prints it), so fees in ppm
-// stay exact. The side vocabulary and the public trade are the core's (docs/market-state.md).
-import { MONEY_PER_TICK_LOT as MONEY_UNITS } from '../native.js';
+// only at a venue's edge. A fill's price may be a half tick (Sei settles crossing orders at
+// their midpoint): 11000.5 is exact as a JS number, and the core books it exactly. Money is a
+// bigint in money units of tick × lot × 1e-6, the core's unit (`MarketSpec.formatMoney` prints
+// it), so fees in ppm stay exact. The side vocabulary and the public trade are the core's
+// (docs/market-state.md).
+import { feeFor as coreFee, MONEY_PER_TICK_LOT as MONEY_UNITS, notional as coreNotional } from '../native.js';
 import type { Side } from '../native.js';
 
 export type { PublicTrade, Side } from '../native.js';
@@ -45,14 +47,17 @@ export interface BookTop {
 /** Money units per 1 (tick × lot), the core's: fees in ppm of notional are exact at this scale. */
 export const MONEY_PER_TICK_LOT = BigInt(MONEY_UNITS);
 
-/** Notional of `size` lots at `price` ticks, in money units. */
+/** Notional of `size` lots at `price` ticks (a half tick allowed), in money units: the core's formula. */
 export function notional(price: number, size: number): bigint {
-  return BigInt(price) * BigInt(size) * MONEY_PER_TICK_LOT;
+  return coreNotional(price, size);
 }
 
-/** Fee on `size` lots at `price` ticks at `ppm` parts per million, in money units (exact). */
+/**
+ * Fee on `size` lots at `price` ticks (a half tick allowed) at `ppm` parts per million, in money
+ * units: exact on the tick grid; at a half tick an odd half unit is rounded up (the core's rule).
+ */
 export function feeFor(price: number, size: number, ppm: number): bigint {
-  return BigInt(price) * BigInt(size) * BigInt(ppm);
+  return coreFee(price, size, ppm);
 }
 
 /**

@@ -47,6 +47,7 @@ export interface FillRecord {
    */
   readonly fillId: string;
   readonly side: Side;
+  /** Ticks, exact to half a tick. */
   readonly price: number;
   /** Lots booked (> 0). */
   readonly lots: number;
@@ -121,6 +122,21 @@ export function decodeInt(fields: Readonly<Record<string, string>>, name: string
   const value = text(fields, name);
   const n = Number(value);
   if (!INTEGER.test(value) || !Number.isSafeInteger(n)) throw new RecordError(`${name}: expected an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A fill price: ticks, exact to half a tick ("11000" or "11000.5"; Sei settles at midpoints). */
+export function encodeFillPrice(value: number): string {
+  if (!Number.isSafeInteger(value * 2)) throw new RecordError(`not a whole or half number of ticks: ${value}`);
+  return String(value);
+}
+
+function decodeFillPrice(fields: Readonly<Record<string, string>>, name: string): number {
+  const value = text(fields, name);
+  const n = Number(value);
+  if (!/^-?\d+(\.5)?$/.test(value) || !Number.isSafeInteger(n * 2)) {
+    throw new RecordError(`${name}: expected a whole or half number of ticks, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -210,7 +226,7 @@ export function decodeOrder(clientId: string, json: string): StoredOrder {
 export function encodeFill(f: FillRecord): string[] {
   if (f.lots <= 0) throw new RecordError(`fill ${f.clientId}/${f.fillId}: lots must be > 0, got ${f.lots}`);
   return [
-    'type', 'fill', 'clientId', f.clientId, 'fillId', f.fillId, 'side', f.side, 'price', encodeInt(f.price),
+    'type', 'fill', 'clientId', f.clientId, 'fillId', f.fillId, 'side', f.side, 'price', encodeFillPrice(f.price),
     'lots', encodeInt(f.lots), 'fee', f.fee.toString(), 'liquidity', f.liquidity, 'tsNs', f.tsNs.toString(),
   ];
 }
@@ -256,7 +272,7 @@ export function decodeEntry(id: string, flat: readonly string[]): JournalEntry {
       const lots = decodeInt(f, 'lots');
       if (lots <= 0) throw new RecordError(`lots: expected > 0, got ${lots}`);
       const fill: FillRecord = {
-        clientId, fillId: text(f, 'fillId'), side: decodeEnum(f, 'side', ['buy', 'sell'] as const), price: decodeInt(f, 'price'), lots,
+        clientId, fillId: text(f, 'fillId'), side: decodeEnum(f, 'side', ['buy', 'sell'] as const), price: decodeFillPrice(f, 'price'), lots,
         fee: decodeBig(f, 'fee'), liquidity: decodeEnum(f, 'liquidity', ['maker', 'taker'] as const), tsNs: decodeBig(f, 'tsNs'),
       };
       return { seq, type, fill };

@@ -1,13 +1,15 @@
 // Builds the configured venue. `sim` (the embedded default): one simulated exchange per market,
-// fed by the market generator, or by a recording (`replay`, the recording's own market).
+// fed by the market generator, or by a recording (`replay`, the recording's own market). `sei`:
+// Sei's on-chain order book (openVenue: it connects, checks the node and reads the pairs first).
 import { BinanceReader, type ZiOptions } from '../native.js';
 import type { Clock } from '../execution/clock.js';
 import type { Config, MarketConfig } from '../config/schema.js';
 import type { MarketInfo } from '../market/types.js';
 import { CompositeVenue } from './composite.js';
+import { openSeiVenue, type SeiOpenOptions } from './sei/open.js';
 import { SimVenue } from './sim/sim-venue.js';
 import { RemoteSimVenue } from './sim-remote/remote-venue.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
+import { componentLogger, createLogger, type Logger } from '../telemetry/logger.js';
 import type { Venue } from './venue.js';
 
 export interface CreatedVenue {
@@ -26,7 +28,17 @@ export interface VenueOptions {
   readonly log?: Logger;
 }
 
-/** The venue of `config`, on `clock`. */
+/**
+ * The venue of `config`, connected where it must be to know its markets: a Sei venue checks the
+ * node (version, the dex module, the pairs) and loads its key here; `sim` is `createVenue`.
+ */
+export async function openVenue(config: Config, clock: Clock, sei: Omit<SeiOpenOptions, 'clock'>): Promise<CreatedVenue> {
+  if (config.venue.kind !== 'sei') return createVenue(config, clock, { log: componentLogger(sei.logger, 'venue') });
+  const venue = await openSeiVenue(config, { ...sei, clock });
+  return { venue, sequenceRule: () => 'strict' }; // one snapshot per block, sequence = height
+}
+
+/** The venue of `config`, on `clock` (the simulated venue; a Sei venue needs `openVenue`). */
 export function createVenue(config: Config, clock: Clock, options: VenueOptions = {}): CreatedVenue {
   const v = config.venue;
   if (v.kind === 'sim' && v.url !== undefined) {
@@ -35,7 +47,7 @@ export function createVenue(config: Config, clock: Clock, options: VenueOptions 
     return { venue, sequenceRule: () => 'strict' }; // the server's generated markets (checked at connect)
   }
   if (v.kind !== 'sim') {
-    throw new Error(`venue '${v.kind}' is not available in this build yet: use venue.kind 'sim' (the default)`);
+    throw new Error(`venue '${v.kind}' connects before it knows its markets: open it with openVenue()`);
   }
   const queue = { queue: v.queueModel.kind, queueExponent: v.queueModel.exponent };
   const manual = options.manual === true ? { pumpMs: 0 } : {};

@@ -46,6 +46,7 @@ export interface Fill {
   readonly clientId: string;
   readonly symbol: string;
   readonly side: Side;
+  /** Execution price in ticks; a half tick (11000.5) where the venue settles at a midpoint (Sei). */
   readonly price: number;
   readonly size: number;
   /** Fee in money units (tick × lot × 1e-6); negative = rebate. */
@@ -109,11 +110,13 @@ export interface VenueListener {
 export interface Venue {
   readonly name: string;
   /**
-   * The venue's public book shows our own resting orders (a real exchange; the simulated venue
-   * keeps them apart). The engine then tracks them in the market state and quotes from the book
-   * net of our liquidity.
+   * The venue's public book shows our own resting orders (a real exchange, Sei; the simulated
+   * venue keeps them apart). The engine then tracks them in the market state and quotes from the
+   * book net of our liquidity.
    */
   readonly publicBookIncludesOwnOrders?: boolean;
+  /** Venue-specific state for the daemon's /status (connection, counters). */
+  status?(): unknown;
   markets(): readonly MarketInfo[];
   /** Starts delivering events to `listener`. */
   connect(listener: VenueListener): Promise<void>;

@@ -22,13 +22,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::Side;
-use crate::money::{Liquidity, MONEY_PER_HALF_TICK_LOT, Money, notional};
+use crate::money::{FillPrice, Liquidity, MONEY_PER_HALF_TICK_LOT, Money, notional};
 
 /// Why a fill or a snapshot was refused (nothing is booked then).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
-    #[error("fill of {lots} lots at {price} ticks: lots and price must be > 0")]
-    BadFill { lots: i64, price: i64 },
+    #[error("fill of {lots} lots at {price} ticks: lots must be > 0 and the price at least one tick")]
+    BadFill { lots: i64, price: FillPrice },
     #[error("fill of {lots} lots would overflow the position of {position} lots")]
     Overflow { position: i64, lots: i64 },
     #[error("not a ledger state: {0}")]
@@ -117,10 +117,10 @@ impl LedgerSnapshot {
 }
 
 impl Ledger {
-    /// Books one fill of `lots > 0` at `price > 0` ticks with `fee` money units (positive =
-    /// paid). A refused fill changes nothing.
-    pub fn apply_fill(&mut self, side: Side, price: i64, lots: i64, fee: Money) -> Result<(), LedgerError> {
-        if lots <= 0 || price <= 0 {
+    /// Books one fill of `lots > 0` at `price` (at least one tick, exact to half a tick) with
+    /// `fee` money units (positive = paid). A refused fill changes nothing.
+    pub fn apply_fill(&mut self, side: Side, price: FillPrice, lots: i64, fee: Money) -> Result<(), LedgerError> {
+        if lots <= 0 || price < FillPrice::ticks(1) {
             return Err(LedgerError::BadFill { lots, price });
         }
         let signed = match side {
@@ -132,7 +132,7 @@ impl Ledger {
             _ => return Err(LedgerError::Overflow { position: self.position, lots }),
         };
         if before == 0 || before.signum() == signed.signum() {
-            self.entry_cost += notional(price, lots);
+            self.entry_cost += price.notional(lots);
         } else {
             let open = before.abs();
             let closing = lots.min(open);
@@ -141,12 +141,12 @@ impl Ledger {
             } else {
                 self.entry_cost * Money::from(closing) / Money::from(open)
             };
-            let exit = notional(price, closing);
+            let exit = price.notional(closing);
             // A long closes by selling (exit − entry), a short by buying (entry − exit).
             self.realised += if before > 0 { exit - removed } else { removed - exit };
             self.entry_cost -= removed;
             if lots > closing {
-                self.entry_cost = notional(price, lots - closing);
+                self.entry_cost = price.notional(lots - closing);
             }
         }
         if after == 0 {
@@ -249,13 +249,13 @@ impl Account {
     pub fn apply(
         &mut self,
         side: Side,
-        price: i64,
+        price: FillPrice,
         lots: i64,
         fee: Money,
         liquidity: Liquidity,
     ) -> Result<(), LedgerError> {
         self.ledger.apply_fill(side, price, lots, fee)?;
-        let value = notional(price, lots);
+        let value = price.notional(lots);
         match side {
             Side::Buy => {
                 self.cash -= value;
@@ -286,9 +286,9 @@ impl Account {
         self.ledger.fees()
     }
 
-    /// `cash + position × price`: the value if the position were marked at `price` ticks.
-    pub fn equity_at(&self, price: i64) -> Money {
-        self.cash + notional(price, self.position())
+    /// `cash + position × price`: the value if the position were marked at `price`.
+    pub fn equity_at(&self, price: FillPrice) -> Money {
+        self.cash + price.notional(self.position())
     }
 }
 
@@ -298,7 +298,7 @@ mod tests {
     use crate::money::{MONEY_PER_TICK_LOT as M, fee};
 
     fn fill(l: &mut Ledger, side: Side, price: i64, lots: i64, fee: Money) {
-        l.apply_fill(side, price, lots, fee).unwrap();
+        l.apply_fill(side, FillPrice::ticks(price), lots, fee).unwrap();
     }
 
     #[test]
@@ -319,6 +319,19 @@ mod tests {
     }
 
     #[test]
+    fn fills_at_half_ticks_are_exact() {
+        // Sei: bought 2 at the midpoint 11 000.5, sold 1 at 11 001 and 1 at 11 000.
+        let mut l = Ledger::default();
+        l.apply_fill(Side::Buy, FillPrice::midpoint(11_000, 11_001), 2, 0).unwrap();
+        assert_eq!(l.average_entry(), Some((22_001 * M, 2 * M)));
+        assert_eq!(l.unrealised(22_002), M); // marked at 11 001: 2 × 0.5 tick
+        fill(&mut l, Side::Sell, 11_001, 1, 0);
+        assert_eq!(l.realised(), M / 2);
+        fill(&mut l, Side::Sell, 11_000, 1, 0);
+        assert_eq!(l.snapshot(), LedgerSnapshot { lots: 0, entry_cost: 0, realised: 0, fees: 0, volume_lots: 4 });
+    }
+
+    #[test]
     fn average_cost_with_the_remainder_kept_in_the_basis() {
         let mut l = Ledger::default();
         fill(&mut l, Side::Buy, 100, 1, 0);
@@ -333,8 +346,10 @@ mod tests {
     #[test]
     fn refuses_bad_fills_and_bad_snapshots_and_round_trips() {
         let mut l = Ledger::default();
-        assert_eq!(l.apply_fill(Side::Buy, 100, 0, 0), Err(LedgerError::BadFill { lots: 0, price: 100 }));
-        assert_eq!(l.apply_fill(Side::Buy, 0, 1, 0).unwrap_err().code(), "BAD_FILL");
+        let p100 = FillPrice::ticks(100);
+        assert_eq!(l.apply_fill(Side::Buy, p100, 0, 0), Err(LedgerError::BadFill { lots: 0, price: p100 }));
+        assert_eq!(l.apply_fill(Side::Buy, FillPrice::ticks(0), 1, 0).unwrap_err().code(), "BAD_FILL");
+        assert_eq!(l.apply_fill(Side::Buy, FillPrice::half_ticks(1), 1, 0).unwrap_err().code(), "BAD_FILL");
         fill(&mut l, Side::Sell, 200, 3, fee(200, 3, 100));
         let snap = l.snapshot();
         let json = snap.to_json();
@@ -351,14 +366,16 @@ mod tests {
     #[test]
     fn account_books_the_ledger_cash_and_counts() {
         let mut a = Account::default();
-        a.apply(Side::Buy, 100, 3, fee(100, 3, 200), Liquidity::Taker).unwrap();
-        a.apply(Side::Sell, 101, 2, fee(101, 2, -50), Liquidity::Maker).unwrap();
+        a.apply(Side::Buy, FillPrice::ticks(100), 3, fee(100, 3, 200), Liquidity::Taker).unwrap();
+        a.apply(Side::Sell, FillPrice::ticks(101), 2, fee(101, 2, -50), Liquidity::Maker).unwrap();
         assert_eq!(a.position(), 1);
         assert_eq!(a.cash, -300 * M - 60_000 + 202 * M + 10_100);
         assert_eq!(a.fees(), 60_000 - 10_100);
-        assert_eq!(a.equity_at(101), a.cash + 101 * M);
+        assert_eq!(a.equity_at(FillPrice::ticks(101)), a.cash + 101 * M);
         assert_eq!((a.maker_lots, a.taker_lots, a.fills), (2, 3, 2));
-        assert!(a.apply(Side::Buy, 100, -1, 0, Liquidity::Maker).is_err());
-        assert_eq!(a.fills, 2);
+        a.apply(Side::Buy, FillPrice::half_ticks(201), 1, 0, Liquidity::Maker).unwrap();
+        assert_eq!(a.cash, -300 * M - 60_000 + 202 * M + 10_100 - 100 * M - M / 2);
+        assert!(a.apply(Side::Buy, FillPrice::ticks(100), -1, 0, Liquidity::Maker).is_err());
+        assert_eq!(a.fills, 3);
     }
 }

@@ -38,7 +38,7 @@ use flashmm_core::backtest::{
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
-use flashmm_core::money::MONEY_PER_TICK_LOT;
+use flashmm_core::money::{FillPrice, MONEY_PER_TICK_LOT};
 use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
@@ -130,7 +130,7 @@ fn check_conservation(r: &BacktestResult) -> Result<(), TestCaseError> {
         while let Some(f) = fills.next_if(|f| f.ts <= step.ts) {
             prop_assert!(f.ts > prev_ts, "fill at {} not after the previous step {}", f.ts, prev_ts);
             let sq = i128::from(sign(f.side) * f.lots);
-            captured += sq * i128::from(step_mid2 - 2 * f.price) * m;
+            captured += sq * i128::from(step_mid2 - f.price.as_half_ticks()) * m;
             fee_sum += f.fee;
             qty += sign(f.side) * f.lots;
         }
@@ -155,7 +155,7 @@ fn check_orders(r: &BacktestResult, s: &Setup) -> Result<(), TestCaseError> {
             sent.insert(q.client_id, q.send_ts);
         }
     }
-    let mut limit: HashMap<u64, i64> = HashMap::new();
+    let mut limit: HashMap<u64, FillPrice> = HashMap::new();
     let mut fills = 0;
     for rep in &r.reports {
         prop_assert_eq!(rep.local_ts, rep.exchange_ts + response, "{:?}", rep);

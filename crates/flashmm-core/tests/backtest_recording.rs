@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use flashmm_core::backtest::{Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::Side;
-use flashmm_core::money::format_money;
+use flashmm_core::money::{FillPrice, format_money};
 use flashmm_core::replay::MemorySource;
 use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{EventBatch, EventKind};
@@ -85,7 +85,7 @@ fn quoter_over_usdm_btcusdt() {
         let reqs = &by_order[&f.order];
         assert!(f.ts >= reqs[0].0, "fill at {} before its order arrived at {}", f.ts, reqs[0].0);
         let in_force = reqs.iter().rev().find(|(arr, _)| *arr <= f.ts).unwrap();
-        assert_eq!(in_force.1, Some(f.price), "fill of {} at {}", f.order, f.ts);
+        assert_eq!(in_force.1.map(FillPrice::ticks), Some(f.price), "fill of {} at {}", f.order, f.ts);
     }
     for x in r.reports.iter().filter(|x| x.kind == "fill") {
         assert_eq!(x.local_ts, x.exchange_ts + 5 * MS);

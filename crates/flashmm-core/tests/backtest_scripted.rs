@@ -22,7 +22,7 @@
 
 use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::{SequenceRule, Side};
-use flashmm_core::money::Liquidity;
+use flashmm_core::money::{FillPrice, Liquidity};
 use flashmm_core::replay::MemorySource;
 use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
@@ -63,7 +63,7 @@ fn hand_computed_fills_and_pnl() {
                 ts: 150,
                 order: 1,
                 side: Side::Buy,
-                price: 99,
+                price: FillPrice::ticks(99),
                 lots: 1,
                 fee: -9_900,
                 liquidity: Liquidity::Maker
@@ -72,7 +72,7 @@ fn hand_computed_fills_and_pnl() {
                 ts: 250,
                 order: 2,
                 side: Side::Sell,
-                price: 101,
+                price: FillPrice::ticks(101),
                 lots: 2,
                 fee: -20_200,
                 liquidity: Liquidity::Maker
@@ -136,10 +136,10 @@ fn late_events_and_zero_latency_keep_records_reconciled() {
     push(&mut b, EventKind::DepthDiff, 260, &[], &[(101, 2)], 0);
     let r = join_touch_without_latency(&b);
     assert_eq!(r.counts.late_events, 1);
-    let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
+    let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price.as_f64(), f.lots)).collect();
     // #1 bid 99 and #2 ask 101 rest at 101 behind 1 lot; the sell of 5 @ 99 fills the bid at
     // 150; the late buy of 5 @ 101 is applied at 150 (the clock), filling the ask.
-    assert_eq!(f, vec![(150, Side::Buy, 99, 1), (150, Side::Sell, 101, 1)]);
+    assert_eq!(f, vec![(150, Side::Buy, 99.0, 1), (150, Side::Sell, 101.0, 1)]);
     assert_eq!(r.stats.pnl.realised, 2_000_000);
 }
 
@@ -152,10 +152,10 @@ fn an_event_stamped_before_the_last_step_acts_at_the_clock() {
     push(&mut b, EventKind::DepthDiff, 350, &[(97, 1)], &[], 0);
     let r = join_touch_without_latency(&b);
     assert_eq!(r.counts.late_events, 1);
-    let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
+    let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price.as_f64(), f.lots)).collect();
     // Steps at 101 and 201 were recorded before the late trade was read, and the diff at 250
     // (which triggered them) moved the clock: the trade acts at 250, after both steps.
-    assert_eq!(f, vec![(250, Side::Buy, 99, 1)]);
+    assert_eq!(f, vec![(250, Side::Buy, 99.0, 1)]);
     let pos: Vec<_> = r.steps.iter().map(|s| (s.ts, s.position)).collect();
     assert_eq!(pos, vec![(101, 0), (201, 0), (301, 1), (401, 1)]);
 }

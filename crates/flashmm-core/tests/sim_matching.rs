@@ -11,7 +11,7 @@
 mod sim_support;
 
 use flashmm_core::book::Side::{Buy, Sell};
-use flashmm_core::money::{Liquidity, MONEY_PER_TICK_LOT};
+use flashmm_core::money::{FillPrice, Liquidity, MONEY_PER_TICK_LOT};
 use flashmm_core::sim::{
     CancelReason, ConstantLatency, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, QueueModel, RejectReason,
     Report, ReportKind, Request, SelfTradePrevention, SimExchange,
@@ -37,7 +37,15 @@ fn fills_of(reports: &[Report], id: u64) -> Vec<(i64, i64, i64, Liquidity, FillT
     fills(reports)
         .into_iter()
         .filter(|(c, _)| *c == id)
-        .map(|(_, f)| (f.price, f.lots, f.leaves, f.liquidity, f.trigger))
+        .map(|(_, f)| {
+            (
+                f.price.whole_ticks().expect("continuous matching fills on the grid"),
+                f.lots,
+                f.leaves,
+                f.liquidity,
+                f.trigger,
+            )
+        })
         .collect()
 }
 
@@ -87,7 +95,8 @@ fn a_market_order_walks_the_book_with_exact_average_price_and_fee() {
     assert_eq!(fills_of(&r, 1), vec![(101, 4, 8, Taker, TAKER), (102, 6, 2, Taker, TAKER), (103, 2, 0, Taker, TAKER)]);
     // Average price: (4·101 + 6·102 + 2·103) / 12 = 1222 / 12 = 101.8333… ticks.
     let f = fills(&r);
-    let (notional_ticks, lots): (i64, i64) = f.iter().fold((0, 0), |(n, l), (_, f)| (n + f.price * f.lots, l + f.lots));
+    let (notional_ticks, lots): (i64, i64) =
+        f.iter().fold((0, 0), |(n, l), (_, f)| (n + f.price.as_half_ticks() / 2 * f.lots, l + f.lots));
     assert_eq!((notional_ticks, lots), (1222, 12));
     assert_eq!(notional_ticks as f64 / lots as f64, 1222.0 / 12.0);
     // Taker fee 500 ppm of each level's notional, exact in money units (tick·lot·10⁻⁶):
@@ -465,7 +474,7 @@ fn fees_and_rebates_are_booked_exactly() {
     let f = fills(&r);
     assert_eq!(f.len(), 2);
     assert_eq!((f[0].1.liquidity, f[0].1.fee), (Maker, 101 * 2 * -100));
-    assert_eq!((f[1].1.liquidity, f[1].1.price, f[1].1.fee), (Taker, 99, 99 * 500));
+    assert_eq!((f[1].1.liquidity, f[1].1.price, f[1].1.fee), (Taker, FillPrice::ticks(99), 99 * 500));
     let a = sim.account();
     assert_eq!(a.position(), -3);
     assert_eq!(a.fees(), -20_200 + 49_500);

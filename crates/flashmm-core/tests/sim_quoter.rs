@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use flashmm_core::book::Side::{self, Buy, Sell};
 use flashmm_core::ledger::Account;
-use flashmm_core::money::{Liquidity, format_money, notional};
+use flashmm_core::money::{FillPrice, Liquidity, format_money, notional};
 use flashmm_core::replay::binance::{FileReader, sequence_rule};
 use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
 use flashmm_core::sim::{
@@ -222,15 +222,18 @@ fn a_two_sided_quoter_over_a_real_recording() {
         // Marked at the final mid M: cash + position × M = Σ side·lots·(M − price) − fees.
         let m = o.final_mid_ticks;
         let sign = |s: Side| if s == Buy { 1 } else { -1 };
-        let edge: i128 = fills.iter().map(|(_, f)| notional(m - f.price, sign(f.side) * f.lots)).sum();
-        assert_eq!(o.exchange.equity_at(m), edge - o.exchange.fees());
+        let edge: i128 = fills
+            .iter()
+            .map(|(_, f)| notional(m, sign(f.side) * f.lots) - f.price.notional(sign(f.side) * f.lots))
+            .sum();
+        assert_eq!(o.exchange.equity_at(FillPrice::ticks(m)), edge - o.exchange.fees());
 
         // Fees are exactly the rates of the fills' notional.
         let want_fees: i128 = fills
             .iter()
             .map(|(_, f)| {
                 let ppm = if f.liquidity == Liquidity::Maker { MAKER_PPM } else { TAKER_PPM };
-                i128::from(f.price) * i128::from(f.lots) * i128::from(ppm)
+                f.price.fee(f.lots, ppm)
             })
             .sum();
         assert_eq!(o.exchange.fees(), want_fees);
@@ -252,7 +255,7 @@ fn a_two_sided_quoter_over_a_real_recording() {
             o.fills_by_side[1],
             o.exchange.position(),
             format_money(&spec, o.exchange.fees()),
-            format_money(&spec, o.exchange.equity_at(m)),
+            format_money(&spec, o.exchange.equity_at(FillPrice::ticks(m))),
         );
 
         // Determinism: the same input gives the same reports.

@@ -19,7 +19,7 @@
 
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::market_gen::ZiParams;
-use flashmm_core::money::Liquidity;
+use flashmm_core::money::{FillPrice, Liquidity};
 use flashmm_core::replay::EventBatch;
 use flashmm_core::replay::{MemorySource, ZiSource};
 use flashmm_core::sim::{ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
@@ -74,7 +74,7 @@ fn scripted_session_stats_equal_the_hand_check() {
                 ts: 150,
                 order: 1,
                 side: Side::Buy,
-                price: 99,
+                price: FillPrice::ticks(99),
                 lots: 1,
                 fee: fee1,
                 liquidity: Liquidity::Maker
@@ -83,7 +83,7 @@ fn scripted_session_stats_equal_the_hand_check() {
                 ts: 250,
                 order: 2,
                 side: Side::Sell,
-                price: 101,
+                price: FillPrice::ticks(101),
                 lots: 2,
                 fee: fee2,
                 liquidity: Liquidity::Maker

@@ -10,7 +10,7 @@
 
 use flashmm_core::book::Side;
 use flashmm_core::ledger::Account;
-use flashmm_core::money::{Liquidity, Money, fee};
+use flashmm_core::money::{FillPrice, Liquidity, Money, fee};
 use flashmm_core::stats::{BacktestStats, FillRecord, StatsConfig, StepRecord};
 use proptest::prelude::*;
 
@@ -48,7 +48,7 @@ fn script(evs: &[Ev]) -> (Vec<StepRecord>, Vec<FillRecord>) {
                     ts: t,
                     order: (n / 2) as u64,
                     side,
-                    price,
+                    price: FillPrice::ticks(price),
                     lots,
                     fee: fee(price, lots, ppm),
                     liquidity: liq,
@@ -87,19 +87,20 @@ fn realised_average_cost(fills: &[FillRecord]) -> (f64, u32, Option<Money>) {
     let mut at_last_flat = None;
     for f in fills {
         let dir = if f.side == Side::Buy { 1 } else { -1 };
-        let value = f.price as f64 * f.lots as f64 * 1e6;
-        cash -= Money::from(dir * f.price * f.lots) * 1_000_000;
+        let price = f.price.as_f64();
+        let value = price * f.lots as f64 * 1e6;
+        cash -= f.price.notional(dir * f.lots);
         if pos == 0 || pos.signum() == dir {
             cost += value;
         } else {
             let closing = f.lots.min(pos.abs());
             let removed = cost * closing as f64 / pos.abs() as f64;
-            let exit = f.price as f64 * closing as f64 * 1e6;
+            let exit = price * closing as f64 * 1e6;
             realised += if pos > 0 { exit - removed } else { removed - exit };
             cost -= removed;
             partial += u32::from(closing < pos.abs());
             if f.lots > closing {
-                cost = f.price as f64 * (f.lots - closing) as f64 * 1e6;
+                cost = price * (f.lots - closing) as f64 * 1e6;
             }
         }
         pos += dir * f.lots;
@@ -150,7 +151,7 @@ proptest! {
             let captured: Money = measured.iter().map(|f| {
                 let mid2 = steps.iter().rev().find(|s| s.ts <= f.ts).unwrap().mid2();
                 let d = if f.side == Side::Buy { 1 } else { -1 };
-                Money::from(d * (mid2 - 2 * f.price) * f.lots) * 500_000
+                Money::from(d * (mid2 - f.price.as_half_ticks()) * f.lots) * 500_000
             }).sum();
             prop_assert_eq!(a.markout_total + a.adverse_total, captured);
             if a.excluded_past_end == 0 {

@@ -4,7 +4,7 @@
 
 use flashmm_core::book::Side::{self, Buy, Sell};
 use flashmm_core::ledger::Account;
-use flashmm_core::money::{Liquidity, Money, fee};
+use flashmm_core::money::{FillPrice, Liquidity, Money, fee};
 use flashmm_core::stats::{
     BacktestStats, FillRecord, OrderCounts, SECONDS_PER_YEAR, StatsConfig, StatsError, StepRecord,
 };
@@ -13,7 +13,7 @@ const S: i64 = 1_000_000_000;
 const TL: Money = 1_000_000; // one tick·lot
 
 fn fill(ts: i64, order: u64, side: Side, price: i64, lots: i64, ppm: i64, liq: Liquidity) -> FillRecord {
-    FillRecord { ts, order, side, price, lots, fee: fee(price, lots, ppm), liquidity: liq }
+    FillRecord { ts, order, side, price: FillPrice::ticks(price), lots, fee: fee(price, lots, ppm), liquidity: liq }
 }
 
 /// A step script: (ts, bid, ask, quote bid, quote ask).

@@ -4,6 +4,7 @@ use std::fmt::Display;
 
 use flashmm_core::book::{self as core, exact_integer};
 use flashmm_core::error::ErrorCode;
+use flashmm_core::money::FillPrice;
 use napi::bindgen_prelude::BigInt;
 
 use crate::error::{Error, Result, coded};
@@ -27,6 +28,16 @@ pub fn id(value: f64, what: &'static str) -> Result<u64> {
 /// Ticks or lots from a JS number; NaN, fractions and values past 2^53 are errors.
 pub fn ticks(value: f64, what: &'static str) -> Result<i64> {
     exact_integer(value, what, "ticks", 0).map_err(core_err)
+}
+
+/// A fill price in ticks, exact to half a tick (`11000` or `11000.5`); anything else is an error.
+pub fn fill_price(value: f64, what: &'static str) -> Result<FillPrice> {
+    let half = value * 2.0;
+    if half.is_finite() && half.fract() == 0.0 && half.abs() <= 9_007_199_254_740_991.0 {
+        Ok(FillPrice::half_ticks(half as i64))
+    } else {
+        Err(invalid_arg(format!("{what} = {value} must be a whole or half number of ticks")))
+    }
 }
 
 pub fn lots(value: f64, what: &'static str) -> Result<i64> {

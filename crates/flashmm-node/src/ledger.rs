@@ -5,13 +5,27 @@ use flashmm_core::ledger::{self as core, LedgerSnapshot as CoreSnapshot};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
-use crate::convert::{core_err, lots, money, ticks};
+use crate::convert::{core_err, fill_price, lots, money, ticks};
 use crate::error::{Result, guard};
 use crate::side::parse_side;
 
 /// Money units per tick × lot (money is `tick × lot × 10⁻⁶` of the quote currency).
 #[napi]
 pub const MONEY_PER_TICK_LOT: u32 = flashmm_core::money::MONEY_PER_TICK_LOT as u32;
+
+/// Notional of `lots` at `price` ticks (a half tick allowed), money units: the core's one formula.
+#[napi]
+pub fn notional(price: f64, size: f64) -> Result<i128> {
+    Ok(fill_price(price, "price")?.notional(lots(size, "size")?))
+}
+
+/// Fee of `lots` at `price` ticks (a half tick allowed) at `ppm` parts per million of notional,
+/// money units: exact on the tick grid, half a unit rounded up at a half tick.
+#[napi]
+pub fn fee_for(price: f64, size: f64, ppm: f64) -> Result<i128> {
+    let rate = ticks(ppm, "ppm")?;
+    Ok(fill_price(price, "price")?.fee(lots(size, "size")?, rate))
+}
 
 /// A ledger's whole state (`Ledger.restore` takes it back after a restart).
 #[napi(object)]
@@ -102,8 +116,9 @@ impl Ledger {
         })
     }
 
-    /// Books a fill of `lots > 0` at `price > 0` ticks, `fee` money units (positive = paid);
-    /// returns the new state. A refused fill (`BAD_FILL`) changes nothing.
+    /// Books a fill of `lots > 0` at `price` ticks (at least one; a half tick where the venue
+    /// settles at a midpoint, e.g. 11000.5 on Sei), `fee` money units (positive = paid); returns
+    /// the new state. A refused fill (`BAD_FILL`) changes nothing.
     #[napi]
     pub fn apply_fill(
         &mut self,
@@ -114,7 +129,7 @@ impl Ledger {
     ) -> Result<LedgerSnapshot> {
         guard(|| {
             let side = parse_side(&side, "side")?;
-            let (p, l, f) = (ticks(price, "price")?, lots(size, "lots")?, money(&fee, "fee")?);
+            let (p, l, f) = (fill_price(price, "price")?, lots(size, "lots")?, money(&fee, "fee")?);
             self.inner.apply_fill(side, p, l, f).map_err(core_err)?;
             Ok(self.inner.snapshot().into())
         })

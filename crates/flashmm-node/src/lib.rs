@@ -29,5 +29,6 @@ mod version;
 
 pub use backtest::run_backtest;
 pub use defaults::{core_defaults, validate_market_options};
+pub use ledger::{fee_for, notional};
 pub use train::train_model;
 pub use version::core_version;

@@ -172,7 +172,7 @@ pub fn report(r: &Report) -> SimReport {
         ReportKind::Fill(f) => SimReport::Fill {
             client_id,
             side: f.side.into(),
-            price: f.price as f64,
+            price: f.price.as_f64(),
             lots: f.lots as f64,
             leaves: f.leaves as f64,
             fee: f.fee,

@@ -63,8 +63,10 @@ const SEQUENCE_MISMATCH = /account sequence mismatch, expected (\d+), got (\d+)/
 
 export class SeiVenue implements Venue {
   readonly name = 'sei';
-  /** The chain's book (LongBookAll / ShortBookAll) holds our resting orders with everyone's. */
+  /** Sei's book lists our orders with everyone else's: the engine quotes on the view net of ours. */
   readonly publicBookIncludesOwnOrders = true;
+  /** The node as checked at open: its chain id and sei-chain version. */
+  node: { readonly version: string; readonly chainId: string } | null = null;
   readonly counters: SeiCounters = {
     blocks: 0, caughtUp: 0, reconnects: 0, resyncs: 0, txSent: 0, txFailedInBlock: 0, txRejectedAtCheck: 0, txExpired: 0,
     sequenceResyncs: 0, feeCapped: 0, offGrid: 0, badSettlements: 0, processingErrors: 0, unreconciled: 0,
@@ -127,7 +129,7 @@ export class SeiVenue implements Venue {
     const { config } = options;
     const endpoints = [config.rpcUrl, ...config.fallbackRpcUrls].map((rpc, i) => endpointOf(rpc, i === 0 ? config.wsUrl : undefined));
     const chain = await firstAnswering(endpoints);
-    await chain.checkNode(config.chainId, config.contractAddr);
+    const node = await chain.checkNode(config.chainId, config.contractAddr);
     const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr);
     let builder: SeiTxBuilder | null = null;
     if (options.signer !== undefined) {
@@ -145,6 +147,7 @@ export class SeiVenue implements Venue {
       });
     }
     const venue = new SeiVenue(options, endpoints, chain, markets, builder);
+    venue.node = node;
     if (options.signer !== undefined) venue.account = await chain.account(options.signer.address);
     return venue;
   }
@@ -156,6 +159,11 @@ export class SeiVenue implements Venue {
   /** Our address, or null when observing. */
   get address(): string | null {
     return this.builder?.address ?? null;
+  }
+
+  /** What the daemon's /status shows of the venue: the chain, our address, the last height, the counters. */
+  status(): { chainId: string; address: string | null; height: number; endpoint: string | null; counters: SeiCounters } {
+    return { chainId: this.options.config.chainId, address: this.address, height: this.processed, endpoint: this.feed.endpoint?.rpc ?? null, counters: { ...this.counters } };
   }
 
   /** The height processed last (books, fills and transactions up to it are delivered). */

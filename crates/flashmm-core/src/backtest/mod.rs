@@ -73,6 +73,7 @@ use serde::Serialize;
 
 use crate::book::Side;
 use crate::ledger::Account;
+use crate::money::FillPrice;
 use crate::replay::{EventBatch, EventSource, SourceProgress};
 use crate::sim::{
     ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
@@ -239,7 +240,9 @@ pub struct ReportRecord {
     /// Reason of a rejection or cancellation, trigger of a fill.
     pub detail: Option<String>,
     pub side: Option<&'static str>,
-    pub price: Option<i64>,
+    /// Ticks; a fill's may be a half tick (Sei's block matching settles at midpoints).
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub price: Option<FillPrice>,
     pub lots: Option<i64>,
     pub leaves: Option<i64>,
     #[serde(serialize_with = "ser_opt_i128_str")]
@@ -265,7 +268,7 @@ impl ReportRecord {
             ReportKind::Accepted { side, price, lots } => {
                 o.kind = "accepted";
                 o.side = Some(side.name());
-                o.price = Some(price);
+                o.price = Some(FillPrice::ticks(price));
                 o.lots = Some(lots);
             }
             ReportKind::Rejected { reason } => {
@@ -296,7 +299,7 @@ impl ReportRecord {
             ReportKind::Amended { price, lots, leaves, priority_kept } => {
                 o.kind = "amended";
                 o.detail = Some(if priority_kept { "priority-kept" } else { "priority-lost" }.into());
-                o.price = Some(price);
+                o.price = Some(FillPrice::ticks(price));
                 o.lots = Some(lots);
                 o.leaves = Some(leaves);
             }

@@ -16,7 +16,7 @@ use super::order::{
 };
 use super::queue::{QueueModel, QueueModelError, QueuePos};
 use crate::ledger::Account;
-use crate::money::{self, Liquidity};
+use crate::money::{FillPrice, Liquidity};
 
 /// What happens when our new order would trade with our own resting order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -636,7 +636,7 @@ impl<L: LatencyModel> SimExchange<L> {
         for &(price, x) in &takes {
             *self.consumed[si(opp)].entry(price).or_insert(0) += x;
             leaves -= x;
-            self.record_fill(id, side, price, x, leaves, Liquidity::Taker, FillTrigger::Taker);
+            self.record_fill(id, side, FillPrice::ticks(price), x, leaves, Liquidity::Taker, FillTrigger::Taker);
         }
         self.scratch_takes = takes;
         leaves
@@ -651,7 +651,7 @@ impl<L: LatencyModel> SimExchange<L> {
         if leaves == 0 {
             self.remove_resting(id);
         }
-        self.record_fill(id, side, price, lots, leaves, Liquidity::Maker, trigger);
+        self.record_fill(id, side, FillPrice::ticks(price), lots, leaves, Liquidity::Maker, trigger);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -659,7 +659,7 @@ impl<L: LatencyModel> SimExchange<L> {
         &mut self,
         id: ClientId,
         side: Side,
-        price: i64,
+        price: FillPrice,
         lots: i64,
         leaves: i64,
         liquidity: Liquidity,
@@ -669,7 +669,7 @@ impl<L: LatencyModel> SimExchange<L> {
             Liquidity::Maker => self.cfg.maker_fee_ppm,
             Liquidity::Taker => self.cfg.taker_fee_ppm,
         };
-        let fee = money::fee(price, lots, ppm);
+        let fee = price.fee(lots, ppm);
         // Matching only produces fills with lots > 0 at a positive price.
         self.account.apply(side, price, lots, fee, liquidity).expect("the simulator fills whole positive lots");
         self.fill_seq += 1;

@@ -2,7 +2,7 @@
 
 use crate::book::Side;
 
-use crate::money::{Liquidity, Money};
+use crate::money::{FillPrice, Liquidity, Money};
 use crate::stats::FillRecord;
 
 /// Client order id. Unique per simulator; [`NO_ORDER`] marks reports about no single order.
@@ -196,8 +196,9 @@ pub struct Fill {
     /// Exchange-wide fill sequence number, from 1.
     pub fill_id: u64,
     pub side: Side,
-    /// Execution price in ticks (our limit for maker fills, the level's for taker fills).
-    pub price: i64,
+    /// Execution price: our limit for maker fills and the level's for taker fills when matching
+    /// continuously; in Sei's block matching, the midpoint of the two crossing prices.
+    pub price: FillPrice,
     pub lots: i64,
     /// Lots of the order still open after this fill.
     pub leaves: i64,

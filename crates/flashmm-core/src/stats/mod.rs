@@ -33,12 +33,12 @@
 //! ```
 //! use flashmm_core::book::Side;
 //! use flashmm_core::ledger::Account;
-//! use flashmm_core::money::{Liquidity, fee};
+//! use flashmm_core::money::{FillPrice, Liquidity, fee};
 //! use flashmm_core::stats::{BacktestStats, FillRecord, StatsConfig, StepRecord};
 //!
 //! let mut acc = Account::default();
 //! let mut steps = vec![StepRecord::from_account(0, 99, 101, &acc, Some(99), Some(101))];
-//! let fill = FillRecord { ts: 50, order: 1, side: Side::Buy, price: 99, lots: 2,
+//! let fill = FillRecord { ts: 50, order: 1, side: Side::Buy, price: FillPrice::ticks(99), lots: 2,
 //!                         fee: fee(99, 2, -100), liquidity: Liquidity::Maker };
 //! acc.apply(fill.side, fill.price, fill.lots, fill.fee, fill.liquidity).unwrap();
 //! steps.push(StepRecord::from_account(100, 100, 102, &acc, None, Some(102)));
@@ -55,7 +55,7 @@ use serde::Serialize;
 use crate::book::Side;
 use crate::json::int_str;
 use crate::ledger::{Account, Ledger, Pnl};
-use crate::money::{Liquidity, MONEY_PER_HALF_TICK_LOT, Money, notional};
+use crate::money::{FillPrice, Liquidity, MONEY_PER_HALF_TICK_LOT, Money};
 
 pub use ratios::{Drawdown, ReturnStats, SECONDS_PER_YEAR};
 
@@ -135,8 +135,9 @@ pub struct FillRecord {
     pub order: u64,
     /// Our side: [`Side::Buy`] = we bought.
     pub side: Side,
-    /// Execution price, ticks.
-    pub price: i64,
+    /// Execution price, exact to half a tick (a number of ticks in JSON).
+    #[cfg_attr(test, ts(type = "number"))]
+    pub price: FillPrice,
     /// Lots filled (> 0).
     pub lots: i64,
     /// Fee paid, exact money units (negative = rebate).
@@ -207,8 +208,8 @@ pub enum StatsError {
     StepBook { index: usize, bid: i64, ask: i64 },
     #[error("fill {index}: timestamp {ts} before the previous fill's")]
     FillOrder { index: usize, ts: i64 },
-    #[error("fill {index}: needs lots > 0 and price > 0 (lots {lots}, price {price})")]
-    FillSize { index: usize, lots: i64, price: i64 },
+    #[error("fill {index}: needs lots > 0 and a price of at least one tick (lots {lots}, price {price})")]
+    FillSize { index: usize, lots: i64, price: FillPrice },
     #[error("fill {index}: timestamp {ts} after the last step ({last})")]
     FillAfterEnd { index: usize, ts: i64, last: i64 },
     #[error("step {index}: recorded {field} {recorded} but the fills up to it give {expected}")]
@@ -398,7 +399,7 @@ fn validate(steps: &[StepRecord], fills: &[FillRecord], cfg: &StatsConfig) -> Re
         if i > 0 && f.ts < fills[i - 1].ts {
             return Err(StatsError::FillOrder { index: i, ts: f.ts });
         }
-        if f.lots <= 0 || f.price <= 0 {
+        if f.lots <= 0 || f.price < FillPrice::ticks(1) {
             return Err(StatsError::FillSize { index: i, lots: f.lots, price: f.price });
         }
         if f.ts > last {
@@ -518,7 +519,7 @@ impl BacktestStats {
             volume_lots: acc.bought_lots + acc.sold_lots,
             maker_lots: acc.maker_lots,
             taker_lots: acc.taker_lots,
-            volume_notional: fills.iter().map(|f| notional(f.price, f.lots)).sum(),
+            volume_notional: fills.iter().map(|f| f.price.notional(f.lots)).sum(),
             orders: cfg.orders,
             filled_orders: filled_orders.len() as u64,
             order_fill_ratio: cfg.orders.and_then(|o| ratio(filled_orders.len() as f64, o.placed as f64)),
@@ -568,7 +569,7 @@ impl BacktestStats {
                 continue;
             };
             let mid2 = steps[i].mid2();
-            let cap = f.dir() * (mid2 - 2 * f.price);
+            let cap = f.dir() * (mid2 - f.price.as_half_ticks());
             sc.fills += 1;
             sc.lots += f.lots;
             sc_half += i128::from(cap) * i128::from(f.lots);
@@ -609,7 +610,7 @@ impl BacktestStats {
                 let mid0 = steps[i].mid2();
                 let mid_h = steps[step_at(steps, end).expect("end after the fill")].mid2();
                 let adv = f.dir() * (mid0 - mid_h);
-                let mk = f.dir() * (mid_h - 2 * f.price);
+                let mk = f.dir() * (mid_h - f.price.as_half_ticks());
                 a.fills += 1;
                 a.lots += f.lots;
                 adv_half += i128::from(adv) * i128::from(f.lots);
