@@ -56,6 +56,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   token: async () => (await import('./commands/token.js')).registerToken,
   version: async () => (await import('./commands/version.js')).registerVersion,
   health: async () => (await import('./commands/health.js')).registerHealth,
+  sim: async () => (await import('./commands/sim.js')).registerSim,
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

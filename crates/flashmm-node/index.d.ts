@@ -57,6 +57,13 @@ export declare class EventBatch {
   trades(): Array<PublicTrade>
   /** Level sizes in lots. */
   get sizes(): Float64Array
+  /**
+   * The batch's exact bytes (the core's versioned wire form, `replay/wire.rs`), to send to
+   * another process; `EventBatch.fromBuffer` reads them back.
+   */
+  toBuffer(): Buffer
+  /** The batch `bytes` encode; a corrupt, truncated or foreign frame throws `BAD_FRAME`. */
+  static fromBuffer(bytes: Uint8Array): EventBatch
 }
 
 export declare class EventBatchBuilder {
@@ -342,6 +349,12 @@ export declare class SimVenue {
    * in that order. Every item is checked before anything is sent.
    */
   submitBatch(nowNs: bigint, cancels: Array<number>, places: Array<SimPlace>): void
+  /**
+   * The exchange's public book now as one snapshot event (every level, its last update id;
+   * the venue clock as exchange time), received at `localNs`: what a subscriber joining late
+   * starts from. Null while the book is not valid.
+   */
+  snapshot(localNs: bigint): EventBatch | null
   /** Our live orders at the exchange now (bids best first, then asks). */
   openOrders(): Array<SimOrder>
   /** Position in lots, as the exchange books it. */

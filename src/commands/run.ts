@@ -10,7 +10,9 @@ import { DaemonControl } from '../api/daemon-control.js';
 import { type ControlServer, startControlServer } from '../api/serve.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { loadSecrets, type Secrets, SecretsError, secretValues } from '../config/secret.js';
-import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
+import { type Config, configSchema, ENVIRONMENTS, type Environment } from '../config/schema.js';
+import { openStorage } from '../storage/open.js';
+import type { StorageHealth } from '../storage/redis-store.js';
 import { Daemon } from '../engine/daemon.js';
 import { resolveModelPath, watchModelFile } from '../engine/model-file.js';
 import { errorMessage } from '../errors.js';
@@ -34,6 +36,8 @@ export interface RunOptions extends SeiRunOptions {
   readonly speed?: number | 'max';
   /** Stop by itself after this many seconds (a bounded run). */
   readonly duration?: number;
+  /** Redis for the journal, hot state and restart recovery (storage.redis.url). */
+  readonly redis?: string;
 }
 
 /** The loaded config with the command line's choices applied. */
@@ -53,12 +57,22 @@ export function runConfig(options: RunOptions): Config {
     }
     out = { ...out, markets: config.markets.map((m) => ({ ...m, enabled: m.symbol === options.market })) };
   }
+  if (options.redis !== undefined) out = withRedis(out, options.redis);
   if (options.replay !== undefined) {
     if (out.venue.kind !== 'sim') throw new ConfigError([{ source: '--replay', path: 'venue.kind', reason: '--replay drives the sim venue' }]);
     const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
     out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed } } };
   }
   return applySeiOptions(out, options);
+}
+
+/** `--redis <url>`: storage.redis with that URL, every other key as configured or defaulted. */
+function withRedis(config: Config, url: string): Config {
+  const parsed = configSchema.safeParse({ ...config, storage: { ...config.storage, redis: { ...config.storage.redis, url } } });
+  if (!parsed.success) {
+    throw new ConfigError([{ source: '--redis', path: 'storage.redis.url', reason: parsed.error.issues[0]?.message ?? 'invalid' }]);
+  }
+  return parsed.data;
 }
 
 export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
@@ -72,10 +86,13 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   const key = options.key === undefined ? {} : { key: { name: options.key } };
   const { venue, sequenceRule } = await openVenue(config, systemClock, { logger, observe, ...key });
   const notifier = operatorNotifier(secrets, metrics, logger);
+  let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
+  const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
   const daemon = new Daemon({
-    config, venue, sequenceRule, log: logger, metrics, readOnly: observe,
+    config, venue, sequenceRule, log: logger, metrics, storage, readOnly: observe,
     ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
   });
+  onRedisHealth = (health) => daemon.onStorageHealth(health);
   const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -95,6 +112,7 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     await api?.close();
     watcher?.close();
     await daemon.stop('start-up failed');
+    await storage.close(); // nothing may keep the process alive after a failed start (the Redis connection)
     throw err;
   }
   // The emergency stop: SIGUSR2 engages the kill switch (cancel everything, stop quoting, latched
@@ -112,6 +130,7 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   }, config.engine.shutdownTimeoutMs + 2_000);
   hardStop.unref();
   const report = await daemon.stop(reason);
+  await storage.close();
   watcher?.close();
   await api?.close();
   await notifier?.close();
@@ -173,6 +192,7 @@ export function registerRun(program: Command): void {
     .option('--contract <address>', 'sei: the dex contract the pairs are registered under')
     .option('--observe', 'sei: follow the books read-only, with no key and no orders')
     .option('--key <name>', 'sei: sign with this keystore (flashmm keys); its password from FLASHMM_KEYSTORE_PASSWORD or a prompt')
+    .option('--redis <url>', 'keep state in Redis (journal, hot state, restart recovery): storage.redis.url')
     .action(async (options: RunOptions) => {
       try {
         process.exitCode = await runDaemon(options);

@@ -47,6 +47,14 @@ const ziParamsSchema = z.strictObject({
 
 const simVenueSchema = z.strictObject({
   kind: z.literal('sim'),
+  /**
+   * The simulated venue of `flashmm sim serve` at this address instead of one in this process
+   * (it outlives the daemon: restart recovery, several daemons on one venue; docs/sim-venue.md).
+   * The generator, replay, latency and queue settings are then the server's.
+   */
+  url: url(['ws', 'wss']).optional(),
+  /** Who this daemon is on a remote sim venue: its orders, fills and position are kept under this name. */
+  client: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected 1-64 letters, digits, . _ -' }).default('flashmm'),
   generator: z
     .strictObject({
       kind: z.literal('zi').default('zi'),

@@ -25,6 +25,9 @@ import { type DecisionRecord, MarketLoop, marketStateOptions } from './market-lo
 import { observedVenue } from './observed-venue.js';
 import { recordFill, TradeObserver, wireRiskEvents } from './observe.js';
 import { checkParams, type LiveParams, type ParamProblem, type ParamsPatch } from './params.js';
+import { DaemonStorage } from './daemon-storage.js';
+import type { Storage } from '../storage/open.js';
+import type { StorageHealth } from '../storage/redis-store.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -42,6 +45,8 @@ export interface DaemonDeps {
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
   /** The operator notifier: kill switch, breaker trips, limit breaches, disconnects. */
   readonly notifier?: Notifier;
+  /** Redis and the time-series writer (openStorage): the journal, restart recovery, hot state, series. */
+  readonly storage?: Storage;
   /** Follow the markets without quoting (`flashmm run --observe`: a venue with no key). */
   readonly readOnly?: boolean;
 }
@@ -94,6 +99,7 @@ export class Daemon {
   private connectionState: ConnectionState = 'connecting';
   private reconciledAll = false;
   private scoresReadAtMs = Number.NEGATIVE_INFINITY;
+  private readonly storage: DaemonStorage | null;
 
   constructor(unobserved: DaemonDeps) {
     const deps = { ...unobserved, venue: observedVenue(unobserved.venue, unobserved.metrics) };
@@ -113,7 +119,14 @@ export class Daemon {
           deps.metrics.errors.inc({ kind: a.kind });
           if (symbol !== null && isError(a)) this.risk.onError(symbol, a.kind, atMs);
         },
+        onStateChange: (change) => this.storage?.onStateChange(change),
+        onMissedFill: (fill) => this.storage?.onMissedFill(fill),
       },
+    });
+    this.storage = deps.storage === undefined ? null : new DaemonStorage({
+      storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
+      log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
+      ...(deps.modelPath === undefined ? {} : { modelPath: deps.modelPath }),
     });
     this.kill = new KillSwitch({ risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock });
     if (deps.notifier !== undefined) this.risk.subscribe(riskNotifications(deps.notifier));
@@ -131,7 +144,11 @@ export class Daemon {
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
     await venue.connect(this.listener());
     let reconciled = true;
-    for (const symbol of this.loops.keys()) reconciled = (await this.reconcile(symbol)) && reconciled;
+    for (const symbol of this.loops.keys()) {
+      // With Redis, restart recovery restores the market and reconciles it (null: no Redis).
+      const ok = (await this.storage?.recover(symbol)) ?? (await this.reconcile(symbol));
+      reconciled = ok && reconciled;
+    }
     this.reconciledAll = reconciled;
     if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
@@ -143,12 +160,16 @@ export class Daemon {
     return this.stopping;
   }
 
+  /** Redis's health changed (openStorage's onRedisHealth): the storage breaker condition follows it. */
+  onStorageHealth(health: StorageHealth): void {
+    this.storage?.onHealth(health);
+  }
+
   /** Milliseconds from construction to the first order sent, once it happened. */
   startToFirstQuoteMs(): number | null {
     return this.firstQuoteMs;
   }
 
-  /** A snapshot: per market risk state, position, P&L, orders, touch. */
   /** The venue's own state for the status page (connection, height, counters), null when it keeps none. */
   venueStatus(): unknown {
     return this.deps.venue.status?.() ?? null;
@@ -290,7 +311,13 @@ export class Daemon {
         }
       },
       log: componentLogger(this.deps.log, 'quoter', market.symbol), metrics,
-      ...(this.deps.onDecision === undefined ? {} : { onDecision: (record: DecisionRecord) => this.deps.onDecision?.(market.symbol, record) }),
+      ...(this.deps.onDecision === undefined && this.deps.storage === undefined ? {} : {
+        onDecision: (record: DecisionRecord) => {
+          const loop = this.loops.get(market.symbol);
+          if (loop !== undefined) this.storage?.afterDecision(loop, record);
+          this.deps.onDecision?.(market.symbol, record);
+        },
+      }),
     });
   }
 
@@ -302,7 +329,9 @@ export class Daemon {
         const nowMs = this.clock.nowMs();
         if (loop.onMarketData(batch, nowMs) && this.stopping === null && this.deps.readOnly !== true) void loop.decide(nowMs, this.clock.nowNs());
       },
-      onOrderEvent: (event) => this.onOrderEvent(event),
+      onOrderEvent: (event) => {
+        if (this.storage?.onEvent(event) !== true) this.onOrderEvent(event);
+      },
       onConnection: (state, reason) => {
         const nowMs = this.clock.nowMs();
         this.log.info({ state, reason }, 'venue connection');
@@ -372,6 +401,7 @@ export class Daemon {
   /** True when the venue answered and the order manager agrees with it. */
   private async reconcile(symbol: string): Promise<boolean> {
     try {
+      if (this.storage?.recovering(symbol) === true) return false; // recovery reconciles once it has restored the market
       const venueOrders = await this.deps.venue.openOrders(symbol);
       const report = this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       if (report.batch.cancels.length + report.batch.places.length > 0) await this.deps.venue.submit(report.batch);
@@ -409,6 +439,7 @@ export class Daemon {
       const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
       this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits, mid2: top?.mid2 ?? null }, 'final state');
     }
+    this.storage?.close();
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };
     this.log.info(report, open === 0 ? 'stopped cleanly: no open orders' : 'stopped with open orders');

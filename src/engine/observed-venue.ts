@@ -4,7 +4,7 @@
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ConnectionState, Venue, VenueListener } from '../venues/venue.js';
 
-export type VenueOp = 'submit' | 'cancel-all' | 'open-orders';
+export type VenueOp = 'submit' | 'cancel-all' | 'open-orders' | 'account';
 
 export function observedVenue(venue: Venue, metrics: Metrics): Venue {
   const timed = <A extends unknown[], R>(op: VenueOp, call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
@@ -18,10 +18,13 @@ export function observedVenue(venue: Venue, metrics: Metrics): Venue {
   const connected = (state: ConnectionState) => metrics.venueConnected.set({ venue: venue.name }, state === 'connected' ? 1 : 0);
   // The optional members are the venue's own answers the daemon reads off the venue it holds
   // (this wrapper): dropping one silently changes behaviour (e.g. the book net of our orders).
+  const { accountSnapshot } = venue;
   return {
     ...(venue.publicBookIncludesOwnOrders === undefined ? {} : { publicBookIncludesOwnOrders: venue.publicBookIncludesOwnOrders }),
     ...(venue.status === undefined ? {} : { status: () => venue.status?.() }),
     name: venue.name,
+    ...(venue.ephemeral === undefined ? {} : { ephemeral: venue.ephemeral }),
+    ...(accountSnapshot === undefined ? {} : { accountSnapshot: timed('account', (symbol: string, sinceNs: bigint) => accountSnapshot.call(venue, symbol, sinceNs)) }),
     markets: () => venue.markets(),
     connect: async (listener: VenueListener) => {
       connected('connecting');

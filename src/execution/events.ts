@@ -27,6 +27,23 @@ export interface ExecutionEvents {
   /** `symbol` is the market of the order concerned, null when no order is known by that id. */
   onAnomaly?(anomaly: ExecutionAnomaly, symbol: string | null, atMs: number): void;
   onStateChange?(change: OrderStateChange): void;
+  /**
+   * Reconciliation booked lots the venue shows filled that no fill event reported (at the
+   * order's limit price, maker fee); `order.filled` already includes them. The journal records
+   * them from here (docs/storage.md).
+   */
+  onMissedFill?(fill: MissedFillBooked): void;
+}
+
+export interface MissedFillBooked {
+  readonly clientId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly price: number;
+  readonly lots: number;
+  readonly fee: bigint;
+  /** The order's cumulative filled lots after them. */
+  readonly filledAfter: number;
 }
 
 /** Duplicates are expected on real venues (resends, replays): counted, not errors. */

@@ -229,6 +229,11 @@ export class OrderManager implements ReconcileHost {
     order.filled += lots;
   }
 
+  onMissedFill(order: ManagedOrder, lots: number, fee: bigint): void {
+    const { clientId, symbol, side, price, filled } = order;
+    this.opts.events?.onMissedFill?.({ clientId, symbol, side, price, lots, fee, filledAfter: filled });
+  }
+
   makerFeePpm(symbol: string): number {
     return this.fees.get(symbol) ?? 0;
   }

@@ -26,6 +26,8 @@ export interface ReconcileHost {
   get(clientId: string): ManagedOrder | undefined;
   insert(order: ManagedOrder): void;
   bookFill(order: ManagedOrder, price: number, lots: number, fee: bigint): void;
+  /** Lots booked by reconciliation alone (no fill event reported them). */
+  onMissedFill?(order: ManagedOrder, lots: number, fee: bigint): void;
   makerFeePpm(symbol: string): number;
   move(order: ManagedOrder, to: OrderState, nowMs: number, reason: string): boolean;
   requestCancel(order: ManagedOrder, nowMs: number, reason: string): boolean;
@@ -73,6 +75,7 @@ function bookMissedFills(host: ReconcileHost, order: ManagedOrder, venueFilled: 
   if (lots <= 0) return 0;
   const fee = feeFor(order.price, lots, host.makerFeePpm(order.symbol));
   host.bookFill(order, order.price, lots, fee);
+  host.onMissedFill?.(order, lots, fee);
   return lots;
 }
 

@@ -6,8 +6,11 @@ import { worse, type BreakerReason, type BreakerState, type RiskTransition } fro
 export type LatchedReason = 'daily-loss' | 'drawdown' | 'trailing-stop' | 'manual' | 'kill';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
-/** The state each condition forces (manual picks its own). */
-export const SEVERITY: Readonly<Record<Exclude<BreakerReason, 'manual'>, Exclude<BreakerState, 'active'>>> = {
+/** Conditions whose trip says which state they force. */
+type ChosenSeverity = 'manual' | 'storage';
+
+/** The state each condition forces (manual and storage pick their own). */
+export const SEVERITY: Readonly<Record<Exclude<BreakerReason, ChosenSeverity>, Exclude<BreakerState, 'active'>>> = {
   'daily-loss': 'halted',
   drawdown: 'reducing',
   'trailing-stop': 'halted',
@@ -16,6 +19,7 @@ export const SEVERITY: Readonly<Record<Exclude<BreakerReason, 'manual'>, Exclude
   disconnect: 'halted',
   'error-rate': 'halted',
   kill: 'halted',
+  recovery: 'halted',
 };
 
 export interface Trip {
@@ -48,9 +52,13 @@ export class Breaker {
 
   /** Trips `reason` (no-op if already tripped at the same severity). Returns true if newly tripped. */
   trip(reason: BreakerReason, detail: string, nowMs: number, severity?: Exclude<BreakerState, 'active'>): boolean {
-    const level = reason === 'manual' ? (severity ?? 'halted') : SEVERITY[reason];
+    const level = reason === 'manual' || reason === 'storage' ? (severity ?? 'halted') : SEVERITY[reason];
     const existing = this.trips.get(reason);
-    if (existing !== undefined && existing.severity === level) return false;
+    if (existing !== undefined && existing.severity === level) {
+      // Same state, a newer reason (e.g. why a recovery halts): shown, no transition.
+      if (existing.detail !== detail) this.trips.set(reason, { ...existing, detail });
+      return false;
+    }
     this.trips.set(reason, { reason, severity: level, sinceMs: nowMs, detail });
     this.settle(reason, 'tripped', detail, nowMs);
     return existing === undefined;

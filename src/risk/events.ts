@@ -14,6 +14,8 @@ export type BreakerReason =
   | 'disconnect' // halted while the venue is disconnected longer than disconnectMs: automatic
   | 'error-rate' // halted while errors exceed maxErrors per errorWindowMs: automatic
   | 'manual' // operator's choice of reducing or halted, latched: manual reset
+  | 'storage' // Redis unreachable or catching up: the configured policy's state (storage.redis.onDisconnect), automatic
+  | 'recovery' // halted until restart recovery from Redis has reconciled with the venue: cleared by the engine only
   | 'kill'; // kill switch: halted everywhere, latched, cancel-all: manual reset
 
 export interface RiskTransition {

@@ -212,6 +212,24 @@ export class RiskManager {
     }
   }
 
+  /** The storage policy's state on every market while Redis is unreachable or catching up ('active' clears it). */
+  onStorage(state: BreakerState, detail: string, nowMs: number): void {
+    for (const market of this.markets.values()) {
+      if (state === 'active') market.breaker.clear('storage', detail, nowMs);
+      else market.breaker.trip('storage', detail, nowMs, state);
+    }
+  }
+
+  /** Restart recovery: `symbol` halted while its state is restored and reconciled, or because that failed. */
+  recoveryHalted(symbol: string, detail: string, nowMs: number): void {
+    this.markets.get(symbol)?.breaker.trip('recovery', detail, nowMs);
+  }
+
+  /** Restart recovery succeeded: `symbol` may quote (other conditions permitting). */
+  recovered(symbol: string, nowMs: number): void {
+    this.markets.get(symbol)?.breaker.clear('recovery', 'recovered: state restored and reconciled with the venue', nowMs);
+  }
+
   /** Kill switch: every market halted and latched; listeners cancel everything (KillSwitch). */
   kill(detail: string, nowMs: number, automatic = false): void {
     if (this.killed !== null) return;

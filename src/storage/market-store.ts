@@ -52,6 +52,11 @@ export class MarketStore {
     for (const entry of restored.tail) if (entry.type === 'fill') this.remember(fillKey(entry.fill.clientId, entry.fill.fillId), entry.seq);
   }
 
+  /** The seq of a fill this writer journaled or restored (the latest RECENT_FILLS), if it has it. */
+  journaledSeq(clientId: string, fillId: string): number | undefined {
+    return this.recentFills.get(fillKey(clientId, fillId));
+  }
+
   /** The last sequence number given to a journal entry. */
   get lastSeq(): number {
     return this.seq;

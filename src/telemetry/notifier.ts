@@ -218,6 +218,8 @@ const KIND_OF: Readonly<Record<Exclude<BreakerReason, 'kill'>, OperatorEventKind
   'stale-book': 'breaker_trip',
   'error-rate': 'breaker_trip',
   manual: 'breaker_trip',
+  storage: 'breaker_trip',
+  recovery: 'breaker_trip',
   disconnect: 'disconnect',
 };
 

@@ -5,11 +5,13 @@ import type { OrderBatch, Venue, VenueListener, VenueOrder } from './venue.js';
 
 export class CompositeVenue implements Venue {
   readonly name: string;
+  readonly ephemeral: boolean;
   private readonly bySymbol = new Map<string, Venue>();
 
-  constructor(private readonly venues: readonly Venue[]) {
+  constructor(readonly venues: readonly Venue[]) {
     if (venues.length === 0) throw new Error('CompositeVenue needs at least one venue');
     this.name = venues[0]?.name ?? 'composite';
+    this.ephemeral = venues.every((v) => v.ephemeral === true);
     for (const v of venues) {
       for (const m of v.markets()) {
         if (this.bySymbol.has(m.symbol)) throw new Error(`market ${m.symbol} is listed by two venues`);

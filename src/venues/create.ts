@@ -8,6 +8,8 @@ import type { MarketInfo } from '../market/types.js';
 import { CompositeVenue } from './composite.js';
 import { openSeiVenue, type SeiOpenOptions } from './sei/open.js';
 import { SimVenue } from './sim/sim-venue.js';
+import { RemoteSimVenue } from './sim-remote/remote-venue.js';
+import { componentLogger, createLogger, type Logger } from '../telemetry/logger.js';
 import type { Venue } from './venue.js';
 
 export interface CreatedVenue {
@@ -22,6 +24,8 @@ export interface VenueOptions {
    * records what the statistics need (`flashmm run --speed max`, `flashmm compare`).
    */
   readonly manual?: boolean;
+  /** Where a venue with a connection of its own logs (default: nowhere). */
+  readonly log?: Logger;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface VenueOptions {
  * node (version, the dex module, the pairs) and loads its key here; `sim` is `createVenue`.
  */
 export async function openVenue(config: Config, clock: Clock, sei: Omit<SeiOpenOptions, 'clock'>): Promise<CreatedVenue> {
-  if (config.venue.kind !== 'sei') return createVenue(config, clock);
+  if (config.venue.kind !== 'sei') return createVenue(config, clock, { log: componentLogger(sei.logger, 'venue') });
   const venue = await openSeiVenue(config, { ...sei, clock });
   return { venue, sequenceRule: () => 'strict' }; // one snapshot per block, sequence = height
 }
@@ -37,6 +41,11 @@ export async function openVenue(config: Config, clock: Clock, sei: Omit<SeiOpenO
 /** The venue of `config`, on `clock` (the simulated venue; a Sei venue needs `openVenue`). */
 export function createVenue(config: Config, clock: Clock, options: VenueOptions = {}): CreatedVenue {
   const v = config.venue;
+  if (v.kind === 'sim' && v.url !== undefined) {
+    const markets = config.markets.filter((m) => m.enabled).map(marketInfo);
+    const venue = new RemoteSimVenue({ url: v.url, client: v.client, markets, log: options.log ?? createLogger({ level: 'silent' }) });
+    return { venue, sequenceRule: () => 'strict' }; // the server's generated markets (checked at connect)
+  }
   if (v.kind !== 'sim') {
     throw new Error(`venue '${v.kind}' connects before it knows its markets: open it with openVenue()`);
   }

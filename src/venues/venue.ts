@@ -55,6 +55,27 @@ export interface Fill {
   /** Lots of the order still open after this fill. */
   readonly leaves: number;
   readonly tsNs: bigint;
+  /**
+   * The venue's id of this fill, stable across re-deliveries (the journal's idempotency key with
+   * the client id); absent where the venue has none (then: the order's cumulative filled lots).
+   */
+  readonly fillId?: string;
+}
+
+/** A fill as a venue reports it afterwards (its history): always with its id. */
+export interface VenueFill extends Fill {
+  readonly fillId: string;
+}
+
+/** Our account on one market at one instant (restart recovery compares the journal with it). */
+export interface VenueAccount {
+  readonly orders: readonly VenueOrder[];
+  /** Our fills since the time asked for, oldest first. */
+  readonly fills: readonly VenueFill[];
+  /** False when older fills were asked for than the venue still keeps. */
+  readonly complete: boolean;
+  /** Our position as the venue books it, lots. */
+  readonly positionLots: number;
 }
 
 export type OrderEvent =
@@ -105,5 +126,15 @@ export interface Venue {
   cancelAll(symbol?: string): Promise<void>;
   /** Our open orders as the venue knows them now: the truth reconciliation trusts. */
   openOrders(symbol: string): Promise<readonly VenueOrder[]>;
+  /**
+   * Our open orders, our fills since `fillsSinceNs` and our position on `symbol`, all at one
+   * instant; only venues that keep them (restart recovery is exact with it, docs/storage.md).
+   */
+  accountSnapshot?(symbol: string, fillsSinceNs: bigint): Promise<VenueAccount>;
+  /**
+   * The venue lives and dies with this process (the embedded simulator): nothing of an earlier
+   * run exists on it, so there is nothing to restore.
+   */
+  readonly ephemeral?: boolean;
   close(): Promise<void>;
 }

@@ -7,11 +7,11 @@ use crate::features::NormalizeError;
 use crate::ledger::LedgerError;
 use crate::market_gen::ZiError;
 use crate::options::OptionError;
-use crate::replay::GeneratedError;
 use crate::replay::binance::ReadError;
 use crate::replay::cache::CacheError;
 use crate::replay::input::InputError;
 use crate::replay::npz::NpzError;
+use crate::replay::{GeneratedError, WireError};
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
 use crate::stats::StatsError;
@@ -73,6 +73,12 @@ impl ErrorCode for InputError {
             InputError::Npz(e) => e.code(),
             InputError::Options(_) => "INVALID_OPTION",
         }
+    }
+}
+
+impl ErrorCode for WireError {
+    fn code(&self) -> &'static str {
+        "BAD_FRAME"
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use flashmm_core::replay::binance::{FileReader, sequence_rule};
 use flashmm_core::replay::{self as core, NO_ID};
-use napi::bindgen_prelude::{BigInt, BigInt64Array, Float64Array, Uint8Array, Uint32Array};
+use napi::bindgen_prelude::{BigInt, BigInt64Array, Buffer, Float64Array, Uint8Array, Uint32Array};
 use napi_derive::napi;
 
 use crate::convert::core_err;
@@ -133,6 +133,19 @@ impl EventBatch {
     #[napi(getter, catch_unwind)]
     pub fn sizes(&self) -> Float64Array {
         Float64Array::new(self.inner.levels.iter().map(|l| l.size as f64).collect())
+    }
+
+    /// The batch's exact bytes (the core's versioned wire form, `replay/wire.rs`), to send to
+    /// another process; `EventBatch.fromBuffer` reads them back.
+    #[napi(catch_unwind)]
+    pub fn to_buffer(&self) -> Buffer {
+        Buffer::from(self.inner.encode())
+    }
+
+    /// The batch `bytes` encode; a corrupt, truncated or foreign frame throws `BAD_FRAME`.
+    #[napi(factory)]
+    pub fn from_buffer(bytes: Uint8Array) -> Result<EventBatch> {
+        guard(|| core::EventBatch::decode(&bytes).map(|inner| EventBatch { inner }).map_err(core_err))
     }
 }
 

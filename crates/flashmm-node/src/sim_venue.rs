@@ -199,6 +199,18 @@ impl SimVenue {
         })
     }
 
+    /// The exchange's public book now as one snapshot event (every level, its last update id;
+    /// the venue clock as exchange time), received at `localNs`: what a subscriber joining late
+    /// starts from. Null while the book is not valid.
+    #[napi]
+    pub fn snapshot(&self, local_ns: BigInt) -> Result<Option<EventBatch>> {
+        guard(|| {
+            let mut batch = CoreBatch::default();
+            let ok = batch.push_book_snapshot(self.inner.book(), ns(&local_ns, "localNs")?, self.inner.clock());
+            Ok(ok.then_some(EventBatch { inner: batch }))
+        })
+    }
+
     /// Our live orders at the exchange now (bids best first, then asks).
     #[napi(catch_unwind)]
     pub fn open_orders(&self) -> Vec<SimOrder> {

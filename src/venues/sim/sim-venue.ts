@@ -2,7 +2,7 @@
 // generator, or by a recording) advanced on the host's clock by a timer. Market data and
 // execution reports come out of one `advance` call per pump, so the host sees the market and our
 // fills in the exchange's order. Client ids are strings on our side and numbers in the core.
-import { SimVenue as NativeSimVenue, type SimAccount, type SimReport, type SimVenueOptions } from '../../native.js';
+import { SimVenue as NativeSimVenue, type EventBatch, type SimAccount, type SimReport, type SimVenueOptions } from '../../native.js';
 import type { Clock } from '../../execution/clock.js';
 import type { MarketInfo } from '../../market/types.js';
 import type { CancelRequest, OrderBatch, OrderEvent, PlaceRequest, Venue, VenueListener, VenueOrder } from '../venue.js';
@@ -18,6 +18,8 @@ export interface SimVenueConfig {
 
 export class SimVenue implements Venue {
   readonly name = 'sim';
+  /** The exchange lives in this process: nothing of an earlier run is on it. */
+  readonly ephemeral = true;
   private readonly native: NativeSimVenue;
   private readonly symbol: string;
   private listener: VenueListener | null = null;
@@ -85,6 +87,11 @@ export class SimVenue implements Venue {
       clientId: this.clientOf.get(o.clientId) ?? `sim-${o.clientId}`,
       symbol, side: o.side, price: o.price, size: o.qty, filled: o.filled,
     }));
+  }
+
+  /** The exchange's public book now as one snapshot event (null while it is not valid): for a subscriber joining late. */
+  snapshot(): EventBatch | null {
+    return this.native.snapshot(this.config.clock.nowNs());
   }
 
   /** The core's venue itself: its recorder (`recordStep`, `statsJson`) for engine backtests. */

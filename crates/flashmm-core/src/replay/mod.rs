@@ -13,6 +13,7 @@ pub mod input;
 pub mod npz;
 mod retimed;
 mod source;
+pub mod wire;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};
@@ -22,6 +23,7 @@ pub use generated::{
 };
 pub use retimed::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
 pub use source::{CountingReader, EventSource, MemorySource, SourceProgress};
+pub use wire::{WIRE_VERSION, WireError};
 
 use crate::book::{Level, Side};
 
@@ -141,6 +143,21 @@ impl EventBatch {
         self.level_start.push(level_start);
         self.bid_count.push(bid_count);
         self.ask_count.push(ask_count);
+    }
+
+    /// Appends a snapshot of `book` (every level, and its last update id, so the diffs that
+    /// follow chain onto it) stamped `local_ts` / `exchange_ts`: how a late subscriber gets the
+    /// book. Nothing is appended (false) while the book is not valid.
+    pub fn push_book_snapshot(&mut self, book: &crate::book::L2Book, local_ts: i64, exchange_ts: i64) -> bool {
+        let Some(id) = book.last_update_id().filter(|_| book.is_valid()) else {
+            return false;
+        };
+        let start = self.levels.len() as u32;
+        self.levels.extend(book.top_levels(Side::Buy, usize::MAX));
+        let bids = self.levels.len() as u32 - start;
+        self.levels.extend(book.top_levels(Side::Sell, usize::MAX));
+        self.push(EventKind::Snapshot, local_ts, exchange_ts, id, id, None, 0, start, bids);
+        true
     }
 
     /// Appends a copy of `e`, levels included, stamped with exchange time `exchange_ts`.

@@ -1,0 +1,130 @@
+// What the daemon does with its stores (docs/storage.md), behind the few calls daemon.ts makes:
+// venue events through the journal (persistence.ts), restart recovery before quoting with
+// retries while Redis is unreachable (recovery.ts), hot state and time series after each
+// decision (series.ts), Redis's health as a breaker condition.
+import { errorMessage } from '../errors.js';
+import type { MissedFillBooked, OrderStateChange } from '../execution/events.js';
+import { Model } from '../native.js';
+import type { Storage } from '../storage/open.js';
+import type { StorageHealth } from '../storage/redis-store.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { MarketInfo } from '../market/types.js';
+import type { OrderEvent } from '../venues/venue.js';
+import type { DecisionRecord, MarketLoop } from './market-loop.js';
+import { EnginePersistence } from './persistence.js';
+import { recoverMarket, type DaemonParts, type RecoveryResult } from './recovery.js';
+import { SeriesFeed } from './series.js';
+
+/** A market whose recovery could not read Redis tries again this often. */
+export const RECOVERY_RETRY_MS = 5_000;
+
+export interface DaemonStorageDeps extends DaemonParts {
+  readonly storage: Storage;
+  readonly metrics: Metrics;
+  readonly markets: readonly MarketInfo[];
+  readonly modelPath?: string;
+  /** Books one venue event (Daemon.onOrderEvent). */
+  readonly apply: (event: OrderEvent) => void;
+}
+
+export class DaemonStorage {
+  readonly persistence: EnginePersistence | null;
+  private readonly series: SeriesFeed | null;
+  private readonly outcomes = new Map<string, RecoveryResult | null>();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly deps: DaemonStorageDeps) {
+    const horizonMs = forecastHorizonMs(deps.modelPath);
+    const { redis, timeseries } = deps.storage;
+    this.persistence = redis === null ? null : new EnginePersistence({ ...deps, store: redis, horizonMs });
+    this.series = timeseries === null ? null : new SeriesFeed({ writer: timeseries, positions: deps.positions, horizonMs });
+    if (this.persistence !== null) {
+      const nowMs = deps.clock.nowMs();
+      for (const m of deps.markets) {
+        this.outcomes.set(m.symbol, null);
+        deps.risk.recoveryHalted(m.symbol, 'restoring state from Redis, then reconciling with the venue', nowMs);
+      }
+    }
+  }
+
+  /** Takes the venue's event when the journal is on (booked later, in order); false: book it now. */
+  onEvent(event: OrderEvent): boolean {
+    if (this.persistence === null) return false;
+    this.persistence.onEvent(event);
+    return true;
+  }
+
+  onStateChange(change: OrderStateChange): void {
+    this.persistence?.onStateChange(change);
+    this.series?.onStateChange(change);
+  }
+
+  onMissedFill(fill: MissedFillBooked): void {
+    this.persistence?.onMissedFill(fill);
+  }
+
+  onHealth(health: StorageHealth): void {
+    this.persistence?.onHealth(health);
+  }
+
+  /** Restores and reconciles `symbol`: whether it resumed; without Redis, null (the caller reconciles as before). */
+  async recover(symbol: string): Promise<boolean | null> {
+    const p = this.persistence;
+    if (p === null) return null;
+    const result = await recoverMarket(p, this.deps, symbol);
+    this.outcomes.set(symbol, result);
+    if (result.ok) return true;
+    this.deps.log.error({ symbol, code: result.code, reason: result.reason, retry: result.retry }, 'market stays halted: restart recovery did not succeed');
+    this.deps.metrics.errors.inc({ kind: 'recovery' });
+    if (result.retry && !this.closed) {
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        void this.recover(symbol).catch((err: unknown) => this.deps.log.error({ symbol, err: errorMessage(err) }, 'recovery retry failed'));
+      }, RECOVERY_RETRY_MS);
+      this.retries.add(timer);
+    }
+    return false;
+  }
+
+  /** Whether `symbol` is still being restored (its reconciliations wait for recovery). */
+  recovering(symbol: string): boolean {
+    return this.persistence !== null && (this.outcomes.get(symbol) === null || this.persistence.market(symbol)?.holding === true);
+  }
+
+  afterDecision(loop: MarketLoop, record: DecisionRecord): void {
+    this.persistence?.afterDecision(loop, record);
+    this.series?.afterDecision(loop, record);
+  }
+
+  /** For /status: each market's recovery, and Redis's health. */
+  status(): { readonly redis: StorageHealth | null; readonly recovery: Record<string, string> } {
+    const recovery: Record<string, string> = {};
+    for (const [symbol, r] of this.outcomes) recovery[symbol] = r === null ? 'recovering' : r.ok ? `recovered: ${r.detail}` : `halted (${r.code}): ${r.reason}`;
+    return { redis: this.deps.storage.redis?.health() ?? null, recovery };
+  }
+
+  /** Every market's checkpoint now, and no more retries (shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
+    const p = this.persistence;
+    if (p === null) return;
+    for (const symbol of p.symbols()) {
+      const m = p.market(symbol);
+      if (m?.store != null && !m.holding) p.checkpointNow(m);
+    }
+  }
+}
+
+/** The horizon of the model's forecast (MarketState reports the shortest), ms; null without one. */
+function forecastHorizonMs(modelPath: string | undefined): number | null {
+  if (modelPath === undefined) return null;
+  try {
+    const horizons = Model.load(modelPath).horizons;
+    return horizons.length === 0 ? null : Math.min(...horizons) / 1e6;
+  } catch {
+    return null;
+  }
+}
