@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultWithRecords, StepRecordJson } from '../src/backtest/report.js';
+import type { ResultWithRecords } from '../src/backtest/report.js';
+import type { StepRecord } from '../src/native.js';
 import { recording } from '../src/config/data-dir.js';
 import { MarketSpec, runBacktest } from '../src/native.js';
 import { BacktestJsonSource } from '../src/report/backtest-source.js';
@@ -24,7 +25,7 @@ const run = promisify(execFile);
 const cli = join(repoRoot.pathname, 'dist/cli.js');
 const MODEL = join(repoRoot.pathname, 'models/default.onnx');
 
-const step = (ms: number, bid: number, ask: number, quoteBid: number | null, quoteAsk: number | null): StepRecordJson => ({
+const step = (ms: number, bid: number, ask: number, quoteBid: number | null, quoteAsk: number | null): StepRecord => ({
   ts: String(BigInt(ms) * 1_000_000n), bid, ask, position: 0, cash: '0', fees: '0', quote_bid: quoteBid, quote_ask: quoteAsk,
 });
 

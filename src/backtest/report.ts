@@ -114,7 +114,7 @@ export function downsample(equity: readonly bigint[], max: number): number[] {
 }
 
 /** Net equity per step, exact money: E = cash + position × mid (one half-tick·lot is 500 000). */
-export function equityCurve(steps: readonly StepRecordJson[]): bigint[] {
+export function equityCurve(steps: readonly StepRecord[]): bigint[] {
   return steps.map((s) => BigInt(s.cash) + BigInt(s.position) * BigInt(s.bid + s.ask) * 500_000n);
 }
 

@@ -8,7 +8,7 @@
 // For a backtest, the forecasts are those the model's live signal (the core's `Signal`, the
 // daemon's forecast source) held at each step, replaying the recording in arrival order.
 import { basename } from 'node:path';
-import type { StepRecordJson } from '../backtest/report.js';
+import type { StepRecord } from '../native.js';
 import { BinanceReader, Model, Signal } from '../native.js';
 
 export interface HorizonScore {
@@ -39,7 +39,7 @@ export type StepForecasts = readonly (readonly (readonly number[])[] | null)[];
 
 const argmax = (p: readonly number[]): number => p.reduce((best, x, i) => (x > (p[best] ?? -Infinity) ? i : best), 0);
 
-export function scoreForecasts(steps: readonly StepRecordJson[], forecasts: StepForecasts, horizonsNs: readonly number[]): HorizonScore[] {
+export function scoreForecasts(steps: readonly StepRecord[], forecasts: StepForecasts, horizonsNs: readonly number[]): HorizonScore[] {
   if (forecasts.length !== steps.length) throw new Error(`${forecasts.length} forecasts for ${steps.length} steps`);
   const ts = steps.map((s) => BigInt(s.ts));
   const mid2 = steps.map((s) => s.bid + s.ask);
@@ -75,7 +75,7 @@ export function scoreForecasts(steps: readonly StepRecordJson[], forecasts: Step
  * exchange time at or before the step (in file order, as a live feed delivers them) are fed
  * first. Events without an exchange time (a REST snapshot) are fed as they come.
  */
-export function forecastsAtSteps(recording: string, modelPath: string, steps: readonly StepRecordJson[]): StepForecasts {
+export function forecastsAtSteps(recording: string, modelPath: string, steps: readonly StepRecord[]): StepForecasts {
   const reader = new BinanceReader(recording);
   const signal = new Signal(modelPath, reader.sequenceRule);
   let next = reader.nextBatch(1);
@@ -92,7 +92,7 @@ export function forecastsAtSteps(recording: string, modelPath: string, steps: re
 }
 
 /** Scores `modelPath`'s forecasts over the steps of a run on `recording`. */
-export function predictionScores(recording: string, modelPath: string, steps: readonly StepRecordJson[]): PredictionScores {
+export function predictionScores(recording: string, modelPath: string, steps: readonly StepRecord[]): PredictionScores {
   const horizons = Model.load(modelPath).horizons;
   if (horizons.length === 0) throw new Error(`${modelPath}: the model declares no horizons (flashmm.horizons_ns), so its forecasts cannot be scored`);
   const forecasts = forecastsAtSteps(recording, modelPath, steps);

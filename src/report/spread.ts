@@ -5,7 +5,7 @@
 // Only steps quoted on both sides count; every step's book is two-sided (the statistics'
 // precondition). Ticks are integers, so the per-step differences are exact; only the
 // averages are floats.
-import type { StepRecordJson } from '../backtest/report.js';
+import type { StepRecord } from '../native.js';
 
 export interface SpreadImprovement {
   /** Steps with both our bid and our ask live. */
@@ -23,7 +23,7 @@ export interface SpreadImprovement {
   readonly tighterSteps: number;
 }
 
-export function spreadImprovement(steps: readonly StepRecordJson[]): SpreadImprovement {
+export function spreadImprovement(steps: readonly StepRecord[]): SpreadImprovement {
   let n = 0;
   let market = 0;
   let ours = 0;
