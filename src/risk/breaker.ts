@@ -3,7 +3,7 @@
 // (losses, manual, kill) stay until an operator resets them. Every change of state is emitted.
 import { worse, type BreakerReason, type BreakerState, type RiskTransition } from './events.js';
 
-export type LatchedReason = 'daily-loss' | 'drawdown' | 'manual' | 'kill';
+export type LatchedReason = 'daily-loss' | 'drawdown' | 'manual' | 'kill' | 'fault';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
 /** The state each condition forces (manual picks its own). */
@@ -15,6 +15,7 @@ export const SEVERITY: Readonly<Record<Exclude<BreakerReason, 'manual'>, Exclude
   disconnect: 'halted',
   'error-rate': 'halted',
   kill: 'halted',
+  fault: 'halted',
 };
 
 export interface Trip {

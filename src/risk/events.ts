@@ -13,6 +13,7 @@ export type BreakerReason =
   | 'disconnect' // halted while the venue is disconnected longer than disconnectMs: automatic
   | 'error-rate' // halted while errors exceed maxErrors per errorWindowMs: automatic
   | 'manual' // operator's choice of reducing or halted, latched: manual reset
+  | 'fault' // a fault in this market's code path (the supervisor caught it): halted, latched until a restart
   | 'kill'; // kill switch: halted everywhere, latched, cancel-all: manual reset
 
 export interface RiskTransition {

@@ -7,7 +7,9 @@
 //   after reconciling the order manager, so quoting resumes on a known order state.
 // - error-rate: clears on the first tick after a whole errorWindowMs without errors.
 // - position-limit: clears as soon as |position| is back within maxPositionLots.
-// - daily-loss, drawdown, manual, kill: latched; `reset` by an operator. Resetting a loss limit
+// - daily-loss, drawdown, manual, kill: latched; `reset` by an operator.
+// - fault: latched (the supervisor caught a fault in the market's code path: its state is not
+//   to be trusted); cleared by a restart. Resetting a loss limit
 //   re-bases it at the current P&L (the loss is acknowledged, the limit applies afresh).
 // The daily-loss day is the UTC day of the P&L update; a new day re-bases the daily loss but
 // does not clear a latched trip.
@@ -162,6 +164,12 @@ export class RiskManager {
     for (const [name, market] of this.markets) {
       if (symbol === 'all' || symbol === name) market.breaker.trip('manual', detail, nowMs, to);
     }
+  }
+
+  /** A fault in the market's code path (the supervisor's market scope): halted and latched. */
+  fault(symbol: string, detail: string, nowMs: number): void {
+    const market = this.markets.get(symbol);
+    if (market !== undefined) this.trip(symbol, market, 'fault', detail, nowMs);
   }
 
   /** Kill switch: every market halted and latched; listeners cancel everything (KillSwitch). */

@@ -217,6 +217,7 @@ const KIND_OF: Readonly<Record<Exclude<BreakerReason, 'kill'>, OperatorEventKind
   'stale-book': 'breaker_trip',
   'error-rate': 'breaker_trip',
   manual: 'breaker_trip',
+  fault: 'breaker_trip',
   disconnect: 'disconnect',
 };
 

@@ -7,6 +7,7 @@ mod check;
 mod driver;
 mod generated;
 mod retimed;
+mod skipped;
 mod source;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
@@ -16,6 +17,7 @@ pub use generated::{
     DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
 };
 pub use retimed::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+pub use skipped::{Skipped, SkippedTally};
 pub use source::{CountingReader, EventSource, MemorySource, SourceProgress};
 
 use crate::book::{Level, Side};
