@@ -3,7 +3,7 @@
 // orderly shutdown each of them runs (every order cancelled until the venue shows none), its
 // bound, and the exit code. SIGUSR2 engages the kill switch. A signal during the shutdown is
 // logged and changes nothing: the cancels always run to the end or to the bound.
-import { claimSignals, releaseSignals, type HeldSignal } from '../early-signals.js';
+import { claimSignals, HELD_SIGNALS, releaseSignals, type HeldSignal } from '../early-signals.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Daemon, ShutdownReport } from './daemon.js';
@@ -47,6 +47,9 @@ export function nodeProcess(): ProcessPort {
       return () => {
         release();
         releaseSignals();
+        // The shutdown has run: a signal while the process drains ends it at once with the exit
+        // code decided (process.exitCode), not by the default action (a death by signal).
+        for (const s of HELD_SIGNALS) process.on(s, () => process.exit());
       };
     },
     onLastResort: (handler) => {
