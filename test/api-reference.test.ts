@@ -23,7 +23,7 @@ describe('the API reference of @flashmm/core', () => {
     expect(files).toEqual(readdirSync(COMMITTED, { recursive: true, encoding: 'utf8' }).sort());
     for (const f of files) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(COMMITTED, f), 'utf8'));
     // Every export of the loader is documented.
-    const reference = readFileSync(join(COMMITTED, 'README.md'), 'utf8');
+    const reference = readFileSync(join(COMMITTED, 'index.md'), 'utf8');
     for (const name of ['OrderBook', 'BinanceReader', 'FeatureEngine', 'Model', 'Signal', 'runBacktest', 'trainModel', 'SimVenue']) {
       expect(reference).toContain(`### ${name}`);
     }

@@ -59,7 +59,7 @@ describe('@flashmm/core packed, installed from the tarballs and used as the READ
 
   it('packs the loader, the types and the README, and a platform package of the .node and its package.json only', () => {
     expect(packed.main.name).toBe('@flashmm/core');
-    expect(packed.main.files).toEqual(['README.md', 'index.d.ts', 'index.js', 'package.json']);
+    expect(packed.main.files).toEqual(['README.md', 'core-json.d.ts', 'index.d.ts', 'index.js', 'package.json']);
     expect(packed.platforms.map((p) => [p.name, p.files])).toEqual([['@flashmm/core-linux-x64-gnu', [BINARY, 'package.json']]]);
   });
 
