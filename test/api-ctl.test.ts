@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cargo.js';
+import { liquidityHalfSpread } from '../src/strategy/as.js';
+import { glftInventoryCoefficient } from '../src/strategy/glft.js';
 import { type ControlPlane, roleTokens, startControlPlane, tokenConfig, until } from './helpers/control-plane.js';
 
 const cli = fileURLToPath(new URL('dist/cli.js', repoRoot));
@@ -76,16 +78,33 @@ describe('flashmm ctl', () => {
     expect(cp.daemon.risk.state('SEI/USDC')).toBe('active');
   });
 
-  it('set: a bad value names the field; a good one waits for the engine hook (phase 2)', async () => {
+  it('set: a bad value names the field and changes nothing; a good one prints before and after, and the next decision uses it', async () => {
     const bad = await flashmm(['ctl', 'set', 'strategy.glft.gamma=-1'], tokens.admin);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('400: strategy.glft.gamma: glft.gamma (risk aversion, 1/tick) must be > 0');
+    expect(cp.daemon.params().strategy.glft.gamma).toBe(0.1);
+    const loop = cp.daemon.loops.get('SEI/USDC');
     const good = await flashmm(['ctl', 'set', 'strategy.glft.gamma=0.2', 'risk.maxPositionLots=50'], tokens.admin);
-    expect(good.code).toBe(1);
-    expect(good.stderr).toContain('501: this daemon cannot do this yet (needs Daemon.applyParams(strategy, risk))');
-    expect((await flashmm(['ctl', 'reload-model'], tokens.admin)).stderr).toContain('(needs Daemon.reloadModel())');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toBe('parameters changed (applied at the next tick)\n'
+      + 'before: {"strategy.glft.gamma":0.1,"risk.maxPositionLots":100}\nafter:  {"strategy.glft.gamma":0.2,"risk.maxPositionLots":50}\n');
+    // The next decision after the change is made with it: its limit and its spread.
+    await cp.nextLine((l) => l.msg === 'parameters applied');
+    expect(loop?.maxPositionLots).toBe(50);
+    const n = loop?.decisions ?? 0;
+    await until('a decision after the change', () => (loop?.decisions ?? 0) > n && loop?.latest()?.decision?.quotes.length === 4);
+    const record = loop?.latest();
+    const d = record?.decision;
+    if (record === undefined || record === null || d === undefined || d === null) throw new Error('no decision');
+    const { sigma, intensity: { A, k } } = record.inputs;
+    const gamma = 0.2;
+    expect(d.halfSpreads.bid + d.halfSpreads.ask).toBeCloseTo(d.spreadMultiplier * (2 * liquidityHalfSpread(gamma, k) + glftInventoryCoefficient({ gamma, sigma, A, k })), 9);
+    // No model on this daemon: a reload is refused, saying why.
+    const reload = await flashmm(['ctl', 'reload-model'], tokens.admin);
+    expect(reload.code).toBe(1);
+    expect(reload.stderr).toContain('409: this daemon runs without a model');
+    expect((await flashmm(['ctl', 'set', 'strategy.glft.gamma=0.1', 'risk.maxPositionLots=100'], tokens.admin)).code).toBe(0);
   });
-  it.todo('phase 2: `flashmm ctl set strategy.glft.gamma=0.2` prints before and after, and the next decision uses it');
 
   it('kill leaves no order on the venue; release quotes again', async () => {
     const killed = await flashmm(['ctl', 'kill'], tokens.admin);

@@ -6,6 +6,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindRefused, type ControlServer, startControlServer } from '../src/api/serve.js';
 import { configSchema } from '../src/config/schema.js';
+import { liquidityHalfSpread } from '../src/strategy/as.js';
+import { glftInventoryCoefficient } from '../src/strategy/glft.js';
 import { call, type ControlPlane, type LogLine, roleTokens, startControlPlane, tokenConfig, until } from './helpers/control-plane.js';
 
 const SYMBOL = 'SEI/USDC';
@@ -40,7 +42,7 @@ const HARMLESS_ADMIN: { method: string; path: string; body?: unknown; status: nu
   { method: 'POST', path: '/api/v1/admin/markets/NOPE/pause', status: 404 },
   { method: 'POST', path: '/api/v1/admin/markets/NOPE/resume', status: 404 },
   { method: 'PATCH', path: '/api/v1/admin/params', body: { risk: { maxPositionLots: -1 } }, status: 400 },
-  { method: 'POST', path: '/api/v1/admin/model/reload', status: 501 },
+  { method: 'POST', path: '/api/v1/admin/model/reload', status: 409 }, // this daemon runs without a model
 ];
 const ALL_ADMIN = [
   ...HARMLESS_ADMIN,
@@ -101,8 +103,12 @@ describe('reads', () => {
     const sides = body.quotes.map((q: { side: string; size: number; level: number }) => `${q.side}:${q.level}:${q.size}`).sort();
     expect(sides).toEqual(['buy:0:10', 'buy:1:20', 'sell:0:10', 'sell:1:20']);
     expect(body.sigma).toBeCloseTo(loop?.volatilityEstimate() ?? Number.NaN, 1);
-    expect(body.unavailable).toEqual(['A', 'k', 'prediction', 'features']);
-    expect(body).toMatchObject({ A: null, k: null, prediction: null, features: null, risk: 'active' });
+    // A and k as the latest decision read them from the core; no model here, so no forecast.
+    const intensity = loop?.latest()?.inputs.intensity;
+    expect(body.A).toBeGreaterThan(0);
+    expect(body.k).toBeGreaterThan(0);
+    expect(intensity?.source).toMatch(/^(prior|fit|last-fit)$/);
+    expect(body).toMatchObject({ prediction: null, scores: [], features: null, unavailable: [], risk: 'active' });
   });
 
   it('/api/v1/orders equals the venue\'s open orders once the venue has answered', async () => {
@@ -139,13 +145,32 @@ describe('reads', () => {
     expect(res.text).not.toContain('SEI%2F');
   });
 
-  it('/api/v1/fills: 501 naming the engine hook it waits for', async () => {
-    const res = await call(base, '/api/v1/fills?limit=10');
-    expect(res.status).toBe(501);
-    expect(res.body).toEqual({ error: { code: 'not_implemented', message: 'this daemon cannot do this yet', hook: 'Daemon.fills(cursor, limit)' } });
-  });
-  it.todo('phase 2: /api/v1/fills pages the ledger\'s fills by cursor (every fill once, in order, nextCursor null at the end)');
-  it.todo('phase 2: /api/v1/markets/:symbol reports A, k, the latest prediction and the feature summary');
+  it('/api/v1/fills pages the fills by cursor: every fill once, in order, as logged, nextCursor null at the end', async () => {
+    await cp.nextLine((l) => l.msg === 'fill', 45_000);
+    const logged = cp.lines.filter((l) => l.msg === 'fill');
+    const seen: { id: string; clientId: string; side: string; price: number; size: number; fee: string; liquidity: string; tsNs: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await call(base, `/api/v1/fills?limit=1${cursor === null ? '' : `&cursor=${cursor}`}`);
+      expect(res.status).toBe(200);
+      expect(res.body.fills.length).toBeLessThanOrEqual(1);
+      seen.push(...res.body.fills);
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 1_000);
+    expect(cursor).toBeNull();
+    const ids = seen.map((f) => Number(f.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1)); // 1, 2, 3, …: none skipped, none twice
+    // The fills the engine logged, in the same order, field for field (more may have come since).
+    const key = (f: Readonly<Record<string, unknown>>) => `${f.side} ${f.price} ${f.size} ${f.liquidity} ${f.tsNs}`;
+    expect(seen.slice(0, logged.length).map(key)).toEqual(logged.map(key));
+    for (const f of seen) expect(f.fee).toMatch(/^-?\d+(\.\d+)?$/);
+    // A page from a cursor starts right after it.
+    const after = await call(base, `/api/v1/fills?cursor=${seen[0]?.id}&limit=500`);
+    expect(after.body.fills[0]?.id).toBe(seen[1]?.id);
+    expect((await call(base, '/api/v1/fills?cursor=abc')).body.error.field).toBe('cursor');
+  }, 60_000);
 });
 
 describe('roles', () => {
@@ -233,16 +258,58 @@ describe('validation and limits', () => {
     });
   });
 
-  it('a valid parameter change: 501 until the engine can apply it; nothing changes; audited', async () => {
+  it('an estimator option cannot change live (the core built the market state with it): 400, nothing changes', async () => {
     const before = await call(base, '/api/v1/params');
-    const res = await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { strategy: { glft: { gamma: 0.2 } } }, token: tokens.admin });
-    expect(res.status).toBe(501);
-    expect(res.body.error.hook).toBe('Daemon.applyParams(strategy, risk)');
+    const res = await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { strategy: { volatility: { halfLifeSeconds: 5 } } }, token: tokens.admin });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ field: 'strategy.volatility', message: expect.stringContaining('fixed at start') });
     expect((await call(base, '/api/v1/params')).body).toEqual(before.body);
-    expect(audits('params').at(-1)?.['audit']).toMatchObject({ outcome: 'not_implemented', before: before.body, detail: { patch: { strategy: { glft: { gamma: 0.2 } } } } });
   });
-  it.todo('phase 2: a live parameter change (strategy.glft.gamma) is visible in the next decision\'s spread and in the audit log (before, after)');
-  it.todo('phase 2: POST /api/v1/admin/model/reload reloads the model and reports its generation');
+
+  it('a live parameter change (strategy.glft.gamma, a ladder size) is in the next decision and in the audit log (before, after)', async () => {
+    const loop = cp.daemon.loops.get(SYMBOL);
+    if (loop === undefined) throw new Error('no loop');
+    const before = (await call(base, '/api/v1/params')).body;
+    const patch = { strategy: { glft: { gamma: 0.5 }, ladder: { sizesLots: [10, 30] } } };
+    const res = await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { ...patch, reason: 'wider' }, token: tokens.admin });
+    expect(res.status).toBe(200);
+    expect(res.body.before).toEqual(before);
+    expect(res.body.after.strategy.glft.gamma).toBe(0.5);
+    expect(res.body.after.strategy.ladder.sizesLots).toEqual([10, 30]);
+    expect(res.body.after.risk).toEqual(before.risk);
+    expect((await call(base, '/api/v1/params')).body).toEqual(res.body.after);
+    await cp.nextLine((l) => l.msg === 'parameters applied');
+    const n = loop.decisions;
+    await until('a decision after the change', () => loop.decisions > n && loop.latest()?.decision?.quotes.length === 4);
+    const record = loop.latest();
+    const decision = record?.decision;
+    if (record === undefined || record === null || decision === undefined || decision === null) throw new Error('no decision');
+    // GLFT: δᵇ + δᵃ = m·(2·ln(1 + γ/k)/γ + c(γ, σ, A, k)), on the decision's own σ, A, k and multiplier m.
+    const { sigma, intensity: { A, k } } = record.inputs;
+    const spread = (gamma: number) => decision.spreadMultiplier * (2 * liquidityHalfSpread(gamma, k) + glftInventoryCoefficient({ gamma, sigma, A, k }));
+    const quoted = decision.halfSpreads.bid + decision.halfSpreads.ask;
+    expect(quoted).toBeCloseTo(spread(0.5), 9);
+    expect(Math.abs(quoted - spread(before.strategy.glft.gamma))).toBeGreaterThan(1e-3);
+    expect(decision.quotes.map((q) => `${q.side}:${q.level}:${q.size}`).sort()).toEqual(['buy:0:10', 'buy:1:30', 'sell:0:10', 'sell:1:30']);
+    expect(audits('params').at(-1)?.['audit']).toMatchObject({
+      actor: { name: 'admin-op', role: 'admin' }, outcome: 'applied', before, after: res.body.after, detail: { reason: 'wider', patch },
+    });
+    // Back as it was, for the tests after this one (the venue then shows 10 and 20 again).
+    expect((await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { strategy: before.strategy }, token: tokens.admin })).status).toBe(200);
+    await until('sizes back', async () => (await cp.venue.openOrders(SYMBOL)).some((o) => o.size === 20));
+  });
+
+  it('a lowered position limit applies at once: the risk limit and the utilisation read it', async () => {
+    const res = await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { risk: { maxPositionLots: 60 } }, token: tokens.admin });
+    expect(res.status).toBe(200);
+    await cp.nextLine((l) => l.msg === 'parameters applied' && (l['after'] as { risk: { maxPositionLots: number } }).risk.maxPositionLots === 60);
+    expect(cp.daemon.loops.get(SYMBOL)?.maxPositionLots).toBe(60);
+    expect((await call(base, '/api/v1/params')).body.risk.maxPositionLots).toBe(60);
+    const from = cp.lines.length;
+    expect((await call(base, '/api/v1/admin/params', { method: 'PATCH', body: { risk: { maxPositionLots: 100 } }, token: tokens.admin })).status).toBe(200);
+    await until('restored', () => cp.lines.slice(from).some((l) => l.msg === 'parameters applied'));
+    expect(cp.daemon.risk.state(SYMBOL)).toBe('active');
+  });
 
   it('413 for a body over api.bodyLimitBytes, before the handler runs', async () => {
     const res = await call(base, '/api/v1/admin/kill', { method: 'POST', body: { reason: 'x'.repeat(20_000) }, token: tokens.admin });

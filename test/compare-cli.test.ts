@@ -4,11 +4,17 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { type CompareReport, formatReport } from '../src/commands/compare.js';
 import { recording } from '../src/config/data-dir.js';
 import { repoRoot } from './helpers/cargo.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('dist/cli.js', repoRoot));
+
+interface Result {
+  stats: { trading: { fills: number }; inventory: { max_abs: number; mean_abs: number }; adverse_selection: { fills: number; adverse_bps: number | null }[] };
+  money: { net: string };
+}
 
 interface Report {
   intervalMs: number;
@@ -18,7 +24,7 @@ interface Report {
   recordings: {
     file: string;
     params: { symbol: string; sizeLots: number; risk: { maxPositionLots: number } };
-    rows: { strategy: string; error?: string; result?: { stats: { trading: { fills: number }; inventory: { max_abs: number } }; money: { net: string } } }[];
+    rows: { strategy: string; control?: string; error?: string; result?: Result }[];
   }[];
 }
 
@@ -43,4 +49,34 @@ describe('flashmm compare', () => {
       expect(row.result?.stats.inventory.max_abs).toBeLessThanOrEqual(rec?.params.risk.maxPositionLots ?? 0);
     }
   }, 60_000);
+
+  it('runs a strategy with each control on beside the same strategy with it off, on the same recording', async () => {
+    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx', '--strategies', 'glft'];
+    const off = JSON.parse((await run(process.execPath, base, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
+    const withControls = [...base, '--controls', 'ping-pong,execution-timeframe,hanging-orders'];
+    const on = JSON.parse((await run(process.execPath, withControls, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
+    const rows = on.recordings[0]?.rows ?? [];
+    expect(rows.map((r) => [r.strategy, r.control ?? null])).toEqual([['glft', null], ['glft', 'ping-pong'], ['glft', 'hanging-orders']]);
+    expect(on.notes).toContain('execution-timeframe does not apply to glft: no row');
+    // The row without a control is the plain run, exactly; each control changes what was traded.
+    expect(rows[0]?.result).toEqual(off.recordings[0]?.rows[0]?.result);
+    const fills = rows.map((r) => r.result?.stats.trading.fills ?? -1);
+    expect(fills[1]).toBeLessThan(fills[0] ?? 0);
+    expect(fills[2]).toBeGreaterThan(fills[0] ?? 0);
+    for (const row of rows) expect(row.result?.stats.inventory.max_abs).toBeLessThanOrEqual(on.recordings[0]?.params.risk.maxPositionLots ?? 0);
+    // The effect table: each control's run against the plain run, from the same numbers.
+    const markdown = formatReport(on as unknown as CompareReport, true);
+    const plain = rows[0]?.result as Result;
+    for (const [i, control] of [[1, 'ping-pong'], [2, 'hanging-orders']] as const) {
+      const r = rows[i]?.result as Result;
+      const line = markdown.split('\n').find((l) => l.startsWith(`| ${control} |`));
+      const cells = line?.split(' | ').map((c) => c.replace(/^\| | \|$/g, '')) ?? [];
+      const as = (x: Result, h: number) => x.stats.adverse_selection[h]?.adverse_bps?.toFixed(2);
+      const ratio = r.stats.inventory.mean_abs / plain.stats.inventory.mean_abs;
+      expect(cells.slice(0, 3)).toEqual([control, '1', Number(r.money.net) > Number(plain.money.net) ? '1/1' : '0/1']);
+      expect(Number(cells[3])).toBeCloseTo(Number(r.money.net) - Number(plain.money.net), 12);
+      expect(cells.slice(4)).toEqual(['-', `${plain.stats.trading.fills} → ${r.stats.trading.fills}`, ratio.toFixed(2), `${as(plain, 0)} → ${as(r, 0)}`, `${as(plain, 1)} → ${as(r, 1)}`]);
+    }
+    await expect(run(process.execPath, [...base, '--controls', 'jumping'], { timeout: 60_000 })).rejects.toThrow(/unknown control jumping/);
+  }, 90_000);
 });

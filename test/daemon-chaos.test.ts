@@ -155,7 +155,7 @@ async function chaos(s: Scenario, supervised: boolean): Promise<string | null> {
   const check = async (): Promise<string | null> => {
     if (proc.death !== null) return `the process died: ${proc.death}`;
     const requested = life.requested;
-    if (requested !== null && !allowedStops.has(requested.reason)) return `stopped for a reason nobody gave it: ${requested.reason}`;
+    if (requested !== null && !allowedStops.has(requested.reason)) return `stopped for a reason nobody gave it: ${requested.reason} (${supervisor.faults().map((f) => f.message).join("; ")})`;
     if (venue.violations.length > 0) return `placed on a bad book: ${JSON.stringify(venue.violations[0])}`;
     const limit = config.risk.maxPositionLots;
     const exchange = sim.account().position;

@@ -169,15 +169,22 @@ describe.skipIf(!tools.compose)('deploy/compose.yml', () => {
     expect(flashmm?.user).toBe(`${IMAGE_UID}:${IMAGE_UID}`);
     const { config, problems } = loadWith(flashmm?.environment ?? {});
     expect(problems).toEqual([]);
-    expect(config?.api.host).toBe('0.0.0.0');
+    // Beyond loopback: tokens only (their hashes from deploy/.env), no anonymous reading.
+    expect(config?.api).toMatchObject({ host: '0.0.0.0', anonymousRead: false });
+    expect(config?.api.tokens.map((t) => t.role)).toEqual(['read']);
     expect(config?.storage.redis?.url).toBe('redis://redis:6379');
     expect(config?.storage.influx).toMatchObject({ url: 'http://influxdb:8086', org: 'flashmm', bucket: 'flashmm' });
     expect(() => loadSecrets(flashmm?.environment ?? {})).not.toThrow();
     expect((flashmm?.ports ?? []).map(portOf)).toEqual([{ hostIp: '127.0.0.1', published: config?.api.port, target: config?.api.port }]);
     // Prometheus scrapes it there, as job flashmm.
-    const prom = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const prom = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[]; authorization?: unknown }[];
+    };
     const job = prom.scrape_configs.find((j) => j.job_name === 'flashmm');
     expect(job?.static_configs[0]?.targets).toEqual([`flashmm:${config?.api.port}`]);
+    // …with a read token, from a compose secret mounted where the scrape config reads it.
+    expect(job?.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/flashmm_metrics_token' });
+    expect(JSON.stringify(rendered().services['prometheus']?.secrets)).toContain('flashmm_metrics_token');
   });
 
   test('every mounted file exists; secrets stay out of git', () => {
@@ -314,9 +321,15 @@ describe('deploy/kubernetes', () => {
     const keystore = pod.volumes.find((v) => v.name === 'keystore')?.secret?.items[0]?.path;
     expect(env['FLASHMM_KEYSTORE_PATH']).toBe(`${mountOf('keystore')}/${keystore}`);
     const { problems } = loadWith({ ...env, FLASHMM_CONFIG_DIR: configDir }, configDir);
-    expect(problems).toEqual([`${join(configDir, 'production.yml')}: venue.contractAddr`]);
-    // With the venue ids given, it loads, on the port the container exposes.
-    const withIds = loadWith({ ...env, FLASHMM_VENUE__CONTRACT_ADDR: 'sei14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9sh9m79m', FLASHMM_VENUE__PAIRS: '{"SEI/USDC": {priceDenom: uusdc, assetDenom: usei}}' }, configDir);
+    // Fail closed: no venue ids, and no token hashes for an API bound beyond loopback.
+    expect(problems).toEqual([`${join(configDir, 'production.yml')}: venue.contractAddr`, 'FLASHMM_API__TOKENS: api.tokens']);
+    expect(env['FLASHMM_API__ANONYMOUS_READ']).toBe('false');
+    // With the venue ids and a token hash given, it loads, on the port the container exposes.
+    const withIds = loadWith({
+      ...env, FLASHMM_VENUE__CONTRACT_ADDR: 'sei14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9sh9m79m',
+      FLASHMM_VENUE__PAIRS: '{"SEI/USDC": {priceDenom: uusdc, assetDenom: usei}}',
+      FLASHMM_API__TOKENS: `[{name: prometheus, role: read, sha256: '${'ab'.repeat(32)}'}]`,
+    }, configDir);
     expect(withIds.problems).toEqual([]);
     expect(withIds.config?.api.port).toBe(container.ports[0]?.containerPort);
     expect(withIds.config?.storage.redis?.url).toBe(configMap.data['redis-url']);

@@ -13,12 +13,12 @@ import {
 } from './helpers/prometheus.js';
 import { requireTool } from './helpers/tools.js';
 import { freePort, removeDir, scratchDir } from './helpers/servers.js';
+import { until } from './helpers/control-plane.js';
 
 const deployDir = fileURLToPath(new URL('../deploy/', import.meta.url));
+const NOTIFY_PATH = '/hooks/flashmm';
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-/** Routes the manifests probe that another issue is building: path → where. */
-const PENDING_ROUTES: Readonly<Record<string, string>> = { '/ready': 'issue 12 (books valid, venue connected, reconciled)' };
 const available = requireTool('prometheus', 'apt-get install -y prometheus')
   && requireTool('prometheus-alertmanager', 'apt-get install -y prometheus-alertmanager');
 
@@ -84,7 +84,10 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
     receiver = await startWebhookReceiver();
     const urlFile = `${dir}/slack_webhook_url`;
     writeFileSync(urlFile, `${receiver.url}/services/T0/B0/test`);
-    [daemon, alertmanager] = await Promise.all([startDaemon(), startAlertmanager(alertmanagerConfig(urlFile))]);
+    // The daemon's own notifier posts to the same receiver, on its own path.
+    [daemon, alertmanager] = await Promise.all([
+      startDaemon([], { FLASHMM_NOTIFY_WEBHOOK_URL: `${receiver.url}${NOTIFY_PATH}` }), startAlertmanager(alertmanagerConfig(urlFile)),
+    ]);
     const target = new URL(daemon.url).host;
     prometheus = await startPrometheus(stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
@@ -151,14 +154,18 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
     const manifest = readFileSync(`${deployDir}kubernetes/deployment.yaml`, 'utf8');
     const paths = new Set([...manifest.matchAll(/^\s+(?:path|prometheus\.io\/path): (\/\S*)$/gm)].map((m) => m[1] ?? ''));
     expect([...paths].sort()).toEqual(['/health', '/metrics', '/ready']);
-    for (const path of paths) {
-      if (path in PENDING_ROUTES) continue;
-      expect((await fetch(`${daemon.url}${path}`)).status, path).toBe(200);
-    }
-    // HEALTHCHECK: `flashmm health` finds the daemon from the same settings (a wildcard bind probed on loopback).
+    for (const path of paths) expect((await fetch(`${daemon.url}${path}`)).status, path).toBe(200);
+    // HEALTHCHECK: `flashmm health` finds the daemon from the same settings as the image's
+    // daemon (a wildcard bind, so token hashes and no anonymous reading; probed on loopback).
     const port = new URL(daemon.url).port;
-    const health = (p: string) => spawnSync(process.execPath, [cli, 'health'], { env: { ...process.env, FLASHMM_API__HOST: '0.0.0.0', FLASHMM_API__PORT: p } });
-    expect(health(port).status).toBe(0);
+    const deployed = {
+      FLASHMM_API__HOST: '0.0.0.0', FLASHMM_API__ANONYMOUS_READ: 'false',
+      FLASHMM_API__TOKENS: `[{name: prometheus, role: read, sha256: '${'ab'.repeat(32)}'}]`,
+    };
+    const health = (p: string) => spawnSync(process.execPath, [cli, 'health'], { env: { ...process.env, ...deployed, FLASHMM_API__PORT: p }, encoding: 'utf8' });
+    const healthy = health(port);
+    expect(healthy.stderr).toBe('');
+    expect(healthy.status).toBe(0);
     const nothing = await freePort();
     const closed = spawnSync(process.execPath, [cli, 'health', '--url', `http://127.0.0.1:${nothing}`], { encoding: 'utf8' });
     expect(closed.status).toBe(1);
@@ -176,5 +183,26 @@ describe.skipIf(!available)('Prometheus and Alertmanager against a running daemo
     // Nothing of the kind that pages at once is firing on a healthy daemon.
     const firing = await prometheus.query('ALERTS{alertname=~"FlashmmKillSwitchEngaged|FlashmmRiskHalted|FlashmmDown"}');
     expect(firing).toEqual([]);
+  }, 45_000);
+
+  test('the daemon\'s own notifier: the kill switch reaches the webhook once, however often it is engaged', async () => {
+    const settled = () => (daemon.server.output().match(/"msg":"kill switch settled"/g) ?? []).length;
+    const isKill = (r: { path: string; body: string }) => r.path === NOTIFY_PATH && r.body.includes('"kill_switch"');
+    daemon.server.child.kill('SIGUSR2');
+    const delivered = await receiver.next(isKill, 15_000);
+    const message = JSON.parse(delivered.body) as { text: string; attachments: { color: string; fields: { title: string; value: string }[] }[] };
+    expect(message.text).toMatch(/^\[CRITICAL\] FlashMM \S+: Kill switch engaged: every order cancelled, quoting stopped$/);
+    expect(message.attachments[0]?.color).toBe('danger');
+    expect(message.attachments[0]?.fields).toEqual(expect.arrayContaining([{ title: 'trigger', value: 'operator', short: true }]));
+    // Engaged again, and ticks go by with it engaged: still the one message, and nothing else was even attempted.
+    await until('first kill settled', () => settled() >= 1);
+    daemon.server.child.kill('SIGUSR2');
+    await until('second kill settled', () => settled() >= 2);
+    const page = await (await fetch(`${daemon.url}/metrics`)).text();
+    const counts = [...page.matchAll(/^flashmm_notifications_total\{kind="kill_switch",outcome="(\w+)"\} (\d+)$/gm)].map((m) => `${m[1]}=${m[2]}`);
+    expect(counts).toEqual(['sent=1']);
+    expect(receiver.received.filter(isKill)).toHaveLength(1);
+    // And Prometheus sees the kill switch the daemon reports.
+    await eventually('flashmm_kill_switch_engaged{job="flashmm"} == 1');
   }, 45_000);
 });

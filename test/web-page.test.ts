@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cargo.js';
-import { type ControlPlane, roleTokens, startControlPlane, tokenConfig, until } from './helpers/control-plane.js';
+import { type ControlPlane, roleTokens, SIM_MODEL_CONFIG, startControlPlane, tokenConfig, until } from './helpers/control-plane.js';
 
 const ARTIFACTS = fileURLToPath(new URL('test-artifacts/', repoRoot));
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -20,7 +20,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  cp = await startControlPlane({ tokens: tokenConfig(tokens) });
+  cp = await startControlPlane({ tokens: tokenConfig(tokens) }, SIM_MODEL_CONFIG);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   page.on('console', (m) => {
@@ -56,7 +56,7 @@ describe('the live page', () => {
     for (const price of marked) expect(venuePrices).toContain(price);
     expect(await market().getByTestId('risk').innerText()).toBe('active');
     expect(await text('feed')).toMatch(/^book valid, last data \d+ ms ago$/);
-    expect(await page.getByTestId('daemon').innerText()).toBe('development · venue sim · 1 market(s) · model off');
+    expect(await page.getByTestId('daemon').innerText()).toBe('development · venue sim · 1 market(s) · model on');
     expect(problems).toEqual([]);
   });
 
@@ -74,6 +74,17 @@ describe('the live page', () => {
     await page.screenshot({ path: `${ARTIFACTS}web-live.png`, fullPage: true });
     expect(problems).toEqual([]);
   }, 70_000);
+
+  it('the page charts predictions against outcomes from the daemon\'s forecasts, and their scores per horizon', async () => {
+    const chart = market().locator('.prediction-chart');
+    await until('forecasts on the chart', async () => Number(await chart.getAttribute('data-forecasts')) >= 5, 20_000);
+    expect(await text('prediction')).toMatch(/^-?\d\.\d{3}$/);
+    // Every horizon scored, as the API reports it.
+    await until('every horizon scored', async () => /^100 ms: \d+\.\d % of [1-9]\d* · 200 ms: \d+\.\d % of [1-9]\d* · 500 ms: \d+\.\d % of [1-9]\d*$/.test(await text('accuracy')), 20_000);
+    expect(await market().locator('.prediction-note').innerText()).toBe('');
+    await page.screenshot({ path: `${ARTIFACTS}web-predictions.png`, fullPage: true });
+    expect(problems).toEqual([]);
+  }, 45_000);
 
   it('the kill button refuses a read token, and with an admin token stops quoting', async () => {
     await page.getByTestId('kill').click();
@@ -109,5 +120,4 @@ describe('the live page', () => {
     await page.screenshot({ path: `${ARTIFACTS}web-reference.png` });
     expect(problems).toEqual([]);
   });
-  it.todo('phase 2: the page charts predictions against outcomes from the daemon\'s forecasts');
 });

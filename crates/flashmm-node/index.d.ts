@@ -169,6 +169,8 @@ export declare class MarketState {
   apply(batch: EventBatch): ApplyResult
   /** What a decision at `nowNs` reads; the mid is remembered for `apply(...).moved`. */
   decisionInputs(nowNs: bigint): DecisionInputs
+  /** Every following `decisionInputs` also answers `query` (`depth`); null stops it. */
+  setDepthQuery(query?: DepthQuery | undefined | null): void
   /** The touch, or null while the book cannot be quoted on (status pages; not the hot path). */
   top(): Top | null
   /** "awaiting-snapshot" | "valid" | "invalid". */
@@ -187,6 +189,17 @@ export declare class MarketState {
    * keeps serving. Throws `INVALID_ARGUMENT` on a market without a model.
    */
   reloadModel(path: string): void
+  /**
+   * Up to `n` levels of `side` from the touch outward, as `top` sees the book (net of our
+   * orders with `netOfOwn`); none while the book is invalid. Status pages, not the hot path.
+   */
+  topLevels(side: Side, n: number): Array<Level>
+  /** The latest decision's prediction at every horizon (null without one). */
+  lastPrediction(): PredictionView | null
+  /** Per horizon of the model: its forecasts scored against what the mid did (none without a model). */
+  forecastScores(): Array<ForecastScore>
+  /** A few named features of the latest row the model read (null without a model or a row). */
+  featureSummary(): Array<FeatureValue> | null
   /** Successful model reloads so far (null without a model). */
   get modelGeneration(): number | null
 }
@@ -487,6 +500,23 @@ export interface DecisionInputs {
   intensity: IntensityEstimate
   /** Absent without a model, or while its window fills. */
   forecast?: Forecast
+  /** With a depth query set (`setDepthQuery`) and a quotable book. */
+  depth?: DepthPrices
+}
+
+/**
+ * The price (ticks) on each side where the asked depth of others' liquidity is reached;
+ * absent on a side that holds less.
+ */
+export interface DepthPrices {
+  bid?: number
+  ask?: number
+}
+
+/** How many lots of other participants' liquidity order optimisation looks through per side. */
+export interface DepthQuery {
+  bidLots: number
+  askLots: number
 }
 
 export interface DepthWithin {
@@ -502,11 +532,29 @@ export declare enum EventKind {
   BookTicker = 3,
 }
 
+/** One named feature of the latest row the model read. */
+export interface FeatureValue {
+  name: string
+  value: number
+}
+
 /** The model's shortest horizon. */
 export interface Forecast {
   pUp: number
   pDown: number
   confidence: number
+}
+
+/** One horizon's live tally: forecasts scored by the dataset's label rule (core `model::score`). */
+export interface ForecastScore {
+  horizonMs: number
+  forecasts: number
+  correct: number
+  wrong: number
+  unscored: number
+  /** Share right of the last `recent` scored forecasts; null before any. */
+  accuracy?: number
+  recent: number
 }
 
 /** A generated market for `runBacktest` (instead of `path`). */
@@ -680,6 +728,14 @@ export interface Prediction {
   /** The shortest horizon's confidence (the one the quote loop acts on). */
   overallConfidence: number
   expectedMove: Array<number>
+}
+
+/** The latest decision's prediction, every horizon. */
+export interface PredictionView {
+  /** `[down, flat, up]` per horizon, shortest first. */
+  probs: Array<Array<number>>
+  /** Per horizon: `1 − H(p)/ln 3`. */
+  confidence: Array<number>
 }
 
 /** One public trade (`aggressor`: the taker's side). */

@@ -19,6 +19,13 @@ export interface Unsupported {
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | Unsupported;
 
+/** An action the daemon refused: `conflict` (not possible in this state, e.g. no model), `failed` (tried, nothing changed). */
+export interface Refused {
+  readonly ok: false;
+  readonly code: 'conflict' | 'failed';
+  readonly message: string;
+}
+
 export function unsupported(hook: string): Unsupported {
   return { ok: false, code: 'not_implemented', hook };
 }
@@ -84,9 +91,22 @@ export interface PositionView {
 }
 
 export interface Prediction {
-  /** [down, flat, up] per horizon. */
+  /** [down, flat, up] per horizon, shortest first. */
   readonly probs: readonly (readonly number[])[];
+  /** The shortest horizon's confidence (the one the quotes act on), 0–1. */
   readonly confidence: number;
+}
+
+/** One horizon's forecasts scored against what the mid did (the core's label rule). */
+export interface ForecastScoreView {
+  readonly horizonMs: number;
+  readonly forecasts: number;
+  readonly correct: number;
+  readonly wrong: number;
+  /** No label at this horizon (the book invalid within it). */
+  readonly unscored: number;
+  /** Share right of the last scored forecasts (up to 500); null before any. */
+  readonly accuracy: number | null;
 }
 
 export interface MarketView {
@@ -114,6 +134,8 @@ export interface MarketView {
   readonly A: number | null;
   readonly k: number | null;
   readonly prediction: Prediction | null;
+  /** Per horizon of the model; empty without one. */
+  readonly scores: readonly ForecastScoreView[];
   /** A few named features of the latest window. */
   readonly features: Readonly<Record<string, number>> | null;
   /** Fields this engine cannot report yet (null above for that reason, not for lack of data). */
@@ -189,7 +211,7 @@ export interface ControlPort {
   params(): { readonly strategy: unknown; readonly risk: unknown };
   /** Validates `patch` against the config schema, then applies it atomically at the next tick. */
   setParams(patch: ParamsPatch, actor: Actor): Outcome<Change<{ strategy: unknown; risk: unknown }>> | InvalidParams;
-  reloadModel(actor: Actor): Promise<Outcome<Change<ModelInfo>>>;
+  reloadModel(actor: Actor): Promise<Outcome<Change<ModelInfo>> | Refused>;
 
   /** The stream's frame source: called at most at the stream's rate while a client listens. */
   frame(depth: number): StreamFrame;

@@ -1,41 +1,18 @@
-// The ControlPort over today's Daemon (src/engine/daemon.ts), using only what it exposes: its
-// status snapshot, the risk manager (manual halt = pause), the kill switch, the order manager's
-// live orders, the position tracker and each market loop's book and σ.
-//
-// What today's engine does not expose answers `unsupported(hook)` (the API's 501) or is listed in
-// a market view's `unavailable`; the hooks, for the engine to add:
-//   Daemon.applyParams(strategy, risk)   validated patch swapped in atomically at the next tick
-//   Daemon.fills(cursor, limit)          the ledger's fill journal, paged
-//   Daemon.reloadModel()                 { generation } or the reason the old model is kept
-//   Daemon.model()                       path and generation of the serving model
-//   MarketLoop.latest().inputs           the decision's A, k, forecast and feature summary
-//   Daemon.connection() / reconciled()   the venue's connection state, reconciliation after a reconnect
-import { z } from 'zod';
-import { configSchema, type Config } from '../config/schema.js';
+// The ControlPort over the engine's Daemon (src/engine/daemon.ts): its status, readiness
+// (connection, reconciliation), the risk manager's states, pause/resume, the kill switch, the
+// order manager's live orders, the position tracker and P&L, the fill history, live parameter
+// changes, the model and each market's book, σ, A/k, forecast, its scores and features.
+import type { Config } from '../config/schema.js';
 import type { Daemon } from '../engine/daemon.js';
 import type { MarketLoop } from '../engine/market-loop.js';
 import { type Clock, systemClock } from '../execution/clock.js';
-import { fieldName, issueProblem } from './errors.js';
-import type { Level as CoreLevel } from '../native.js';
-import {
-  type Actor, type Change, type ControlPort, type DaemonStatus, type FillPage, type InvalidParams, type MarketSummary,
-  type MarketView, type ModelInfo, type OrderView, type Outcome, type ParamsPatch, type PnlView, type PositionView,
-  type Readiness, type StreamFrame, unsupported,
+import { MarketSpec, type Level as CoreLevel } from '../native.js';
+import type { Fill } from '../venues/venue.js';
+import { fieldName } from './errors.js';
+import type {
+  Actor, Change, ControlPort, DaemonStatus, FillPage, FillView, InvalidParams, MarketSummary, MarketView, ModelInfo,
+  OrderView, Outcome, ParamsPatch, PnlView, PositionView, Readiness, Refused, StreamFrame,
 } from './control.js';
-
-/** The fields of Daemon.status() the adapter reads: checked, so a change of shape fails loudly. */
-const statusShape = z.object({
-  startedAtMs: z.number(),
-  startToFirstQuoteMs: z.number().nullable(),
-  killed: z.boolean(),
-  markets: z.array(z.object({
-    symbol: z.string(),
-    pnl: z.object({ realised: z.string(), unrealised: z.string(), fees: z.string(), net: z.string() }).nullable(),
-  })),
-});
-
-/** Not reported by today's engine (see the hooks above). */
-const UNAVAILABLE = ['A', 'k', 'prediction', 'features'] as const;
 
 export interface DaemonControlDeps {
   readonly daemon: Daemon;
@@ -50,8 +27,9 @@ export class DaemonControl implements ControlPort {
   private readonly config: Config;
   private readonly clock: Clock;
   private startedOk = false;
-  private startedAtMs: number | null = null;
   private seq = 0;
+  /** Formats fees; one per market, built on first use. */
+  private readonly specs = new Map<string, MarketSpec>();
 
   constructor(deps: DaemonControlDeps) {
     this.daemon = deps.daemon;
@@ -61,27 +39,20 @@ export class DaemonControl implements ControlPort {
   }
 
   status(): DaemonStatus {
-    // Daemon.status() also formats every market's P&L through the core (a native object per
-    // market per call): too dear for a route polled hundreds of times a second. The start time
-    // never changes, so it is read once.
-    this.startedAtMs ??= statusShape.parse(this.daemon.status()).startedAtMs;
-    const nowMs = this.clock.nowMs();
+    const startedAtMs = this.daemon.startedAtMs;
     return {
-      mode: this.config.env, venue: this.config.venue.kind, startedAtMs: this.startedAtMs,
-      uptimeSeconds: Math.max(0, (nowMs - this.startedAtMs) / 1000), startToFirstQuoteMs: this.daemon.startToFirstQuoteMs(),
-      killed: this.daemon.risk.isKilled(), markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.model(),
+      mode: this.config.env, venue: this.config.venue.kind, startedAtMs,
+      uptimeSeconds: Math.max(0, (this.clock.nowMs() - startedAtMs) / 1000), startToFirstQuoteMs: this.daemon.startToFirstQuoteMs(),
+      killed: this.daemon.risk.isKilled(), markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.daemon.model(),
     };
   }
 
   readiness(): Readiness {
     const loops = [...this.daemon.loops.values()];
-    const disconnected = loops.some((l) => this.daemon.risk.trips(l.symbol).some((t) => t.reason === 'disconnect'));
     return {
       booksValid: loops.length > 0 && loops.every((l) => l.state.status === 'valid'),
-      // Until the engine reports its connection state: connected since start, unless a market
-      // has tripped on a disconnect (which takes risk.disconnectMs to show).
-      venueConnected: this.startedOk && !disconnected,
-      reconciled: this.startedOk,
+      venueConnected: this.startedOk && this.daemon.connection() === 'connected',
+      reconciled: this.startedOk && this.daemon.reconciled(),
     };
   }
 
@@ -90,7 +61,7 @@ export class DaemonControl implements ControlPort {
   }
 
   market(symbol: string, depth: number): MarketView | null {
-    return this.marketView(symbol, depth, this.pnlBySymbol());
+    return this.marketView(symbol, depth);
   }
 
   positions(): readonly PositionView[] {
@@ -105,25 +76,26 @@ export class DaemonControl implements ControlPort {
   }
 
   pnl(): readonly PnlView[] {
-    const bySymbol = this.pnlBySymbol();
-    return this.symbols().map((symbol) => bySymbol.get(symbol) ?? emptyPnl(symbol));
+    return this.symbols().map((symbol) => this.pnlView(symbol));
   }
 
-  fills(_page: { readonly cursor?: string; readonly limit: number }): Outcome<FillPage> {
-    return unsupported('Daemon.fills(cursor, limit)');
+  fills(page: { readonly cursor?: string; readonly limit: number }): Outcome<FillPage> {
+    const { fills, more } = this.daemon.fills({ limit: page.limit, ...(page.cursor === undefined ? {} : { after: Number(page.cursor) }) });
+    const views = fills.map(({ seq, fill }) => this.fillView(seq, fill));
+    return { ok: true, value: { fills: views, nextCursor: more ? (views.at(-1)?.id ?? null) : null } };
   }
 
   pause(symbol: string, actor: Actor): Outcome<Change<MarketSummary>> | null {
     if (!this.daemon.loops.has(symbol)) return null;
     const before = this.summary(symbol);
-    this.daemon.risk.manual(symbol, 'halted', `paused by ${actor.name} (api)`, this.clock.nowMs());
+    this.daemon.pause(symbol, `paused by ${actor.name} (api)`);
     return { ok: true, value: { before, after: this.summary(symbol) } };
   }
 
   resume(symbol: string, _actor: Actor): Outcome<Change<MarketSummary>> | null {
     if (!this.daemon.loops.has(symbol)) return null;
     const before = this.summary(symbol);
-    this.daemon.risk.reset(symbol, 'manual', this.clock.nowMs());
+    this.daemon.resume(symbol);
     return { ok: true, value: { before, after: this.summary(symbol) } };
   }
 
@@ -136,33 +108,34 @@ export class DaemonControl implements ControlPort {
 
   async release(_actor: Actor): Promise<Outcome<Change<{ killed: boolean }>>> {
     const before = { killed: this.daemon.risk.isKilled() };
-    await this.daemon.kill.reset();
+    await this.daemon.releaseKill();
     return { ok: true, value: { before, after: { killed: this.daemon.risk.isKilled() } } };
   }
 
   params(): { readonly strategy: unknown; readonly risk: unknown } {
-    return { strategy: this.config.strategy, risk: this.config.risk };
+    return this.daemon.params();
   }
 
   setParams(patch: ParamsPatch, _actor: Actor): Outcome<Change<{ strategy: unknown; risk: unknown }>> | InvalidParams {
-    const checked = validateParams(this.config, patch);
-    if (!checked.ok) return checked;
-    return unsupported('Daemon.applyParams(strategy, risk)');
+    const change = this.daemon.applyParams(patch);
+    if (!change.ok) {
+      return { ok: false, code: 'invalid_params', problems: change.problems.map((p) => ({ field: fieldName(p.path), message: p.message })) };
+    }
+    return { ok: true, value: { before: change.before, after: change.after } };
   }
 
-  async reloadModel(_actor: Actor): Promise<Outcome<Change<ModelInfo>>> {
-    return unsupported('Daemon.reloadModel()');
+  async reloadModel(_actor: Actor): Promise<Outcome<Change<ModelInfo>> | Refused> {
+    const before = this.daemon.model();
+    const result = this.daemon.reloadModel();
+    if (!result.ok) return { ok: false, code: result.reason === 'no-model' ? 'conflict' : 'failed', message: result.message };
+    return { ok: true, value: { before, after: result.model } };
   }
 
   frame(depth: number): StreamFrame {
-    const pnl = this.pnlBySymbol();
-    const markets = this.symbols().map((s) => this.marketView(s, depth, pnl)).filter((m): m is MarketView => m !== null);
+    const atMs = this.clock.nowMs();
+    const markets = this.symbols().map((s) => this.marketView(s, depth)).filter((m): m is MarketView => m !== null);
     this.seq += 1;
-    return { seq: this.seq, atMs: this.clock.nowMs(), killed: this.daemon.risk.isKilled(), markets };
-  }
-
-  private model(): ModelInfo {
-    return { enabled: this.config.model.enabled, path: this.config.model.path, generation: null };
+    return { seq: this.seq, atMs, killed: this.daemon.risk.isKilled(), markets };
   }
 
   private summary(symbol: string): MarketSummary {
@@ -180,31 +153,46 @@ export class DaemonControl implements ControlPort {
   }
 
   /** P&L as the daemon formats it (exact decimals of the quote currency, marked at the mid). */
-  private pnlBySymbol(): Map<string, PnlView> {
-    const s = statusShape.parse(this.daemon.status());
-    return new Map(s.markets.map((m) => [m.symbol, m.pnl === null ? emptyPnl(m.symbol) : { symbol: m.symbol, ...m.pnl }]));
+  private pnlView(symbol: string): PnlView {
+    const pnl = this.daemon.formattedPnl(symbol);
+    return pnl === null ? { symbol, realised: null, unrealised: null, fees: null, net: null } : { symbol, ...pnl };
   }
 
-  private marketView(symbol: string, depth: number, pnl: Map<string, PnlView>): MarketView | null {
+  private fillView(seq: number, fill: Fill): FillView {
+    let spec = this.specs.get(fill.symbol);
+    if (spec === undefined) this.specs.set(fill.symbol, (spec = new MarketSpec({ ...this.loop(fill.symbol).market })));
+    return {
+      id: String(seq), symbol: fill.symbol, clientId: fill.clientId, side: fill.side, price: fill.price, size: fill.size,
+      fee: spec.formatMoney(fill.fee.toString()), liquidity: fill.liquidity, tsNs: fill.tsNs.toString(),
+    };
+  }
+
+  private marketView(symbol: string, depth: number): MarketView | null {
     const loop = this.daemon.loops.get(symbol);
     if (loop === undefined) return null;
     const summary = this.summary(symbol);
-    const valid = loop.state.status === 'valid';
-    const top = loop.state.top();
+    const { state } = loop;
+    const top = state.top();
     const age = loop.ageMs(this.clock.nowMs());
     const sigma = loop.volatilityEstimate();
+    const intensity = loop.latest()?.inputs.intensity;
+    const prediction = state.lastPrediction();
+    const features = state.featureSummary();
     return {
       symbol, tickSize: summary.tickSize, lotSize: summary.lotSize, risk: summary.risk, reasons: summary.reasons,
       book: {
-        valid, bid: top?.bid ?? null, ask: top?.ask ?? null, mid: top?.mid ?? null,
-        // Depth needs MarketState.topLevels (phase 2); the top is exact meanwhile.
-        bids: valid && top !== null && depth > 0 ? levels([top.bid]) : [],
-        asks: valid && top !== null && depth > 0 ? levels([top.ask]) : [],
+        valid: state.status === 'valid', bid: top?.bid ?? null, ask: top?.ask ?? null, mid: top?.mid ?? null,
+        bids: levels(state.topLevels('buy', depth)), asks: levels(state.topLevels('sell', depth)),
         ageMs: Number.isFinite(age) ? age : null,
       },
-      quotes: this.orders(symbol), position: this.position(symbol), pnl: pnl.get(symbol) ?? emptyPnl(symbol),
-      sigma: Number.isFinite(sigma) ? sigma : null, A: null, k: null, prediction: null, features: null,
-      unavailable: UNAVAILABLE,
+      quotes: this.orders(symbol), position: this.position(symbol), pnl: this.pnlView(symbol),
+      sigma: Number.isFinite(sigma) ? sigma : null, A: intensity?.A ?? null, k: intensity?.k ?? null,
+      prediction: prediction === null ? null : { probs: prediction.probs, confidence: prediction.confidence[0] ?? 0 },
+      scores: state.forecastScores().map((s) => ({
+        horizonMs: s.horizonMs, forecasts: s.forecasts, correct: s.correct, wrong: s.wrong, unscored: s.unscored, accuracy: s.accuracy ?? null,
+      })),
+      features: features === null ? null : Object.fromEntries(features.map((f) => [f.name, f.value])),
+      unavailable: [],
     };
   }
 
@@ -217,51 +205,4 @@ export class DaemonControl implements ControlPort {
 
 function levels(xs: readonly CoreLevel[]): { price: number; size: number }[] {
   return xs.map((l) => ({ price: l.price, size: l.size }));
-}
-
-function emptyPnl(symbol: string): PnlView {
-  return { symbol, realised: null, unrealised: null, fees: null, net: null };
-}
-
-/**
- * `patch` merged into the running config's strategy and risk sections and parsed by the config's
- * own schema: the same rules as at start-up. A key the schema does not know is refused too (the
- * strategy schema strips unknown keys silently, which would make a typo look applied).
- */
-export function validateParams(config: Config, patch: ParamsPatch): { ok: true; config: Config } | InvalidParams {
-  const problems: { field: string; message: string }[] = [];
-  const candidate = {
-    ...config,
-    strategy: deepMerge(config.strategy, patch.strategy ?? {}),
-    risk: deepMerge(config.risk, patch.risk ?? {}),
-  };
-  const parsed = configSchema.safeParse(candidate);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(issueProblem(issue));
-    return { ok: false, code: 'invalid_params', problems };
-  }
-  for (const [section, value] of Object.entries(patch)) {
-    for (const path of unknownKeys(value, (parsed.data as Record<string, unknown>)[section], [section])) {
-      problems.push({ field: fieldName(path), message: 'unknown parameter' });
-    }
-  }
-  return problems.length > 0 ? { ok: false, code: 'invalid_params', problems } : { ok: true, config: parsed.data };
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Objects merge key by key; lists and scalars replace (the config loader's rule). */
-function deepMerge(base: unknown, patch: unknown): unknown {
-  if (!isPlain(base) || !isPlain(patch)) return patch;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) out[k] = deepMerge(base[k], v);
-  return out;
-}
-
-function unknownKeys(patch: unknown, parsed: unknown, at: string[]): string[][] {
-  if (!isPlain(patch)) return [];
-  if (!isPlain(parsed)) return [at];
-  return Object.entries(patch).flatMap(([k, v]) => (k in parsed ? unknownKeys(v, parsed[k], [...at, k]) : [[...at, k]]));
 }

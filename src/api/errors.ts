@@ -2,7 +2,7 @@
 
 export type ErrorCode =
   | 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited'
-  | 'not_implemented' | 'not_ready' | 'bad_host' | 'internal';
+  | 'not_implemented' | 'not_ready' | 'bad_host' | 'conflict' | 'failed' | 'internal';
 
 export function errorBody(code: ErrorCode, message: string, extra: { field?: string; hook?: string } = {}) {
   return { error: { code, message, ...extra } };

@@ -267,13 +267,21 @@ function registerAdmin(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, changed: () =>
 
   app.openapi(createRoute({
     method: 'post', path: '/api/v1/admin/model/reload', summary: 'Reload the model file (the old model keeps serving if the new one fails)',
-    security, 'x-role': 'admin', request: actionBody, responses: { 200: json(ModelChange, 'reloaded'), ...adminErrors },
+    security, 'x-role': 'admin', request: actionBody,
+    responses: {
+      200: json(ModelChange, 'reloaded'), 409: error('the daemon runs without a model'), 422: error('the file did not load: the old model keeps serving'),
+      ...adminErrors,
+    },
   }), async (c) => {
     const reason = c.req.valid('json')?.reason;
     const result = await control.reloadModel(actorOf(c));
-    if (!result.ok) {
+    if (!result.ok && result.code === 'not_implemented') {
       record(c, 'model-reload', 'all', 'not_implemented', { detail: reason });
       return c.json(notImplemented(result), 501);
+    }
+    if (!result.ok) {
+      record(c, 'model-reload', 'all', 'failed', { detail: { reason, error: result.message } });
+      return result.code === 'conflict' ? c.json(errorBody('conflict', result.message), 409) : c.json(errorBody('failed', result.message), 422);
     }
     record(c, 'model-reload', 'all', 'applied', { ...result.value, detail: reason });
     return c.json({ action: 'model-reload', target: 'all', ...result.value }, 200);

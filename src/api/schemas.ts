@@ -67,8 +67,15 @@ export const MarketViewSchema = z
     quotes: z.array(OrderSchema), position: PositionSchema, pnl: PnlSchema,
     sigma: z.number().nullable().openapi({ description: 'σ of the mid, ticks/√s' }),
     A: z.number().nullable(), k: z.number().nullable(),
-    prediction: z.object({ probs: z.array(z.array(z.number())), confidence: z.number() }).nullable(),
-    features: z.record(z.string(), z.number()).nullable(),
+    prediction: z.object({
+      probs: z.array(z.array(z.number())).openapi({ description: '[down, flat, up] per horizon, shortest first' }),
+      confidence: z.number().openapi({ description: "the shortest horizon's, 0–1" }),
+    }).nullable(),
+    scores: z.array(z.object({
+      horizonMs: z.number(), forecasts: z.number().int(), correct: z.number().int(), wrong: z.number().int(), unscored: z.number().int(),
+      accuracy: z.number().nullable().openapi({ description: 'share right of the last (up to 500) scored forecasts' }),
+    })).openapi({ description: "the model's forecasts scored against what the mid did, per horizon (the core's label rule)" }),
+    features: z.record(z.string(), z.number()).nullable().openapi({ description: 'a few features of the latest row the model read' }),
     unavailable: z.array(z.string()).openapi({ description: 'fields this engine cannot report yet' }),
   })
   .openapi('MarketView');
@@ -100,7 +107,8 @@ export const OrdersQuery = z.object({
 });
 
 export const FillsQuery = z.object({
-  cursor: z.string().max(64).optional().openapi({ param: { name: 'cursor', in: 'query' }, description: "the last page's nextCursor" }),
+  cursor: z.string().regex(/^\d{1,15}$/, { error: 'expected a fill id' }).optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: "the last page's nextCursor (or the id of the last fill seen)" }),
   limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
 });
 

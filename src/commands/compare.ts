@@ -2,6 +2,8 @@
 // backtested with each quoting model — fixed spread, Avellaneda–Stoikov, GLFT, and AS/GLFT
 // with the model's forecast skew when a model file exists — over Binance recordings, with the
 // same order size and risk limits per market for every model. The statistics are the core's.
+// With --controls each strategy also runs with each quoting control on (control-variants.ts),
+// beside the same run with it off.
 // Runs go to a pool of worker threads (../backtest/worker-pool.ts; this module is its own
 // worker entry); results keep job order.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { basename, join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { type MarketParams, marketParams, STRATEGIES, type StrategyName, COMPARE_LARGE_MOVE_BPS } from '../backtest/calibration.js';
+import { type ControlName, parseControls, withControl } from '../backtest/control-variants.js';
 import { type EngineBacktestResult, runEngineBacktest } from '../backtest/engine-backtest.js';
 import { type PoolFailure, type PoolJob, type PoolReply, runPool } from '../backtest/worker-pool.js';
 import { dataDir } from '../config/data-dir.js';
@@ -23,6 +26,8 @@ interface Job {
   /** The recording's parameters, read once in the main thread. */
   readonly params: MarketParams;
   readonly strategy: StrategyName;
+  /** A quoting control switched on over the strategy (control-variants.ts), or none. */
+  readonly control: ControlName | null;
   readonly model: string | null;
   readonly intervalMs: number;
   readonly durationMs: number | null;
@@ -36,8 +41,10 @@ async function runJob(job: Job): Promise<JobOutcome> {
     const skew = job.strategy.endsWith('+skew');
     const kind = job.strategy.replace('+skew', '') as 'fixed' | 'as' | 'glft';
     const model = job.model;
+    const variant = job.control === null ? { strategy: p.strategies[kind], risk: p.risk } : withControl(job.control, kind, p);
+    if (variant === null) throw new Error(`${job.control ?? ''} does not apply to ${job.strategy}`);
     const result = await runEngineBacktest({
-      recording: job.path, strategy: p.strategies[kind], risk: p.risk, intervalMs: job.intervalMs, largeMoveBps: COMPARE_LARGE_MOVE_BPS,
+      recording: job.path, strategy: variant.strategy, risk: variant.risk, intervalMs: job.intervalMs, largeMoveBps: COMPARE_LARGE_MOVE_BPS,
       ...(job.durationMs === null ? {} : { durationMs: job.durationMs }),
       ...(skew && model !== null ? { modelPath: model } : {}),
     });
@@ -65,6 +72,8 @@ async function runAll(jobs: readonly Job[], workers: number): Promise<JobOutcome
 
 export interface CompareRow {
   readonly strategy: StrategyName;
+  /** The control this row has on (its row without it is the strategy's). */
+  readonly control?: ControlName;
   readonly error?: string;
   readonly result?: EngineBacktestResult;
 }
@@ -81,13 +90,18 @@ const HEADER = [
   'strategy', 'net P&L', 'Sharpe (ann.)', 'max DD', 'fill rate', 'mean |inv|', 'max |inv|', 'captured (bps)', 'AS 1s (bps)', 'AS 10s (bps)', 'fills',
 ];
 
+/** The row's name: the strategy, and the control it has on. */
+export function rowLabel(row: Pick<CompareRow, 'strategy' | 'control'>): string {
+  return row.control === undefined ? row.strategy : `${row.strategy} + ${row.control}`;
+}
+
 function cells(row: CompareRow): string[] {
   const r = row.result;
-  if (r === undefined) return [row.strategy, `error: ${row.error ?? 'unknown'}`];
+  if (r === undefined) return [rowLabel(row), `error: ${row.error ?? 'unknown'}`];
   const s = r.stats;
   const as = (i: number): string => fixed(s.adverse_selection[i]?.adverse_bps, 2);
   return [
-    row.strategy, r.money.net, fixed(s.resampled_returns.sharpe_annualised, 1), r.money.maxDrawdown, fixed(s.trading.quote_fill_rate, 3),
+    rowLabel(row), r.money.net, fixed(s.resampled_returns.sharpe_annualised, 1), r.money.maxDrawdown, fixed(s.trading.quote_fill_rate, 3),
     fixed(s.inventory.mean_abs, 1), String(s.inventory.max_abs), fixed(s.spread_captured.mean_bps, 2), as(0), as(1), String(s.trading.fills),
   ];
 }
@@ -109,15 +123,51 @@ function addDecimals(xs: readonly string[]): string {
 
 /** Per quote currency (coin-M P&L is on the core's linear convention: a contract counts as one coin). */
 function totals(report: CompareReport): string[][] {
-  const names = STRATEGIES.filter((n) => report.recordings.some((r) => r.rows.some((x) => x.strategy === n)));
+  const names = [...new Set(report.recordings.flatMap((r) => r.rows.map(rowLabel)))];
   const groups = [...new Set(report.recordings.map((r) => group(r.params.market)))];
   return groups.flatMap((g) => names.map((n) => {
-    const rows = report.recordings.filter((r) => group(r.params.market) === g).flatMap((r) => r.rows.filter((x) => x.strategy === n));
+    const rows = report.recordings.filter((r) => group(r.params.market) === g).flatMap((r) => r.rows.filter((x) => rowLabel(x) === n));
     const results = rows.flatMap((x) => (x.result === undefined ? [] : [x.result]));
     const wins = results.filter((x) => !x.money.net.startsWith('-') && /[1-9]/.test(x.money.net)).length;
     const fills = results.reduce((a, x) => a + x.stats.trading.fills, 0);
     return [n, g, addDecimals(results.map((x) => x.money.net)), `${wins}/${results.length}`, String(fills)];
   }));
+}
+
+const negate = (x: string): string => (x.startsWith('-') ? x.slice(1) : `-${x}`);
+
+/** Fill-weighted mean adverse move (bps) at horizon `i` over runs. */
+function adverseBps(results: readonly EngineBacktestResult[], i: number): number | null {
+  let weight = 0;
+  let sum = 0;
+  for (const r of results) {
+    const a = r.stats.adverse_selection[i];
+    if (a?.adverse_bps == null || a.fills === 0) continue;
+    weight += a.fills;
+    sum += a.adverse_bps * a.fills;
+  }
+  return weight === 0 ? null : sum / weight;
+}
+
+/** Per control: its runs against the same runs without it (every recording and strategy it ran on). */
+function effects(report: CompareReport): string[][] {
+  const controls = [...new Set(report.recordings.flatMap((r) => r.rows.flatMap((x) => (x.control === undefined ? [] : [x.control]))))];
+  return controls.map((control) => {
+    const pairs = report.recordings.flatMap((rec) => rec.rows.flatMap((on) => {
+      const off = rec.rows.find((x) => x.control === undefined && x.strategy === on.strategy);
+      return on.control === control && on.result !== undefined && off?.result !== undefined ? [{ market: rec.params.market, on: on.result, off: off.result }] : [];
+    }));
+    const delta = (coinm: boolean): string => {
+      const ps = pairs.filter((p) => (p.market === 'coinm') === coinm);
+      return ps.length === 0 ? '-' : addDecimals(ps.flatMap((p) => [p.on.money.net, negate(p.off.money.net)]));
+    };
+    const better = pairs.filter((p) => Number(p.on.money.net) > Number(p.off.money.net)).length;
+    const fills = (side: 'on' | 'off') => pairs.reduce((a, p) => a + p[side].stats.trading.fills, 0);
+    const ratios = pairs.map((p) => p.on.stats.inventory.mean_abs / p.off.stats.inventory.mean_abs).filter(Number.isFinite).sort((a, b) => a - b);
+    const median = ratios.length === 0 ? null : ((ratios[(ratios.length - 1) >> 1] ?? 0) + (ratios[ratios.length >> 1] ?? 0)) / 2;
+    const as = (i: number) => `${fixed(adverseBps(pairs.map((p) => p.off), i), 2)} → ${fixed(adverseBps(pairs.map((p) => p.on), i), 2)}`;
+    return [control, String(pairs.length), `${better}/${pairs.length}`, delta(false), delta(true), `${fills('off')} → ${fills('on')}`, fixed(median, 2), as(0), as(1)];
+  });
 }
 
 function group(market: string): string {
@@ -145,6 +195,12 @@ export function formatReport(report: CompareReport, markdown: boolean): string {
   const parts: string[] = [];
   const h = markdown ? '### ' : '';
   if (markdown) parts.push(`${h}Parameters (ticks unless stated; decisions every ${report.intervalMs} ms)`, paramsTable(report));
+  const effect = effects(report);
+  if (effect.length > 0) {
+    parts.push(`${h}Effect of each control (with it on against the same run with it off, over every recording and strategy it ran on)`);
+    const header = ['control', 'runs', 'P&L better', 'Δ net P&L USDT', 'Δ net P&L USD (coin-M)', 'fills off → on', 'mean |inv| on ÷ off (median)', 'AS 1s off → on (bps)', 'AS 10s off → on (bps)'];
+    parts.push(table(header, effect, markdown));
+  }
   for (const rec of report.recordings) {
     const p = rec.params;
     parts.push(`${h}${rec.file} — ${p.market} ${p.symbol}, order ${p.sizeLots} lots, position limit ${p.risk.maxPositionLots} lots`);
@@ -158,6 +214,10 @@ export function formatReport(report: CompareReport, markdown: boolean): string {
 
 export interface CompareOptions {
   readonly model: string | null;
+  /** The strategies to run (default: every one the model file allows). */
+  readonly strategies?: readonly StrategyName[];
+  /** Each strategy is run again with each of these controls on (default: none). */
+  readonly controls?: readonly ControlName[];
   readonly intervalMs: number;
   /** Market time per recording, ms (null: all of it). */
   readonly durationMs: number | null;
@@ -169,30 +229,48 @@ export async function compare(recordings: readonly string[], o: CompareOptions):
   const notes: string[] = [];
   const haveModel = model !== null && existsSync(model);
   if (!haveModel) notes.push(`no model file${model === null ? '' : ` at ${model}`}: the AS+skew and GLFT+skew rows are left out`);
-  const names = STRATEGIES.filter((s) => haveModel || !s.endsWith('+skew'));
+  const names = (o.strategies ?? STRATEGIES).filter((s) => haveModel || !s.endsWith('+skew'));
+  const controls = o.controls ?? [];
   const params = recordings.map(marketParams);
-  const jobs = recordings.flatMap((path, i) =>
-    names.map((strategy) => ({ path, params: params[i] as MarketParams, strategy, model: haveModel ? model : null, intervalMs, durationMs })),
-  );
+  const kindOf = (s: StrategyName) => s.replace('+skew', '') as 'fixed' | 'as' | 'glft';
+  const jobs = recordings.flatMap((path, i) => {
+    const p = params[i] as MarketParams;
+    const job = (strategy: StrategyName, control: ControlName | null): Job => ({ path, params: p, strategy, control, model: haveModel ? model : null, intervalMs, durationMs });
+    return names.flatMap((s) => [job(s, null), ...controls.filter((c) => withControl(c, kindOf(s), p) !== null).map((c) => job(s, c))]);
+  });
+  for (const c of controls) {
+    const skipped = names.filter((s) => params.every((p) => withControl(c, kindOf(s), p) === null));
+    if (skipped.length > 0) notes.push(`${c} does not apply to ${skipped.join(', ')}: no row`);
+  }
   const outcomes = await runAll(jobs, workers);
+  const rowOf = (job: Job, outcome: JobOutcome): CompareRow => {
+    const base = { strategy: job.strategy, ...(job.control === null ? {} : { control: job.control }) };
+    return outcome.ok ? { ...base, result: outcome.result } : { ...base, error: outcome.error };
+  };
   return {
     intervalMs, durationMs, model: haveModel ? model : null, notes,
     recordings: recordings.map((path, i) => ({
       file: basename(path), params: params[i] as MarketParams,
-      rows: names.map((strategy, j) => {
-        const o = outcomes[i * names.length + j] as JobOutcome;
-        return o.ok ? { strategy, result: o.result } : { strategy, error: o.error };
-      }),
+      rows: jobs.flatMap((job, j) => (job.path === path ? [rowOf(job, outcomes[j] as JobOutcome)] : [])),
     })),
   };
 }
 
-interface CompareCliOptions { model: string; json?: boolean; out?: string; intervalMs: number; durationMs?: number; workers: number }
+interface CompareCliOptions {
+  model: string; json?: boolean; out?: string; intervalMs: number; durationMs?: number; workers: number; controls?: string; strategies?: string;
+}
+
+function parseStrategies(list: string): StrategyName[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`unknown strategy ${unknown.join(', ')} (one of: ${STRATEGIES.join(', ')})`);
+  return names as StrategyName[];
+}
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('backtest the engine with fixed, AS, GLFT (and AS/GLFT with the model skew) on recordings; one table per recording')
+    .description('backtest the engine with fixed, AS, GLFT (and AS/GLFT with the model skew) on recordings, optionally each with quoting controls on and off; one table per recording')
     .argument('[recordings...]', 'recordings (default: every *.gz in $FLASHMM_DATA_DIR/binance)')
     .option('--model <path>', 'ONNX model for the skew rows (left out when the file does not exist)', 'models/default.onnx')
     .option('--json', 'print the report as JSON (the core statistics of every run)')
@@ -200,10 +278,16 @@ export function registerCompare(program: Command): void {
     .option('--interval-ms <n>', 'decision interval, ms', positiveInt, 100)
     .option('--duration-ms <n>', 'market time per recording, ms (default: all of it)', positiveInt)
     .option('--workers <n>', 'worker threads (0: run in this thread)', nonNegativeInt, Math.min(2, availableParallelism()))
+    .option('--strategies <list>', `comma-separated strategies to run (default: all of ${STRATEGIES.join(', ')})`)
+    .option('--controls <list>', 'also run each strategy with each of these quoting controls on (comma-separated, or all; docs/controls.md)')
     .action(async (files: string[], opts: CompareCliOptions) => {
       const dir = join(dataDir(), 'binance');
       const paths = files.length > 0 ? files : readdirSync(dir).filter((f) => f.endsWith('.gz')).sort().map((f) => join(dir, f));
-      const report = await compare(paths, { model: opts.model, intervalMs: opts.intervalMs, durationMs: opts.durationMs ?? null, workers: opts.workers });
+      const report = await compare(paths, {
+        model: opts.model, intervalMs: opts.intervalMs, durationMs: opts.durationMs ?? null, workers: opts.workers,
+        ...(opts.strategies === undefined ? {} : { strategies: parseStrategies(opts.strategies) }),
+        ...(opts.controls === undefined ? {} : { controls: parseControls(opts.controls) }),
+      });
       if (opts.out !== undefined) writeSection(opts.out, formatReport(report, true));
       process.stdout.write(opts.json === true ? `${JSON.stringify(report, jsonReplacer, 2)}\n` : formatReport(report, false));
     });

@@ -131,8 +131,13 @@ const ACTIONS: Record<string, { args: string; description: string; run: Action }
     return { json: r, text: `kill switch engaged: ${r.detail}` };
   } },
   release: { args: '', description: 'release the kill switch', run: async (api) => change('kill switch released')(await api.send('POST', admin('release'), {})) },
-  set: { args: '<key=value...>', description: 'change parameters, e.g. strategy.glft.gamma=0.2 risk.maxPositionLots=50', run: async (api, pairs) =>
-    change('parameters changed (applied at the next tick)')(await api.send('PATCH', admin('params'), paramsPatch(pairs))) },
+  set: { args: '<key=value...>', description: 'change parameters, e.g. strategy.glft.gamma=0.2 risk.maxPositionLots=50', run: async (api, pairs) => {
+    const r = (await api.send('PATCH', admin('params'), paramsPatch(pairs))) as { before: unknown; after: unknown };
+    // Only the keys set: the sections are long.
+    const keys = pairs.map((p) => p.slice(0, p.indexOf('=')));
+    const at = (root: unknown) => Object.fromEntries(keys.map((k) => [k, k.split('.').reduce<unknown>((o, part) => (o as Record<string, unknown> | undefined)?.[part], root)]));
+    return { json: r, text: `parameters changed (applied at the next tick)\nbefore: ${JSON.stringify(at(r.before))}\nafter:  ${JSON.stringify(at(r.after))}` };
+  } },
   'reload-model': { args: '', description: 'reload the model file', run: async (api) => change('model reloaded')(await api.send('POST', admin('model/reload'), {})) },
 };
 

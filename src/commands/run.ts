@@ -1,11 +1,16 @@
 // `flashmm run`: the market-making daemon. With no arguments it trades the embedded simulated
-// venue (a generated market) with the development config, logs to the terminal, serves
-// /metrics, /health and /status, and stops cleanly on SIGINT/SIGTERM (every order cancelled).
+// venue (a generated market) with the development config, logs to the terminal, serves the
+// control plane (src/api/: probes, /metrics, the API, the stream, the page), notifies an
+// operator's webhook of kill switch, breaker trips, limit breaches and disconnects, and stops
+// cleanly on SIGINT/SIGTERM (every order cancelled).
 // What stops it, the orderly shutdown and the exit codes are the lifecycle's (engine/lifecycle.ts).
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { startApi, type ApiServer } from '../api/server.js';
+import { DaemonControl } from '../api/daemon-control.js';
+import { type ControlServer, startControlServer } from '../api/serve.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { loadSecrets, type Secrets, SecretsError, secretValues } from '../config/secret.js';
 import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
 import { Daemon } from '../engine/daemon.js';
 import { EXIT, Lifecycle, nodeProcess } from '../engine/lifecycle.js';
@@ -14,8 +19,9 @@ import { Supervisor } from '../engine/supervisor.js';
 import { errorMessage } from '../errors.js';
 import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
+import { componentLogger, createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { Notifier } from '../telemetry/notifier.js';
 import { runOnManualClock } from '../engine/manual-clock.js';
 import { createVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
@@ -70,7 +76,8 @@ function loadRunConfig(options: RunOptions): { config: Config; sources: readonly
  */
 export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
   const { config, sources } = loadRunConfig(options);
-  const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
+  const secrets = loadSecrets();
+  const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: secretValues(secrets) });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
   const supervisor = new Supervisor({ log: logger, metrics, clock: systemClock });
   const life = new Lifecycle({ port: nodeProcess(), supervisor, log: logger, shutdownTimeoutMs: config.engine.shutdownTimeoutMs });
@@ -83,8 +90,10 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     if (options.speed === 'max') return await runManual(config, logger, metrics, modelPath, options, life, supervisor);
     if (life.requested !== null) return await life.finish(); // stopped before anything was built
     const { venue, sequenceRule } = createVenue(config, systemClock);
+    const notifier = operatorNotifier(secrets, metrics, logger);
     const daemon = new Daemon({
       config, venue, sequenceRule, log: logger, metrics, supervisor, ...(modelPath === null ? {} : { modelPath }),
+      ...(notifier === null ? {} : { notifier }),
       onFatal: (fault) => life.requestStop(`fault: ${fault.kind}`, EXIT.fault),
     });
     if (modelPath !== null) logger.info({ path: modelPath }, 'model loaded: its forecast skews and widens the quotes');
@@ -92,18 +101,28 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     const watcher = modelPath !== null && config.model.reloadOnChange
       ? watchModelFile(modelPath, (p) => supervisor.run({ kind: 'model-reload' }, () => daemon.reloadModel(p)))
       : null;
-    let api: ApiServer | null = null;
-    if (config.api.enabled) {
-      api = await startApi(config.api.host, config.api.port, metrics, daemon);
-      logger.info({ url: `http://${config.api.host}:${api.port}` }, 'api listening (/metrics, /health, /status)');
+    // The control plane answers while the daemon starts: /health at once, /ready once connected and reconciled.
+    const started = life.requested === null ? daemon.start() : Promise.resolve();
+    let api: ControlServer | null = null;
+    try {
+      if (config.api.enabled) {
+        api = await startControlServer({ control: new DaemonControl({ daemon, config, started }), api: config.api, metrics, log: logger });
+        logger.info({ url: api.url }, 'api listening (/health, /ready, /metrics, /api/v1, the page at /)');
+      }
+      process.stderr.write(runBanner({ config, sources, modelPath, apiUrl: api?.url ?? null, version: daemonVersion(), coreVersion: coreVersion() }));
+      // A venue that never connects must not hold a stop back: the shutdown runs alongside.
+      await Promise.race([started, life.stopRequested]);
+    } catch (err) {
+      await api?.close();
+      watcher?.close();
+      await daemon.stop('start-up failed');
+      await notifier?.close();
+      throw err;
     }
-    const apiUrl = api === null ? null : `http://${config.api.host}:${api.port}`;
-    process.stderr.write(runBanner({ config, sources, modelPath, apiUrl, version: daemonVersion(), coreVersion: coreVersion() }));
-    // A venue that never connects must not hold a stop back: the shutdown runs alongside.
-    if (life.requested === null) await Promise.race([daemon.start(), life.stopRequested]);
     const code = await life.finish();
     watcher?.close();
     await api?.close();
+    await notifier?.close();
     return code;
   } finally {
     life.dispose();
@@ -133,6 +152,13 @@ async function runManual(
   });
   if (life.requested === null) life.requestStop('replay finished');
   return life.finish();
+}
+
+/** The notifier when FLASHMM_NOTIFY_WEBHOOK_URL is set: the daemon's own path to an operator. */
+function operatorNotifier(secrets: Secrets, metrics: Metrics, log: Logger): Notifier | null {
+  if (secrets.notifyWebhookUrl === undefined) return null;
+  log.info({}, 'operator notifications on (FLASHMM_NOTIFY_WEBHOOK_URL)');
+  return new Notifier({ webhookUrl: secrets.notifyWebhookUrl, source: hostname(), metrics, log: componentLogger(log, 'notifier') });
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -165,7 +191,7 @@ export function registerRun(program: Command): void {
       try {
         process.exitCode = await runDaemon(options);
       } catch (err) {
-        if (err instanceof ConfigError) {
+        if (err instanceof ConfigError || err instanceof SecretsError) {
           console.error(`flashmm run: invalid configuration\n${err.message}`);
           process.exitCode = EXIT.config;
           return;

@@ -196,6 +196,12 @@ const modelSchema = z.strictObject({
   path: nonEmpty().default('models/default.onnx'),
   enabled: z.boolean().default(true),
   reloadOnChange: z.boolean().default(false),
+  /**
+   * Seconds of valid book before the model's rows start (default: the core's, the dataset's
+   * 30 s, so served windows are the windows it was trained on; shorter ones see partly warm
+   * features).
+   */
+  warmupSeconds: nonNegativeNumber().optional(),
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -59,6 +59,8 @@ export const SECRET_ENV = {
   xAccessToken: 'FLASHMM_X_ACCESS_TOKEN',
   xAccessSecret: 'FLASHMM_X_ACCESS_SECRET',
   azureOpenAiApiKey: 'FLASHMM_AZURE_OPENAI_API_KEY',
+  /** The operator notifier's Slack-compatible webhook (a Slack URL carries its token). */
+  notifyWebhookUrl: 'FLASHMM_NOTIFY_WEBHOOK_URL',
 } as const;
 
 /** The four OAuth 1.0a credentials of the X account that posts the reports. */
@@ -81,6 +83,18 @@ export interface Secrets {
   readonly apiToken?: Secret;
   readonly x?: XCredentials;
   readonly azureOpenAiApiKey?: Secret;
+  readonly notifyWebhookUrl?: Secret;
+}
+
+/** Every secret value held, for the logger to scrub from its lines. */
+export function secretValues(secrets: Secrets): Secret[] {
+  const key = secrets.signingKey;
+  const out: (Secret | undefined)[] = [
+    key?.kind === 'mnemonic' ? key.mnemonic : key?.password, secrets.influxToken, secrets.redisPassword, secrets.apiToken,
+    secrets.x?.apiKey, secrets.x?.apiSecret, secrets.x?.accessToken, secrets.x?.accessSecret, secrets.azureOpenAiApiKey,
+    secrets.notifyWebhookUrl,
+  ];
+  return out.filter((s): s is Secret => s !== undefined);
 }
 
 export class SecretsError extends Error {
@@ -121,6 +135,10 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   const x = xCredentials(env);
   const azureOpenAiApiKey = read(env, SECRET_ENV.azureOpenAiApiKey);
   const redisPassword = read(env, SECRET_ENV.redisPassword);
+  const notifyWebhookUrl = read(env, SECRET_ENV.notifyWebhookUrl);
+  if (notifyWebhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(notifyWebhookUrl)) {
+    throw new SecretsError(`${SECRET_ENV.notifyWebhookUrl}: expected an http(s) URL`);
+  }
   return {
     ...(signingKey && { signingKey }),
     ...(influxToken !== undefined && { influxToken: new Secret(influxToken) }),
@@ -128,6 +146,7 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
     ...(x !== undefined && { x }),
     ...(azureOpenAiApiKey !== undefined && { azureOpenAiApiKey: new Secret(azureOpenAiApiKey) }),
     ...(redisPassword !== undefined && { redisPassword: new Secret(redisPassword) }),
+    ...(notifyWebhookUrl !== undefined && { notifyWebhookUrl: new Secret(notifyWebhookUrl) }),
   };
 }
 

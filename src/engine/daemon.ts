@@ -9,16 +9,22 @@ import { MarketSpec, MarketState } from '../native.js';
 import { errorMessage } from '../errors.js';
 import { type PnlBreakdown, PositionTracker } from '../execution/position.js';
 import type { ReconcileReport } from '../execution/reconcile.js';
-import type { MarketInfo } from '../market/types.js';
+import type { MarketInfo, PriceLevel } from '../market/types.js';
+import type { BreakerState } from '../risk/events.js';
+import type { ResetResult } from '../risk/risk-manager.js';
+import { type Notifier, riskNotifications } from '../telemetry/notifier.js';
 import { KillSwitch } from '../risk/kill-switch.js';
 import { type RiskLimits, riskLimitsFor } from '../risk/limits.js';
 import { RiskManager } from '../risk/risk-manager.js';
 import type { Config } from '../config/schema.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { OrderEvent, Venue, VenueListener } from '../venues/venue.js';
+import type { ConnectionState, OrderEvent, Venue, VenueListener, VenueOrder } from '../venues/venue.js';
+import { FillHistory, type FillHistoryPage, type FillPageRequest } from './fill-history.js';
 import { type DecisionRecord, MarketLoop, marketStateOptions } from './market-loop.js';
-import { recordFill, wireRiskEvents } from './observe.js';
+import { observedVenue } from './observed-venue.js';
+import { recordFill, TradeObserver, wireRiskEvents } from './observe.js';
+import { checkParams, type LiveParams, type ParamProblem, type ParamsPatch } from './params.js';
 import { type Fault, Supervisor } from './supervisor.js';
 
 export interface DaemonDeps {
@@ -39,7 +45,49 @@ export interface DaemonDeps {
   readonly supervisor?: Supervisor;
   /** A daemon-wide fault: the caller runs the orderly shutdown (default: the daemon stops itself). */
   readonly onFatal?: (fault: Fault) => void;
+  /** The operator notifier: kill switch, breaker trips, limit breaches, disconnects. */
+  readonly notifier?: Notifier;
 }
+
+/** One market in the daemon's status snapshot. */
+export interface MarketSnapshot {
+  readonly symbol: string;
+  readonly risk: BreakerState;
+  readonly position: number;
+  readonly pnl: FormattedPnl | null;
+  readonly openOrders: readonly VenueOrder[];
+  readonly bid: PriceLevel | null;
+  readonly ask: PriceLevel | null;
+  /** Why the market was halted by a fault (latched until a restart), or null. */
+  readonly fault: Fault | null;
+}
+
+export interface DaemonSnapshot {
+  readonly startedAtMs: number;
+  readonly startToFirstQuoteMs: number | null;
+  readonly killed: boolean;
+  readonly markets: readonly MarketSnapshot[];
+}
+
+/** The model the markets forecast with. */
+export interface ModelStatus {
+  readonly enabled: boolean;
+  /** The file loaded (resolved), or the configured path when none was. */
+  readonly path: string;
+  /** Successful reloads so far; null without a model. */
+  readonly generation: number | null;
+}
+
+export type ModelReload =
+  | { readonly ok: true; readonly model: ModelStatus }
+  | { readonly ok: false; readonly reason: 'no-model' | 'failed'; readonly message: string; readonly model: ModelStatus };
+
+export type ParamsChange =
+  | { readonly ok: true; readonly before: LiveParams; readonly after: LiveParams }
+  | { readonly ok: false; readonly problems: readonly ParamProblem[] };
+
+/** Forecast tallies are read from the core at most this often (off the decision path). */
+const SCORES_EVERY_MS = 1_000;
 
 export interface ShutdownReport {
   readonly reason: string;
@@ -54,18 +102,30 @@ export class Daemon {
   readonly positions = new PositionTracker();
   readonly kill: KillSwitch;
   readonly loops = new Map<string, MarketLoop>();
+  readonly startedAtMs: number;
+  private readonly deps: DaemonDeps;
   private readonly clock: Clock;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
-  private readonly startedAtMs: number;
   private firstQuoteMs: number | null = null;
   private stopping: Promise<ShutdownReport> | null = null;
   /** Every callback, timer and task of the daemon and its venue runs under it. */
   readonly supervisor: Supervisor;
   /** Markets halted by a fault in their code path: why (latched until a restart). */
   private readonly faulted = new Map<string, Fault>();
+  private readonly fillHistory = new FillHistory();
+  private readonly trades: TradeObserver;
+  /** The strategy and risk sections in force, and a change waiting for the next tick. */
+  private live: LiveParams;
+  private pendingParams: { readonly params: LiveParams; readonly limits: ReadonlyMap<string, RiskLimits> } | null = null;
+  private connectionState: ConnectionState = 'connecting';
+  private reconciledAll = false;
+  private scoresReadAtMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly deps: DaemonDeps) {
+  constructor(unobserved: DaemonDeps) {
+    const deps = { ...unobserved, venue: observedVenue(unobserved.venue, unobserved.metrics) };
+    this.deps = deps;
+    this.live = { strategy: deps.config.strategy, risk: deps.config.risk };
     this.clock = deps.clock ?? systemClock;
     this.startedAtMs = this.clock.nowMs();
     this.log = componentLogger(deps.log, 'engine');
@@ -87,6 +147,8 @@ export class Daemon {
     this.kill = new KillSwitch({
       risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
     });
+    if (deps.notifier !== undefined) this.risk.subscribe(riskNotifications(deps.notifier));
+    this.trades = new TradeObserver(deps.metrics, markets);
     for (const market of markets) this.loops.set(market.symbol, this.createLoop(market));
   }
 
@@ -99,7 +161,9 @@ export class Daemon {
     const { venue, config } = this.deps;
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
     await venue.connect(this.supervisor.listener(this.listener()));
-    for (const symbol of this.loops.keys()) await this.reconcile(symbol);
+    let reconciled = true;
+    for (const symbol of this.loops.keys()) reconciled = (await this.reconcile(symbol)) && reconciled;
+    this.reconciledAll = reconciled;
     if (this.stopping !== null) return; // stopped while starting: no quote timer
     if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
@@ -116,8 +180,8 @@ export class Daemon {
     return this.firstQuoteMs;
   }
 
-  /** A snapshot for the API's /status: per market risk state, position, P&L, orders, touch. */
-  status(): unknown {
+  /** A snapshot: per market risk state, position, P&L, orders, touch. */
+  status(): DaemonSnapshot {
     const markets = [...this.loops].map(([symbol, loop]) => {
       const top = loop.state.top();
       return {
@@ -156,28 +220,127 @@ export class Daemon {
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
-  private quotePnl(symbol: string, loop: MarketLoop): ReturnType<typeof formatPnl> | null {
+  private quotePnl(symbol: string, loop: MarketLoop): FormattedPnl | null {
     const top = loop.state.top();
     return top === null ? null : formatPnl(this.positions.pnl(symbol, top.mid2), loop.market);
   }
 
-  /** Loads `path` into every market's model; a file that fails leaves that market on its old model. */
-  reloadModel(path: string): void {
+  /** One market's P&L as exact decimals of the quote currency, marked at the mid; null without a valid book or market. */
+  formattedPnl(symbol: string): FormattedPnl | null {
+    const loop = this.loops.get(symbol);
+    return loop === undefined ? null : this.quotePnl(symbol, loop);
+  }
+
+  /**
+   * Loads `path` (default: the model the daemon started with) into every market's model; a
+   * file that fails leaves every market on its old model (the core checks it completely first).
+   */
+  reloadModel(path = this.deps.modelPath): ModelReload {
+    if (path === undefined) {
+      return { ok: false, reason: 'no-model', message: 'this daemon runs without a model (model.enabled, model.path)', model: this.model() };
+    }
+    const failures: string[] = [];
     for (const [symbol, loop] of this.loops) {
       try {
         loop.state.reloadModel(path);
         this.log.info({ symbol, path, generation: loop.state.modelGeneration }, 'model reloaded');
       } catch (err) {
         this.deps.metrics.errors.inc({ kind: 'model-reload' });
+        failures.push(`${symbol}: ${errorMessage(err)}`);
         this.log.error({ symbol, path, err: errorMessage(err) }, 'model reload failed: the old model keeps serving');
       }
     }
+    if (failures.length > 0) return { ok: false, reason: 'failed', message: failures.join('; '), model: this.model() };
+    return { ok: true, model: this.model() };
+  }
+
+  model(): ModelStatus {
+    const first = this.loops.values().next().value;
+    return {
+      enabled: this.deps.modelPath !== undefined, path: this.deps.modelPath ?? this.deps.config.model.path,
+      generation: first?.state.modelGeneration ?? null,
+    };
+  }
+
+  /** The venue connection as last reported. */
+  connection(): ConnectionState {
+    return this.connectionState;
+  }
+
+  /** Every market reconciled with the venue since the last (re)connection. */
+  reconciled(): boolean {
+    return this.reconciledAll;
+  }
+
+  /**
+   * Checks `patch` against the running strategy and risk sections (the config's schema and
+   * the live rules, params.ts) and applies it, all of it at once, before the next tick's
+   * decisions. A later change before that tick builds on this one.
+   */
+  applyParams(patch: ParamsPatch): ParamsChange {
+    const before = this.params();
+    const checked = checkParams(this.deps.config, before, patch, [...this.loops.values()].map((l) => l.market));
+    if (!checked.ok) return checked;
+    this.pendingParams = { params: checked.params, limits: checked.limits };
+    return { ok: true, before, after: checked.params };
+  }
+
+  /** The strategy and risk sections: the accepted change waiting for the next tick, else those in force. */
+  params(): LiveParams {
+    return this.pendingParams?.params ?? this.live;
+  }
+
+  private applyPendingParams(nowMs: number): void {
+    const pending = this.pendingParams;
+    if (pending === null) return;
+    this.pendingParams = null;
+    const before = this.live;
+    this.live = pending.params;
+    for (const [symbol, loop] of this.loops) {
+      loop.setParams(pending.params.strategy, pending.params.risk.maxPositionLots);
+      const limits = pending.limits.get(symbol);
+      if (limits !== undefined) this.risk.setLimits(symbol, limits);
+      this.risk.onPosition(symbol, this.positions.position(symbol), nowMs);
+    }
+    this.log.info({ before, after: pending.params }, 'parameters applied');
+  }
+
+  /** Recent fills, oldest first, after the fill numbered `after` (the history is bounded: the journal keeps them all). */
+  fills(request: FillPageRequest): FillHistoryPage {
+    return this.fillHistory.page(request);
+  }
+
+  /** Stop quoting one market (a latched manual halt: its orders are pulled, its state kept). */
+  pause(symbol: string, detail: string): boolean {
+    if (!this.loops.has(symbol)) return false;
+    this.risk.manual(symbol, 'halted', detail, this.clock.nowMs());
+    return true;
+  }
+
+  /** Quote a paused market again (other trips, if any, still hold it). */
+  resume(symbol: string): boolean {
+    if (!this.loops.has(symbol)) return false;
+    this.risk.reset(symbol, 'manual', this.clock.nowMs());
+    return true;
+  }
+
+  /** Releases the kill switch: quoting resumes where the other breakers allow. */
+  async releaseKill(): Promise<ResetResult> {
+    const result = await this.kill.reset();
+    if (result.ok) {
+      this.deps.metrics.setKillSwitch(false);
+      this.deps.notifier?.resolve('kill_switch', 'all');
+      this.log.warn({}, 'kill switch released');
+    }
+    return result;
   }
 
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
     const options = {
-      ...marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath),
+      ...marketStateOptions(
+        config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath, config.model.warmupSeconds,
+      ),
       netOfOwn: venue.publicBookIncludesOwnOrders === true,
     };
     return new MarketLoop({
@@ -186,6 +349,7 @@ export class Daemon {
       send: async (batch) => {
         if (this.stopping !== null && batch.places.length > 0) return; // never place while stopping
         await venue.submit(batch);
+        this.trades.sent(batch);
         if (this.firstQuoteMs === null && batch.places.length > 0) {
           this.firstQuoteMs = this.clock.nowMs() - this.startedAtMs;
           this.log.info({ startToFirstQuoteMs: this.firstQuoteMs }, 'first quote sent');
@@ -211,13 +375,10 @@ export class Daemon {
       onConnection: (state, reason) => {
         const nowMs = this.clock.nowMs();
         this.log.info({ state, reason }, 'venue connection');
+        this.connectionState = state;
         this.risk.onConnection(state, nowMs);
-        if (state === 'connected') {
-          for (const symbol of this.loops.keys()) {
-            this.orders.markInFlightUncertain(symbol, nowMs);
-            this.supervisor.task({ kind: 'reconcile', symbol }, this.reconcile(symbol));
-          }
-        }
+        if (state !== 'connected') this.reconciledAll = false;
+        else this.supervisor.task({ kind: 'reconcile' }, this.reconcileAfterConnect(nowMs));
       },
     };
   }
@@ -232,7 +393,10 @@ export class Daemon {
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;
+    this.loops.get(fill.symbol)?.onFill(fill, this.clock.nowMs());
     recordFill(this.deps.metrics, fill);
+    this.fillHistory.add(fill);
+    this.trades.fill(fill);
     const position = this.positions.position(fill.symbol);
     this.risk.onPosition(fill.symbol, position, this.clock.nowMs());
     this.log.info(
@@ -254,24 +418,44 @@ export class Daemon {
     if (this.stopping !== null) return;
     const nowMs = this.clock.nowMs();
     const nowNs = this.clock.nowNs();
+    this.applyPendingParams(nowMs);
     const housekeeping = this.orders.tick(nowMs);
     for (const symbol of housekeeping.needsReconcile) await this.reconcile(symbol);
     this.risk.tick(nowMs);
     for (const [symbol, loop] of this.loops) {
       this.deps.metrics.bookStaleness.set({ market: symbol }, Math.min(loop.ageMs(nowMs), 1e9) / 1e3);
+      this.deps.metrics.bookValid.set({ market: symbol }, loop.state.status === 'valid' ? 1 : 0);
       await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
+    }
+    if (nowMs - this.scoresReadAtMs >= SCORES_EVERY_MS && this.deps.modelPath !== undefined) {
+      this.scoresReadAtMs = nowMs;
+      for (const [symbol, loop] of this.loops) this.trades.scores(symbol, loop.state.forecastScores());
     }
   }
 
-  private async reconcile(symbol: string): Promise<void> {
+  /** After a (re)connection: in-flight orders are uncertain; every market is reconciled before /ready says so. */
+  private async reconcileAfterConnect(nowMs: number): Promise<void> {
+    const results: Promise<boolean>[] = [];
+    for (const symbol of this.loops.keys()) {
+      this.orders.markInFlightUncertain(symbol, nowMs);
+      results.push(this.reconcile(symbol));
+    }
+    const ok = (await Promise.all(results)).every(Boolean);
+    if (this.connectionState === 'connected') this.reconciledAll = ok;
+  }
+
+  /** True when the venue answered and the order manager agrees with it. */
+  private async reconcile(symbol: string): Promise<boolean> {
     try {
       const venueOrders = await this.deps.venue.openOrders(symbol);
       const report = this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       if (report.batch.cancels.length + report.batch.places.length > 0) await this.deps.venue.submit(report.batch);
       if (report.adopted.length + report.phantoms.length + report.revived.length > 0) this.log.warn({ symbol, ...summary(report) }, 'reconciled with the venue');
+      return true;
     } catch (err) {
       this.log.error({ symbol, err: errorMessage(err) }, 'reconciliation failed');
       this.deps.metrics.errors.inc({ kind: 'reconcile' });
+      return false;
     }
   }
 
@@ -370,9 +554,15 @@ function summary(report: ReconcileReport) {
   return { adopted: report.adopted, phantoms: report.phantoms, revived: report.revived, missedFillLots: report.missedFillLots };
 }
 
+export type FormattedPnl = Readonly<Record<'realised' | 'unrealised' | 'fees' | 'net', string>>;
+
+/** One spec per market: formatting a P&L on every status read must not build a native object. */
+const SPECS = new WeakMap<MarketInfo, MarketSpec>();
+
 /** P&L in the quote currency as exact decimal strings (the core formats money units). */
-function formatPnl(pnl: PnlBreakdown, market: MarketInfo): Record<'realised' | 'unrealised' | 'fees' | 'net', string> {
-  const spec = new MarketSpec({ ...market });
+function formatPnl(pnl: PnlBreakdown, market: MarketInfo): FormattedPnl {
+  let spec = SPECS.get(market);
+  if (spec === undefined) SPECS.set(market, (spec = new MarketSpec({ ...market })));
   const f = (m: bigint) => spec.formatMoney(m.toString());
   return { realised: f(pnl.realised), unrealised: f(pnl.unrealised), fees: f(pnl.fees), net: f(pnl.net) };
 }

@@ -2,7 +2,7 @@
 // on each quote tick (or at once on a large move) → decision inputs (core, one call) → quoting
 // model → risk filter → order diff → one batch out. Nothing here recomputes what the core owns;
 // the loop only orchestrates and times the stages.
-import type { EventBatch, MarketState, MarketStateOptions } from '../native.js';
+import type { DecisionInputs, EventBatch, MarketState, MarketStateOptions } from '../native.js';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
@@ -10,22 +10,27 @@ import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import { intensityOptions, type QuotingConfig } from '../strategy/config.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
+import { depthQuery, type ControlReport, type DepthQuery, QuoteControls } from '../strategy/controls/index.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { ManagedOrder } from '../execution/order-state.js';
 import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { OrderBatch, OrderEvent } from '../venues/venue.js';
+import type { Fill, OrderBatch, OrderEvent } from '../venues/venue.js';
 import { recordPnl } from './observe.js';
 
-/** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
+/**
+ * The core options of a market's state from the daemon's config: its estimators, the requote
+ * threshold, the model (and its warm-up when the config sets one; else the core's).
+ */
 export function marketStateOptions(
-  strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string,
+  strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string, modelWarmupSeconds?: number,
 ): MarketStateOptions {
   const { warmupSeconds, ...volatility } = strategy.volatility;
+  const warmup = modelWarmupSeconds === undefined ? {} : { warmupMs: modelWarmupSeconds * 1000 };
   return {
     sequenceRule, largeMoveBps, intensity: intensityOptions(strategy.intensity),
     volatility: { ...volatility, ...(warmupSeconds === undefined ? {} : { warmupSeconds }) },
-    ...(modelPath === undefined ? {} : { model: { path: modelPath } }),
+    ...(modelPath === undefined ? {} : { model: { path: modelPath, ...warmup } }),
   };
 }
 
@@ -54,9 +59,13 @@ export interface MarketLoopDeps {
 
 export interface DecisionRecord {
   readonly atMs: number;
+  /** What the core gave the decision: top, σ, A/k, forecast. */
+  readonly inputs: DecisionInputs;
   readonly decision: QuoteDecision | null;
   readonly allowed: readonly DesiredQuote[];
   readonly batch: OrderBatch;
+  /** What the quoting controls did (absent without a book). */
+  readonly controls?: ControlReport;
   /** Stage durations, seconds. */
   readonly stages: Readonly<Record<'quote' | 'risk' | 'diff' | 'total', number>>;
 }
@@ -64,9 +73,13 @@ export interface DecisionRecord {
 export class MarketLoop {
   readonly symbol: string;
   readonly market: MarketInfo;
-  readonly maxPositionLots: number;
   readonly state: MarketState;
-  private readonly quoter: Quoter;
+  /** The quoter holds the quoting config in force; the controls read theirs from it, so swapping the quoter swaps both. */
+  private quoter: Quoter;
+  private maxLots: number;
+  private readonly controls = new QuoteControls();
+  /** The order-optimisation depth the state was last asked for. */
+  private depthAsked: DepthQuery | null = null;
   private deciding = false;
   /** Decisions made (sent or empty). */
   decisions = 0;
@@ -82,11 +95,27 @@ export class MarketLoop {
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
     this.market = deps.market;
-    this.maxPositionLots = deps.maxPositionLots;
+    this.maxLots = deps.maxPositionLots;
     this.state = deps.state;
     this.logOnce = createLogOnce(deps.log);
     this.quoter = createQuoter(deps.strategy);
     this.lastSigma = deps.strategy.volatility.priorSigma;
+  }
+
+  get maxPositionLots(): number {
+    return this.maxLots;
+  }
+
+  /** New quoting parameters and position limit, from the next decision on (the daemon swaps them between ticks). */
+  setParams(strategy: QuotingConfig, maxPositionLots: number): void {
+    this.quoter = createQuoter(strategy);
+    this.maxLots = maxPositionLots;
+  }
+
+  /** A fill of ours on this market, after the order manager booked it: the controls that react to fills follow it. */
+  onFill(fill: Fill, nowMs: number): void {
+    const order = this.deps.orders.order(fill.clientId);
+    this.controls.onFill(this.quoter.config, fill, order?.level, this.deps.orders.liveOrders(this.symbol), nowMs);
   }
 
   /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
@@ -163,6 +192,7 @@ export class MarketLoop {
    */
   compute(nowMs: number, nowNs: bigint): DecisionRecord {
     const t0 = performance.now();
+    this.askDepth();
     const inputs = this.state.decisionInputs(nowNs);
     const top = inputs.top ?? null;
     this.lastSigma = inputs.sigma;
@@ -170,32 +200,54 @@ export class MarketLoop {
     const inventory = pnl === null ? this.deps.positions.position(this.symbol) : pnl.lots;
     if (pnl !== null) {
       this.deps.risk.onPnl(this.symbol, pnl.net, nowMs);
-      if (this.deps.metrics !== undefined) recordPnl(this.deps.metrics, this, pnl);
+      if (this.deps.metrics !== undefined) recordPnl(this.deps.metrics, this, pnl, this.deps.risk.dailyNet(this.symbol));
     }
-    // One scan of the live orders serves the refresh tolerance and the risk filter: neither changes them.
-    const live = this.deps.orders.liveOrders(this.symbol);
+    // One scan of the live orders serves the controls, the refresh tolerance and the risk filter
+    // (a second only when the maximum order age cancels some).
+    let live = this.deps.orders.liveOrders(this.symbol);
     let decision: QuoteDecision | null = null;
-    if (top !== null) {
+    let desired: readonly DesiredQuote[] = []; // no book → no quotes: pull everything
+    let refreshCancels: OrderBatch['cancels'] = [];
+    let controls: ControlReport | undefined;
+    if (top !== null && pnl !== null) {
       const forecast = inputs.forecast;
       if (forecast !== undefined) {
-        this.deps.metrics?.predictions.inc({ market: this.symbol, horizon: 'h0' });
         this.logOnce('forecast:first', { symbol: this.symbol, ...forecast }, 'model forecast active: quotes are skewed by it');
+      }
+      const context = { config: this.quoter.config, market: this.market, nowMs, book: top, positionLots: inventory, netPnl: pnl.net, live };
+      const plan = this.controls.plan(context);
+      if (plan.refresh.length > 0) {
+        refreshCancels = this.deps.orders.cancelOrders(this.symbol, plan.refresh, nowMs, 'maximum order age');
+        live = this.deps.orders.liveOrders(this.symbol);
       }
       decision = this.quoter.quote({
         book: top, inventory, nowNs, volatility: inputs.sigma, intensity: inputs.intensity,
-        ...(forecast === undefined ? {} : { forecast }), liveQuotes: live,
+        ...(forecast === undefined ? {} : { forecast }), ...plan.quoter,
+        ...(inputs.depth === undefined ? {} : { depth: depthOf(inputs.depth) }),
       });
+      const finished = this.controls.finish({ ...context, live }, plan, decision.quotes);
+      desired = finished.quotes;
+      controls = finished.report;
     }
     const t1 = performance.now();
-    const desired = decision?.quotes ?? []; // no book → no quotes: pull everything
     const filtered = this.deps.risk.filter(this.symbol, desired, { positionLots: inventory, live }, nowMs);
     const t2 = performance.now();
     this.explainDrops(filtered.dropped, decision);
-    const { batch } = this.deps.orders.sync(this.symbol, filtered.allowed, nowMs);
+    const synced = this.deps.orders.sync(this.symbol, filtered.allowed, nowMs).batch;
+    const batch = refreshCancels.length === 0 ? synced : { cancels: [...refreshCancels, ...synced.cancels], places: synced.places };
     const t3 = performance.now();
     const stages = { quote: (t1 - t0) / 1e3, risk: (t2 - t1) / 1e3, diff: (t3 - t2) / 1e3, total: (t3 - t0) / 1e3 };
     this.observe(stages, decision, top);
-    return { atMs: nowMs, decision, allowed: filtered.allowed, batch, stages };
+    return { atMs: nowMs, inputs, decision, allowed: filtered.allowed, batch, stages, ...(controls === undefined ? {} : { controls }) };
+  }
+
+  /** Tells the state the order-optimisation depth when the config's changed (one native call then, none otherwise). */
+  private askDepth(): void {
+    const want = depthQuery(this.quoter.config);
+    const had = this.depthAsked;
+    if (want?.bidLots === had?.bidLots && want?.askLots === had?.askLots) return;
+    this.state.setDepthQuery(want);
+    this.depthAsked = want;
   }
 
   latest(): DecisionRecord | null {
@@ -242,4 +294,9 @@ export class MarketLoop {
     m.quoteSpread.set({ market: this.symbol }, ours);
     m.spreadImprovement.set({ market: this.symbol }, ((top.ask.price - top.bid.price) / top.mid) * 1e4 - ours);
   }
+}
+
+/** The core's depth answer without its nulls (a side it could not answer keeps the model's price). */
+function depthOf(d: { readonly bid?: number | null; readonly ask?: number | null }): { bid?: number; ask?: number } {
+  return { ...(d.bid == null ? {} : { bid: d.bid }), ...(d.ask == null ? {} : { ask: d.ask }) };
 }

@@ -165,6 +165,21 @@ export class OrderManager implements ReconcileHost {
     return cancels.length === 0 ? EMPTY_BATCH : { cancels, places: [] };
   }
 
+  /**
+   * Cancels these resting orders of `symbol` now (a quoting control replacing them): they are
+   * 'cancelling' at once, so the diff and the risk filter see them as going and still count
+   * them until the venue answers. Returns the requests to send; others are skipped.
+   */
+  cancelOrders(symbol: string, clientIds: readonly string[], nowMs: number, reason: string): CancelRequest[] {
+    const cancels: CancelRequest[] = [];
+    for (const clientId of clientIds) {
+      const order = this.orders.get(clientId);
+      if (order === undefined || order.symbol !== symbol || (order.state !== 'open' && order.state !== 'partially-filled')) continue;
+      if (this.requestCancel(order, nowMs, reason)) cancels.push({ clientId, symbol });
+    }
+    return cancels;
+  }
+
   resume(symbol: string): void {
     this.blocked.delete(symbol);
   }

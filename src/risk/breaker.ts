@@ -3,13 +3,14 @@
 // (losses, manual, kill) stay until an operator resets them. Every change of state is emitted.
 import { worse, type BreakerReason, type BreakerState, type RiskTransition } from './events.js';
 
-export type LatchedReason = 'daily-loss' | 'drawdown' | 'manual' | 'kill' | 'fault';
+export type LatchedReason = 'daily-loss' | 'drawdown' | 'trailing-stop' | 'manual' | 'kill' | 'fault';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
 /** The state each condition forces (manual picks its own). */
 export const SEVERITY: Readonly<Record<Exclude<BreakerReason, 'manual'>, Exclude<BreakerState, 'active'>>> = {
   'daily-loss': 'halted',
   drawdown: 'reducing',
+  'trailing-stop': 'halted',
   'position-limit': 'reducing',
   'stale-book': 'halted',
   disconnect: 'halted',

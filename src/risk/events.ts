@@ -8,6 +8,7 @@ export type BreakerState = 'active' | 'reducing' | 'halted';
 export type BreakerReason =
   | 'daily-loss' // halted, latched: manual reset
   | 'drawdown' // reducing, latched: manual reset
+  | 'trailing-stop' // halted, latched: equity fell trailingStopPct from its peak: manual reset
   | 'position-limit' // reducing while |position| > limit (e.g. limit lowered): automatic
   | 'stale-book' // halted while no market data within staleBookMs: automatic
   | 'disconnect' // halted while the venue is disconnected longer than disconnectMs: automatic

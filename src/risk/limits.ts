@@ -27,11 +27,17 @@ export interface RiskLimits {
   readonly errorWindowMs: number;
   /** Conditions whose trip also fires the kill switch. */
   readonly autoKillOn: readonly BreakerReason[];
+  /** The account's equity at start, money units: the base of the two rates below (null: not given). */
+  readonly capital: bigint | null;
+  /** Net P&L since start as a percent of capital at which the kill switch fires (< 0 a loss, > 0 a gain); null: off. */
+  readonly killSwitchRate: number | null;
+  /** Fall of equity (capital + net P&L) from its peak, percent, that halts the market (latched); null: off. */
+  readonly trailingStopPct: number | null;
 }
 
 /** A quote-currency amount: the config's exact decimal rule (zero allowed, as before). */
 const amount = () => decimal({ positive: false });
-const reasons = z.enum(['daily-loss', 'drawdown', 'position-limit', 'stale-book', 'disconnect', 'error-rate', 'manual', 'kill']);
+const reasons = z.enum(['daily-loss', 'drawdown', 'trailing-stop', 'position-limit', 'stale-book', 'disconnect', 'error-rate', 'manual', 'kill']);
 
 /** The risk section of the config, per market: money in quote-currency decimals. */
 export const riskConfigSchema = z.strictObject({
@@ -51,6 +57,21 @@ export const riskConfigSchema = z.strictObject({
   maxErrors: positiveInt('risk.maxErrors').default(10),
   errorWindowMs: positiveInt('risk.errorWindowMs').default(10_000),
   autoKillOn: z.array(reasons).default(['daily-loss']),
+  /** The account's equity at start, quote currency: the base of killSwitchRate and trailingStopPct. */
+  capital: decimal({ positive: true }).optional(),
+  /** Hummingbot's kill_switch_rate: the kill switch fires once net P&L since start reaches this percent of capital (-5: a 5 % loss). */
+  killSwitchRate: z
+    .number({ error: 'risk.killSwitchRate must be a number' })
+    .min(-100, 'risk.killSwitchRate must be ≥ -100')
+    .max(100, 'risk.killSwitchRate must be ≤ 100')
+    .refine((r) => r !== 0, { error: 'risk.killSwitchRate must not be 0' })
+    .optional(),
+  /** A trailing stop: halt (latched) once equity falls this percent from its peak. */
+  trailingStopPct: z.number({ error: 'risk.trailingStopPct must be a number' }).positive('risk.trailingStopPct must be > 0').max(100, 'risk.trailingStopPct must be ≤ 100').optional(),
+}).superRefine((c, ctx) => {
+  for (const key of ['killSwitchRate', 'trailingStopPct'] as const) {
+    if (c[key] !== undefined && c.capital === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `risk.${key} needs risk.capital (the equity its percent is of)` });
+  }
 });
 export type RiskConfig = z.infer<typeof riskConfigSchema>;
 
@@ -86,6 +107,10 @@ export function riskLimitsFor(config: RiskConfig, market: MarketInfo): LimitsRes
     const units = moneyFromDecimal(config[field], market);
     return units === null ? `${market.symbol}: risk.${field} ${config[field]} does not convert to money units` : units;
   };
+  const capital = config.capital === undefined ? null : moneyFromDecimal(config.capital, market);
+  if (config.capital !== undefined && (capital === null || capital <= 0n)) {
+    return { ok: false, error: `${market.symbol}: risk.capital ${config.capital} does not convert to money units` };
+  }
   const notional = money('maxNotional');
   const dailyLoss = money('maxDailyLoss');
   const drawdown = money('maxDrawdown');
@@ -107,6 +132,9 @@ export function riskLimitsFor(config: RiskConfig, market: MarketInfo): LimitsRes
       maxErrors: config.maxErrors,
       errorWindowMs: config.errorWindowMs,
       autoKillOn: config.autoKillOn,
+      capital,
+      killSwitchRate: config.killSwitchRate ?? null,
+      trailingStopPct: config.trailingStopPct ?? null,
     },
   };
 }

@@ -7,10 +7,14 @@
 //   after reconciling the order manager, so quoting resumes on a known order state.
 // - error-rate: clears on the first tick after a whole errorWindowMs without errors.
 // - position-limit: clears as soon as |position| is back within maxPositionLots.
-// - daily-loss, drawdown, manual, kill: latched; `reset` by an operator.
+// - daily-loss, drawdown, trailing-stop, manual, kill: latched; `reset` by an operator. Resetting
+//   a loss limit re-bases it at the current P&L (the loss is acknowledged, the limit applies
+//   afresh); resetting the kill switch re-bases the kill-switch rate the same way.
 // - fault: latched (the supervisor caught a fault in the market's code path: its state is not
-//   to be trusted); cleared by a restart. Resetting a loss limit
-//   re-bases it at the current P&L (the loss is acknowledged, the limit applies afresh).
+//   to be trusted); cleared by a restart.
+// The kill-switch rate (Hummingbot's kill_switch_rate) and the trailing stop are percents of the
+// capital given in the config: P&L since start (or the last kill reset) / capital, and the fall of
+// equity (capital + net P&L) from its peak / that peak.
 // The daily-loss day is the UTC day of the P&L update; a new day re-bases the daily loss but
 // does not clear a latched trip.
 import type { DesiredQuote } from '../market/types.js';
@@ -24,15 +28,19 @@ import { TokenBucket } from './token-bucket.js';
 const DAY_MS = 86_400_000;
 
 interface MarketRisk {
-  readonly limits: RiskLimits;
+  limits: RiskLimits;
   readonly breaker: Breaker;
-  readonly bucket: TokenBucket;
+  bucket: TokenBucket;
   lastDataMs: number;
   errors: number[];
   day: number | null;
   dayStartNet: bigint;
   peakNet: bigint | null;
   lastNet: bigint | null;
+  /** Net P&L the kill-switch rate counts from (0 at start, re-based by a kill reset). */
+  killBaseNet: bigint;
+  /** Peak of net P&L the trailing stop falls from (re-based by its reset). */
+  trailPeakNet: bigint | null;
 }
 
 export type ResetResult = { readonly ok: true; readonly state: BreakerState } | { readonly ok: false; readonly error: string };
@@ -58,6 +66,8 @@ export class RiskManager {
         dayStartNet: 0n,
         peakNet: null,
         lastNet: null,
+        killBaseNet: 0n,
+        trailPeakNet: null,
       });
     }
   }
@@ -121,6 +131,26 @@ export class RiskManager {
     }
   }
 
+  /**
+   * A live change of a market's limits (already validated): every check from now on reads
+   * them; the order rate's bucket starts full at the new rate. The caller re-reports the
+   * position so a lowered position limit takes effect at once.
+   */
+  setLimits(symbol: string, limits: RiskLimits): void {
+    const market = this.markets.get(symbol);
+    if (market === undefined) return;
+    if (limits.maxOrdersPerSecond !== market.limits.maxOrdersPerSecond || limits.orderBurst !== market.limits.orderBurst) {
+      market.bucket = new TokenBucket(limits.maxOrdersPerSecond, limits.orderBurst);
+    }
+    market.limits = limits;
+  }
+
+  /** Net P&L since the risk day began (the daily-loss window), money units; null before the first mark. */
+  dailyNet(symbol: string): bigint | null {
+    const market = this.markets.get(symbol);
+    return market?.lastNet == null ? null : market.lastNet - market.dayStartNet;
+  }
+
   /** Net P&L (realised + unrealised − fees, money units) after a fill or a mark. */
   onPnl(symbol: string, net: bigint, nowMs: number): void {
     const market = this.markets.get(symbol);
@@ -136,6 +166,24 @@ export class RiskManager {
     if (loss >= market.limits.maxDailyLoss) this.trip(symbol, market, 'daily-loss', `daily loss ${loss} ≥ ${market.limits.maxDailyLoss}`, nowMs);
     const drawdown = market.peakNet - net;
     if (drawdown >= market.limits.maxDrawdown) this.trip(symbol, market, 'drawdown', `drawdown ${drawdown} ≥ ${market.limits.maxDrawdown}`, nowMs);
+    this.checkRates(symbol, market, net, nowMs);
+  }
+
+  /** The kill-switch rate and the trailing stop, both percents of the configured capital. */
+  private checkRates(symbol: string, market: MarketRisk, net: bigint, nowMs: number): void {
+    const { capital, killSwitchRate: rate, trailingStopPct: trail } = market.limits;
+    if (capital === null) return;
+    if (rate !== null) {
+      const pct = percentOf(net - market.killBaseNet, capital);
+      if ((rate < 0 && pct <= rate) || (rate > 0 && pct >= rate)) {
+        this.kill(`automatic: kill-switch rate on ${symbol}: P&L ${pct.toFixed(4)} % of capital reached ${rate} %`, nowMs, true);
+      }
+    }
+    if (trail !== null) {
+      market.trailPeakNet = market.trailPeakNet === null || net > market.trailPeakNet ? net : market.trailPeakNet;
+      const fall = percentOf(market.trailPeakNet - net, capital + market.trailPeakNet);
+      if (fall >= trail) this.trip(symbol, market, 'trailing-stop', `equity ${fall.toFixed(4)} % below its peak ≥ ${trail} %`, nowMs);
+    }
   }
 
   onPosition(symbol: string, lots: number, nowMs: number): void {
@@ -185,7 +233,10 @@ export class RiskManager {
   reset(symbol: string | 'all', reason: LatchedReason, nowMs: number): ResetResult {
     if (reason === 'kill') {
       this.killed = null;
-      for (const market of this.markets.values()) market.breaker.reset('kill', 'kill switch reset', nowMs);
+      for (const market of this.markets.values()) {
+        if (market.lastNet !== null) market.killBaseNet = market.lastNet;
+        market.breaker.reset('kill', 'kill switch reset', nowMs);
+      }
       return { ok: true, state: this.worstState(symbol) };
     }
     const targets = [...this.markets].filter(([name]) => symbol === 'all' || name === symbol);
@@ -194,6 +245,7 @@ export class RiskManager {
       // Re-base so the acknowledged loss does not trip the limit again on the next update.
       if (reason === 'daily-loss' && market.lastNet !== null) market.dayStartNet = market.lastNet;
       if (reason === 'drawdown' && market.lastNet !== null) market.peakNet = market.lastNet;
+      if (reason === 'trailing-stop' && market.lastNet !== null) market.trailPeakNet = market.lastNet;
       market.breaker.reset(reason, 'operator reset', nowMs);
     }
     return { ok: true, state: this.worstState(symbol) };
@@ -217,4 +269,11 @@ export class RiskManager {
     const fresh = market.breaker.trip(reason, detail, nowMs);
     if (fresh && market.limits.autoKillOn.includes(reason)) this.kill(`automatic: ${reason} on ${symbol}: ${detail}`, nowMs, true);
   }
+}
+
+/** `part` as a percent of `whole` (money units; `whole` > 0). */
+function percentOf(part: bigint, whole: bigint): number {
+  if (whole <= 0n) return Number.POSITIVE_INFINITY;
+  // Basis points of a basis point in integers first: exact for any size, then one division.
+  return Number((part * 1_000_000n) / whole) / 10_000;
 }

@@ -2,6 +2,7 @@
 // touch, whole ticks rounded away from the mid (never tighter than the model asked), a minimum
 // spread, a price band around the mid, and no crossing of the public book unless allowed.
 import type { BookTop, DesiredQuote, Side } from '../market/types.js';
+import { optimizeTops, type DepthPrices } from './controls/optimization.js';
 
 export interface LadderConfig {
   /** Number of levels per side. */
@@ -28,9 +29,10 @@ function sizeAt(config: LadderConfig, level: number): number {
 
 /**
  * Builds the quotes. A non-finite bid (or ask) means that side is not quoted. Assumes a valid
- * book (best bid < best ask): the quoter checks that first.
+ * book (best bid < best ask): the quoter checks that first. `depth`: order optimisation's
+ * prices (controls/optimization.ts), applied to the rounded tops before the post-only clamp.
  */
-export function buildLadder(bid: number, ask: number, book: BookTop, config: LadderConfig): DesiredQuote[] {
+export function buildLadder(bid: number, ask: number, book: BookTop, config: LadderConfig, depth?: DepthPrices): DesiredQuote[] {
   let b = bid;
   let a = ask;
   const minSpread = Math.max(1, config.minSpreadTicks);
@@ -39,8 +41,7 @@ export function buildLadder(bid: number, ask: number, book: BookTop, config: Lad
     b = centre - minSpread / 2;
     a = centre + minSpread / 2;
   }
-  let bidTop = Math.floor(b + EPS);
-  let askTop = Math.ceil(a - EPS);
+  let { bid: bidTop, ask: askTop } = optimizeTops(Math.floor(b + EPS), Math.ceil(a - EPS), depth);
   if (!config.allowCross) {
     // Post-only: a bid at the best ask (or an ask at the best bid) would take liquidity.
     bidTop = Math.min(bidTop, book.ask.price - 1);

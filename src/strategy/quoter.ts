@@ -8,6 +8,9 @@ import type { Intensity } from '../native.js';
 import { fixedQuotes } from './fixed.js';
 import { glftQuotes } from './glft.js';
 import { buildLadder } from './ladder.js';
+import { scaleSizes, type SizeRatios } from './controls/inventory.js';
+import type { DepthPrices } from './controls/optimization.js';
+import { executionWindow } from './controls/timeframe.js';
 import { applyRefreshTolerance, type LiveQuote } from './refresh.js';
 import { forecastSkewTicks, spreadMultiplier, type Forecast } from './skew.js';
 
@@ -22,6 +25,12 @@ export interface QuoteInput {
   readonly forecast?: Forecast;
   /** Our resting orders; when given, the refresh tolerance keeps those close enough. */
   readonly liveQuotes?: readonly LiveQuote[];
+  /** The inventory-target control's target position (lots), in place of config.inventoryTargetLots. */
+  readonly inventoryTargetLots?: number;
+  /** Others' prices at the order-optimisation depth (MarketState), used when that control is on. */
+  readonly depth?: DepthPrices;
+  /** The inventory skew's size ratios per side (controls/inventory.ts), applied before the refresh tolerance. */
+  readonly sizeRatios?: SizeRatios;
 }
 
 export interface QuoteDecision {
@@ -39,17 +48,12 @@ export interface QuoteDecision {
 
 export interface Quoter {
   readonly kind: QuotingConfig['kind'];
+  /** The config it quotes with (the quoting controls read theirs from here too). */
+  readonly config: QuotingConfig;
   quote(input: QuoteInput): QuoteDecision;
 }
 
-const NS_PER_S = 1_000_000_000n;
-
-/** Seconds left in the session containing nowNs (sessions aligned to the epoch). */
-export function secondsToSessionEnd(nowNs: bigint, sessionSeconds: number): number {
-  const sessionNs = BigInt(Math.round(sessionSeconds * 1e9));
-  const intoSession = ((nowNs % sessionNs) + sessionNs) % sessionNs;
-  return Number(sessionNs - intoSession) / Number(NS_PER_S);
-}
+export { secondsToSessionEnd } from './controls/timeframe.js';
 
 function noQuotes(reference: number, reason: string): QuoteDecision {
   return {
@@ -83,10 +87,10 @@ function modelQuotes(config: QuotingConfig, s: number, q: number, input: QuoteIn
       return fixedQuotes(s, q, half, config.fixed.skewTicksPerOrder);
     }
     case 'as': {
-      const { gamma, horizon, sessionSeconds } = config.as;
+      const { gamma, horizon } = config.as;
       return horizon === 'infinite'
         ? asInfiniteHorizonQuotes({ s, q, gamma, sigma, k, qMax: config.maxInventoryOrders })
-        : asQuotes({ s, q, gamma, sigma, k, tau: secondsToSessionEnd(input.nowNs, sessionSeconds) });
+        : asQuotes({ s, q, gamma, sigma, k, tau: executionWindow(input.nowNs, config.as).tauSeconds });
     }
     case 'glft':
       return glftQuotes(s, q, { gamma: config.glft.gamma, sigma, A, k });
@@ -99,10 +103,11 @@ export function createQuoter(config: QuotingConfig): Quoter {
     const base = config.reference === 'micro' && Number.isFinite(book.microPrice) ? book.microPrice : book.mid;
     const problem = bookProblem(book) ?? estimateProblem(config, input);
     if (problem !== undefined) return noQuotes(base, problem);
+    if (config.kind === 'as' && !executionWindow(input.nowNs, config.as).open) return noQuotes(base, 'outside the execution timeframe');
 
     const skewTicks = forecastSkewTicks(forecast, config.skew);
     const reference = base + skewTicks;
-    const q = (input.inventory - config.inventoryTargetLots) / config.orderSizeLots;
+    const q = (input.inventory - (input.inventoryTargetLots ?? config.inventoryTargetLots)) / config.orderSizeLots;
     const model = modelQuotes(config, reference, q, input);
     if (Number.isNaN(model.bid) || Number.isNaN(model.ask)) return noQuotes(reference, 'model produced no price');
 
@@ -115,7 +120,9 @@ export function createQuoter(config: QuotingConfig): Quoter {
     if (q >= qMax) bid = Number.NEGATIVE_INFINITY;
     if (q <= -qMax) ask = Number.POSITIVE_INFINITY;
 
-    let quotes = buildLadder(bid, ask, book, config.ladder);
+    const depth = config.orderOptimization.enabled ? input.depth : undefined;
+    let quotes = buildLadder(bid, ask, book, config.ladder, depth);
+    if (input.sizeRatios !== undefined) quotes = scaleSizes(quotes, input.sizeRatios);
     if (input.liveQuotes !== undefined) quotes = applyRefreshTolerance(input.liveQuotes, quotes, config.refresh);
     const decision = {
       quotes, reference, reservation: r, halfSpreads: { bid: reference - bid, ask: ask - reference },
@@ -123,5 +130,5 @@ export function createQuoter(config: QuotingConfig): Quoter {
     };
     return quotes.length > 0 ? decision : { ...decision, reason: 'no level survived the ladder (band, sizes, inventory)' };
   };
-  return { kind: config.kind, quote };
+  return { kind: config.kind, config, quote };
 }

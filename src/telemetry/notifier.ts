@@ -213,6 +213,7 @@ function describe(err: unknown): string {
 const KIND_OF: Readonly<Record<Exclude<BreakerReason, 'kill'>, OperatorEventKind>> = {
   'daily-loss': 'limit_breach',
   drawdown: 'limit_breach',
+  'trailing-stop': 'limit_breach',
   'position-limit': 'limit_breach',
   'stale-book': 'breaker_trip',
   'error-rate': 'breaker_trip',

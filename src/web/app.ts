@@ -118,7 +118,11 @@ function render(m: MarketView, atMs: number): void {
   const forecast = m.prediction === null ? null : (m.prediction.probs[0]?.[2] ?? 0) - (m.prediction.probs[0]?.[0] ?? 0);
   $<HTMLElement>('[data-testid="prediction"]', p.root).textContent = forecast === null ? na('prediction') : forecast.toFixed(3);
   $<HTMLElement>('.prediction-note', p.root).textContent = m.unavailable.includes('prediction')
-    ? 'This daemon does not report its forecasts yet: the chart shows the outcome (the mid) only.' : '';
+    ? 'This daemon does not report its forecasts yet: the chart shows the outcome (the mid) only.'
+    : m.scores.length === 0 ? 'No model on this daemon: the chart shows the outcome (the mid) only.' : '';
+  // Each forecast scored against the mid once its horizon passed (the core's label rule).
+  $<HTMLElement>('[data-testid="accuracy"]', p.root).textContent = m.scores.length === 0 ? '–' : m.scores
+    .map((h) => `${h.horizonMs} ms: ${h.accuracy === null ? '–' : `${(100 * h.accuracy).toFixed(1)} %`} of ${h.correct + h.wrong}`).join(' · ');
 
   const s = p.series;
   s.t.push(atMs / 1000);
@@ -130,6 +134,7 @@ function render(m: MarketView, atMs: number): void {
   p.charts.pnl.setData([s.t, s.net]);
   p.charts.inventory.setData([s.t, s.lots]);
   p.charts.prediction.setData([s.t, s.mid, s.forecast]);
+  $<HTMLElement>('.prediction-chart', p.root).dataset['forecasts'] = String(s.forecast.filter((f) => f !== null).length);
 }
 
 function onFrame(frame: StreamFrame): void {

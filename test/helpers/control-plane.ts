@@ -1,6 +1,8 @@
 // A real daemon on the embedded simulated venue (the engine's Daemon, the sim venue, real time)
 // with the control plane in front of it, on a free loopback port: what the API, stream and web
 // tests talk to. Every log line (engine, api, audit) is kept for assertions.
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { hashToken, createToken } from '../../src/api/auth.js';
 import type { ApiRole } from '../../src/api/config.js';
@@ -14,6 +16,7 @@ import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
 import { createVenue } from '../../src/venues/create.js';
 import type { Venue } from '../../src/venues/venue.js';
 import { systemClock } from '../../src/execution/clock.js';
+import { repoRoot } from './cargo.js';
 
 export interface LogLine {
   readonly msg: string;
@@ -58,6 +61,9 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+/** SIM_CONFIG with the shipped model forecasting after 1 s of book (not the dataset's 30 s: a test cannot wait). */
+export const SIM_MODEL_CONFIG = SIM_CONFIG.replace('model: { enabled: false }', 'model: { enabled: true, path: models/default.onnx, warmupSeconds: 1 }');
+
 /** `api` overrides are merged into SIM_CONFIG's api section; `secrets` are scrubbed from the log. */
 export async function startControlPlane(api: Record<string, unknown> = {}, yaml = SIM_CONFIG, secrets: readonly Secret[] = []): Promise<ControlPlane> {
   const raw = parse(yaml) as Record<string, Record<string, unknown>>;
@@ -79,7 +85,8 @@ export async function startControlPlane(api: Record<string, unknown> = {}, yaml 
   });
   const metrics = createMetrics({ build: { version: 'test' } });
   const { venue, sequenceRule } = createVenue(config, systemClock);
-  const daemon = new Daemon({ config, venue, sequenceRule, log, metrics });
+  const modelPath = isAbsolute(config.model.path) ? config.model.path : fileURLToPath(new URL(config.model.path, repoRoot));
+  const daemon = new Daemon({ config, venue, sequenceRule, log, metrics, ...(config.model.enabled ? { modelPath } : {}) });
   const started = daemon.start();
   const control = new DaemonControl({ daemon, config, started });
   const server = await startControlServer({ control, api: config.api, metrics, log });

@@ -30,6 +30,9 @@ export const TEST_LIMITS: RiskLimits = {
   maxErrors: 100,
   errorWindowMs: 1_000,
   autoKillOn: [],
+  capital: null,
+  killSwitchRate: null,
+  trailingStopPct: null,
 };
 
 export function quote(side: Side, price: number, size: number, level = 0): DesiredQuote {

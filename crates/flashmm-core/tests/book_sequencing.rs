@@ -206,3 +206,24 @@ fn the_public_book_net_of_our_orders() {
     b.fill_own_order(2, 3).unwrap();
     assert!(b.own_overhang().is_empty());
 }
+
+#[test]
+fn price_at_depth_skips_dust_and_our_own_orders() {
+    let mut b = L2Book::new(SequenceRule::None);
+    b.apply_snapshot(1, &[lv(1000, 2), lv(999, 20), lv(990, 30)], &[lv(1002, 30), lv(1003, 10)]);
+    b.add_own_order(OwnOrder { id: 1, side: Side::Buy, price: 999, size: 15 }).unwrap();
+    // Raw book (a feed without our orders): depth 0 is the touch, 2 lots still the touch,
+    // 3 lots need the 999 level, 53 lots are more than the side holds.
+    assert_eq!(b.price_at_depth(Side::Buy, 0, false), Some(1000));
+    assert_eq!(b.price_at_depth(Side::Buy, 2, false), Some(1000));
+    assert_eq!(b.price_at_depth(Side::Buy, 3, false), Some(999));
+    assert_eq!(b.price_at_depth(Side::Buy, 53, false), None);
+    // Net of our 15 at 999: others have 2 + 5 there, so 8 lots need the 990 level.
+    assert_eq!(b.price_at_depth(Side::Buy, 7, true), Some(999));
+    assert_eq!(b.price_at_depth(Side::Buy, 8, true), Some(990));
+    assert_eq!(b.price_at_depth(Side::Sell, 35, true), Some(1003));
+    // A level that is all ours is skipped even at depth 0.
+    b.add_own_order(OwnOrder { id: 2, side: Side::Buy, price: 1000, size: 2 }).unwrap();
+    assert_eq!(b.price_at_depth(Side::Buy, 0, true), Some(999));
+    assert_eq!(b.price_at_depth(Side::Buy, 0, false), Some(1000));
+}

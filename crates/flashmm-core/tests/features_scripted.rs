@@ -282,6 +282,22 @@ fn labels_at_exact_horizon_boundaries() {
     assert_eq!(p.label(2_500 * MS, 199, 500 * MS), Ok(Up));
     assert_eq!(p.m2_at(2_200 * MS), None);
     assert_eq!(p.m2_at(2_700 * MS), Some(199));
+
+    // Forgetting what no label of a sample at or after t reads changes none of those labels.
+    let probes: Vec<(i64, i64, i64)> =
+        [(1_800, 199, 100), (1_900, 199, 100), (2_100, 199, 100), (2_500, 199, 500), (2_999, 199, 1)]
+            .iter()
+            .map(|&(t, m2, h)| (t * MS, m2, h * MS))
+            .collect();
+    let before: Vec<_> = probes.iter().map(|&(t, m2, h)| p.label(t, m2, h)).collect();
+    p.forget_before(1_800 * MS);
+    assert_eq!(p.len(), 4, "the state in force at 1 800 ms (999 → 199 from 1 000 ms) is kept, the older ones go");
+    assert_eq!(probes.iter().map(|&(t, m2, h)| p.label(t, m2, h)).collect::<Vec<_>>(), before);
+    p.forget_before(2_600 * MS);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p.label(2_600 * MS, 199, 400 * MS), Ok(Up));
+    assert_eq!(p.label(2_600 * MS, 199, 401 * MS), Err(NoLabel::PastEnd));
+    assert_eq!(p.label(1_000 * MS, 199, 100 * MS), Err(NoLabel::NoMid), "forgotten: no longer labelled");
 }
 
 /// A scripted stream: snapshot, diffs, trades, a sequence gap and a resync.

@@ -100,3 +100,64 @@ fn reload_keeps_serving_and_refuses_bad_models() {
     let w: Vec<[f32; N_FEATURES]> = signal.window().copied().collect();
     assert_eq!(after, signal.model().predict_window(&w).unwrap());
 }
+
+/// Every row's forecast at each horizon, scored by hand against a dataset labelled at that
+/// horizon alone (its rows are exactly those with a label there): the signal's live tally
+/// must be the same, to the forecast.
+#[test]
+fn forecasts_are_scored_by_the_datasets_labels() {
+    let path = common::data_file("spot_btcusdt_20240808.gz");
+    let spec = Spec { scale: 0.25, ..Spec::new(1, 3) };
+    let model = Model::from_bytes(&spec.bytes()).expect("load");
+    let horizons = [100_000_000i64, 200_000_000, 300_000_000];
+    let mut reader = FileReader::open(&path, None, None).expect("open");
+    let rule = sequence_rule(reader.market());
+    let mut per_horizon: Vec<DatasetBuilder> = horizons
+        .iter()
+        .map(|&h| {
+            DatasetBuilder::new(rule, DatasetConfig { warmup_ns: WARMUP_NS, horizons_ns: [h; 3], ..Default::default() })
+        })
+        .collect();
+    let mut signal = Signal::with_warmup(slot(&spec), rule, WARMUP_NS);
+    let (mut batch, mut start) = (EventBatch::default(), None);
+    // Rows forecast: the last row of each event (an event after a quiet gap samples several).
+    let mut forecast_rows = std::collections::HashSet::new();
+    'read: while reader.next_batch(&mut batch, 4096).expect("read") > 0 {
+        for e in batch.iter() {
+            if e.exchange_ts > 0 && e.exchange_ts > *start.get_or_insert(e.exchange_ts) + 40_000_000_000 {
+                break 'read;
+            }
+            let before = signal.samples();
+            signal.push(&e);
+            per_horizon.iter_mut().for_each(|d| d.push(&e));
+            if signal.samples() > before {
+                signal.predict().expect("predict").expect("ready: seq 1");
+                // Decisions outpace the grid: a second forecast on the same row is not scored twice.
+                signal.predict().expect("predict");
+                forecast_rows.insert(signal.last_row().expect("a row").0);
+            }
+        }
+    }
+    let forecasts = forecast_rows.len() as u64;
+    assert!(forecasts > 300 && forecasts < signal.samples(), "{forecasts} forecasts of {} rows", signal.samples());
+    let scores = signal.scores();
+    assert_eq!(scores.iter().map(|s| s.horizon_ns).collect::<Vec<_>>(), horizons);
+    for (k, ds) in per_horizon.into_iter().map(|d| d.finish()).enumerate() {
+        let (mut correct, mut wrong) = (0, 0);
+        let rows = ds.ts.iter().zip(&ds.features).zip(&ds.labels).filter(|((t, _), _)| forecast_rows.contains(*t));
+        for ((_, row), label) in rows {
+            let p = model.predict_window(std::slice::from_ref(row)).expect("predict");
+            if p.decision(k) == label[0] { correct += 1 } else { wrong += 1 }
+        }
+        let s = &scores[k];
+        assert_eq!((s.correct, s.wrong), (correct, wrong), "horizon {k}");
+        assert_eq!(s.forecasts, forecasts);
+        // No resets in these 40 s: nothing is unscored, the rest waits for the horizon to pass.
+        assert_eq!((ds.stats.dropped_invalid, s.unscored), (0, 0), "horizon {k}");
+        assert!(forecasts - (s.correct + s.wrong) <= ds.stats.dropped_past_end, "horizon {k}: pending past the end");
+        let recent = s.recent() as f64;
+        assert_eq!(recent as usize, (s.correct + s.wrong).min(flashmm_core::model::SCORE_WINDOW as u64) as usize);
+        assert!(correct > 0 && wrong > 0, "horizon {k}: the test model must be right and wrong ({correct}, {wrong})");
+        assert!(s.accuracy().is_some_and(|a| a > 0.0 && a < 1.0));
+    }
+}

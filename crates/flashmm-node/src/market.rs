@@ -4,8 +4,9 @@
 
 use flashmm_core::book::{OwnOrder as CoreOwnOrder, SequenceRule};
 use flashmm_core::market::{
-    self as core, ApplyResult as CoreApply, DecisionInputs as CoreInputs, IntensityEstimate as CoreEstimate,
-    IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop, VolatilityOptions as CoreVolatility,
+    self as core, ApplyResult as CoreApply, DecisionInputs as CoreInputs, DepthQuery as CoreDepthQuery,
+    IntensityEstimate as CoreEstimate, IntensityOptions as CoreIntensity, MarketOptions, Top as CoreTop,
+    VolatilityOptions as CoreVolatility,
 };
 use flashmm_core::model::ModelSlot;
 use napi::bindgen_prelude::BigInt;
@@ -224,6 +225,29 @@ pub struct Forecast {
     pub confidence: f64,
 }
 
+/// How many lots of other participants' liquidity order optimisation looks through per side.
+#[napi(object)]
+pub struct DepthQuery {
+    pub bid_lots: f64,
+    pub ask_lots: f64,
+}
+
+impl TryFrom<&DepthQuery> for CoreDepthQuery {
+    type Error = Error;
+
+    fn try_from(q: &DepthQuery) -> Result<Self> {
+        Ok(Self { bid_lots: lots(q.bid_lots, "bidLots")?, ask_lots: lots(q.ask_lots, "askLots")? })
+    }
+}
+
+/// The price (ticks) on each side where the asked depth of others' liquidity is reached;
+/// absent on a side that holds less.
+#[napi(object, object_from_js = false)]
+pub struct DepthPrices {
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+}
+
 /// Everything a quote decision reads of the market.
 #[napi(object, object_from_js = false)]
 pub struct DecisionInputs {
@@ -234,6 +258,8 @@ pub struct DecisionInputs {
     pub intensity: IntensityEstimate,
     /// Absent without a model, or while its window fills.
     pub forecast: Option<Forecast>,
+    /// With a depth query set (`setDepthQuery`) and a quotable book.
+    pub depth: Option<DepthPrices>,
 }
 
 impl From<CoreInputs> for DecisionInputs {
@@ -244,8 +270,38 @@ impl From<CoreInputs> for DecisionInputs {
             sigma_ready: d.sigma_ready,
             intensity: d.intensity.into(),
             forecast: d.forecast.map(|f| Forecast { p_up: f.p_up, p_down: f.p_down, confidence: f.confidence }),
+            depth: d.depth.map(|p| DepthPrices { bid: p.bid.map(|x| x as f64), ask: p.ask.map(|x| x as f64) }),
         }
     }
+}
+
+/// The latest decision's prediction, every horizon.
+#[napi(object, object_from_js = false)]
+pub struct PredictionView {
+    /// `[down, flat, up]` per horizon, shortest first.
+    pub probs: Vec<Vec<f64>>,
+    /// Per horizon: `1 − H(p)/ln 3`.
+    pub confidence: Vec<f64>,
+}
+
+/// One horizon's live tally: forecasts scored by the dataset's label rule (core `model::score`).
+#[napi(object, object_from_js = false)]
+pub struct ForecastScore {
+    pub horizon_ms: f64,
+    pub forecasts: f64,
+    pub correct: f64,
+    pub wrong: f64,
+    pub unscored: f64,
+    /// Share right of the last `recent` scored forecasts; null before any.
+    pub accuracy: Option<f64>,
+    pub recent: u32,
+}
+
+/// One named feature of the latest row the model read.
+#[napi(object, object_from_js = false)]
+pub struct FeatureValue {
+    pub name: &'static str,
+    pub value: f64,
 }
 
 /// One market's state (docs/market-state.md): `apply` per venue batch, `decisionInputs` per decision.
@@ -286,6 +342,14 @@ impl MarketState {
             let t = ns(&now_ns, "nowNs")?;
             Ok(self.inner.decision_inputs(t).map_err(core_err)?.into())
         })
+    }
+
+    /// Every following `decisionInputs` also answers `query` (`depth`); null stops it.
+    #[napi]
+    pub fn set_depth_query(&mut self, query: Option<DepthQuery>) -> Result<()> {
+        let q = query.as_ref().map(CoreDepthQuery::try_from).transpose()?;
+        self.inner.set_depth_query(q);
+        Ok(())
     }
 
     /// The touch, or null while the book cannot be quoted on (status pages; not the hot path).
@@ -354,6 +418,49 @@ impl MarketState {
             let signal = self.inner.signal().ok_or_else(|| invalid_arg("this market has no model to reload"))?;
             signal.reload(&path).map(drop).map_err(core_err)
         })
+    }
+
+    /// Up to `n` levels of `side` from the touch outward, as `top` sees the book (net of our
+    /// orders with `netOfOwn`); none while the book is invalid. Status pages, not the hot path.
+    #[napi]
+    pub fn top_levels(&self, #[napi(ts_arg_type = "Side")] side: String, n: u32) -> Result<Vec<Level>> {
+        let side = parse_side(&side, "side")?;
+        Ok(self.inner.top_levels(side, n as usize).into_iter().map(Into::into).collect())
+    }
+
+    /// The latest decision's prediction at every horizon (null without one).
+    #[napi]
+    pub fn last_prediction(&self) -> Option<PredictionView> {
+        self.inner.last_prediction().map(|p| PredictionView {
+            probs: p.probs().iter().map(|row| row.iter().map(|&x| f64::from(x)).collect()).collect(),
+            confidence: p.confidence().iter().map(|&c| f64::from(c)).collect(),
+        })
+    }
+
+    /// Per horizon of the model: its forecasts scored against what the mid did (none without a model).
+    #[napi]
+    pub fn forecast_scores(&self) -> Vec<ForecastScore> {
+        let Some(signal) = self.inner.signal() else { return Vec::new() };
+        signal
+            .scores()
+            .iter()
+            .map(|s| ForecastScore {
+                horizon_ms: s.horizon_ns as f64 / 1e6,
+                forecasts: s.forecasts as f64,
+                correct: s.correct as f64,
+                wrong: s.wrong as f64,
+                unscored: s.unscored as f64,
+                accuracy: s.accuracy(),
+                recent: s.recent() as u32,
+            })
+            .collect()
+    }
+
+    /// A few named features of the latest row the model read (null without a model or a row).
+    #[napi]
+    pub fn feature_summary(&self) -> Option<Vec<FeatureValue>> {
+        let summary = self.inner.feature_summary()?;
+        Some(summary.iter().map(|&(name, v)| FeatureValue { name, value: f64::from(v) }).collect())
     }
 
     /// Successful model reloads so far (null without a model).

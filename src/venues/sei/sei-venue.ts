@@ -66,6 +66,8 @@ const SEQUENCE_MISMATCH = /account sequence mismatch, expected (\d+), got (\d+)/
 
 export class SeiVenue implements Venue {
   readonly name = 'sei';
+  /** The chain's book (LongBookAll / ShortBookAll) holds our resting orders with everyone's. */
+  readonly publicBookIncludesOwnOrders = true;
   readonly counters: SeiCounters = {
     blocks: 0, caughtUp: 0, reconnects: 0, resyncs: 0, txSent: 0, txFailedInBlock: 0, txRejectedAtCheck: 0, txExpired: 0,
     sequenceResyncs: 0, feeCapped: 0, offGrid: 0, badSettlements: 0, processingErrors: 0, unreconciled: 0,

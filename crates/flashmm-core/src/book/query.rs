@@ -139,6 +139,26 @@ impl L2Book {
             .collect()
     }
 
+    /// The price of the first level, best first, at which other participants' cumulative size
+    /// reaches `lots` (`lots` <= 0: their best level): order optimisation quotes one tick behind
+    /// it. With `net_of_own` our size is taken out of each level first (a venue whose public
+    /// book shows our orders). `None` when the side holds less than `lots` of theirs.
+    pub fn price_at_depth(&self, side: Side, lots: i64, net_of_own: bool) -> Option<i64> {
+        let mut theirs_so_far: i64 = 0;
+        for l in self.ladder(side).best_first() {
+            let ours = if net_of_own { self.own.size_at(side, l.price).min(l.size) } else { 0 };
+            let theirs = l.size - ours;
+            if theirs <= 0 {
+                continue;
+            }
+            theirs_so_far = theirs_so_far.saturating_add(theirs);
+            if theirs_so_far >= lots {
+                return Some(l.price);
+            }
+        }
+        None
+    }
+
     /// Prices where we think we rest more than the venue shows: our orders there were
     /// filled or cancelled without our knowing, so the order manager must reconcile.
     pub fn own_overhang(&self) -> Vec<(Side, i64, i64)> {

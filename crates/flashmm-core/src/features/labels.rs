@@ -126,6 +126,22 @@ impl MidPath {
         self.end
     }
 
+    /// Drops the states no label of a sample at `t` or later can read (those before the
+    /// state in force at `t`): a live path stays as short as its longest pending horizon.
+    pub fn forget_before(&mut self, t: i64) {
+        let Some(keep) = self.at(t) else { return };
+        if keep == 0 {
+            return;
+        }
+        let base = self.invalid_before[keep];
+        self.ts.drain(..keep);
+        self.m2.drain(..keep);
+        self.invalid_before.drain(..keep);
+        for n in &mut self.invalid_before {
+            *n -= base;
+        }
+    }
+
     /// Index of the last state stamped at or before `t`.
     fn at(&self, t: i64) -> Option<usize> {
         self.ts.partition_point(|&x| x <= t).checked_sub(1)

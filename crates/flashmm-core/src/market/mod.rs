@@ -7,5 +7,7 @@ mod state;
 mod volatility;
 
 pub use intensity::{Intensity, IntensityEstimate, IntensityEstimator, IntensityOptions, IntensitySource};
-pub use state::{ApplyResult, DecisionInputs, Forecast, MarketOptions, MarketState, Top};
+#[cfg(feature = "ml")]
+pub use state::FEATURE_SUMMARY;
+pub use state::{ApplyResult, DecisionInputs, DepthPrices, DepthQuery, Forecast, MarketOptions, MarketState, Top};
 pub use volatility::{EwmaVolatility, VolatilityOptions};

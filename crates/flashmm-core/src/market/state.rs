@@ -5,7 +5,9 @@
 use crate::book::{DEFAULT_BUFFER_LIMIT, L2Book, Level, OwnOrder, OwnOrderError, SequenceRule, Side};
 use crate::features::DatasetConfig;
 #[cfg(feature = "ml")]
-use crate::model::{ModelError, ModelSlot, Signal};
+use crate::features::{FEATURES, Feature};
+#[cfg(feature = "ml")]
+use crate::model::{ModelError, ModelSlot, Prediction, Signal};
 use crate::options::{OptionError, non_negative, positive};
 use crate::replay::{BookReplay, EventBatch, EventKind, ReplayCounts};
 
@@ -111,6 +113,22 @@ pub struct Forecast {
     pub confidence: f64,
 }
 
+/// Order optimisation's question: how many lots of other participants' liquidity to look
+/// through on each side before quoting behind it (the dust at the touch is skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthQuery {
+    pub bid_lots: i64,
+    pub ask_lots: i64,
+}
+
+/// Its answer: the price on each side where that much of their liquidity is reached (net of
+/// ours with [`MarketOptions::net_of_own`]); `None` on a side that holds less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DepthPrices {
+    pub bid: Option<i64>,
+    pub ask: Option<i64>,
+}
+
 /// Everything a quote decision reads of the market, in one call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DecisionInputs {
@@ -121,7 +139,23 @@ pub struct DecisionInputs {
     pub intensity: IntensityEstimate,
     /// `None` without a model, or while its window fills.
     pub forecast: Option<Forecast>,
+    /// With a [`DepthQuery`] set and a quotable book: the prices it asks for.
+    pub depth: Option<DepthPrices>,
 }
+
+/// The features an operator's view of a market shows (of the latest row the model read): the
+/// spread, order-book and trade-flow imbalances, the last second's return, realised volatility.
+#[cfg(feature = "ml")]
+pub const FEATURE_SUMMARY: [Feature; 8] = [
+    Feature::SpreadBps,
+    Feature::Imb1,
+    Feature::Imb5,
+    Feature::Ofi1s,
+    Feature::Tfi1s,
+    Feature::Ret1s,
+    Feature::Rv5s,
+    Feature::EwmaVol10s,
+];
 
 /// The book, with or without the model that reads it (one book per market either way).
 #[derive(Debug)]
@@ -140,6 +174,10 @@ pub struct MarketState {
     intensity: IntensityEstimator,
     last_exchange_ts: i64,
     last_decision_mid: Option<f64>,
+    /// The latest decision's prediction, every horizon (status pages).
+    #[cfg(feature = "ml")]
+    last_prediction: Option<Prediction>,
+    depth_query: Option<DepthQuery>,
 }
 
 impl MarketState {
@@ -169,6 +207,9 @@ impl MarketState {
             feed,
             last_exchange_ts: 0,
             last_decision_mid: None,
+            #[cfg(feature = "ml")]
+            last_prediction: None,
+            depth_query: None,
         })
     }
 
@@ -266,17 +307,19 @@ impl MarketState {
     /// What a decision at `now_ns` reads; remembers the mid for [`ApplyResult::moved`].
     #[cfg(feature = "ml")]
     pub fn decision_inputs(&mut self, now_ns: i64) -> Result<DecisionInputs, ModelError> {
-        let forecast = match &mut self.feed {
+        let prediction = match &mut self.feed {
             Feed::Book(_) => None,
-            Feed::Model(s) => s.predict()?.and_then(|p| {
-                let first = p.probs().first()?;
-                Some(Forecast {
-                    p_down: f64::from(first[0]),
-                    p_up: f64::from(first[2]),
-                    confidence: f64::from(p.overall_confidence()),
-                })
-            }),
+            Feed::Model(s) => s.predict()?,
         };
+        self.last_prediction = prediction;
+        let forecast = prediction.and_then(|p| {
+            let first = p.probs().first()?;
+            Some(Forecast {
+                p_down: f64::from(first[0]),
+                p_up: f64::from(first[2]),
+                confidence: f64::from(p.overall_confidence()),
+            })
+        });
         Ok(self.inputs(now_ns, forecast))
     }
 
@@ -297,7 +340,46 @@ impl MarketState {
             sigma_ready: self.volatility.ready(),
             intensity: self.intensity.estimate(now_ns),
             forecast,
+            depth: self.depth_query.filter(|_| top.is_some()).map(|q| self.depth_prices(q)),
         }
+    }
+
+    /// Asks every following decision for [`DecisionInputs::depth`] (`None`: stop asking).
+    pub fn set_depth_query(&mut self, query: Option<DepthQuery>) {
+        self.depth_query = query;
+    }
+
+    /// Where `query`'s depth of other participants' liquidity is reached on each side.
+    pub fn depth_prices(&self, query: DepthQuery) -> DepthPrices {
+        let book = self.book();
+        let net = self.options.net_of_own;
+        DepthPrices {
+            bid: book.price_at_depth(Side::Buy, query.bid_lots, net),
+            ask: book.price_at_depth(Side::Sell, query.ask_lots, net),
+        }
+    }
+
+    /// Up to `n` levels of `side` from the touch outward, as [`MarketState::top`] sees the
+    /// book (net of our liquidity with [`MarketOptions::net_of_own`]); none while invalid.
+    pub fn top_levels(&self, side: Side, n: usize) -> Vec<Level> {
+        let book = self.book();
+        if !book.is_valid() {
+            return Vec::new();
+        }
+        if self.options.net_of_own { book.net_top_levels(side, n) } else { book.top_levels(side, n).collect() }
+    }
+
+    /// The latest decision's prediction (every horizon), if it had one.
+    #[cfg(feature = "ml")]
+    pub fn last_prediction(&self) -> Option<&Prediction> {
+        self.last_prediction.as_ref()
+    }
+
+    /// [`FEATURE_SUMMARY`] of the latest row the model read: `(name, value)`.
+    #[cfg(feature = "ml")]
+    pub fn feature_summary(&self) -> Option<[(&'static str, f32); FEATURE_SUMMARY.len()]> {
+        let row = self.signal()?.latest_row()?;
+        Some(FEATURE_SUMMARY.map(|f| (FEATURES[f as usize].name, row[f as usize])))
     }
 
     /// The model serving this market, if any.

@@ -40,6 +40,7 @@ mod contract;
 mod onnx;
 mod prediction;
 mod predictor;
+pub mod score;
 mod signal;
 mod slot;
 
@@ -48,8 +49,9 @@ use std::path::PathBuf;
 pub use contract::{ContractError, ModelInfo};
 pub use onnx::Model;
 pub(crate) use prediction::softmax;
-pub use prediction::{MAX_HORIZONS, Prediction};
+pub use prediction::{MAX_HORIZONS, Prediction, argmax};
 pub use predictor::Predictor;
+pub use score::{ForecastScorer, HorizonScore, SCORE_WINDOW};
 pub use signal::Signal;
 pub use slot::ModelSlot;
 

@@ -1,6 +1,7 @@
 //! Class probabilities and confidences from a model's logits.
 
 use super::N_CLASSES;
+use crate::features::Direction;
 
 /// Most horizons a model may output: predictions are fixed-size (`Copy`, no allocation).
 pub const MAX_HORIZONS: usize = 8;
@@ -17,6 +18,21 @@ pub(crate) fn softmax(row: &[f32]) -> [f64; N_CLASSES] {
     let s: f64 = e.iter().sum();
     e.map(|v| v / s)
 }
+
+/// Index of the largest probability; ties go to the lower class index (down < flat < up).
+/// A prediction's hard decision (the evaluation's and the live scorer's).
+pub fn argmax(p: &[f32; N_CLASSES]) -> usize {
+    let mut best = 0;
+    for c in 1..N_CLASSES {
+        if p[c] > p[best] {
+            best = c;
+        }
+    }
+    best
+}
+
+/// The classes by index.
+const DIRECTIONS: [Direction; N_CLASSES] = [Direction::Down, Direction::Flat, Direction::Up];
 
 /// One prediction: per horizon, the probabilities of down / flat / up (softmax of the
 /// logits) and a confidence in `[0, 1]`: `1 − H(p)/ln 3` (0 = uniform, 1 = certain).
@@ -75,6 +91,11 @@ impl Prediction {
     /// Overall confidence: the first (shortest) horizon's, the one the quote loop acts on.
     pub fn overall_confidence(&self) -> f32 {
         self.confidence[0]
+    }
+
+    /// The most probable direction at horizon `h` ([`argmax`]).
+    pub fn decision(&self, h: usize) -> Direction {
+        DIRECTIONS[argmax(&self.probs()[h])]
     }
 
     /// `p_up − p_down` at horizon `h`, in `[-1, 1]`: a signed expected direction.

@@ -68,15 +68,7 @@ pub struct HorizonMetrics {
 }
 
 /// Index of the largest probability; ties go to the lower class index (down < flat < up).
-pub fn argmax(p: &[f32; N_CLASSES]) -> usize {
-    let mut best = 0;
-    for c in 1..N_CLASSES {
-        if p[c] > p[best] {
-            best = c;
-        }
-    }
-    best
-}
+pub use crate::model::argmax;
 
 /// Numerically stable softmax of `[n, horizon, class]` logits (`n · 9` values).
 ///

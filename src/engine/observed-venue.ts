@@ -1,0 +1,39 @@
+// Every venue the daemon drives, observed the same way: each request's round trip timed into
+// flashmm_venue_request_seconds{venue, op} (failed ones too: a timeout is latency an operator
+// must see), and the connection state as flashmm_venue_connected{venue}.
+import type { Metrics } from '../telemetry/metrics.js';
+import type { ConnectionState, Venue, VenueListener } from '../venues/venue.js';
+
+export type VenueOp = 'submit' | 'cancel-all' | 'open-orders';
+
+export function observedVenue(venue: Venue, metrics: Metrics): Venue {
+  const timed = <A extends unknown[], R>(op: VenueOp, call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    const t0 = performance.now();
+    try {
+      return await call(...args);
+    } finally {
+      metrics.venueRequest.observe({ venue: venue.name, op }, (performance.now() - t0) / 1000);
+    }
+  };
+  const connected = (state: ConnectionState) => metrics.venueConnected.set({ venue: venue.name }, state === 'connected' ? 1 : 0);
+  return {
+    name: venue.name,
+    ...(venue.publicBookIncludesOwnOrders === undefined ? {} : { publicBookIncludesOwnOrders: venue.publicBookIncludesOwnOrders }),
+    markets: () => venue.markets(),
+    connect: async (listener: VenueListener) => {
+      connected('connecting');
+      // The listener as given (its supervisor `guard` and `onBadInput` included), with the connection observed.
+      await venue.connect({
+        ...listener,
+        onConnection: (state, reason) => {
+          connected(state);
+          listener.onConnection(state, reason);
+        },
+      });
+    },
+    submit: timed('submit', (batch) => venue.submit(batch)),
+    cancelAll: timed('cancel-all', (symbol?: string) => venue.cancelAll(symbol)),
+    openOrders: timed('open-orders', (symbol: string) => venue.openOrders(symbol)),
+    close: () => venue.close(),
+  };
+}
