@@ -834,14 +834,19 @@ export interface SimAccount {
 }
 
 /**
- * What `advance` returns: the market events fed to the exchange (for the host's own book)
- * and the reports received.
+ * What `advance` returns: the market events fed to the exchange (for the host's own book),
+ * the reports received, and the recording's lines skipped on the way.
  */
 export interface SimAdvance {
   /** Market events in `market` (read here: no second native call for `market.length`). */
   events: number
   market: EventBatch
   reports: Array<SimReport>
+  /**
+   * Recording lines that could not be read, skipped since the last `advance`, per reason
+   * (usually empty; a generated market has none).
+   */
+  skipped: Array<SkippedInput>
 }
 
 /** One of our live orders at the exchange. */
@@ -932,6 +937,18 @@ export interface SimVenueOptions {
   takerFeePpm?: number
   /** Record what the statistics need (`recordStep`, `statsJson`); default false. */
   record?: boolean
+}
+
+/**
+ * Lines of one reason skipped: `reason` is a stable kebab-case code (`malformed`,
+ * `negative`, `not-a-number`, `off-grid`, `too-large`, ..., `unreadable`).
+ */
+export interface SkippedInput {
+  reason: string
+  count: number
+  /** 1-based line number of the first of them, and why it could not be read. */
+  firstLine: number
+  message: string
 }
 
 /** The touch a decision reads; `mid` may be a half tick. */

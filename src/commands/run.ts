@@ -3,6 +3,7 @@
 // control plane (src/api/: probes, /metrics, the API, the stream, the page), notifies an
 // operator's webhook of kill switch, breaker trips, limit breaches and disconnects, and stops
 // cleanly on SIGINT/SIGTERM (every order cancelled).
+// What stops it, the orderly shutdown and the exit codes are the lifecycle's (engine/lifecycle.ts).
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -14,7 +15,9 @@ import { type Config, configSchema, ENVIRONMENTS, type Environment } from '../co
 import { openStorage } from '../storage/open.js';
 import type { StorageHealth } from '../storage/redis-store.js';
 import { Daemon } from '../engine/daemon.js';
+import { EXIT, Lifecycle, nodeProcess } from '../engine/lifecycle.js';
 import { resolveModelPath, watchModelFile } from '../engine/model-file.js';
+import { Supervisor } from '../engine/supervisor.js';
 import { errorMessage } from '../errors.js';
 import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
@@ -26,6 +29,7 @@ import { openVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
 import { positiveNumber, replaySpeed } from './options.js';
 import { applySeiOptions, isSeiMarket, type SeiRunOptions } from './run-sei.js';
+import { runBanner } from './run-banner.js';
 
 export interface RunOptions extends SeiRunOptions {
   readonly config?: string;
@@ -42,10 +46,15 @@ export interface RunOptions extends SeiRunOptions {
 
 /** The loaded config with the command line's choices applied. */
 export function runConfig(options: RunOptions): Config {
+  return loadRunConfig(options).config;
+}
+
+/** The config with the command line's choices applied, and the layers it was loaded from. */
+function loadRunConfig(options: RunOptions): { config: Config; sources: readonly string[] } {
   if (options.env !== undefined && !(ENVIRONMENTS as readonly string[]).includes(options.env)) {
     throw new ConfigError([{ source: '--env', path: 'env', reason: `expected one of ${ENVIRONMENTS.join(', ')}, got '${options.env}'` }]);
   }
-  const { config } = loadConfig({
+  const { config, sources } = loadConfig({
     ...(options.config === undefined ? {} : { configPath: options.config }),
     ...(options.env === undefined ? {} : { env: options.env as Environment }),
   });
@@ -63,7 +72,7 @@ export function runConfig(options: RunOptions): Config {
     const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
     out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed } } };
   }
-  return applySeiOptions(out, options);
+  return { config: applySeiOptions(out, options), sources };
 }
 
 /** `--redis <url>`: storage.redis with that URL, every other key as configured or defaulted. */
@@ -75,83 +84,96 @@ function withRedis(config: Config, url: string): Config {
   return parsed.data;
 }
 
+/**
+ * Runs the daemon until a stop (a signal, --duration, a daemon-wide fault) and returns the exit
+ * code (engine/lifecycle.ts). Signals have been held since the CLI's first line: one received
+ * during start-up stops it in order once the daemon exists, or before it is built.
+ */
 export async function runDaemon(options: RunOptions, log?: Logger): Promise<number> {
-  const config = runConfig(options);
+  const { config, sources } = loadRunConfig(options);
   const secrets = loadSecrets();
   const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: secretValues(secrets) });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
-  const modelPath = loadModel(config, logger);
-  if (options.speed === 'max') return runManual(config, logger, metrics, modelPath, options);
-  const observe = options.observe === true;
-  const key = options.key === undefined ? {} : { key: { name: options.key } };
-  const { venue, sequenceRule } = await openVenue(config, systemClock, { logger, observe, ...key });
-  const notifier = operatorNotifier(secrets, metrics, logger);
-  let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
-  const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
-  const daemon = new Daemon({
-    config, venue, sequenceRule, log: logger, metrics, storage, readOnly: observe,
-    ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
-  });
-  onRedisHealth = (health) => daemon.onStorageHealth(health);
-  const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    if (options.duration !== undefined) setTimeout(() => resolve(`duration ${options.duration}s elapsed`), options.duration * 1000).unref();
-  });
-  // The control plane answers while the daemon starts: /health at once, /ready once connected and reconciled.
-  const started = daemon.start();
-  let api: ControlServer | null = null;
+  const supervisor = new Supervisor({ log: logger, metrics, clock: systemClock });
+  const life = new Lifecycle({ port: nodeProcess(), supervisor, log: logger, shutdownTimeoutMs: config.engine.shutdownTimeoutMs });
   try {
-    if (config.api.enabled) {
-      api = await startControlServer({ control: new DaemonControl({ daemon, config, started }), api: config.api, metrics, log: logger });
-      logger.info({ url: api.url }, 'api listening (/health, /ready, /metrics, /api/v1, the page at /)');
+    if (options.duration !== undefined) {
+      const cancel = nodeProcess().schedule(options.duration * 1000, () => life.requestStop(`duration ${options.duration}s elapsed`));
+      void life.stopRequested.then(cancel);
     }
-    await started;
-  } catch (err) {
-    await api?.close();
+    const modelPath = findModel(config, logger);
+    if (options.speed === 'max') return await runManual(config, logger, metrics, modelPath, options, life, supervisor);
+    if (life.requested !== null) return await life.finish(); // stopped before anything was built
+    const observe = options.observe === true;
+    const key = options.key === undefined ? {} : { key: { name: options.key } };
+    const { venue, sequenceRule } = await openVenue(config, systemClock, { logger, observe, ...key });
+    const notifier = operatorNotifier(secrets, metrics, logger);
+    let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
+    const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
+    const daemon = new Daemon({
+      config, venue, sequenceRule, log: logger, metrics, supervisor, storage, readOnly: observe,
+      ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
+      onFatal: (fault) => life.requestStop(`fault: ${fault.kind}`, EXIT.fault),
+    });
+    onRedisHealth = (health) => daemon.onStorageHealth(health);
+    if (modelPath !== null) logger.info({ path: modelPath }, 'model loaded: its forecast skews and widens the quotes');
+    life.attach(daemon);
+    const watcher = modelPath !== null && config.model.reloadOnChange
+      ? watchModelFile(modelPath, (p) => supervisor.run({ kind: 'model-reload' }, () => daemon.reloadModel(p)))
+      : null;
+    // The control plane answers while the daemon starts: /health at once, /ready once connected and reconciled.
+    const started = life.requested === null ? daemon.start() : Promise.resolve();
+    let api: ControlServer | null = null;
+    try {
+      if (config.api.enabled) {
+        api = await startControlServer({ control: new DaemonControl({ daemon, config, started }), api: config.api, metrics, log: logger });
+        logger.info({ url: api.url }, 'api listening (/health, /ready, /metrics, /api/v1, the page at /)');
+      }
+      process.stderr.write(runBanner({ config, sources, modelPath, apiUrl: api?.url ?? null, version: daemonVersion(), coreVersion: coreVersion() }));
+      // A venue that never connects must not hold a stop back: the shutdown runs alongside.
+      await Promise.race([started, life.stopRequested]);
+    } catch (err) {
+      await api?.close();
+      watcher?.close();
+      await daemon.stop('start-up failed');
+      await storage.close(); // nothing may keep the process alive after a failed start (the Redis connection)
+      await notifier?.close();
+      throw err;
+    }
+    const code = await life.finish();
+    await storage.close();
     watcher?.close();
-    await daemon.stop('start-up failed');
-    await storage.close(); // nothing may keep the process alive after a failed start (the Redis connection)
-    throw err;
+    await api?.close();
+    await notifier?.close();
+    return code;
+  } finally {
+    life.dispose();
   }
-  // The emergency stop: SIGUSR2 engages the kill switch (cancel everything, stop quoting, latched
-  // until a restart); the daemon keeps running so its state can be inspected.
-  const onKill = () => {
-    void daemon.kill.engage('SIGUSR2').then((outcome) => logger.warn({ outcome }, 'kill switch settled'));
-  };
-  process.on('SIGUSR2', onKill);
-  const reason = await stopped;
-  process.off('SIGUSR2', onKill);
-  // The bound: a shutdown that hangs (a venue that never answers) still exits.
-  const hardStop = setTimeout(() => {
-    logger.fatal({ reason }, 'shutdown timed out');
-    process.exit(2);
-  }, config.engine.shutdownTimeoutMs + 2_000);
-  hardStop.unref();
-  const report = await daemon.stop(reason);
-  await storage.close();
-  watcher?.close();
-  await api?.close();
-  await notifier?.close();
-  clearTimeout(hardStop);
-  return report.openOrders === 0 ? 0 : 1;
 }
 
 /**
  * `--replay <file> --speed max`: the same daemon on a manual clock over the recording, as fast as
- * the host can run it (the path `flashmm compare` takes too); stops when the replay ends.
+ * the host can run it (the path `flashmm compare` takes too); stops when the replay ends, or
+ * earlier on a stop request.
  */
-async function runManual(config: Config, log: Logger, metrics: Metrics, modelPath: string | null, options: RunOptions): Promise<number> {
+async function runManual(
+  config: Config, log: Logger, metrics: Metrics, modelPath: string | null, options: RunOptions, life: Lifecycle, supervisor: Supervisor,
+): Promise<number> {
   if (options.replay === undefined) {
     throw new ConfigError([{ source: '--speed', path: 'venue.replay', reason: '--speed max needs --replay <recording>' }]);
   }
-  const run = await runOnManualClock({
-    config, log, metrics, ...(modelPath === null ? {} : { modelPath }),
+  await runOnManualClock({
+    config, log, metrics, supervisor, ...(modelPath === null ? {} : { modelPath }),
     ...(options.duration === undefined ? {} : { durationMs: Math.round(options.duration * 1000) }),
+    stopRequested: () => life.requested !== null,
+    onDaemon: (daemon) => {
+      if (modelPath !== null) log.info({ path: modelPath }, 'model loaded: its forecast skews and widens the quotes');
+      life.attach(daemon);
+    },
+    onFatal: (fault) => life.requestStop(`fault: ${fault.kind}`, EXIT.fault),
   });
-  const report = await run.daemon.stop('replay finished');
-  return report.openOrders === 0 ? 0 : 1;
+  if (life.requested === null) life.requestStop('replay finished');
+  return life.finish();
 }
 
 /** The notifier when FLASHMM_NOTIFY_WEBHOOK_URL is set: the daemon's own path to an operator. */
@@ -163,15 +185,17 @@ function operatorNotifier(secrets: Secrets, metrics: Metrics, log: Logger): Noti
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The configured model's path, or null (disabled, or the file absent: quote without a forecast). */
-function loadModel(config: Config, log: Logger): string | null {
+/**
+ * The configured model's path, or null (disabled, or the file absent: quote without a forecast).
+ * The file is loaded (and checked against the ONNX contract) with the markets' states.
+ */
+function findModel(config: Config, log: Logger): string | null {
   if (!config.model.enabled) return null;
   const path = resolveModelPath(config.model.path, PACKAGE_ROOT);
   if (path === null) {
     log.warn({ path: config.model.path }, 'model file not found: quoting without a forecast');
     return null;
   }
-  log.info({ path }, 'model loaded: its forecast skews and widens the quotes');
   return path;
 }
 
@@ -199,7 +223,7 @@ export function registerRun(program: Command): void {
       } catch (err) {
         if (err instanceof ConfigError || err instanceof SecretsError) {
           console.error(`flashmm run: invalid configuration\n${err.message}`);
-          process.exitCode = 78; // EX_CONFIG
+          process.exitCode = EXIT.config;
           return;
         }
         // Start-up failed (a recording that cannot be read, a port in use): say why, no stack.

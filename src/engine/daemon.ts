@@ -28,6 +28,7 @@ import { checkParams, type LiveParams, type ParamProblem, type ParamsPatch } fro
 import { DaemonStorage } from './daemon-storage.js';
 import type { Storage } from '../storage/open.js';
 import type { StorageHealth } from '../storage/redis-store.js';
+import { type Fault, Supervisor } from './supervisor.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -43,6 +44,10 @@ export interface DaemonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each market's decision (a backtest records a statistics step there). */
   readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
+  /** The process's supervisor (default: one of the daemon's own). */
+  readonly supervisor?: Supervisor;
+  /** A daemon-wide fault: the caller runs the orderly shutdown (default: the daemon stops itself). */
+  readonly onFatal?: (fault: Fault) => void;
   /** The operator notifier: kill switch, breaker trips, limit breaches, disconnects. */
   readonly notifier?: Notifier;
   /** Redis and the time-series writer (openStorage): the journal, restart recovery, hot state, series. */
@@ -91,6 +96,10 @@ export class Daemon {
   private timer: NodeJS.Timeout | null = null;
   private firstQuoteMs: number | null = null;
   private stopping: Promise<ShutdownReport> | null = null;
+  /** Every callback, timer and task of the daemon and its venue runs under it. */
+  readonly supervisor: Supervisor;
+  /** Markets halted by a fault in their code path: why (latched until a restart). */
+  private readonly faulted = new Map<string, Fault>();
   private readonly fillHistory = new FillHistory();
   private readonly trades: TradeObserver;
   /** The strategy and risk sections in force, and a change waiting for the next tick. */
@@ -108,6 +117,8 @@ export class Daemon {
     this.clock = deps.clock ?? systemClock;
     this.startedAtMs = this.clock.nowMs();
     this.log = componentLogger(deps.log, 'engine');
+    this.supervisor = deps.supervisor ?? new Supervisor({ log: deps.log, metrics: deps.metrics, clock: this.clock });
+    this.supervisor.handle({ onMarketFault: (symbol, fault) => this.haltMarket(symbol, fault), onDaemonFault: (fault) => this.fail(fault) });
     const markets = deps.venue.markets();
     this.risk = new RiskManager(limitsOf(deps.config, markets), this.startedAtMs);
     wireRiskEvents(this.risk, componentLogger(deps.log, 'risk'), deps.metrics);
@@ -128,7 +139,9 @@ export class Daemon {
       log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
       ...(deps.modelPath === undefined ? {} : { modelPath: deps.modelPath }),
     });
-    this.kill = new KillSwitch({ risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock });
+    this.kill = new KillSwitch({
+      risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    });
     if (deps.notifier !== undefined) this.risk.subscribe(riskNotifications(deps.notifier));
     this.trades = new TradeObserver(deps.metrics, markets);
     for (const market of markets) this.loops.set(market.symbol, this.createLoop(market));
@@ -142,7 +155,7 @@ export class Daemon {
   async start(options: { readonly timer?: boolean } = {}): Promise<void> {
     const { venue, config } = this.deps;
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
-    await venue.connect(this.listener());
+    await venue.connect(this.supervisor.listener(this.listener()));
     let reconciled = true;
     for (const symbol of this.loops.keys()) {
       // With Redis, restart recovery restores the market and reconciles it (null: no Redis).
@@ -150,6 +163,7 @@ export class Daemon {
       reconciled = ok && reconciled;
     }
     this.reconciledAll = reconciled;
+    if (this.stopping !== null) return; // stopped while starting: no quote timer
     if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
   }
@@ -173,6 +187,32 @@ export class Daemon {
   /** The venue's own state for the status page (connection, height, counters), null when it keeps none. */
   venueStatus(): unknown {
     return this.deps.venue.status?.() ?? null;
+  }
+
+  /** Why `symbol` was halted by a fault, or null. */
+  marketFault(symbol: string): Fault | null {
+    return this.faulted.get(symbol) ?? null;
+  }
+
+  /**
+   * A fault in one market's code path (its data, its order events, its decision): that market
+   * is halted (latched until a restart) and its orders pulled; the other markets quote on.
+   */
+  private haltMarket(symbol: string, fault: Fault): void {
+    if (!this.loops.has(symbol)) return this.fail(fault); // not one of ours: nothing local to halt
+    if (this.stopping !== null || this.faulted.has(symbol)) return; // the shutdown (or the first halt) cancels
+    this.faulted.set(symbol, fault);
+    this.risk.fault(symbol, `${fault.kind}: ${fault.message}`, this.clock.nowMs());
+    this.supervisor.task({ kind: 'halt-cancel' }, this.kill.pull([symbol]).then((outcome) => {
+      if (outcome.ok) this.log.warn({ symbol, kind: fault.kind }, 'market halted by a fault: its orders are cancelled');
+      else this.log.error({ symbol, kind: fault.kind, outcome }, 'market halted by a fault: orders remain on the venue');
+    }));
+  }
+
+  /** A daemon-wide fault: the orderly shutdown (through the caller's lifecycle when there is one). */
+  private fail(fault: Fault): void {
+    if (this.deps.onFatal !== undefined) this.deps.onFatal(fault);
+    else void this.stop(`fault: ${fault.kind}`);
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
@@ -201,6 +241,7 @@ export class Daemon {
         loop.state.reloadModel(path);
         this.log.info({ symbol, path, generation: loop.state.modelGeneration }, 'model reloaded');
       } catch (err) {
+        this.deps.metrics.errors.inc({ kind: 'model-reload' });
         failures.push(`${symbol}: ${errorMessage(err)}`);
         this.log.error({ symbol, path, err: errorMessage(err) }, 'model reload failed: the old model keeps serving');
       }
@@ -311,6 +352,7 @@ export class Daemon {
         }
       },
       log: componentLogger(this.deps.log, 'quoter', market.symbol), metrics,
+      onFault: (err) => this.supervisor.fault({ kind: 'decision', symbol: market.symbol }, err),
       ...(this.deps.onDecision === undefined && this.deps.storage === undefined ? {} : {
         onDecision: (record: DecisionRecord) => {
           const loop = this.loops.get(market.symbol);
@@ -327,7 +369,9 @@ export class Daemon {
         const loop = this.loops.get(symbol);
         if (loop === undefined) return;
         const nowMs = this.clock.nowMs();
-        if (loop.onMarketData(batch, nowMs) && this.stopping === null && this.deps.readOnly !== true) void loop.decide(nowMs, this.clock.nowNs());
+        if (loop.onMarketData(batch, nowMs) && this.stopping === null && this.deps.readOnly !== true) {
+          this.supervisor.task({ kind: 'decision', symbol }, loop.decide(nowMs, this.clock.nowNs()));
+        }
       },
       onOrderEvent: (event) => {
         if (this.storage?.onEvent(event) !== true) this.onOrderEvent(event);
@@ -340,7 +384,7 @@ export class Daemon {
         // Blind while disconnected: no book is current, so no market quotes until the venue sends one again.
         if (state === 'disconnected') for (const loop of this.loops.values()) loop.state.invalidate(`venue disconnected: ${reason ?? 'no reason given'}`);
         if (state !== 'connected') this.reconciledAll = false;
-        else void this.reconcileAfterConnect(nowMs);
+        else this.supervisor.task({ kind: 'reconcile' }, this.reconcileAfterConnect(nowMs));
       },
     };
   }
@@ -367,8 +411,16 @@ export class Daemon {
     );
   }
 
-  /** One quote tick: housekeeping (timeouts, watchdogs), then a decision per market. */
+  /** One quote tick: housekeeping (timeouts, watchdogs), then a decision per market. Never throws. */
   async tick(): Promise<void> {
+    try {
+      await this.quoteTick();
+    } catch (err) {
+      this.supervisor.fault({ kind: 'tick' }, err);
+    }
+  }
+
+  private async quoteTick(): Promise<void> {
     if (this.stopping !== null) return;
     const nowMs = this.clock.nowMs();
     const nowNs = this.clock.nowNs();
@@ -420,19 +472,7 @@ export class Daemon {
     this.timer = null;
     this.log.info({ reason }, 'shutting down: cancelling every order');
     const { venue, config } = this.deps;
-    const deadline = t0 + config.engine.shutdownTimeoutMs;
-    let open = 0;
-    try {
-      for (const symbol of this.loops.keys()) {
-        const batch = this.orders.cancelAll(symbol, t0);
-        if (batch.cancels.length > 0) await venue.submit(batch);
-      }
-      await venue.cancelAll();
-      open = await this.waitForNoOpenOrders(deadline);
-    } catch (err) {
-      this.log.error({ err: errorMessage(err) }, 'shutdown cancel failed');
-      open = -1;
-    }
+    const open = await this.cancelUntilNone(t0 + config.engine.shutdownTimeoutMs);
     for (const [symbol, loop] of this.loops) {
       const top = loop.state.top();
       const units = top === null ? null : this.positions.pnl(symbol, top.mid2);
@@ -440,23 +480,67 @@ export class Daemon {
       this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits, mid2: top?.mid2 ?? null }, 'final state');
     }
     this.storage?.close();
-    await venue.close();
+    try {
+      await venue.close();
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'venue close failed');
+    }
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };
     this.log.info(report, open === 0 ? 'stopped cleanly: no open orders' : 'stopped with open orders');
     return report;
   }
 
-  private async waitForNoOpenOrders(deadlineMs: number): Promise<number> {
-    for (;;) {
-      let open = 0;
-      for (const symbol of this.loops.keys()) {
-        const venueOrders = await this.deps.venue.openOrders(symbol);
-        this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
-        open += venueOrders.length;
+  /**
+   * Cancel rounds until the venue shows no order of ours and no place of ours is unanswered (it
+   * could still land), or the deadline: a round cancels what the order manager knows, then
+   * everything on the venue (cancel-all also catches orders we have no record of), then looks
+   * again. A round that fails (the venue refused or timed out) is retried; nothing that
+   * happens meanwhile (a signal, a fault) ends the rounds early. Returns the orders left on the
+   * venue (-1: it never answered).
+   */
+  private async cancelUntilNone(deadlineMs: number): Promise<number> {
+    let open = -1;
+    for (let round = 0; ; round += 1) {
+      if (round > 0) await (this.deps.sleep ?? sleep)(20);
+      try {
+        if (open !== 0) await this.cancelRound();
+        open = await this.openOnVenue();
+      } catch (err) {
+        open = -1;
+        this.deps.metrics.errors.inc({ kind: 'shutdown-cancel' });
+        this.log.warn({ err: errorMessage(err), round }, 'shutdown: cancel round failed; retrying');
       }
-      if (open === 0 || this.clock.nowMs() >= deadlineMs) return open;
-      await (this.deps.sleep ?? sleep)(20);
+      const unanswered = this.unansweredPlaces();
+      if (open === 0 && unanswered.length === 0) return 0;
+      if (this.clock.nowMs() >= deadlineMs) {
+        if (unanswered.length > 0) this.log.warn({ unanswered }, 'shutdown bound reached with places never answered (not on the venue)');
+        return open;
+      }
     }
+  }
+
+  private async cancelRound(): Promise<void> {
+    const nowMs = this.clock.nowMs();
+    for (const symbol of this.loops.keys()) {
+      const batch = this.orders.cancelAll(symbol, nowMs);
+      if (batch.cancels.length > 0) await this.deps.venue.submit(batch);
+    }
+    await this.deps.venue.cancelAll();
+  }
+
+  private async openOnVenue(): Promise<number> {
+    let open = 0;
+    for (const symbol of this.loops.keys()) {
+      const venueOrders = await this.deps.venue.openOrders(symbol);
+      this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
+      open += venueOrders.length;
+    }
+    return open;
+  }
+
+  /** Places sent and not yet answered: they may still land on the venue. */
+  private unansweredPlaces(): string[] {
+    return [...this.loops.keys()].flatMap((s) => this.orders.liveOrders(s).filter((o) => o.state === 'pending').map((o) => o.clientId));
   }
 }
 

@@ -11,6 +11,7 @@ import { createVenue } from '../venues/create.js';
 import { SimVenue } from '../venues/sim/sim-venue.js';
 import type { Fill, OrderBatch, OrderEvent, Venue, VenueListener } from '../venues/venue.js';
 import { Daemon } from './daemon.js';
+import type { Fault, Supervisor } from './supervisor.js';
 
 /** Host clock at the start: fixed (not the wall clock), so runs repeat exactly. */
 export const MANUAL_START_MS = Date.UTC(2024, 7, 8, 12);
@@ -24,6 +25,14 @@ export interface ManualRunOptions {
   readonly pumpMs?: number;
   /** Stop after this much market time, ms (default: until a replay ends; required for a generated market). */
   readonly durationMs?: number;
+  /** The process's supervisor (`flashmm run`); default the daemon's own. */
+  readonly supervisor?: Supervisor;
+  /** Checked before each pump: true ends the run early (a signal). */
+  readonly stopRequested?: () => boolean;
+  /** The daemon, once built (before it starts). */
+  readonly onDaemon?: (daemon: Daemon) => void;
+  /** A daemon-wide fault (see DaemonDeps.onFatal). */
+  readonly onFatal?: (fault: Fault) => void;
 }
 
 export interface ManualRunCounts {
@@ -127,6 +136,8 @@ export async function runOnManualClock(o: ManualRunOptions): Promise<ManualRun> 
   daemon = new Daemon({
     config: o.config, venue, sequenceRule, log: o.log, metrics: o.metrics, clock,
     ...(o.modelPath === undefined ? {} : { modelPath: o.modelPath }),
+    ...(o.supervisor === undefined ? {} : { supervisor: o.supervisor }),
+    ...(o.onFatal === undefined ? {} : { onFatal: o.onFatal }),
     sleep: async (ms) => {
       clock.advance(ms);
       sim.pump();
@@ -137,11 +148,12 @@ export async function runOnManualClock(o: ManualRunOptions): Promise<ManualRun> 
       sim.exchange.recordStep();
     },
   });
+  o.onDaemon?.(daemon);
   await daemon.start({ timer: false });
   let scheduled = 0;
   let next = clock.nowMs() + intervalMs;
   const end = clock.nowMs() + (o.durationMs ?? Number.POSITIVE_INFINITY);
-  while (!sim.exchange.finished && clock.nowMs() < end) {
+  while (!sim.exchange.finished && clock.nowMs() < end && o.stopRequested?.() !== true) {
     clock.advance(pumpMs);
     sim.pump();
     await settle();

@@ -49,6 +49,12 @@ export interface MarketLoopDeps {
   readonly metrics?: Metrics;
   /** After each decision, once its batch is sent. */
   readonly onDecision?: (record: DecisionRecord) => void;
+  /**
+   * A decision that threw (the model, the quoter, a bug): the supervisor's market fault (the
+   * daemon halts the market). Without it the failure is logged and counts toward the
+   * error-rate breaker.
+   */
+  readonly onFault?: (err: unknown) => void;
 }
 
 export interface DecisionRecord {
@@ -166,6 +172,10 @@ export class MarketLoop {
       this.deps.onDecision?.(record);
       return record;
     } catch (err) {
+      if (this.deps.onFault !== undefined) {
+        this.deps.onFault(err);
+        return null;
+      }
       this.deps.log.error({ err }, 'quote decision failed');
       this.deps.metrics?.errors.inc({ kind: 'decision' });
       this.deps.risk.onError(this.symbol, 'decision failed', nowMs);

@@ -28,9 +28,9 @@ export function observedVenue(venue: Venue, metrics: Metrics): Venue {
     markets: () => venue.markets(),
     connect: async (listener: VenueListener) => {
       connected('connecting');
+      // The listener as given (its supervisor `guard` and `onBadInput` included), with the connection observed.
       await venue.connect({
-        onMarketData: (symbol, batch) => listener.onMarketData(symbol, batch),
-        onOrderEvent: (event) => listener.onOrderEvent(event),
+        ...listener,
         onConnection: (state, reason) => {
           connected(state);
           listener.onConnection(state, reason);

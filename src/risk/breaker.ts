@@ -3,7 +3,7 @@
 // (losses, manual, kill) stay until an operator resets them. Every change of state is emitted.
 import { worse, type BreakerReason, type BreakerState, type RiskTransition } from './events.js';
 
-export type LatchedReason = 'daily-loss' | 'drawdown' | 'trailing-stop' | 'manual' | 'kill';
+export type LatchedReason = 'daily-loss' | 'drawdown' | 'trailing-stop' | 'manual' | 'kill' | 'fault';
 export type AutomaticReason = Exclude<BreakerReason, LatchedReason>;
 
 /** Conditions whose trip says which state they force. */
@@ -20,6 +20,7 @@ export const SEVERITY: Readonly<Record<Exclude<BreakerReason, ChosenSeverity>, E
   'error-rate': 'halted',
   kill: 'halted',
   recovery: 'halted',
+  fault: 'halted',
 };
 
 export interface Trip {

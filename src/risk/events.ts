@@ -16,6 +16,7 @@ export type BreakerReason =
   | 'manual' // operator's choice of reducing or halted, latched: manual reset
   | 'storage' // Redis unreachable or catching up: the configured policy's state (storage.redis.onDisconnect), automatic
   | 'recovery' // halted until restart recovery from Redis has reconciled with the venue: cleared by the engine only
+  | 'fault' // a fault in this market's code path (the supervisor caught it): halted, latched until a restart
   | 'kill'; // kill switch: halted everywhere, latched, cancel-all: manual reset
 
 export interface RiskTransition {

@@ -33,10 +33,13 @@ export interface KillSwitchDeps {
    * already being cancelled.
    */
   readonly roundDelayMs?: number;
+  /** Waits between rounds (default a timer; a manual clock advances instead). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class KillSwitch {
   private running: Promise<KillOutcome> | null = null;
+  private tail: Promise<KillOutcome> = Promise.resolve({ ok: true, rounds: 0 });
 
   constructor(private readonly deps: KillSwitchDeps) {
     deps.risk.subscribe({ onKill: () => void this.cancelEverything() });
@@ -63,16 +66,29 @@ export class KillSwitch {
     return result;
   }
 
+  /**
+   * The same cancel-and-check rounds for some markets only, without killing: a market halted by
+   * a fault (the risk manager holds it halted; its places stay blocked until a restart).
+   */
+  pull(symbols: readonly string[]): Promise<KillOutcome> {
+    return this.chain(() => this.run(symbols));
+  }
+
   private cancelEverything(): Promise<KillOutcome> {
-    const previous = this.running ?? Promise.resolve<KillOutcome>({ ok: true, rounds: 0 });
-    // Runs are chained so two kills never interleave their cancel/reconcile rounds.
-    this.running = previous.then(() => this.run());
+    this.running = this.chain(() => this.run(this.deps.risk.symbols()));
     return this.running;
   }
 
-  private async run(): Promise<KillOutcome> {
+  /** Runs are chained so two rounds of cancels never interleave their cancel/reconcile rounds. */
+  private chain(next: () => Promise<KillOutcome>): Promise<KillOutcome> {
+    const previous = this.tail;
+    const run = previous.then(next);
+    this.tail = run.catch(() => ({ ok: true, rounds: 0 }) as const);
+    return run;
+  }
+
+  private async run(symbols: readonly string[]): Promise<KillOutcome> {
     const { orders, venue, clock } = this.deps;
-    const symbols = this.deps.risk.symbols();
     const errors: string[] = [];
     const remaining: Record<string, number> = {};
     const maxRounds = this.deps.maxRounds ?? 20;
@@ -81,7 +97,7 @@ export class KillSwitch {
     for (const symbol of symbols) orders.cancelAll(symbol, clock.nowMs());
     let pending = [...symbols];
     while (pending.length > 0 && rounds < maxRounds) {
-      if (rounds > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (rounds > 0 && delayMs > 0) await (this.deps.sleep ?? sleep)(delayMs);
       rounds += 1;
       const still: string[] = [];
       for (const symbol of pending) {
@@ -101,4 +117,8 @@ export class KillSwitch {
     if (pending.length === 0) return { ok: true, rounds };
     return { ok: false, remaining: Object.fromEntries(pending.map((s) => [s, remaining[s] ?? -1])), errors };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

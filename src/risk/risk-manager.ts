@@ -10,6 +10,8 @@
 // - daily-loss, drawdown, trailing-stop, manual, kill: latched; `reset` by an operator. Resetting
 //   a loss limit re-bases it at the current P&L (the loss is acknowledged, the limit applies
 //   afresh); resetting the kill switch re-bases the kill-switch rate the same way.
+// - fault: latched (the supervisor caught a fault in the market's code path: its state is not
+//   to be trusted); cleared by a restart.
 // The kill-switch rate (Hummingbot's kill_switch_rate) and the trailing stop are percents of the
 // capital given in the config: P&L since start (or the last kill reset) / capital, and the fall of
 // equity (capital + net P&L) from its peak / that peak.
@@ -228,6 +230,12 @@ export class RiskManager {
   /** Restart recovery succeeded: `symbol` may quote (other conditions permitting). */
   recovered(symbol: string, nowMs: number): void {
     this.markets.get(symbol)?.breaker.clear('recovery', 'recovered: state restored and reconciled with the venue', nowMs);
+  }
+
+  /** A fault in the market's code path (the supervisor's market scope): halted and latched. */
+  fault(symbol: string, detail: string, nowMs: number): void {
+    const market = this.markets.get(symbol);
+    if (market !== undefined) this.trip(symbol, market, 'fault', detail, nowMs);
   }
 
   /** Kill switch: every market halted and latched; listeners cancel everything (KillSwitch). */

@@ -220,6 +220,7 @@ const KIND_OF: Readonly<Record<Exclude<BreakerReason, 'kill'>, OperatorEventKind
   manual: 'breaker_trip',
   storage: 'breaker_trip',
   recovery: 'breaker_trip',
+  fault: 'breaker_trip',
   disconnect: 'disconnect',
 };
 

@@ -1,4 +1,4 @@
-// The one Venue interface , venue-neutral: the embedded `sim` venue
+// The one Venue interface, venue-neutral: the embedded `sim` venue
 // (venues/sim/: the core's simulated exchange, fed by the market generator or by a recording) is
 // the adapter in this tree; an on-chain order book (Sei's dex module, or an EVM order-book
 // venue) plugs in behind the same calls. Orders are identified by our client order id; the
@@ -95,6 +95,43 @@ export type OrderEvent =
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
+/**
+ * Where a venue's own code runs: a timer, a socket or stream handler, a task it started. A site
+ * with a `symbol` is one market's business (a fault there halts that market); a site without
+ * one concerns the whole venue (a fault there stops the daemon in order). `kind` is a fixed
+ * code (it labels `flashmm_errors_total`): `venue-pump`, `sei-block`, ...
+ */
+export interface FaultSite {
+  readonly kind: string;
+  readonly symbol?: string;
+}
+
+/**
+ * The daemon's supervisor, as a venue sees it (docs/daemon.md, "Faults"). A venue runs every
+ * callback it schedules itself through it, so that nothing it does can throw out of a timer or
+ * a socket handler and kill the process with orders live: the fault is caught, counted, logged
+ * and handled by its site's scope.
+ */
+export interface Guard {
+  /** Runs `fn` now; a throw is the site's fault. */
+  run(site: FaultSite, fn: () => void): void;
+  /** Follows a task the venue started and does not await: a rejection is the site's fault. */
+  task(site: FaultSite, task: Promise<unknown>): void;
+}
+
+/** Input a venue could not use and skipped (counted in `flashmm_bad_input_total{source,reason}`). */
+export interface BadInput {
+  /** Where it came from: `recording`, `sei`, ... (a fixed code). */
+  readonly source: string;
+  /** Why, a fixed kebab-case code: `malformed`, `negative`, `not-a-number`, `off-grid`, ... */
+  readonly reason: string;
+  /** How many of them (default 1). */
+  readonly count?: number;
+  readonly symbol?: string;
+  /** The first of them: its line or message id and what was wrong (logged once per kind). */
+  readonly detail: string;
+}
+
 export interface VenueListener {
   /**
    * Normalised market data for `symbol`: depth snapshots/diffs and trades in the core's columnar
@@ -105,6 +142,25 @@ export interface VenueListener {
   onMarketData(symbol: string, batch: EventBatch): void;
   onOrderEvent(event: OrderEvent): void;
   onConnection(state: ConnectionState, reason?: string): void;
+  /** Input skipped as unusable: the daemon counts it and logs the first of each kind. */
+  onBadInput?(input: BadInput): void;
+  /**
+   * The daemon's supervisor: every timer, handler and task of the venue runs under it. The
+   * daemon always sets it (and runs the callbacks above under it); a venue driven without a
+   * daemon (a tool, a test) runs unguarded (`guardOf`).
+   */
+  readonly guard?: Guard;
+}
+
+/** No supervisor: the callback runs as is, a throw propagates, a rejection is unhandled. */
+export const UNGUARDED: Guard = {
+  run: (_site, fn) => fn(),
+  task: (_site, task) => void task,
+};
+
+/** The supervisor a listener carries, or none. */
+export function guardOf(listener: VenueListener | null): Guard {
+  return listener?.guard ?? UNGUARDED;
 }
 
 export interface Venue {

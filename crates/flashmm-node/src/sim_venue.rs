@@ -9,7 +9,7 @@ use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::EventBatch as CoreBatch;
 use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{LIVE_GENERATOR_WINDOW_NS, ZiSource};
-use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, Skipped, VenueFeed};
 use flashmm_core::sim::{self as core, Report, Request, SimConfig};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
@@ -57,14 +57,28 @@ pub struct SimVenueOptions {
     pub record: Option<bool>,
 }
 
-/// What `advance` returns: the market events fed to the exchange (for the host's own book)
-/// and the reports received.
+/// What `advance` returns: the market events fed to the exchange (for the host's own book),
+/// the reports received, and the recording's lines skipped on the way.
 #[napi(object, object_from_js = false)]
 pub struct SimAdvance {
     /// Market events in `market` (read here: no second native call for `market.length`).
     pub events: u32,
     pub market: EventBatch,
     pub reports: Vec<SimReport>,
+    /// Recording lines that could not be read, skipped since the last `advance`, per reason
+    /// (usually empty; a generated market has none).
+    pub skipped: Vec<SkippedInput>,
+}
+
+/// Lines of one reason skipped: `reason` is a stable kebab-case code (`malformed`,
+/// `negative`, `not-a-number`, `off-grid`, `too-large`, ..., `unreadable`).
+#[napi(object, object_from_js = false)]
+pub struct SkippedInput {
+    pub reason: String,
+    pub count: f64,
+    /// 1-based line number of the first of them, and why it could not be read.
+    pub first_line: f64,
+    pub message: String,
 }
 
 /// The best bid and ask of the exchange's public book.
@@ -78,6 +92,7 @@ pub struct SimTouch {
 pub struct SimVenue {
     inner: core::SimVenue<VenueFeed>,
     reports: Vec<Report>,
+    skipped: Vec<Skipped>,
 }
 
 #[napi]
@@ -100,8 +115,7 @@ impl SimVenue {
                 let src = BinanceSource::open(Path::new(path), None, None)
                     .map_err(|e| coded(e.code(), format!("replayPath: {e}")))?;
                 let (spec, rule) = (src.spec().clone(), src.rule());
-                let retimed = RetimedSource::new(src, start, speed_ppm).map_err(core_err)?;
-                (VenueFeed::Replay(retimed), spec, rule)
+                (VenueFeed::replay(src, start, speed_ppm).map_err(core_err)?, spec, rule)
             } else {
                 if o.speed.is_some() {
                     return Err(invalid_arg("speed applies to replayPath only"));
@@ -126,7 +140,7 @@ impl SimVenue {
             if o.record == Some(true) {
                 inner = inner.with_recorder();
             }
-            Ok(Self { inner, reports: Vec::new() })
+            Ok(Self { inner, reports: Vec::new(), skipped: Vec::new() })
         })
     }
 
@@ -139,11 +153,14 @@ impl SimVenue {
             let mut market = CoreBatch::default();
             self.reports.clear();
             self.inner.advance_to(t, &mut market, &mut self.reports).map_err(core_err)?;
+            self.skipped.clear();
+            self.inner.take_skipped(&mut self.skipped);
             let events = market.len() as u32;
             Ok(SimAdvance {
                 events,
                 market: EventBatch { inner: market },
                 reports: self.reports.iter().map(report).collect(),
+                skipped: self.skipped.iter().map(skipped).collect(),
             })
         })
     }
@@ -304,5 +321,14 @@ impl SimVenue {
     #[napi(getter, catch_unwind)]
     pub fn skipped_steps(&self) -> f64 {
         self.inner.skipped_steps() as f64
+    }
+}
+
+fn skipped(s: &Skipped) -> SkippedInput {
+    SkippedInput {
+        reason: s.reason.to_owned(),
+        count: s.count as f64,
+        first_line: s.first_line as f64,
+        message: s.message.clone(),
     }
 }

@@ -14,7 +14,10 @@ import { systemClock, type Clock } from '../../execution/clock.js';
 import type { SeiVenueConfig } from '../../config/schema.js';
 import type { MarketInfo, Side } from '../../market/types.js';
 import { createLogOnce, type LogOnce, type Logger } from '../../telemetry/logger.js';
-import type { CancelRequest, ConnectionState, OrderBatch, OrderEvent, PlaceRequest, Venue, VenueListener, VenueOrder } from '../venue.js';
+import {
+  type CancelRequest, type ConnectionState, type FaultSite, guardOf, type OrderBatch, type OrderEvent, type PlaceRequest, type Venue,
+  type VenueListener, type VenueOrder,
+} from '../venue.js';
 import { BlockFeed, endpointOf, type Endpoint } from './block-feed.js';
 import { SeiChain, eventValues, type BookSide, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
@@ -116,7 +119,12 @@ export class SeiVenue implements Venue {
         stallMs: options.config.stallMs, backoff: { minMs: c.backoffMinMs, maxMs: c.backoffMaxMs },
         breaker: { failures: c.breakerFailures, resetMs: c.breakerResetMs },
       },
-      { onBlock: (b) => this.onBlock(b), onUp: (e) => this.onUp(e), onDown: (r) => this.onDown(r) },
+      // The feed's callbacks run under the daemon's supervisor: a throw is a venue-wide fault.
+      {
+        onBlock: (b) => this.guarded({ kind: 'sei-block' }, () => this.onBlock(b)),
+        onUp: (e) => this.guarded({ kind: 'sei-feed' }, () => this.onUp(e)),
+        onDown: (r) => this.guarded({ kind: 'sei-feed' }, () => this.onDown(r)),
+      },
     );
   }
 
@@ -210,10 +218,10 @@ export class SeiVenue implements Venue {
       this.chain = known;
       return;
     }
-    void SeiChain.connect(endpoint.rpc).then((c) => {
+    guardOf(this.listener).task({ kind: 'sei-connect' }, SeiChain.connect(endpoint.rpc).then((c) => {
       this.chains.set(endpoint.rpc, c);
       if (this.feed.endpoint?.rpc === endpoint.rpc) this.chain = c;
-    }, (err: unknown) => this.count('processingErrors', 'connect', err));
+    }, (err: unknown) => this.count('processingErrors', 'connect', err)));
   }
 
   /** Processes heights up to the newest one seen, one at a time, in order. */
@@ -221,7 +229,7 @@ export class SeiVenue implements Venue {
     if (this.processing !== null || this.closed) return;
     this.processing = this.drain().finally(() => {
       this.processing = null;
-      if (this.processed < this.target) setImmediate(() => this.kick());
+      if (this.processed < this.target) setImmediate(() => this.guarded({ kind: 'sei-block' }, () => this.kick()));
     });
   }
 
@@ -290,7 +298,8 @@ export class SeiVenue implements Venue {
     this.seiMarkets.forEach((market, i) => {
       const t = trades.get(market);
       if (t !== undefined) {
-        this.counters.offGrid += market.builder.pushTrades(timeNs, localNs, h * 1_000, t.prices, t.sizes, Uint8Array.from(t.buyerMaker));
+        const skipped = market.builder.pushTrades(timeNs, localNs, h * 1_000, t.prices, t.sizes, Uint8Array.from(t.buyerMaker));
+        this.offGrid(market, h, skipped);
       }
       const book = books?.[i];
       if (book !== undefined) this.snapshot(market, h, timeNs, localNs, book);
@@ -319,10 +328,21 @@ export class SeiVenue implements Venue {
   private snapshot(market: SeiMarket, h: number, timeNs: bigint, localNs: bigint, book: { bids: BookSide; asks: BookSide }): void {
     const { bids, asks } = book;
     const skipped = market.builder.pushSnapshot(h, timeNs, localNs, bids.prices, bids.sizes, asks.prices, asks.sizes);
-    if (skipped > 0) {
-      this.counters.offGrid += skipped;
-      this.logOnce?.(`sei-off-grid-${market.info.symbol}`, { height: h, error: market.builder.lastError }, 'sei: book level off the market grid skipped');
-    }
+    if (skipped > 0) this.logOnce?.(`sei-off-grid-${market.info.symbol}`, { height: h, error: market.builder.lastError }, 'sei: book level off the market grid skipped');
+    this.offGrid(market, h, skipped);
+  }
+
+  /** Levels and trades skipped as off the grid: counted here and as the daemon's bad input. */
+  private offGrid(market: SeiMarket, h: number, skipped: number): void {
+    if (skipped === 0) return;
+    this.counters.offGrid += skipped;
+    const detail = `block ${h}: ${market.builder.lastError ?? 'off the grid'}`;
+    this.listener?.onBadInput?.({ source: 'sei', reason: 'off-grid', count: skipped, symbol: market.info.symbol, detail });
+  }
+
+  /** Runs one of the venue's own callbacks under the daemon's supervisor (if there is one yet). */
+  private guarded(site: FaultSite, fn: () => void): void {
+    guardOf(this.listener).run(site, fn);
   }
 
   private deliver(market: SeiMarket, batch: EventBatch): void {
@@ -493,6 +513,7 @@ export class SeiVenue implements Venue {
       ticks = market.settlementTicks(price);
     } catch (err) {
       this.count('badSettlements', 'settlement', err);
+      this.listener?.onBadInput?.({ source: 'sei', reason: 'bad-settlement', symbol: market.info.symbol, detail: `block ${h}, order ${orderId}: ${(err as Error).message}` });
       return;
     }
     let order = this.orders.byOrderId(orderId);

@@ -2,10 +2,15 @@
 // generator, or by a recording) advanced on the host's clock by a timer. Market data and
 // execution reports come out of one `advance` call per pump, so the host sees the market and our
 // fills in the exchange's order. Client ids are strings on our side and numbers in the core.
+// Each pump runs under the daemon's supervisor (the listener's guard): nothing it does can throw
+// out of its timer. A recording's unreadable lines are skipped by the core and reported here as
+// bad input, never thrown.
 import { SimVenue as NativeSimVenue, type EventBatch, type SimAccount, type SimReport, type SimVenueOptions } from '../../native.js';
 import type { Clock } from '../../execution/clock.js';
 import type { MarketInfo } from '../../market/types.js';
-import type { CancelRequest, OrderBatch, OrderEvent, PlaceRequest, Venue, VenueListener, VenueOrder } from '../venue.js';
+import {
+  type CancelRequest, guardOf, type OrderBatch, type OrderEvent, type PlaceRequest, type Venue, type VenueListener, type VenueOrder,
+} from '../venue.js';
 
 export interface SimVenueConfig {
   readonly market: MarketInfo;
@@ -55,11 +60,22 @@ export class SimVenue implements Venue {
     if (every > 0) this.timer = setInterval(() => this.pump(), every);
   }
 
-  /** Moves the simulated market to now and delivers what happened. Public for tests/benches. */
+  /**
+   * Moves the simulated market to now and delivers what happened, under the listener's guard (a
+   * fault is this market's). Public: a manual clock pumps it itself.
+   */
   pump(): void {
     const listener = this.listener;
     if (listener === null) return;
-    const { events, market, reports } = this.native.advance(this.config.clock.nowNs());
+    guardOf(listener).run({ kind: 'venue-pump', symbol: this.symbol }, () => this.deliver(listener));
+  }
+
+  private deliver(listener: VenueListener): void {
+    const { events, market, reports, skipped } = this.native.advance(this.config.clock.nowNs());
+    for (const s of skipped) {
+      // The message names the line ("line 3050: ..."): the first of its reason since the last pump.
+      listener.onBadInput?.({ source: 'recording', reason: s.reason, count: s.count, symbol: this.symbol, detail: s.message });
+    }
     if (events > 0) listener.onMarketData(this.symbol, market);
     for (const r of reports) {
       const event = this.toEvent(r);

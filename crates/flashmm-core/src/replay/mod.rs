@@ -12,6 +12,7 @@ mod generated;
 pub mod input;
 pub mod npz;
 mod retimed;
+mod skipped;
 mod source;
 pub mod wire;
 
@@ -22,6 +23,7 @@ pub use generated::{
     DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
 };
 pub use retimed::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+pub use skipped::{Skipped, SkippedTally};
 pub use source::{CountingReader, EventSource, MemorySource, SourceProgress};
 pub use wire::{WIRE_VERSION, WireError};
 

@@ -3,10 +3,10 @@
 
 use crate::options::OptionError;
 
-use super::EventBatch;
 use super::binance::{BinanceSource, CountedFileReader, ReadError};
 use super::generated::ZiSource;
 use super::source::{EventSource, SourceProgress};
+use super::{EventBatch, Skipped};
 
 /// A source put on another clock: exchange and local times are mapped by
 /// `t' = start_ns + (t − t₀) × 10⁶ / speed_ppm`, `t₀` the first event's exchange time
@@ -80,6 +80,10 @@ impl<E: EventSource> EventSource for RetimedSource<E> {
     fn progress(&self) -> SourceProgress {
         self.inner.progress()
     }
+
+    fn take_skipped(&mut self, out: &mut Vec<Skipped>) {
+        self.inner.take_skipped(out)
+    }
 }
 
 /// A gzip Binance recording, as the venue reads it.
@@ -91,6 +95,15 @@ pub type RecordingSource = BinanceSource<CountedFileReader>;
 pub enum VenueFeed {
     Generated(ZiSource),
     Replay(RetimedSource<RecordingSource>),
+}
+
+impl VenueFeed {
+    /// A recording replayed on the host's clock (see [`RetimedSource::new`]). Lines it cannot
+    /// read are counted and skipped ([`BinanceSource::skipping_bad_lines`]): a damaged line
+    /// stops nothing; the book it belonged to invalidates only if the sequence rule says so.
+    pub fn replay(source: RecordingSource, start_ns: i64, speed_ppm: i64) -> Result<Self, OptionError> {
+        Ok(VenueFeed::Replay(RetimedSource::new(source.skipping_bad_lines(), start_ns, speed_ppm)?))
+    }
 }
 
 impl EventSource for VenueFeed {
@@ -107,6 +120,12 @@ impl EventSource for VenueFeed {
         match self {
             VenueFeed::Generated(g) => g.progress(),
             VenueFeed::Replay(r) => r.progress(),
+        }
+    }
+
+    fn take_skipped(&mut self, out: &mut Vec<Skipped>) {
+        if let VenueFeed::Replay(r) = self {
+            r.take_skipped(out);
         }
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::replay::EventBatch;
+use crate::replay::{EventBatch, Skipped};
 
 /// How far a source has got, for a progress bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,6 +33,11 @@ pub trait EventSource {
     fn progress(&self) -> SourceProgress {
         SourceProgress::default()
     }
+
+    /// Moves the input skipped since the last call to `out` (a lenient source, e.g.
+    /// [`crate::replay::binance::BinanceSource::skipping_bad_lines`]; default: a source that
+    /// skips nothing).
+    fn take_skipped(&mut self, _out: &mut Vec<Skipped>) {}
 }
 
 impl<E: EventSource + ?Sized> EventSource for &mut E {
@@ -44,6 +49,10 @@ impl<E: EventSource + ?Sized> EventSource for &mut E {
 
     fn progress(&self) -> SourceProgress {
         (**self).progress()
+    }
+
+    fn take_skipped(&mut self, out: &mut Vec<Skipped>) {
+        (**self).take_skipped(out)
     }
 }
 

@@ -26,7 +26,7 @@
 
 use crate::book::L2Book;
 use crate::replay::EventBatch;
-use crate::replay::EventSource;
+use crate::replay::{EventSource, Skipped};
 use crate::spec::MarketSpec;
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -235,6 +235,13 @@ impl<E: EventSource> SimVenue<E> {
             }
         }
         Ok(n)
+    }
+
+    /// Moves the market input the source skipped since the last call to `out` (a recording's
+    /// unreadable lines, counted per reason: [`crate::replay::VenueFeed::replay`]). A source
+    /// error that is not skipped fails [`Self::advance_to`] instead.
+    pub fn take_skipped(&mut self, out: &mut Vec<Skipped>) {
+        self.source.take_skipped(out);
     }
 
     /// Sends a request at `send_ts` (at or after the clock, non-decreasing); it reaches the

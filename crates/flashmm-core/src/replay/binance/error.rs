@@ -36,6 +36,33 @@ pub enum LineError {
     Shape(String),
 }
 
+impl LineError {
+    /// Why, as a stable kebab-case code (a metric label, a log key): `malformed`,
+    /// `missing-field`, `unknown-stream`, `wrong-symbol`, `not-a-number`, `negative`,
+    /// `too-precise`, `too-large`, `off-grid`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            LineError::NoSpace
+            | LineError::BadTimestamp(_)
+            | LineError::Json(_)
+            | LineError::EventType { .. }
+            | LineError::Duplicate(_)
+            | LineError::Shape(_) => "malformed",
+            LineError::Missing { .. } => "missing-field",
+            LineError::UnknownStream(_) => "unknown-stream",
+            LineError::SymbolMismatch { .. } => "wrong-symbol",
+            LineError::Decimal { source, .. } => match source {
+                DecimalError::Malformed(_) => "not-a-number",
+                DecimalError::Negative(_) => "negative",
+                DecimalError::TooPrecise(_) => "too-precise",
+                DecimalError::Overflow(_) => "too-large",
+                DecimalError::OffGrid { .. } => "off-grid",
+                DecimalError::ZeroQuantum(_) => "malformed",
+            },
+        }
+    }
+}
+
 /// An error from [`BinanceReader`].
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -65,6 +92,16 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// Why, as a stable kebab-case code: a bad line's [`LineError::reason`], `unreadable` for
+    /// an input that cannot be read on (a truncated or corrupt gzip), `unusable` otherwise.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReadError::Line { reason, .. } => reason.reason(),
+            ReadError::Io { .. } | ReadError::Open { .. } => "unreadable",
+            ReadError::UnknownMarket { .. } | ReadError::UnknownSpec { .. } | ReadError::NoSymbol { .. } => "unusable",
+        }
+    }
+
     /// The 1-based line number the error is about, if it is about a line.
     pub fn line(&self) -> Option<u64> {
         match self {

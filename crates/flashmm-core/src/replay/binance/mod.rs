@@ -35,6 +35,10 @@
 //!
 //! Blank lines are skipped (they count in [`BinanceReader::lines_read`]).
 //!
+//! [`BinanceSource::skipping_bad_lines`] does the carrying on itself: each bad line is counted
+//! under its stable reason ([`LineError::reason`]) and skipped, so a damaged recording driving
+//! the simulated venue stops nothing.
+//!
 //! # Performance
 //!
 //! Lines are read into one reused buffer and parsed with `serde_json` through hand-written

@@ -10,7 +10,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::book::SequenceRule;
 use crate::replay::source::{CountingReader, EventSource, SourceProgress};
-use crate::replay::{EventBatch, EventKind};
+use crate::replay::{EventBatch, EventKind, Skipped, SkippedTally};
 use crate::spec::{BinanceMarket, MarketSpec};
 
 use super::{BinanceReader, ReadError, sequence_rule};
@@ -68,6 +68,10 @@ type Key = (i64, u8, u64);
 ///
 /// An event read after the window has passed its time is released late, at the front of the
 /// next release, stamped with the latest released time (counted in [`Self::late`]).
+///
+/// A bad line fails [`EventSource::next_batch`] (the call after continues at the next line),
+/// unless the source was made [`Self::skipping_bad_lines`]: then it is counted under its reason
+/// and skipped, and an unreadable rest of the input (a truncated gzip) ends the source.
 pub struct BinanceSource<R: RecordedEvents> {
     pub(super) reader: R,
     pub(super) window_ns: i64,
@@ -85,6 +89,7 @@ pub struct BinanceSource<R: RecordedEvents> {
     pub(super) count: Option<Arc<AtomicU64>>,
     pub(super) total_bytes: Option<u64>,
     pub(super) scratch: EventBatch,
+    pub(super) skipping: Option<SkippedTally>,
 }
 
 /// Default reorder window: 2 s of exchange time.
@@ -140,7 +145,20 @@ impl<R: RecordedEvents> BinanceSource<R> {
             count: None,
             total_bytes: None,
             scratch: EventBatch::default(),
+            skipping: None,
         }
+    }
+
+    /// Counts and skips lines it cannot read instead of failing (see the type's documentation):
+    /// what a live venue needs, where one damaged line must not stop the market.
+    pub fn skipping_bad_lines(mut self) -> Self {
+        self.skipping.get_or_insert_with(SkippedTally::default);
+        self
+    }
+
+    /// Lines skipped so far (always 0 unless [`Self::skipping_bad_lines`]).
+    pub fn skipped_lines(&self) -> u64 {
+        self.skipping.as_ref().map_or(0, SkippedTally::total)
     }
 
     pub fn with_window(mut self, window_ns: i64) -> Self {
@@ -237,7 +255,15 @@ impl<R: RecordedEvents> EventSource for BinanceSource<R> {
             if self.eof {
                 return Ok(self.release(i64::MAX, batch));
             }
-            let n = self.reader.next_batch(&mut self.raw, self.read_chunk)?;
+            let n = match (self.reader.next_batch(&mut self.raw, self.read_chunk), &mut self.skipping) {
+                (Ok(n), _) => n,
+                (Err(e), Some(tally)) => {
+                    // The reader resumes at the next line (or ends after an I/O error).
+                    tally.record(e.reason(), e.line().unwrap_or(0), || e.to_string());
+                    continue;
+                }
+                (Err(e), None) => return Err(e),
+            };
             if n == 0 {
                 self.eof = true;
                 continue;
@@ -254,6 +280,12 @@ impl<R: RecordedEvents> EventSource for BinanceSource<R> {
         match &self.count {
             Some(count) => SourceProgress { bytes_read: count.load(Ordering::Relaxed), total_bytes: self.total_bytes },
             None => self.reader.progress(),
+        }
+    }
+
+    fn take_skipped(&mut self, out: &mut Vec<Skipped>) {
+        if let Some(tally) = &mut self.skipping {
+            tally.take(out);
         }
     }
 }
