@@ -92,7 +92,7 @@ export declare class MarketSpec {
   lotsToSize(sizeLots: number): string
 }
 
-/** A loaded ONNX model that meets the FlashMM contract. */
+/** A loaded ONNX model that meets the FlashMM contract, with its batch-1 run state. */
 export declare class Model {
   /** Reads and checks an ONNX file; throws naming what is wrong. */
   static load(path: string): Model
@@ -109,6 +109,12 @@ export declare class Model {
   get featureNames(): Array<string>
   /** One window, `seq × 64` raw features, oldest row first. */
   predict(window: Float32Array): Prediction
+  /**
+   * One window as `predict`, the `[down, flat, up]` probabilities of each horizon written
+   * to `out` (`horizons × 3` floats, shortest horizon first): no JS object is created,
+   * for callers that predict on every tick.
+   */
+  predictInto(window: Float32Array, out: Float32Array): void
   /** `n` windows back to back (`n × seq × 64`), one call through the model. */
   predictBatch(windows: Float32Array, n: number): Array<Prediction>
   /** Raw logits of `n` windows, `[n, horizons, 3]` flat (cross-checks with other runtimes). */

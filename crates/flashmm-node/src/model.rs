@@ -59,10 +59,18 @@ fn split_windows(data: &[f32], n: u32, seq: usize) -> napi::Result<Vec<&[[f32; N
     Ok(rows.chunks_exact(seq.max(1)).collect())
 }
 
-/// A loaded ONNX model that meets the FlashMM contract.
+/// A loaded ONNX model that meets the FlashMM contract, with its batch-1 run state.
 #[napi]
 pub struct Model {
     inner: Arc<core::Model>,
+    session: core::Session,
+}
+
+impl Model {
+    fn new(model: core::Model) -> napi::Result<Self> {
+        let session = model.session().map_err(invalid_arg)?;
+        Ok(Self { inner: Arc::new(model), session })
+    }
 }
 
 #[napi]
@@ -70,12 +78,12 @@ impl Model {
     /// Reads and checks an ONNX file; throws naming what is wrong.
     #[napi(factory, catch_unwind)]
     pub fn load(path: String) -> napi::Result<Self> {
-        Ok(Self { inner: Arc::new(core::Model::load(&path).map_err(invalid_arg)?) })
+        Self::new(core::Model::load(&path).map_err(invalid_arg)?)
     }
 
     #[napi(factory, catch_unwind)]
     pub fn from_buffer(bytes: Buffer) -> napi::Result<Self> {
-        Ok(Self { inner: Arc::new(core::Model::from_bytes(&bytes).map_err(invalid_arg)?) })
+        Self::new(core::Model::from_bytes(&bytes).map_err(invalid_arg)?)
     }
 
     /// Feature vectors per window.
@@ -110,9 +118,27 @@ impl Model {
 
     /// One window, `seq × 64` raw features, oldest row first.
     #[napi(catch_unwind)]
-    pub fn predict(&self, window: Float32ArraySlice) -> napi::Result<Prediction> {
+    pub fn predict(&mut self, window: Float32ArraySlice) -> napi::Result<Prediction> {
         let w = split_windows(&window, 1, self.inner.seq())?;
-        Ok(self.inner.predict_window(w[0]).map_err(invalid_arg)?.into())
+        Ok(self.session.predict_window(w[0]).map_err(invalid_arg)?.into())
+    }
+
+    /// One window as `predict`, the `[down, flat, up]` probabilities of each horizon written
+    /// to `out` (`horizons × 3` floats, shortest horizon first): no JS object is created,
+    /// for callers that predict on every tick.
+    #[napi(catch_unwind)]
+    pub fn predict_into(&mut self, window: Float32ArraySlice, mut out: Float32ArraySlice) -> napi::Result<()> {
+        let w = split_windows(&window, 1, self.inner.seq())?;
+        let p = self.session.predict_window(w[0]).map_err(invalid_arg)?;
+        let want = p.horizons() * 3;
+        // SAFETY: the call is synchronous on the JS thread, so nothing else touches `out`'s
+        // memory while it is written; its length is checked first.
+        let dst = unsafe { out.as_mut() };
+        if dst.len() != want {
+            return Err(invalid_arg(format!("out must hold {want} floats (horizons × 3), got {}", dst.len())));
+        }
+        dst.copy_from_slice(p.probs().as_flattened());
+        Ok(())
     }
 
     /// `n` windows back to back (`n × seq × 64`), one call through the model.
