@@ -50,16 +50,18 @@ describe('trainModel', () => {
     expect(trained.onnx.length).toBeGreaterThan(1000);
     expect(trained.counts.train).toBeGreaterThan(trained.counts.test);
     expect(trained.samplesPerSec).toBeGreaterThan(0);
-    const card = JSON.parse(trained.report) as { arch: string; test: { model: unknown[] } };
+    const card = JSON.parse(trained.report) as { arch: string; test: { model: unknown[]; markets: { market: string }[] } };
     expect(card.arch).toBe('mlp');
     expect(card.test.model).toHaveLength(3);
-    expect(trained.markdown).toContain('| model |');
+    expect(card.test.markets.map((m) => m.market)).toEqual(['spot_btcusdt_20240808']);
+    expect(trained.markdown).toContain('| **model** |');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.filter((p) => p.valLoss != null).length).toBe(progress.at(-1)?.epoch);
   });
 
   it('rejects bad options with a clear message', async () => {
     await expect(trainModel({ data: [file], arch: 'cnn' })).rejects.toThrow(/unknown arch 'cnn'/);
+    await expect(trainModel({ data: [file], config: '{"arch": {}}' })).rejects.toThrow(/^config: /);
     await expect(trainModel({ data: [], arch: 'mlp' })).rejects.toThrow(/no recordings/);
     await expect(trainModel({ data: ['/nonexistent.gz'], arch: 'mlp', tiny: true })).rejects.toThrow(/nonexistent\.gz/);
   });

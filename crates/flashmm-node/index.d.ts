@@ -332,6 +332,11 @@ export interface BookCounts {
   bufferDropped: number
 }
 
+export interface CandidateModel {
+  name: string
+  onnx: Buffer
+}
+
 /** Version of the Rust core (`flashmm-core`) this addon was built from. */
 export declare function coreVersion(): string
 
@@ -575,8 +580,19 @@ export declare function trainModel(options: TrainOptions, onProgress?: (((arg: T
 export interface TrainOptions {
   /** Binance recordings (gzip lines `<ns> <json>`), one dataset each. */
   data: Array<string>
-  /** "mlp" | "lstm" | "transformer" | "ensemble". */
-  arch: string
+  /**
+   * "mlp" | "lstm" | "transformer" | "logistic" | "ensemble" (its reference config), or
+   * "select": train every candidate of the core's list and keep the one chosen on
+   * validation (`flashmm_core::train::select`).
+   */
+  arch?: string
+  /**
+   * A full training config as JSON (the core's `TrainConfig`), instead of `arch`'s
+   * reference; `seed`, `epochs`, `patience`, `batchSize` and `lr` still override it.
+   */
+  config?: string
+  /** Also train one model per recording left out and report them in the card. */
+  leaveOneOut?: boolean
   /** Seeds initialisation, batch order and dropout (default 42): same seed, same bytes. */
   seed?: number
   /** Most epochs (default 30; 3 with `tiny`). */
@@ -604,6 +620,8 @@ export interface TrainProgress {
   /** At the end of an epoch only. */
   valLoss?: number
   samplesPerSec: number
+  /** The candidate being trained, during a selection. */
+  candidate?: string
 }
 
 export interface TrainResult {
@@ -619,6 +637,11 @@ export interface TrainResult {
   samplesPerSec: number
   bestEpoch: number
   counts: TrainCounts
+  /** With `arch: "select"`: the candidates' validation comparison (JSON and Markdown). */
+  selection?: string
+  selectionMarkdown?: string
+  /** With `arch: "select"`: every candidate's name and ONNX model. */
+  candidates?: Array<CandidateModel>
 }
 
 /** Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second. */

@@ -8,8 +8,8 @@
 //!   vectorised sigmoid and tanh).
 //! * `LayerNormalization` over the last axis: nine nodes with generic reducers in tract;
 //!   here one pass per row.
-//! * `Softmax` over the last axis: tract walks rows through ndarray views; here one
-//!   vectorised pass per contiguous row.
+//! * `Softmax` over the last axis: tract walks rows through ndarray views; here one pass
+//!   per contiguous row.
 //!
 //! Each computes the ONNX definition for the cases it accepts (listed at each parser) and
 //! leaves every other case to tract's own implementation. `tests/model_fused.rs` checks
@@ -105,18 +105,14 @@ impl EvalOp for LastAxisSoftmax {
         let mut t = args_1!(inputs).into_tensor();
         let d = *t.shape().last().context("softmax of a scalar")?;
         if d > 0 {
-            let sigmoid = (tract_linalg::ops().sigmoid_f32)();
-            let max = (tract_linalg::ops().max_f32)();
             for row in t.as_slice_mut::<f32>()?.chunks_exact_mut(d) {
-                // exp(z) for z = x − max ≤ 0 through the vectorised sigmoid: s = σ(z) is in
-                // (0, ½] and exp(z) = s/(1 − s) without cancellation. (tract's fast exp,
-                // Schraudolph's, is a few percent off.)
-                let m = max.run(row)?;
-                row.iter_mut().for_each(|x| *x -= m);
-                sigmoid.run(row)?;
+                // Libm's exp, as tract's default softmax: the approximations (tract's fast
+                // exp, a sigmoid-based one) lose the small probabilities an ensemble's log
+                // of a mean exposes. Rows are short here (classes, one query's keys).
+                let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let mut sum = 0f32;
                 for x in row.iter_mut() {
-                    *x /= 1.0 - *x;
+                    *x = (*x - m).exp();
                     sum += *x;
                 }
                 let inv = sum.recip();

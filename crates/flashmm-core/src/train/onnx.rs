@@ -22,8 +22,8 @@ use tract_onnx::pb::{
 
 use crate::features::{HORIZONS_NS, N_FEATURES, N_HORIZONS, Normalizer, feature_names};
 
-use super::config::TrainConfig;
-use super::nets::{CResult, Linear, Net, Nets};
+use super::config::{Combine, TrainConfig};
+use super::nets::{CResult, Linear, Member, Net, Nets};
 use super::transformer::{LayerNorm, Transformer};
 
 /// ONNX opset the graph is written for (`LayerNormalization` needs 17).
@@ -117,9 +117,9 @@ impl Graph {
         Ok(self.op("Add", &[&y, &b], vec![]))
     }
 
-    /// The first layer of a network, on clipped raw inputs: `l` with the normaliser folded
-    /// in (see [`fold`]).
-    fn linear_folded(&mut self, x: &str, l: &Linear, n: &Normalizer) -> CResult<String> {
+    /// The first layer of a network, on clipped raw inputs: `l` with the normaliser and the
+    /// feature mask folded in (see [`fold`]).
+    fn linear_folded(&mut self, x: &str, l: &Linear, n: &Fold) -> CResult<String> {
         let (w, b) = fold(&l.w.as_tensor().to_vec2::<f32>()?, &l.b.as_tensor().to_vec1::<f32>()?, n);
         let w = self.f32("w", l.w.dims(), &w);
         let b = self.f32("b", l.b.dims(), &b);
@@ -147,8 +147,9 @@ impl Graph {
 
     /// Network on clipped raw windows `x [batch, seq, 64]` → logits `[batch, 3, 3]`; its
     /// first layer folds in the normaliser `n`.
-    fn net(&mut self, x: &str, net: &Net, n: &Normalizer, out: Option<&str>) -> CResult<String> {
-        let logits9 = match net {
+    fn net(&mut self, x: &str, m: &Member, n: &Normalizer, out: Option<&str>) -> CResult<String> {
+        let n = &Fold { norm: n, mask: m.mask };
+        let logits9 = match &m.net {
             Net::Mlp(m) => {
                 let mut h = self.reshape(x, &[-1, (m.seq * N_FEATURES) as i64], None);
                 for (i, l) in m.layers.iter().enumerate() {
@@ -161,11 +162,15 @@ impl Graph {
             }
             Net::Lstm(m) => self.lstm(x, m, n)?,
             Net::Transformer(t) => self.transformer(x, t, n)?,
+            Net::Logistic(l) => {
+                let last = self.reshape(x, &[-1, N_FEATURES as i64], None);
+                self.linear_folded(&last, &l.linear, n)?
+            }
         };
         Ok(self.reshape(&logits9, &[-1, N_HORIZONS as i64, 3], out))
     }
 
-    fn lstm(&mut self, x: &str, m: &super::nets::Lstm, n: &Normalizer) -> CResult<String> {
+    fn lstm(&mut self, x: &str, m: &super::nets::Lstm, n: &Fold) -> CResult<String> {
         let h = m.hidden;
         // Ours: columns in PyTorch gate order (i, f, g, o); ONNX rows in (i, o, f, c).
         let onnx_gates = [0usize, 3, 1, 2];
@@ -222,7 +227,7 @@ impl Graph {
     /// V in one product (`[d, 3d]`, the attention scale folded into Q's columns), and the last
     /// block computed for the last position only (the head reads nothing else; its keys and
     /// values still cover every position).
-    fn transformer(&mut self, x: &str, t: &Transformer, n: &Normalizer) -> CResult<String> {
+    fn transformer(&mut self, x: &str, t: &Transformer, n: &Fold) -> CResult<String> {
         let c = &t.cfg;
         let (s, d, nh) = (c.seq as i64, c.d_model as i64, c.heads as i64);
         let du = c.d_model;
@@ -279,17 +284,27 @@ impl Graph {
     }
 }
 
-/// A first layer `x·W + b` on normalised inputs, as a layer on raw inputs: rows of `W`
-/// (`[n_in, n_out]`, row `r` reads feature `r mod 64`) divided by the feature's std, and `b`
-/// minus `Σ_r (mean/std)·W[r]`, in f64. Returns `W` flattened row-major and `b`.
-fn fold(w: &[Vec<f32>], b: &[f32], n: &Normalizer) -> (Vec<f32>, Vec<f32>) {
+/// What a first layer absorbs: the normaliser's affine map and the member's feature mask.
+struct Fold<'a> {
+    norm: &'a Normalizer,
+    mask: [bool; N_FEATURES],
+}
+
+/// A first layer `x·W + b` on normalised, masked inputs, as a layer on raw inputs: rows of
+/// `W` (`[n_in, n_out]`, row `r` reads feature `r mod 64`) divided by the feature's std (zero
+/// for a masked feature: training saw it as 0), and `b` minus `Σ_r (mean/std)·W[r]` over the
+/// unmasked rows, in f64. Returns `W` flattened row-major and `b`.
+fn fold(w: &[Vec<f32>], b: &[f32], f: &Fold) -> (Vec<f32>, Vec<f32>) {
+    let n = f.norm;
     let mut bias: Vec<f64> = b.iter().map(|&v| f64::from(v)).collect();
     let mut out = Vec::with_capacity(w.len() * b.len());
     for (r, row) in w.iter().enumerate() {
-        let (mean, std) = (f64::from(n.mean[r % N_FEATURES]), f64::from(n.std[r % N_FEATURES]));
+        let i = r % N_FEATURES;
+        let (mean, std) = (f64::from(n.mean[i]), f64::from(n.std[i]));
         for (j, &v) in row.iter().enumerate() {
-            out.push((f64::from(v) / std) as f32);
-            bias[j] -= mean / std * f64::from(v);
+            let v = if f.mask[i] { f64::from(v) } else { 0.0 };
+            out.push((v / std) as f32);
+            bias[j] -= mean / std * v;
         }
     }
     (out, bias.into_iter().map(|v| v as f32).collect())
@@ -311,25 +326,35 @@ fn tensor_type(dims: &[Dim]) -> Option<TypeProto> {
 pub(crate) fn export(nets: &Nets, norm: &Normalizer, cfg: &TrainConfig) -> CResult<Vec<u8>> {
     let mut g = Graph::default();
     let x = g.clip_raw(INPUT, norm);
-    if nets.ensemble {
+    if let Some(combine) = nets.combine {
         let mut probs = Vec::new();
         for m in &nets.members {
-            let xm = if m.seq() == nets.seq {
-                x.clone()
-            } else {
-                let st = g.i64("start", &[1], &[(nets.seq - m.seq()) as i64]);
-                let en = g.i64("end", &[1], &[nets.seq as i64]);
-                let ax = g.i64("axes", &[1], &[1]);
-                g.op("Slice", &[&x, &st, &en, &ax], vec![])
-            };
+            let ms = m.net.seq();
+            let xm = if ms == nets.seq { x.clone() } else { g.slice(&x, 1, (nets.seq - ms) as i64, nets.seq as i64) };
             let l = g.net(&xm, m, norm, None)?;
             probs.push(g.op("Softmax", &[&l], vec![attr_i("axis", -1)]));
         }
-        let refs: Vec<&str> = probs.iter().map(String::as_str).collect();
-        let sum = g.op("Sum", &refs, vec![]);
-        let inv = g.f32("inv_n", &[], &[(1.0 / nets.members.len() as f64) as f32]);
-        let mean = g.op("Mul", &[&sum, &inv], vec![]);
-        g.op_to("Log", &[&mean], vec![], Some(OUTPUT));
+        let p = match combine {
+            Combine::Mean => {
+                let refs: Vec<&str> = probs.iter().map(String::as_str).collect();
+                let sum = g.op("Sum", &refs, vec![]);
+                let inv = g.f32("inv_n", &[], &[(1.0 / nets.members.len() as f64) as f32]);
+                g.op("Mul", &[&sum, &inv], vec![])
+            }
+            Combine::MoveDirection => {
+                let flat = g.slice(&probs[0], 2, 1, 2);
+                let down = g.slice(&probs[1], 2, 0, 1);
+                let up = g.slice(&probs[1], 2, 2, 3);
+                let one = g.f32("one", &[], &[1.0]);
+                let moved = g.op("Sub", &[&one, &flat], vec![]);
+                let either = g.op("Add", &[&down, &up], vec![]);
+                let moved = g.op("Div", &[&moved, &either], vec![]);
+                let down = g.op("Mul", &[&down, &moved], vec![]);
+                let up = g.op("Mul", &[&up, &moved], vec![]);
+                g.op("Concat", &[&down, &flat, &up], vec![attr_i("axis", 2)])
+            }
+        };
+        g.op_to("Log", &[&p], vec![], Some(OUTPUT));
     } else {
         g.net(&x, &nets.members[0], norm, Some(OUTPUT))?;
     }
