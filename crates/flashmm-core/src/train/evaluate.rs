@@ -103,7 +103,7 @@ pub struct BaselineEval {
     pub metrics: Vec<HorizonMetrics>,
 }
 
-/// Model and baselines on one market's part of a split.
+/// Model and baselines on one market's part of a split (without reliability bins).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketEval {
     pub recording: usize,
@@ -330,12 +330,20 @@ pub fn evaluate_model<E: Display>(
                 let pick = |v: &dyn Fn(usize) -> Probs| idx.iter().map(|&i| v(i)).collect::<Vec<Probs>>();
                 let (p, y): (Vec<Probs>, Vec<_>) = (pick(&|i| probs[i]), idx.iter().map(|&i| labels[i]).collect());
                 let c: Vec<Context> = idx.iter().map(|&i| ctx[i]).collect();
+                // Reliability bins stay with the pooled figures: per market they are a few
+                // samples each and would multiply the card's size.
+                let strip = |mut v: Vec<HorizonMetrics>| {
+                    v.iter_mut().for_each(|h| h.reliability.clear());
+                    v
+                };
+                let mut baselines = evaluate_baselines(&fit, &c, &y);
+                baselines.iter_mut().for_each(|b| b.metrics.iter_mut().for_each(|h| h.reliability.clear()));
                 Some(MarketEval {
                     recording: r,
                     market: markets[r].clone(),
                     n: idx.len(),
-                    model: evaluate_probs(&p, &y),
-                    baselines: evaluate_baselines(&fit, &c, &y),
+                    model: strip(evaluate_probs(&p, &y)),
+                    baselines,
                 })
             })
             .collect::<Vec<_>>();

@@ -121,6 +121,8 @@ pub struct CandidateRow {
     /// Validation log-loss, mean over markets, averaged over the horizons.
     pub val_log_loss: f64,
     pub best_epoch: usize,
+    /// Throughput of this run (a timing: not serialised, the report stays reproducible).
+    #[serde(skip)]
     pub train_samples_per_sec: f64,
 }
 
