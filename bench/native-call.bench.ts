@@ -2,11 +2,11 @@
 // here has two levels, so the Rust work per call is a few nanoseconds and the rest is
 // boundary overhead (argument conversion, `this` unwrapping, result conversion).
 import { bench, describe } from 'vitest';
-import { OrderBook, Side, coreVersion } from '../src/native.js';
+import { OrderBook, coreVersion } from '../src/native.js';
 
 const book = new OrderBook('none');
-book.setLevel(Side.Bid, 100, 1);
-book.setLevel(Side.Ask, 101, 1);
+book.setLevel('buy', 100, 1);
+book.setLevel('sell', 101, 1);
 let size = 1;
 
 describe('N-API call overhead', () => {
@@ -16,7 +16,7 @@ describe('N-API call overhead', () => {
 
   bench('OrderBook.setLevel(side, price, size) on a 2-level book', () => {
     size = (size % 7) + 1;
-    book.setLevel(Side.Bid, 100, size);
+    book.setLevel('buy', 100, size);
   });
 
   bench('OrderBook.spread() (number result)', () => {

@@ -4,7 +4,7 @@
 // Level updates per second = hz × LEVEL_UPDATES (printed once below).
 import { bench, describe } from 'vitest';
 import { recording } from '../src/config/data-dir.js';
-import { BinanceReader, EventKind, OrderBook, Side } from '../src/native.js';
+import { BinanceReader, EventKind, OrderBook } from '../src/native.js';
 import type { EventBatch } from '../src/native.js';
 import { SortedArrayBook } from './sorted-array-book.js';
 
@@ -67,8 +67,8 @@ describe(`order book: replay ${LEVEL_UPDATES} level updates (usdm_btcusdt)`, () 
   bench('core via N-API: one level per call (setLevel)', () => {
     const book = new OrderBook('none');
     for (const e of ordered) {
-      for (let i = 0; i < e.bp.length; i++) book.setLevel(Side.Bid, e.bp[i]!, e.bs[i]!);
-      for (let i = 0; i < e.ap.length; i++) book.setLevel(Side.Ask, e.ap[i]!, e.as[i]!);
+      for (let i = 0; i < e.bp.length; i++) book.setLevel('buy', e.bp[i]!, e.bs[i]!);
+      for (let i = 0; i < e.ap.length; i++) book.setLevel('sell', e.ap[i]!, e.as[i]!);
     }
   });
 

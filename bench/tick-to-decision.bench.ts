@@ -1,13 +1,14 @@
-// Tick-to-decision latency on the simulated venue: venue data in → book (core) → estimators →
+// Tick-to-decision latency on the simulated venue: venue data in → market state (core) →
 // quoting model → risk filter → order diff → batch out, per stage. The market runs on a manual
 // clock (10 ms per step, a decision every 200 ms of market time), so the figures measure our
 // code, not the timer. Per-stage p50/p99 are printed after the run; the bench's own row is one
 // decision step (pump + book + decide + submit).
 import { bench, describe } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { MarketLoop } from '../src/engine/market-loop.js';
+import { MarketLoop, marketStateOptions } from '../src/engine/market-loop.js';
 import { ClientIdGenerator } from '../src/execution/client-id.js';
 import { ManualClock } from '../src/execution/clock.js';
+import { MarketState } from '../src/native.js';
 import { OrderManager } from '../src/execution/order-manager.js';
 import { PositionTracker } from '../src/execution/position.js';
 import { riskLimitsFor } from '../src/risk/limits.js';
@@ -21,19 +22,39 @@ const market = marketInfo(config.markets[0] ?? (() => { throw new Error('no mark
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
 const limits = riskLimitsFor(config.risk, market);
 if (!limits.ok) throw new Error(limits.error);
-const positions = new PositionTracker();
+/** Native calls made through an object: every method called on it is one crossing. */
+const calls = { batch: 0, decision: 0 };
+let phase: 'batch' | 'decision' | 'other' = 'other';
+function counted<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(t, p) {
+      const v: unknown = Reflect.get(t, p, t);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (phase !== 'other') calls[phase] += 1;
+        return (v as (...a: unknown[]) => unknown).apply(t, args);
+      };
+    },
+  });
+}
+// The ledger is a native object per market: count the tracker's calls (each is one crossing).
+const positions = counted(new PositionTracker());
 const risk = new RiskManager({ [market.symbol]: limits.limits }, clock.nowMs());
 const orders = new OrderManager({
   clock, ids: new ClientIdGenerator('bench'), positions, markets: [market], ackTimeoutMs: 10_000, orphanPolicy: 'cancel',
 });
 const venue = new SimVenue({ market, clock, pumpMs: 0, native: { initialPrice: '0.4000', seed: 7 } });
+const state = counted(new MarketState(marketStateOptions(config.strategy, 'strict', 1e9)));
+// The venue's native exchange: its advance is the venue batch's own read.
+const internals = venue as unknown as { native: object };
+internals.native = counted(internals.native);
 const loop = new MarketLoop({
-  market, sequenceRule: 'strict', strategy: config.strategy, largeMoveBps: 1e9, maxPositionLots: limits.limits.maxPositionLots,
+  market, state, strategy: config.strategy, maxPositionLots: limits.limits.maxPositionLots,
   risk, orders, positions, send: (batch) => venue.submit(batch), log: createLogger({ level: 'silent' }),
 });
 
-const samples: Record<'book' | 'quote' | 'risk' | 'diff' | 'decision' | 'inToOut', number[]> = {
-  book: [], quote: [], risk: [], diff: [], decision: [], inToOut: [],
+const samples: Record<'book' | 'quote' | 'risk' | 'diff' | 'decision' | 'inToOut' | 'callsPerBatch' | 'callsPerDecision', number[]> = {
+  book: [], quote: [], risk: [], diff: [], decision: [], inToOut: [], callsPerBatch: [], callsPerDecision: [],
 };
 let bookMs = 0;
 await venue.connect({
@@ -52,11 +73,19 @@ function decisionStep(): void {
   for (let i = 0; i < 20; i++) {
     clock.advance(10);
     bookMs = 0;
+    const before = calls.batch;
+    phase = 'batch';
     venue.pump();
+    phase = 'other';
+    if (bookMs > 0) samples.callsPerBatch.push(calls.batch - before);
   }
   orders.tick(clock.nowMs());
   risk.tick(clock.nowMs());
+  const before = calls.decision;
+  phase = 'decision';
   const record = loop.compute(clock.nowMs(), clock.nowNs());
+  phase = 'other';
+  samples.callsPerDecision.push(calls.decision - before);
   void venue.submit(record.batch);
   samples.quote.push(record.stages.quote * 1e6);
   samples.risk.push(record.stages.risk * 1e6);
@@ -81,6 +110,8 @@ describe('tick to decision (simulated venue, µs)', () => {
 function report(_task: unknown, mode: string): void {
   if (mode !== 'run') return;
   const rows = Object.entries(samples).map(([stage, xs]) =>
-    `${stage.padEnd(9)} n=${String(xs.length).padStart(7)}  p50 ${percentile(xs, 0.5).toFixed(1).padStart(8)} µs  p99 ${percentile(xs, 0.99).toFixed(1).padStart(8)} µs`);
+    stage.startsWith('calls')
+      ? `${stage.padEnd(16)} n=${String(xs.length).padStart(7)}  median ${percentile(xs, 0.5)}  max ${xs.reduce((a, b) => Math.max(a, b), 0)} native calls`
+      : `${stage.padEnd(16)} n=${String(xs.length).padStart(7)}  p50 ${percentile(xs, 0.5).toFixed(1).padStart(8)} µs  p99 ${percentile(xs, 0.99).toFixed(1).padStart(8)} µs`);
   process.stderr.write(`\ndecision steps: ${step}, position ${positions.position(market.symbol)} lots\n${rows.join('\n')}\n`);
 }

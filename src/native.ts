@@ -11,12 +11,11 @@ export {
   EventKind,
   MarketSpec,
   OrderBook,
-  Side,
   SimVenue,
   coreVersion,
   runBacktest,
 } from '@flashmm/core';
-export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang } from '@flashmm/core';
+export type { BacktestOptions, BacktestOutput, BookCounts, DepthWithin, Level, MarketSpecInit, OwnOrder, OwnOverhang, Side } from '@flashmm/core';
 export type {
   GeneratorOptions,
   SimAccount,
@@ -28,6 +27,37 @@ export type {
   SimVenueOptions,
   ZiOptions,
 } from '@flashmm/core';
+// One market's state and the one ledger (crates/flashmm-node/src/{market,ledger}.rs; docs/market-state.md).
+export { coreDefaults, EwmaVolatility, IntensityEstimator, Ledger, MarketState, MONEY_PER_TICK_LOT, validateMarketOptions } from '@flashmm/core';
+export type {
+  ApplyResult,
+  CoreDefaults,
+  AverageEntry,
+  DecisionInputs,
+  Forecast,
+  Intensity,
+  IntensityEstimate,
+  IntensityOptions,
+  InvalidReason,
+  LedgerSnapshot,
+  MarketStateOptions,
+  Pnl,
+  PublicTrade,
+  Top,
+  VolatilityOptions,
+} from '@flashmm/core';
+// The core's JSON outputs (types generated from the Rust types: crates/flashmm-node/core-json.d.ts).
+export type {
+  AdverseSelection,
+  BacktestResultJson,
+  BacktestStats,
+  FillRecord,
+  ReturnStats,
+  StepRecord,
+} from '@flashmm/core';
 // Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
 export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';
 export type { Prediction, TrainCounts, TrainOptions, TrainProgress, TrainResult } from '@flashmm/core';
+// Sei: the secp256k1 signer and the batch builder for venues that normalise in TypeScript
+// (crates/flashmm-node/src/{signer,batch}.rs).
+export { EventBatchBuilder, Secp256k1Signer } from '@flashmm/core';

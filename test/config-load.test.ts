@@ -140,12 +140,12 @@ describe('loadConfig', () => {
     const dir = configDir({ 'development.yml': '' });
     const message = failure({
       configDir: dir,
-      envVars: { FLASHMM_VENUE__PRIVATE_KEY: 'deadbeef', FLASHMM_STORAGE__REDIS_URL: 'redis://user:hunter2@db:6379' },
+      envVars: { FLASHMM_VENUE__PRIVATE_KEY: 'deadbeef', FLASHMM_STORAGE__REDIS__URL: 'redis://user:hunter2@db:6379' },
     });
     expect(message).toContain('FLASHMM_VENUE__PRIVATE_KEY: venue.privateKey: secrets are not allowed');
     expect(message).not.toContain('deadbeef');
-    const url = failure({ configDir: dir, envVars: { FLASHMM_STORAGE__REDIS_URL: 'redis://user:hunter2@db:6379' } });
-    expect(url).toBe('FLASHMM_STORAGE__REDIS_URL: storage.redisUrl: a password in a URL is a secret: set it in the environment, got "redis://***@db:6379"');
+    const url = failure({ configDir: dir, envVars: { FLASHMM_STORAGE__REDIS__URL: 'redis://user:hunter2@db:6379' } });
+    expect(url).toBe('FLASHMM_STORAGE__REDIS__URL: storage.redis.url: a password in a URL is a secret: set it in the environment, got "redis://***@db:6379"');
   });
 
   test('long numbers are never rounded in silence', () => {

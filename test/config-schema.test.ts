@@ -27,7 +27,11 @@ describe('config schema', () => {
     });
     expect(config.engine).toEqual({ intervalMs: 200, largeMoveBps: 10, shutdownTimeoutMs: 5000, orderTimeoutMs: 10000 });
     expect(config.model).toEqual({ path: 'models/default.onnx', enabled: true, reloadOnChange: false });
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, enabled: true });
+    expect(config.api).toEqual({
+      host: '127.0.0.1', port: 8080, enabled: true, tokens: [], anonymousRead: true, corsOrigins: [],
+      rateLimit: { perIpPerMinute: 1200, perTokenPerMinute: 600 }, bodyLimitBytes: 16384,
+      stream: { maxHz: 5, maxBufferedBytes: 262144, maxUnackedFrames: 10, maxClients: 32, depth: 10 },
+    });
     expect(config.telemetry).toEqual({ logLevel: 'info', logFormat: 'auto', metrics: { enabled: true } });
     expect(config.storage).toEqual({});
     expect(config.strategy.kind).toBe('glft');

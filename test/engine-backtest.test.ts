@@ -3,7 +3,7 @@
 // exchange's booking of the position ties out with the engine's PositionTracker.
 import { describe, expect, it } from 'vitest';
 import { type EngineBacktestOptions, runEngineBacktest } from '../src/backtest/engine-backtest.js';
-import { marketParams } from '../src/commands/compare.js';
+import { marketParams } from '../src/backtest/calibration.js';
 import { recording } from '../src/config/data-dir.js';
 
 const file = recording('usdm_btcusdt_20240808.gz');

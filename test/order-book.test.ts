@@ -2,7 +2,7 @@
 // replayed diff by diff through typed arrays, checked against Binance's bookTicker.
 import { describe, expect, it } from 'vitest';
 import { recording } from '../src/config/data-dir.js';
-import { ApplyOutcome, BinanceReader, EventKind, MarketSpec, OrderBook, Side } from '../src/native.js';
+import { ApplyOutcome, BinanceReader, EventKind, MarketSpec, OrderBook } from '../src/native.js';
 
 const f = (...xs: number[]): Float64Array => Float64Array.from(xs);
 const none = f();
@@ -18,12 +18,12 @@ describe('OrderBook', () => {
     const book = spotBook();
     expect(book.applyDiff(95, 103, null, f(99, 97), f(0, 2), f(101), f(8))).toBe(ApplyOutcome.Applied);
     expect(book.applyDiff(104, 104, null, f(100), f(1), none, none)).toBe(ApplyOutcome.Applied);
-    expect(book.topLevels(Side.Bid, 10)).toEqual([
+    expect(book.topLevels('buy', 10)).toEqual([
       { price: 100, size: 1 },
       { price: 98, size: 7 },
       { price: 97, size: 2 },
     ]);
-    expect(book.topLevels(Side.Ask, 10)).toEqual([
+    expect(book.topLevels('sell', 10)).toEqual([
       { price: 101, size: 8 },
       { price: 102, size: 4 },
     ]);
@@ -33,9 +33,9 @@ describe('OrderBook', () => {
     expect(book.mid()).toBe(100.5);
     expect(book.microPrice()).toBeCloseTo((100 * 8 + 101 * 1) / 9, 12);
     expect(book.imbalance(1)).toBeCloseTo((1 - 8) / 9, 12);
-    expect(book.averageFillPrice(Side.Bid, 10)).toBeCloseTo((8 * 101 + 2 * 102) / 10, 12);
-    expect(book.averageFillPrice(Side.Bid, 13)).toBeNull();
-    expect(book.sizeAt(Side.Ask, 102)).toBe(4);
+    expect(book.averageFillPrice('buy', 10)).toBeCloseTo((8 * 101 + 2 * 102) / 10, 12);
+    expect(book.averageFillPrice('buy', 13)).toBeNull();
+    expect(book.sizeAt('sell', 102)).toBe(4);
   });
 
   it('buffers diffs until the snapshot, then applies those that follow it', () => {
@@ -65,7 +65,7 @@ describe('OrderBook', () => {
     const book = spotBook();
     expect(book.applyDiff(101, 101, null, f(97, -5), f(3, 1), none, none)).toBe(ApplyOutcome.Rejected);
     expect(book.invalidReason).toBe('invalid bid level: price -5 ticks, size 1 lots (price must be > 0, size >= 0)');
-    expect(book.sizeAt(Side.Bid, 97)).toBe(0);
+    expect(book.sizeAt('buy', 97)).toBe(0);
     const zero = spotBook();
     expect(zero.applyDiff(101, 101, null, none, none, f(0), f(1))).toBe(ApplyOutcome.Rejected);
     expect(zero.invalidReason).toMatch(/^invalid ask level: price 0 ticks/);
@@ -84,7 +84,7 @@ describe('OrderBook', () => {
     );
     expect(() => book.applyDiff(-1, 101, null, none, none, none, none)).toThrow('firstUpdateId = -1 must not be negative');
     expect(() => new OrderBook('nasdaq')).toThrow("unknown sequence rule 'nasdaq'");
-    expect(() => book.setLevel(Side.Bid, 99, 1)).toThrow("the book uses sequence rule 'binance-spot'");
+    expect(() => book.setLevel('buy', 99, 1)).toThrow("the book uses sequence rule 'binance-spot'");
     // Nothing above changed the book.
     expect(book.isValid).toBe(true);
     expect(book.bestBid()).toEqual({ price: 99, size: 5 });
@@ -93,17 +93,17 @@ describe('OrderBook', () => {
   it('keeps our own orders and shows the public book net of them', () => {
     const book = new OrderBook('none');
     book.applySnapshot(1, f(1000, 999), f(10, 20), f(1002), f(30));
-    book.addOwnOrder(1, Side.Bid, 1000, 4);
-    book.addOwnOrder(2, Side.Bid, 1000, 6);
-    expect(book.netTopLevels(Side.Bid, 5)).toEqual([{ price: 999, size: 20 }]);
-    expect(() => book.addOwnOrder(2, Side.Bid, 1000, 1)).toThrow('own order 2 already exists');
-    expect(book.setLevel(Side.Bid, 1000, 7)).toBe(ApplyOutcome.Applied);
-    expect(book.ownOverhang()).toEqual([{ side: Side.Bid, price: 1000, excess: 3 }]);
+    book.addOwnOrder(1, 'buy', 1000, 4);
+    book.addOwnOrder(2, 'buy', 1000, 6);
+    expect(book.netTopLevels('buy', 5)).toEqual([{ price: 999, size: 20 }]);
+    expect(() => book.addOwnOrder(2, 'buy', 1000, 1)).toThrow('own order 2 already exists');
+    expect(book.setLevel('buy', 1000, 7)).toBe(ApplyOutcome.Applied);
+    expect(book.ownOverhang()).toEqual([{ side: 'buy', price: 1000, excess: 3 }]);
     expect(book.fillOwnOrder(2, 3)).toBe(3);
     expect(book.ownOverhang()).toEqual([]);
     expect(book.ownOrders()).toEqual([
-      { id: 1, side: Side.Bid, price: 1000, size: 4 },
-      { id: 2, side: Side.Bid, price: 1000, size: 3 },
+      { id: 1, side: 'buy', price: 1000, size: 4 },
+      { id: 2, side: 'buy', price: 1000, size: 3 },
     ]);
   });
 });

@@ -1,7 +1,8 @@
-// Online estimators against synthetic data with known parameters (seeded, so reproducible).
+// The core's online estimators (through the binding) against synthetic data with known
+// parameters (seeded, so reproducible).
 import { describe, expect, it } from 'vitest';
 import type { PublicTrade } from '../src/market/types.js';
-import { EwmaVolatility, IntensityEstimator, type IntensityEstimatorOptions } from '../src/strategy/estimators.js';
+import { EwmaVolatility, IntensityEstimator, type IntensityOptions as IntensityEstimatorOptions } from '../src/native.js';
 
 /** mulberry32: a small seeded uniform RNG in [0, 1). */
 function rng(seed: number): () => number {
@@ -125,7 +126,7 @@ describe('IntensityEstimator', () => {
     const fitted = est.estimate(ns(600));
     // Within refitSeconds the same answer comes back whatever arrives.
     feed(est, 50, 3, 5, 9, 600);
-    expect(est.estimate(ns(605))).toBe(fitted);
+    expect(est.estimate(ns(605))).toEqual(fitted);
     // An hour with no trades: the window is empty, the last good A and k stand.
     const later = est.estimate(ns(4200));
     expect(later.source).toBe('last-fit');

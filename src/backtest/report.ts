@@ -6,6 +6,7 @@
 // node_modules. See docs/backtest.md ("HTML report").
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { BacktestResultJson, FillRecord, StepRecord } from '../native.js';
 
 /** What the report needs of the market spec (`MarketSpec` from the core satisfies it). */
 export interface ReportSpec {
@@ -16,63 +17,8 @@ export interface ReportSpec {
   lotsToSize(sizeLots: number): string;
 }
 
-export interface StepRecordJson {
-  ts: string;
-  bid: number;
-  ask: number;
-  position: number;
-  cash: string;
-  fees: string;
-  quote_bid: number | null;
-  quote_ask: number | null;
-}
-
-export interface FillRecordJson {
-  ts: string;
-  order: number;
-  side: 'bid' | 'ask';
-  price: number;
-  lots: number;
-  fee: string;
-  liquidity: 'maker' | 'taker';
-}
-
-interface Returns {
-  period_s: number;
-  periods: number;
-  sharpe: number | null;
-  sortino: number | null;
-  sharpe_annualised: number | null;
-  sortino_annualised: number | null;
-}
-
-/** The core's `to_json_with_records()` (the parts the report reads; docs/statistics.md). */
-export interface ResultWithRecords {
-  config: Record<string, string | number | boolean | null>;
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; canceled: number }; rejected: number };
-  stats: {
-    span: { first_ts: string; last_ts: string; duration_s: number; steps: number };
-    pnl: { realised: string; unrealised: string; gross: string; fees: string; net: string };
-    step_returns: Returns;
-    resampled_returns: Returns;
-    drawdown: { max_abs: string; return_over_max_drawdown: number | null };
-    trading: {
-      fills: number;
-      maker_fills: number;
-      taker_fills: number;
-      bought_lots: number;
-      sold_lots: number;
-      volume_lots: number;
-      volume_notional: string;
-      quote_fill_rate: number | null;
-    };
-    inventory: { last: number; max_abs: number; mean_abs: number | null; time_weighted_abs: number | null };
-    spread_captured: { fills: number; total: string; mean_ticks: number | null; mean_bps: number | null };
-    adverse_selection: { horizon_ns: string; fills: number; adverse_total: string; adverse_ticks: number | null; adverse_bps: number | null }[];
-  };
-  steps: StepRecordJson[];
-  fills: FillRecordJson[];
-}
+/** The core's `to_json_with_records()` (docs/statistics.md): the generated type, records present. */
+export type ResultWithRecords = BacktestResultJson & { readonly steps: readonly StepRecord[]; readonly fills: readonly FillRecord[] };
 
 export interface UplotAssets {
   js: string;
@@ -97,6 +43,27 @@ export interface ReportOptions {
   maxPoints?: number;
   /** Fill markers above this are thinned to every k-th fill (default 20 000). */
   maxFills?: number;
+  /** The page's title (default "<symbol> backtest"). */
+  title?: string;
+  /** Shown under the title, e.g. a PNG card (trusted HTML: the caller escapes what it embeds). */
+  headerHtml?: string;
+  /** Tables after the summary and config, e.g. a performance report's extra figures. */
+  sections?: readonly ReportSection[];
+}
+
+/** One more table of the report: rows of (id, label, value), or a paragraph of text. */
+export interface ReportSection {
+  id: string;
+  title: string;
+  rows?: readonly (readonly [string, string, string])[];
+  text?: string;
+}
+
+function sectionHtml(s: ReportSection): string {
+  const rows = (s.rows ?? []).map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${esc(id)}">${esc(value)}</td></tr>`);
+  const table = rows.length === 0 ? '' : `\n<table id="${esc(s.id)}">\n${rows.join('\n')}\n</table>`;
+  const text = s.text === undefined ? '' : `\n<p id="${esc(s.id)}-text">${esc(s.text)}</p>`;
+  return `<div><h2>${esc(s.title)}</h2>${table}${text}</div>`;
 }
 
 /** Chart data as embedded in the report (times in seconds of exchange time since the epoch). */
@@ -146,6 +113,11 @@ export function downsample(equity: readonly bigint[], max: number): number[] {
   return out;
 }
 
+/** Net equity per step, exact money: E = cash + position × mid (one half-tick·lot is 500 000). */
+export function equityCurve(steps: readonly StepRecord[]): bigint[] {
+  return steps.map((s) => BigInt(s.cash) + BigInt(s.position) * BigInt(s.bid + s.ask) * 500_000n);
+}
+
 /** The chart series from the records (exact money until the final conversion). */
 function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, maxFills = 20_000): ReportData {
   const tick = Number(spec.tickSize);
@@ -153,8 +125,8 @@ function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, 
   const price = (ticks: number): number => Number((ticks * tick).toFixed(d));
   const midPrice = (bid: number, ask: number): number => Number((((bid + ask) * tick) / 2).toFixed(d + 1));
   const money = (m: bigint): number => Number(spec.formatMoney(m.toString()));
-  // E = cash + position × mid (money; one half-tick·lot is 500 000), P = max(0, E₀ … Eᵢ).
-  const equity = r.steps.map((s) => BigInt(s.cash) + BigInt(s.position) * BigInt(s.bid + s.ask) * 500_000n);
+  const equity = equityCurve(r.steps);
+  // P = max(0, E₀ … Eᵢ).
   const drawdown: bigint[] = [];
   let peak = 0n;
   for (const e of equity) {
@@ -179,17 +151,17 @@ function reportData(r: ResultWithRecords, spec: ReportSpec, maxPoints = 20_000, 
       shown: fills.length,
       t: fills.map((f) => seconds(f.ts)),
       price: fills.map((f) => price(f.price)),
-      side: fills.map((f) => (f.side === 'bid' ? 1 : -1)),
+      side: fills.map((f) => (f.side === 'buy' ? 1 : -1)),
       lots: fills.map((f) => f.lots),
     },
   };
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function num(x: number | null | undefined, digits: number): string {
+export function num(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
 
@@ -273,7 +245,7 @@ export function buildReport(r: ResultWithRecords, spec: ReportSpec, opts: Report
     ['volume', 'volume', `${t.volume_lots} lots (${spec.lotsToSize(t.volume_lots)})`],
     ['volume-notional', 'volume notional', money(t.volume_notional)],
     ['quote-fill-rate', 'quote fill rate (filled sides / quoted sides)', num(t.quote_fill_rate, 4)],
-    ['orders', 'orders placed / amended / canceled / rejected', `${r.counts.orders.placed} / ${r.counts.orders.amended} / ${r.counts.orders.canceled} / ${r.counts.rejected}`],
+    ['orders', 'orders placed / amended / cancelled / rejected', `${r.counts.orders.placed} / ${r.counts.orders.amended} / ${r.counts.orders.cancelled} / ${r.counts.rejected}`],
     ['inventory-max', 'max |inventory|', `${s.inventory.max_abs} lots`],
     ['inventory-mean', 'mean |inventory| (per step / time-weighted)', `${num(s.inventory.mean_abs, 2)} / ${num(s.inventory.time_weighted_abs, 2)} lots`],
     ['inventory-last', 'final inventory', `${s.inventory.last} lots`],
@@ -288,7 +260,7 @@ export function buildReport(r: ResultWithRecords, spec: ReportSpec, opts: Report
     data.shown_steps < data.steps || data.fills.shown < data.fills.count
       ? `<p class="note">Charts downsampled: ${data.shown_steps} of ${data.steps} steps (per bucket the first, last, lowest and highest equity), ${data.fills.shown} of ${data.fills.count} fill markers. The table is computed on every step.</p>`
       : '';
-  const title = `${spec.symbol} backtest`;
+  const title = opts.title ?? `${spec.symbol} backtest`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -312,7 +284,7 @@ td { font-variant-numeric: tabular-nums; }
 <body>
 <h1>${esc(title)}</h1>
 <p>${esc(opts.source)}: ${num(s.span.duration_s, 1)} s of exchange time, ${r.counts.events} events, ${s.span.steps} steps, ${t.fills} fills. Money in the quote currency.</p>
-<div class="grid">
+${opts.headerHtml === undefined ? '' : `${opts.headerHtml}\n`}<div class="grid">
 <div><h2>Summary</h2>
 <table id="summary">
 ${rows.map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${id}">${esc(value)}</td></tr>`).join('\n')}
@@ -321,7 +293,7 @@ ${rows.map(([id, label, value]) => `<tr><th>${esc(label)}</th><td id="${id}">${e
 <table id="config">
 ${config.join('\n')}
 </table></div>
-</div>
+${(opts.sections ?? []).map((x) => `${sectionHtml(x)}\n`).join('')}</div>
 ${sampling}
 <div id="chart-price"></div>
 <div id="chart-inventory"></div>

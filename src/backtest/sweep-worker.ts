@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { runBacktest, type BacktestOptions } from '../native.js';
 import type { PointOutcome } from './sweep.js';
 import type { PoolJob, PoolReply } from './worker-pool.js';
+import { errorMessage } from '../errors.js';
 
 if (!parentPort) throw new Error('sweep-worker.js must run in a worker thread');
 const port = parentPort;
@@ -28,7 +29,7 @@ port.on('message', ({ id, job }: PoolJob<BacktestOptions>) => {
       },
     };
   } catch (e) {
-    reply = { id, outcome: { ok: false, error: e instanceof Error ? e.message : String(e) } };
+    reply = { id, outcome: { ok: false, error: errorMessage(e) } };
   }
   port.postMessage(reply);
 });

@@ -6,6 +6,7 @@
 import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
 import { runPool } from './worker-pool.js';
+import { errorMessage } from '../errors.js';
 
 type GridValue = number | string | boolean;
 
@@ -91,7 +92,7 @@ export function parseGrid(grid: string): GridAxis[] {
       try {
         value = spec.parse(text);
       } catch (e) {
-        throw new Error(`grid key '${key}': value '${text}' is invalid: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`grid key '${key}': value '${text}' is invalid: ${errorMessage(e)}`);
       }
       if (values.includes(value)) throw new Error(`grid key '${key}': value '${text}' given twice`);
       values.push(value);

@@ -9,7 +9,8 @@ import { buildReport, loadUplotAssets, type ResultWithRecords } from '../backtes
 import { fixed } from '../config/numbers.js';
 import { generatedLabel, generatorOptions, type GenerateCliOptions } from '../backtest/generator-options.js';
 import { durationMs, feedDelay, integer, market, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
-import { runBacktest, type BacktestOptions, type MarketSpec } from '../native.js';
+import { runBacktest, type BacktestOptions, type BacktestResultJson, type MarketSpec } from '../native.js';
+import { errorMessage } from '../errors.js';
 
 export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   intervalMs: number;
@@ -41,23 +42,7 @@ function withoutRecords(json: string): string {
   return at < 0 ? json : `${json.slice(0, at)}}`;
 }
 
-/** The subset of the core's result JSON the summary prints (see docs/backtest.md). */
-interface ResultJson {
-  config: { queue_model: string; latency: string; maker_fee_ppm: number; taker_fee_ppm: number };
-  counts: { events: number; steps: number; orders: { placed: number; amended: number; canceled: number }; rejected: number };
-  stats: {
-    span: { duration_s: number; steps: number };
-    pnl: { realised: string; unrealised: string; fees: string; net: string };
-    step_returns: { sharpe: number | null; sharpe_annualised: number | null };
-    resampled_returns: { period_s: number; sharpe: number | null };
-    drawdown: { max_abs: string };
-    trading: { fills: number; maker_fills: number; taker_fills: number; bought_lots: number; sold_lots: number; volume_lots: number; volume_notional: string };
-    inventory: { last: number; max_abs: number; time_weighted_abs: number };
-    adverse_selection: { horizon_ns: string; fills: number; adverse_ticks: number | null; adverse_bps: number | null }[];
-  };
-}
-
-export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: ResultJson): string {
+export function formatSummary(file: string, symbol: string, spec: MarketSpec, r: BacktestResultJson): string {
   const s = r.stats;
   const money = (m: string): string => spec.formatMoney(m);
   const t = s.trading;
@@ -71,7 +56,7 @@ export function formatSummary(file: string, symbol: string, spec: MarketSpec, r:
     `P&L net ${money(s.pnl.net)}  realised ${money(s.pnl.realised)}  unrealised ${money(s.pnl.unrealised)}  fees ${money(s.pnl.fees)}`,
     `Sharpe per step ${fixed(s.step_returns.sharpe, 4)} (annualised ${fixed(s.step_returns.sharpe_annualised, 1)}), per ${s.resampled_returns.period_s}s ${fixed(s.resampled_returns.sharpe, 3)}; max drawdown ${money(s.drawdown.max_abs)}`,
     `fills ${t.fills} (buys ${t.bought_lots} lots, sells ${t.sold_lots} lots; maker ${t.maker_fills}, taker ${t.taker_fills}), volume ${lots(t.volume_lots)}, notional ${money(t.volume_notional)}`,
-    `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, canceled ${r.counts.orders.canceled}, rejected ${r.counts.rejected}`,
+    `orders placed ${r.counts.orders.placed}, amended ${r.counts.orders.amended}, cancelled ${r.counts.orders.cancelled}, rejected ${r.counts.rejected}`,
     `inventory max |${s.inventory.max_abs}| lots, last ${s.inventory.last}, time-weighted |${fixed(s.inventory.time_weighted_abs, 2)}|`,
     `adverse selection ${horizons.join('; ') || '-'}`,
   ].join('\n');
@@ -161,7 +146,7 @@ export function registerBacktest(program: Command): void {
       } catch (e) {
         bar?.done();
         // Core errors (bad file, bad option value) carry a clear message; no stack trace.
-        console.error(`error: backtest failed: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: backtest failed: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -172,7 +157,7 @@ export function registerBacktest(program: Command): void {
         try {
           writeFileSync(opts.report, buildReport(JSON.parse(out.json) as ResultWithRecords, out.spec, { source, uplot: loadUplotAssets() }));
         } catch (e) {
-          console.error(`error: cannot write the report: ${e instanceof Error ? e.message : String(e)}`);
+          console.error(`error: cannot write the report: ${errorMessage(e)}`);
           process.exitCode = 2;
           return;
         }
@@ -181,6 +166,6 @@ export function registerBacktest(program: Command): void {
         process.stdout.write(`${json}\n`);
         return;
       }
-      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as ResultJson));
+      console.log(formatSummary(source, out.spec.symbol, out.spec, JSON.parse(json) as BacktestResultJson));
     });
 }

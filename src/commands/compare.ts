@@ -9,81 +9,14 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
-import { type EngineBacktestOptions, type EngineBacktestResult, runEngineBacktest } from '../backtest/engine-backtest.js';
+import { type MarketParams, marketParams, STRATEGIES, type StrategyName, COMPARE_LARGE_MOVE_BPS } from '../backtest/calibration.js';
+import { type EngineBacktestResult, runEngineBacktest } from '../backtest/engine-backtest.js';
 import { type PoolFailure, type PoolJob, type PoolReply, runPool } from '../backtest/worker-pool.js';
 import { dataDir } from '../config/data-dir.js';
 import { fixed } from '../config/numbers.js';
-import { tradesOf } from '../engine/market-data.js';
-import { modelForecast } from '../engine/model-forecast.js';
-import { BinanceReader } from '../native.js';
-import type { QuotingConfigInput } from '../strategy/config.js';
+import { errorMessage } from '../errors.js';
 import { nonNegativeInt, positiveInt } from './options.js';
-
-export const STRATEGIES = ['fixed', 'as', 'glft', 'as+skew', 'glft+skew'] as const;
-type StrategyName = (typeof STRATEGIES)[number];
-
-/** Order size per recording (about 100 USD a quote; Binance's USD-M minimum notional is 100 USDT). */
-const SIZE_LOTS: Readonly<Record<string, number>> = {
-  'spot:BTCUSDT': 1600, 'spot:ETHUSDT': 3700, 'usdm:BTCUSDT': 2, 'usdm:ETHUSDT': 37, 'coinm:BTCUSD_PERP': 1, 'coinm:ETHUSD_PERP': 10,
-};
-const MAX_INVENTORY_ORDERS = 10;
-
-export interface MarketParams {
-  readonly recording: string;
-  readonly symbol: string;
-  readonly market: string;
-  readonly firstTradeTicks: number;
-  /** Ticks in one basis point of the first trade price: every price parameter scales with it. */
-  readonly ticksPerBps: number;
-  readonly sizeLots: number;
-  readonly risk: NonNullable<EngineBacktestOptions['risk']>;
-  readonly strategies: Readonly<Record<'fixed' | 'as' | 'glft', QuotingConfigInput>>;
-}
-
-/** First trade price (ticks) of a recording, read on from `reader`. */
-function firstTrade(reader: BinanceReader, path: string): number {
-  for (let b = reader.nextBatch(); b !== null; b = reader.nextBatch()) {
-    const trade = tradesOf(b)[0];
-    if (trade !== undefined) return trade.price;
-  }
-  throw new Error(`${path}: no trade`);
-}
-
-/** Parameters of every model on one recording, in the market's ticks (see docs/strategies.md). */
-export function marketParams(path: string): MarketParams {
-  const reader = new BinanceReader(path);
-  const spec = reader.spec;
-  const firstTradeTicks = firstTrade(reader, path);
-  const b = firstTradeTicks * 1e-4;
-  const sizeLots = SIZE_LOTS[`${reader.market}:${spec.symbol}`] ?? spec.minSizeLots;
-  const maxPositionLots = MAX_INVENTORY_ORDERS * sizeLots;
-  const price = firstTradeTicks * Number(spec.tickSize);
-  const notional = Math.ceil(2 * maxPositionLots * Number(spec.lotSize) * price);
-  const round = (x: number): number => Math.max(1, Math.round(x));
-  const common: QuotingConfigInput = {
-    reference: 'mid', orderSizeLots: sizeLots, maxInventoryOrders: MAX_INVENTORY_ORDERS,
-    volatility: { halfLifeSeconds: 30, priorSigma: b, maxGapSeconds: 30 },
-    intensity: {
-      windowSeconds: 120, refitSeconds: 10, minTrades: 30, bucketTicks: Math.max(1, b / 4), maxDistanceTicks: 10 * b,
-      priorA: 1, priorK: 1 / b, minK: 0.01 / b, maxK: 100 / b,
-    },
-    skew: { maxSkewTicks: round(b), referenceSigma: b },
-    ladder: { levels: 1, sizesLots: [sizeLots], minSpreadTicks: 1, priceBandBps: 200 },
-    refresh: { priceTicks: round(0.2 * b) },
-  };
-  return {
-    recording: path, symbol: spec.symbol, market: reader.market, firstTradeTicks, ticksPerBps: b, sizeLots,
-    risk: {
-      maxPositionLots, maxNotional: String(notional), maxDailyLoss: String(notional), maxDrawdown: String(notional),
-      maxOrdersPerSecond: 20, orderBurst: 40, maxOpenOrders: 20,
-    },
-    strategies: {
-      fixed: { ...common, kind: 'fixed', fixed: { halfSpread: 1, halfSpreadUnit: 'bps', skewTicksPerOrder: 0.1 * b } },
-      as: { ...common, kind: 'as', as: { gamma: 0.1 / b, horizon: 'infinite' } },
-      glft: { ...common, kind: 'glft', glft: { gamma: 0.1 / b } },
-    },
-  };
-}
+import { table } from './table.js';
 
 interface Job {
   readonly path: string;
@@ -104,13 +37,13 @@ async function runJob(job: Job): Promise<JobOutcome> {
     const kind = job.strategy.replace('+skew', '') as 'fixed' | 'as' | 'glft';
     const model = job.model;
     const result = await runEngineBacktest({
-      recording: job.path, strategy: p.strategies[kind], risk: p.risk, intervalMs: job.intervalMs,
+      recording: job.path, strategy: p.strategies[kind], risk: p.risk, intervalMs: job.intervalMs, largeMoveBps: COMPARE_LARGE_MOVE_BPS,
       ...(job.durationMs === null ? {} : { durationMs: job.durationMs }),
-      ...(skew && model !== null ? { forecast: (rule: string) => modelForecast(model, rule) } : {}),
+      ...(skew && model !== null ? { modelPath: model } : {}),
     });
     return { ok: true, result };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorMessage(e) };
   }
 }
 
@@ -189,16 +122,6 @@ function totals(report: CompareReport): string[][] {
 
 function group(market: string): string {
   return market === 'coinm' ? 'USD (coin-M)' : 'USDT';
-}
-
-function table(header: readonly string[], rows: readonly string[][], markdown: boolean): string {
-  if (markdown) {
-    const line = (c: readonly string[]): string => `| ${c.map((v) => v.replaceAll('|', '\\|')).join(' | ')} |`;
-    return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** The parameters of every market (markdown), in the units the config takes. */

@@ -7,21 +7,24 @@ import { startApi, type ApiServer } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { type Config, ENVIRONMENTS, type Environment } from '../config/schema.js';
 import { Daemon } from '../engine/daemon.js';
-import { ModelForecasts, resolveModelPath } from '../engine/model-forecast.js';
+import { resolveModelPath, watchModelFile } from '../engine/model-file.js';
+import { errorMessage } from '../errors.js';
 import { systemClock } from '../execution/clock.js';
 import { coreVersion } from '../native.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { createMetrics } from '../telemetry/metrics.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { runOnManualClock } from '../engine/manual-clock.js';
 import { createVenue } from '../venues/create.js';
 import { daemonVersion } from '../version.js';
-import { positiveNumber } from './options.js';
+import { positiveNumber, replaySpeed } from './options.js';
 
 export interface RunOptions {
   readonly config?: string;
   readonly env?: string;
   readonly market?: string;
   readonly replay?: string;
-  readonly speed?: number;
+  /** Replay speed; `max`: the daemon on a manual clock, as fast as the host can run it. */
+  readonly speed?: number | 'max';
   /** Stop by itself after this many seconds (a bounded run). */
   readonly duration?: number;
 }
@@ -45,7 +48,8 @@ export function runConfig(options: RunOptions): Config {
   }
   if (options.replay !== undefined) {
     if (out.venue.kind !== 'sim') throw new ConfigError([{ source: '--replay', path: 'venue.kind', reason: '--replay drives the sim venue' }]);
-    out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed: options.speed ?? 1 } } };
+    const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
+    out = { ...out, venue: { ...out.venue, replay: { path: options.replay, speed } } };
   }
   return out;
 }
@@ -54,13 +58,11 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   const config = runConfig(options);
   const logger = log ?? createLogger({ level: config.telemetry.logLevel, format: config.telemetry.logFormat });
   const metrics = createMetrics({ build: { version: daemonVersion(), coreVersion: coreVersion() } });
+  const modelPath = loadModel(config, logger);
+  if (options.speed === 'max') return runManual(config, logger, metrics, modelPath, options);
   const { venue, sequenceRule } = createVenue(config, systemClock);
-  const models = loadModel(config, logger);
-  const daemon = new Daemon({
-    config, venue, sequenceRule, log: logger, metrics,
-    ...(models === null ? {} : { forecast: (symbol: string) => models.forMarket(symbol, sequenceRule(symbol)) }),
-  });
-  if (models !== null && config.model.reloadOnChange) models.watch();
+  const daemon = new Daemon({ config, venue, sequenceRule, log: logger, metrics, ...(modelPath === null ? {} : { modelPath }) });
+  const watcher = modelPath !== null && config.model.reloadOnChange ? watchModelFile(modelPath, (p) => daemon.reloadModel(p)) : null;
   let api: ApiServer | null = null;
   if (config.api.enabled) {
     api = await startApi(config.api.host, config.api.port, metrics, daemon);
@@ -87,16 +89,32 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
   }, config.engine.shutdownTimeoutMs + 2_000);
   hardStop.unref();
   const report = await daemon.stop(reason);
-  models?.close();
+  watcher?.close();
   await api?.close();
   clearTimeout(hardStop);
   return report.openOrders === 0 ? 0 : 1;
 }
 
+/**
+ * `--replay <file> --speed max`: the same daemon on a manual clock over the recording, as fast as
+ * the host can run it (the path `flashmm compare` takes too); stops when the replay ends.
+ */
+async function runManual(config: Config, log: Logger, metrics: Metrics, modelPath: string | null, options: RunOptions): Promise<number> {
+  if (options.replay === undefined) {
+    throw new ConfigError([{ source: '--speed', path: 'venue.replay', reason: '--speed max needs --replay <recording>' }]);
+  }
+  const run = await runOnManualClock({
+    config, log, metrics, ...(modelPath === null ? {} : { modelPath }),
+    ...(options.duration === undefined ? {} : { durationMs: Math.round(options.duration * 1000) }),
+  });
+  const report = await run.daemon.stop('replay finished');
+  return report.openOrders === 0 ? 0 : 1;
+}
+
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The configured model, or null (disabled, or the default file absent: quote without a forecast). */
-function loadModel(config: Config, log: Logger): ModelForecasts | null {
+/** The configured model's path, or null (disabled, or the file absent: quote without a forecast). */
+function loadModel(config: Config, log: Logger): string | null {
   if (!config.model.enabled) return null;
   const path = resolveModelPath(config.model.path, PACKAGE_ROOT);
   if (path === null) {
@@ -104,7 +122,7 @@ function loadModel(config: Config, log: Logger): ModelForecasts | null {
     return null;
   }
   log.info({ path }, 'model loaded: its forecast skews and widens the quotes');
-  return new ModelForecasts(path, log);
+  return path;
 }
 
 export function registerRun(program: Command): void {
@@ -115,7 +133,7 @@ export function registerRun(program: Command): void {
     .option('--env <name>', `config environment: ${ENVIRONMENTS.join(', ')} (default FLASHMM_ENV or development)`)
     .option('--market <symbol>', 'trade only this configured market')
     .option('--replay <recording>', 'drive the simulated venue with a recording instead of the generator')
-    .option('--speed <x>', 'replay speed: 1 = real time, 10 = ten times faster', positiveNumber)
+    .option('--speed <x>', "replay speed: 1 = real time, 10 = ten times faster, 'max' = as fast as possible on a manual clock", replaySpeed)
     .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber)
     .action(async (options: RunOptions) => {
       try {
@@ -127,7 +145,7 @@ export function registerRun(program: Command): void {
           return;
         }
         // Start-up failed (a recording that cannot be read, a port in use): say why, no stack.
-        console.error(`flashmm run: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`flashmm run: ${errorMessage(err)}`);
         process.exitCode = 1;
       }
     });

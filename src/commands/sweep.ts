@@ -7,6 +7,7 @@ import { gridOption, gridPoints, parseGrid, runSweep, type GridAxis, type PointO
 import { fixed } from '../config/numbers.js';
 import type { BacktestOptions } from '../native.js';
 import { integer, nonNegativeInt, nonNegativeMs, positiveInt, positiveNumber } from './options.js';
+import { errorMessage } from '../errors.js';
 
 interface SweepCliOptions {
   grid: string;
@@ -99,7 +100,7 @@ export function registerSweep(program: Command): void {
       try {
         axes = parseGrid(opts.grid);
       } catch (e) {
-        cmd.error(`error: --grid: ${e instanceof Error ? e.message : String(e)}`);
+        cmd.error(`error: --grid: ${errorMessage(e)}`);
       }
       // Fixed options: only those given on the command line (the defaults are the core's, the
       // same as `flashmm backtest`'s); one that a grid key also sets is an error.

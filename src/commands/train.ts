@@ -7,6 +7,7 @@ import { type Command, CommanderError, Option } from 'commander';
 import { recording } from '../config/data-dir.js';
 import { trainModel, type TrainOptions, type TrainProgress, type TrainResult } from '../native.js';
 import { nonNegativeInt, positiveInt } from './options.js';
+import { errorMessage } from '../errors.js';
 
 // `select`: every candidate of the core's list, the default chosen on validation.
 export const ARCHS = ['mlp', 'lstm', 'transformer', 'logistic', 'ensemble', 'select'] as const;
@@ -131,7 +132,7 @@ export function registerTrain(program: Command): void {
         data = opts.data.map(resolveData);
         config = opts.config === undefined ? undefined : readFileSync(opts.config, 'utf8');
       } catch (e) {
-        console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -141,7 +142,7 @@ export function registerTrain(program: Command): void {
         result = await trainModel(trainOptions(opts, data, config), (p) => reporter.update(p));
       } catch (e) {
         reporter.done();
-        console.error(`error: training failed: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: training failed: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }
@@ -162,7 +163,7 @@ export function registerTrain(program: Command): void {
           for (const c of result.candidates ?? []) writeFileSync(join(opts.candidatesDir, `${c.name}.onnx`), c.onnx);
         }
       } catch (e) {
-        console.error(`error: cannot write the model: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`error: cannot write the model: ${errorMessage(e)}`);
         process.exitCode = 2;
         return;
       }

@@ -4,8 +4,12 @@
 // naming its path. Secrets are not part of this schema (see secret.ts): files never hold them.
 import { z } from 'zod';
 import { decimal } from './fields.js';
+import { apiConfigSchema as apiSchema } from '../api/config.js';
+import { coreDefaults } from '../native.js';
 import { riskConfigSchema as riskSchema } from '../risk/limits.js';
 import { quotingConfigSchema as strategySchema } from '../strategy/config.js';
+import { azureOpenAiConfigSchema } from '../integrations/azure-openai/config.js';
+import { xConfigSchema } from '../integrations/x/config.js';
 
 // --- field helpers: one definition of each kind of value, so errors read the same everywhere
 
@@ -23,6 +27,9 @@ function url(protocols: readonly string[]) {
 }
 
 // --- venue
+
+/** The defaults of every setting the core owns (one default per setting, in the core). */
+const CORE = coreDefaults();
 
 /** Overrides of the core's ZiParams defaults (docs/market_gen.md); rates are per second. */
 const ziParamsSchema = z.strictObject({
@@ -56,22 +63,23 @@ const simVenueSchema = z.strictObject({
       speed: positiveNumber().default(1),
     })
     .optional(),
+  /** Defaults: the simulated exchange's (the core's). */
   latency: z
-    .strictObject({ entryMs: nonNegativeNumber().default(5), responseMs: nonNegativeNumber().default(5) })
+    .strictObject({ entryMs: nonNegativeNumber().default(CORE.entryLatencyMs), responseMs: nonNegativeNumber().default(CORE.responseLatencyMs) })
     .prefault({}),
   queueModel: z
     .strictObject({
-      kind: z.enum(['risk-averse', 'power', 'log']).default('power'),
+      kind: z.enum(['risk-averse', 'power', 'log']).default(CORE.queue),
       /** Exponent of the power model. */
-      exponent: positiveNumber().default(2),
+      exponent: positiveNumber().default(CORE.queueExponent),
     })
     .prefault({}),
 });
 
 const SEI_ADDRESS = /^sei1[02-9ac-hj-np-z]{38,58}$/;
 
-/** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md). Schema only for now. */
-const seiVenueSchema = z.strictObject({
+/** Sei's on-chain order book (seiprotocol.seichain.dex; see shared/SEI.md and docs/sei.md). */
+export const seiVenueSchema = z.strictObject({
   kind: z.literal('sei'),
   rpcUrl: url(['http', 'https']),
   wsUrl: url(['ws', 'wss']),
@@ -84,7 +92,42 @@ const seiVenueSchema = z.strictObject({
   feeDenom: nonEmpty().default('usei'),
   /** Gas price in feeDenom per gas unit. */
   gasPrice: decimal({ positive: true }).default('0.02'),
+  /** A transaction not in a block this long after broadcast is logged as late (it still counts until its timeout height). */
   broadcastTimeoutMs: positiveInt().default(10_000),
+  /** Further RPC endpoints (http[s]; the websocket is the same host at /websocket) to fail over to, in order. */
+  fallbackRpcUrls: z.array(url(['http', 'https'])).default([]),
+  /** Fixed gas per transaction and per operation: `simulate` fails for dex messages (shared/SEI.md). */
+  gas: z
+    .strictObject({
+      base: positiveInt().default(150_000),
+      perPlace: positiveInt().default(50_000),
+      perCancel: positiveInt().default(20_000),
+    })
+    .prefault({}),
+  /** Extra fee over the chain's minimum (gas × price, and the dex module's own rule), percent. */
+  feeMarginPercent: nonNegativeNumber().default(5),
+  /** A transaction whose fee would exceed this many feeDenom units is not sent. */
+  maxFee: z.string().regex(/^\d+$/, { error: 'expected a whole number of feeDenom units' }).default('1000000'),
+  /** The `data` every order carries for the contract. */
+  orderData: nonEmpty().default('{"leverage":"1","position_effect":"Open"}'),
+  /** Blocks after which an unconfirmed transaction can no longer be included (its timeout height). */
+  txTimeoutBlocks: positiveInt().default(20),
+  /** No new block for this long marks the books stale and reconnects. */
+  stallMs: positiveInt().default(3_000),
+  /** Missed blocks caught up one by one after a reconnect; a longer gap resyncs from the current state. */
+  maxCatchUpBlocks: positiveInt().default(500),
+  connection: z
+    .strictObject({
+      openTimeoutMs: positiveInt().default(5_000),
+      pingIntervalMs: positiveInt().default(5_000),
+      pongTimeoutMs: positiveInt().default(5_000),
+      backoffMinMs: positiveInt().default(250),
+      backoffMaxMs: positiveInt().default(5_000),
+      /** Failed connects to one endpoint (within a minute) that skip it for `breakerResetMs`. */
+      breakerFailures: positiveInt().default(3),
+      breakerResetMs: positiveInt().default(10_000),
+    })
+    .prefault({}),
 });
 
 /** A venue without `kind` is the simulated one, so `venue: { latency: … }` needs no `kind`. */
@@ -142,8 +185,8 @@ const marketsSchema = z
 const engineSchema = z.strictObject({
   /** Quote tick. */
   intervalMs: positiveInt().default(200),
-  /** A mid move this large (basis points) triggers a quote tick at once. */
-  largeMoveBps: positiveNumber().default(10),
+  /** A mid move this large (basis points) triggers a quote tick at once (default the core's). */
+  largeMoveBps: positiveNumber().default(CORE.largeMoveBps),
   shutdownTimeoutMs: positiveInt().default(5_000),
   /** An order unacknowledged this long is reconciled with the venue. */
   orderTimeoutMs: positiveInt().default(10_000),
@@ -155,13 +198,6 @@ const modelSchema = z.strictObject({
   reloadOnChange: z.boolean().default(false),
 });
 
-const apiSchema = z.strictObject({
-  host: nonEmpty().default('127.0.0.1'),
-  /** 0 = any free port. */
-  port: z.number().int().min(0).max(65_535).default(8080),
-  enabled: z.boolean().default(true),
-});
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const telemetrySchema = z.strictObject({
@@ -171,10 +207,56 @@ const telemetrySchema = z.strictObject({
   metrics: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
 });
 
-/** Both optional: without them the daemon keeps its state in memory. Tokens come from the environment. */
+/**
+ * Redis: hot state, the journal of order events and fills, restart recovery (docs/storage.md).
+ * The password comes from FLASHMM_REDIS_PASSWORD, never from the URL.
+ */
+const redisSchema = z.strictObject({
+  url: url(['redis', 'rediss']),
+  /** Prefix of every key, so that several deployments can share one Redis. */
+  keyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]*$/, { error: 'expected letters, digits and : _ . -' }).default('flashmm:'),
+  /** While Redis is unreachable (writes buffered): trade on in-memory state, only reduce positions, or halt. */
+  onDisconnect: z.enum(['continue', 'reduce', 'halt']).default('reduce'),
+  /** Journal entries held while Redis is unreachable; beyond, the oldest are dropped and counted. */
+  maxBufferedWrites: positiveInt().default(10_000),
+  /** A command unanswered this long fails and is retried; a fill waiting on it is booked as not yet durable. */
+  commandTimeoutMs: positiveInt().default(500),
+  /** Longest wait between reconnection attempts (backoff from 50 ms). */
+  maxReconnectDelayMs: positiveInt().default(2_000),
+  /** Approximate cap of each market's journal stream (Redis MAXLEN ~). */
+  journalMaxEntries: positiveInt().default(1_000_000),
+});
+
+/** An InfluxDB 2 line-protocol endpoint (InfluxDB 2, VictoriaMetrics). The token comes from FLASHMM_INFLUX_TOKEN. */
+const influxSchema = z.strictObject({
+  url: url(['http', 'https']),
+  org: nonEmpty(),
+  bucket: nonEmpty(),
+  /** Lines per write request. */
+  batchSize: positiveInt().default(500),
+  flushIntervalMs: positiveInt().default(1_000),
+  /**
+   * Lines held for retry while the server is unreachable; beyond, the oldest are dropped and
+   * counted. Lines are retried until written or dropped: the bound, not a retry count, limits them.
+   */
+  maxBufferLines: positiveInt().default(50_000),
+  /** Retry backoff: exponential (randomised) from minRetryDelayMs to maxRetryDelayMs. */
+  minRetryDelayMs: positiveInt().default(1_000),
+  maxRetryDelayMs: positiveInt().default(30_000),
+  /** One write request unanswered this long fails and is retried. */
+  requestTimeoutMs: positiveInt().default(10_000),
+});
+
+/** Both optional: without them the daemon keeps its state in memory. Secrets come from the environment. */
 const storageSchema = z.strictObject({
-  redisUrl: url(['redis', 'rediss']).optional(),
-  influx: z.strictObject({ url: url(['http', 'https']), org: nonEmpty(), bucket: nonEmpty() }).optional(),
+  redis: redisSchema.optional(),
+  influx: influxSchema.optional(),
+});
+
+/** Outside services, each off by default (src/integrations/): no code path calls one that is off. */
+const integrationsSchema = z.strictObject({
+  x: xConfigSchema.prefault({}),
+  azureOpenai: azureOpenAiConfigSchema.prefault({}),
 });
 
 export const ENVIRONMENTS = ['development', 'testnet', 'production', 'local'] as const;
@@ -191,6 +273,7 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   telemetry: telemetrySchema.prefault({}),
   storage: storageSchema.prefault({}),
+  integrations: integrationsSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // An order below a market's minimum size is rejected by the venue on every tick.
   const sizes = config.strategy.ladder.sizesLots.filter((s) => s > 0);
@@ -216,5 +299,8 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type VenueConfig = Config['venue'];
+export type SeiVenueConfig = Extract<VenueConfig, { kind: 'sei' }>;
 export type MarketConfig = Config['markets'][number];
 export type RiskConfig = Config['risk'];
+export type RedisConfig = NonNullable<Config['storage']['redis']>;
+export type InfluxConfig = NonNullable<Config['storage']['influx']>;

@@ -51,8 +51,23 @@ export const SECRET_ENV = {
   keystorePath: 'FLASHMM_KEYSTORE_PATH',
   keystorePassword: 'FLASHMM_KEYSTORE_PASSWORD',
   influxToken: 'FLASHMM_INFLUX_TOKEN',
+  redisPassword: 'FLASHMM_REDIS_PASSWORD',
   apiToken: 'FLASHMM_API_TOKEN',
+  // X (OAuth 1.0a user context: the app's key and secret, the posting account's token and secret).
+  xApiKey: 'FLASHMM_X_API_KEY',
+  xApiSecret: 'FLASHMM_X_API_SECRET',
+  xAccessToken: 'FLASHMM_X_ACCESS_TOKEN',
+  xAccessSecret: 'FLASHMM_X_ACCESS_SECRET',
+  azureOpenAiApiKey: 'FLASHMM_AZURE_OPENAI_API_KEY',
 } as const;
+
+/** The four OAuth 1.0a credentials of the X account that posts the reports. */
+export interface XCredentials {
+  readonly apiKey: Secret;
+  readonly apiSecret: Secret;
+  readonly accessToken: Secret;
+  readonly accessSecret: Secret;
+}
 
 /** Where the signing key comes from: a mnemonic, or an encrypted keystore file and its password. */
 export type SigningKeySource =
@@ -62,7 +77,10 @@ export type SigningKeySource =
 export interface Secrets {
   readonly signingKey?: SigningKeySource;
   readonly influxToken?: Secret;
+  readonly redisPassword?: Secret;
   readonly apiToken?: Secret;
+  readonly x?: XCredentials;
+  readonly azureOpenAiApiKey?: Secret;
 }
 
 export class SecretsError extends Error {
@@ -100,9 +118,26 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   }
   const influxToken = read(env, SECRET_ENV.influxToken);
   const apiToken = read(env, SECRET_ENV.apiToken);
+  const x = xCredentials(env);
+  const azureOpenAiApiKey = read(env, SECRET_ENV.azureOpenAiApiKey);
+  const redisPassword = read(env, SECRET_ENV.redisPassword);
   return {
     ...(signingKey && { signingKey }),
     ...(influxToken !== undefined && { influxToken: new Secret(influxToken) }),
     ...(apiToken !== undefined && { apiToken: new Secret(apiToken) }),
+    ...(x !== undefined && { x }),
+    ...(azureOpenAiApiKey !== undefined && { azureOpenAiApiKey: new Secret(azureOpenAiApiKey) }),
+    ...(redisPassword !== undefined && { redisPassword: new Secret(redisPassword) }),
   };
+}
+
+/** All four X credentials, or none; some but not all is an error naming the missing ones. */
+function xCredentials(env: NodeJS.ProcessEnv): XCredentials | undefined {
+  const names = [SECRET_ENV.xApiKey, SECRET_ENV.xApiSecret, SECRET_ENV.xAccessToken, SECRET_ENV.xAccessSecret] as const;
+  const values = names.map((n) => read(env, n));
+  if (values.every((v) => v === undefined)) return undefined;
+  const missing = names.filter((_, i) => values[i] === undefined);
+  if (missing.length > 0) throw new SecretsError(`X credentials need all four variables: ${missing.join(', ')} not set`);
+  const [apiKey, apiSecret, accessToken, accessSecret] = values.map((v) => new Secret(v ?? '')) as [Secret, Secret, Secret, Secret];
+  return { apiKey, apiSecret, accessToken, accessSecret };
 }

@@ -5,7 +5,8 @@ import { newBootId, ClientIdGenerator } from '../execution/client-id.js';
 import { type Clock, systemClock } from '../execution/clock.js';
 import { isError } from '../execution/events.js';
 import { OrderManager } from '../execution/order-manager.js';
-import { MarketSpec } from '@flashmm/core';
+import { MarketSpec, MarketState } from '../native.js';
+import { errorMessage } from '../errors.js';
 import { type PnlBreakdown, PositionTracker } from '../execution/position.js';
 import type { ReconcileReport } from '../execution/reconcile.js';
 import type { MarketInfo } from '../market/types.js';
@@ -16,8 +17,8 @@ import type { Config } from '../config/schema.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { OrderEvent, Venue, VenueListener } from '../venues/venue.js';
-import { type ForecastSource, MarketLoop } from './market-loop.js';
-import { recordFill, recordPnl, wireRiskEvents } from './observe.js';
+import { type DecisionRecord, MarketLoop, marketStateOptions } from './market-loop.js';
+import { recordFill, wireRiskEvents } from './observe.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -27,7 +28,12 @@ export interface DaemonDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly clock?: Clock;
-  readonly forecast?: (symbol: string) => ForecastSource | undefined;
+  /** The ONNX model every market forecasts with (none: quote without a forecast). */
+  readonly modelPath?: string;
+  /** Waits `ms` of the clock (default a timer); a manual clock advances and pumps the venue instead. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called after each market's decision (a backtest records a statistics step there). */
+  readonly onDecision?: (symbol: string, record: DecisionRecord) => void;
 }
 
 export interface ShutdownReport {
@@ -71,13 +77,17 @@ export class Daemon {
     for (const market of markets) this.loops.set(market.symbol, this.createLoop(market));
   }
 
-  /** Connects, reconciles with the venue (orders left by a previous run are cancelled), starts quoting. */
-  async start(): Promise<void> {
+  /**
+   * Connects, reconciles with the venue (orders left by a previous run are cancelled), starts
+   * quoting every `engine.intervalMs`. With `timer: false` the caller calls `tick()` instead (a
+   * manual clock: `flashmm run --speed max`, `flashmm compare`).
+   */
+  async start(options: { readonly timer?: boolean } = {}): Promise<void> {
     const { venue, config } = this.deps;
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
     await venue.connect(this.listener());
     for (const symbol of this.loops.keys()) await this.reconcile(symbol);
-    this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
+    if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
   }
 
@@ -95,7 +105,7 @@ export class Daemon {
   /** A snapshot for the API's /status: per market risk state, position, P&L, orders, touch. */
   status(): unknown {
     const markets = [...this.loops].map(([symbol, loop]) => {
-      const top = loop.data.top();
+      const top = loop.state.top();
       return {
         symbol, risk: this.risk.state(symbol), position: this.positions.position(symbol),
         pnl: this.quotePnl(symbol, loop), openOrders: this.orders.openOrders(symbol), bid: top?.bid ?? null, ask: top?.ask ?? null,
@@ -105,17 +115,32 @@ export class Daemon {
   }
 
   /** P&L marked at the mid, in the quote currency; null without a valid book. */
-  private quotePnl(symbol: string, loop: MarketLoop): Record<keyof PnlBreakdown, string> | null {
-    const top = loop.data.top();
-    return top === null ? null : formatPnl(this.positions.pnl(symbol, Math.round(top.mid * 2)), loop.market);
+  private quotePnl(symbol: string, loop: MarketLoop): ReturnType<typeof formatPnl> | null {
+    const top = loop.state.top();
+    return top === null ? null : formatPnl(this.positions.pnl(symbol, top.mid2), loop.market);
+  }
+
+  /** Loads `path` into every market's model; a file that fails leaves that market on its old model. */
+  reloadModel(path: string): void {
+    for (const [symbol, loop] of this.loops) {
+      try {
+        loop.state.reloadModel(path);
+        this.log.info({ symbol, path, generation: loop.state.modelGeneration }, 'model reloaded');
+      } catch (err) {
+        this.log.error({ symbol, path, err: errorMessage(err) }, 'model reload failed: the old model keeps serving');
+      }
+    }
   }
 
   private createLoop(market: MarketInfo): MarketLoop {
     const { config, metrics, venue } = this.deps;
-    const forecast = this.deps.forecast?.(market.symbol);
+    const options = {
+      ...marketStateOptions(config.strategy, this.deps.sequenceRule(market.symbol), config.engine.largeMoveBps, this.deps.modelPath),
+      netOfOwn: venue.publicBookIncludesOwnOrders === true,
+    };
     return new MarketLoop({
-      market, sequenceRule: this.deps.sequenceRule(market.symbol), strategy: config.strategy,
-      largeMoveBps: config.engine.largeMoveBps, maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
+      market, state: new MarketState(options), strategy: config.strategy,
+      maxPositionLots: config.risk.maxPositionLots, risk: this.risk, orders: this.orders, positions: this.positions,
       send: async (batch) => {
         if (this.stopping !== null && batch.places.length > 0) return; // never place while stopping
         await venue.submit(batch);
@@ -125,7 +150,7 @@ export class Daemon {
         }
       },
       log: componentLogger(this.deps.log, 'quoter', market.symbol), metrics,
-      ...(forecast === undefined ? {} : { forecast }),
+      ...(this.deps.onDecision === undefined ? {} : { onDecision: (record: DecisionRecord) => this.deps.onDecision?.(market.symbol, record) }),
     });
   }
 
@@ -154,6 +179,11 @@ export class Daemon {
 
   private onOrderEvent(event: OrderEvent): void {
     this.orders.onEvent(event);
+    if (this.deps.venue.publicBookIncludesOwnOrders === true) {
+      const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+      const symbol = event.type === 'fill' ? event.fill.symbol : event.symbol;
+      this.loops.get(symbol)?.onOwnOrderEvent(event, this.orders.order(clientId));
+    }
     if (event.type === 'rejected') this.deps.metrics.ordersRejected.inc({ market: event.symbol, reason: 'venue' });
     if (event.type !== 'fill') return;
     const { fill } = event;
@@ -161,13 +191,13 @@ export class Daemon {
     const position = this.positions.position(fill.symbol);
     this.risk.onPosition(fill.symbol, position, this.clock.nowMs());
     this.log.info(
-      { symbol: fill.symbol, side: fill.side, price: fill.price, size: fill.size, liquidity: fill.liquidity, position },
+      { symbol: fill.symbol, side: fill.side, price: fill.price, size: fill.size, liquidity: fill.liquidity, tsNs: String(fill.tsNs), position },
       'fill',
     );
   }
 
-  /** One quote tick: housekeeping (timeouts, watchdogs, P&L limits), then a decision per market. */
-  private async tick(): Promise<void> {
+  /** One quote tick: housekeeping (timeouts, watchdogs), then a decision per market. */
+  async tick(): Promise<void> {
     if (this.stopping !== null) return;
     const nowMs = this.clock.nowMs();
     const nowNs = this.clock.nowNs();
@@ -175,10 +205,8 @@ export class Daemon {
     for (const symbol of housekeeping.needsReconcile) await this.reconcile(symbol);
     this.risk.tick(nowMs);
     for (const [symbol, loop] of this.loops) {
-      const top = loop.data.top();
-      if (top !== null) recordPnl(this.deps.metrics, this.risk, this.positions, loop, top.mid, nowMs);
-      this.deps.metrics.bookStaleness.set({ market: symbol }, Math.min(loop.data.ageMs(nowMs), 1e9) / 1e3);
-      await loop.decide(nowMs, nowNs);
+      this.deps.metrics.bookStaleness.set({ market: symbol }, Math.min(loop.ageMs(nowMs), 1e9) / 1e3);
+      await loop.decide(nowMs, nowNs); // marks the ledger at the mid first: the loss limits act on this decision
     }
   }
 
@@ -189,7 +217,7 @@ export class Daemon {
       if (report.batch.cancels.length + report.batch.places.length > 0) await this.deps.venue.submit(report.batch);
       if (report.adopted.length + report.phantoms.length + report.revived.length > 0) this.log.warn({ symbol, ...summary(report) }, 'reconciled with the venue');
     } catch (err) {
-      this.log.error({ symbol, err: err instanceof Error ? err.message : String(err) }, 'reconciliation failed');
+      this.log.error({ symbol, err: errorMessage(err) }, 'reconciliation failed');
       this.deps.metrics.errors.inc({ kind: 'reconcile' });
     }
   }
@@ -210,11 +238,14 @@ export class Daemon {
       await venue.cancelAll();
       open = await this.waitForNoOpenOrders(deadline);
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown cancel failed');
+      this.log.error({ err: errorMessage(err) }, 'shutdown cancel failed');
       open = -1;
     }
     for (const [symbol, loop] of this.loops) {
-      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop) }, 'final state');
+      const top = loop.state.top();
+      const units = top === null ? null : this.positions.pnl(symbol, top.mid2);
+      const pnlUnits = units === null ? null : { realised: String(units.realised), unrealised: String(units.unrealised), fees: String(units.fees), net: String(units.net) };
+      this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits }, 'final state');
     }
     await venue.close();
     const report = { reason, openOrders: open, elapsedMs: this.clock.nowMs() - t0 };
@@ -231,9 +262,13 @@ export class Daemon {
         open += venueOrders.length;
       }
       if (open === 0 || this.clock.nowMs() >= deadlineMs) return open;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await (this.deps.sleep ?? sleep)(20);
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function limitsOf(config: Config, markets: readonly MarketInfo[]): Record<string, RiskLimits> {
@@ -251,7 +286,7 @@ function summary(report: ReconcileReport) {
 }
 
 /** P&L in the quote currency as exact decimal strings (the core formats money units). */
-function formatPnl(pnl: PnlBreakdown, market: MarketInfo): Record<keyof PnlBreakdown, string> {
+function formatPnl(pnl: PnlBreakdown, market: MarketInfo): Record<'realised' | 'unrealised' | 'fees' | 'net', string> {
   const spec = new MarketSpec({ ...market });
   const f = (m: bigint) => spec.formatMoney(m.toString());
   return { realised: f(pnl.realised), unrealised: f(pnl.unrealised), fees: f(pnl.fees), net: f(pnl.net) };

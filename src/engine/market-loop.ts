@@ -1,32 +1,39 @@
-// One market's quote loop: venue data in → book (core) → estimators; on each quote tick (or at
-// once on a large move) → forecast → quoting model → risk filter → order diff → one batch out.
-// Nothing here recomputes what the core owns; the loop only orchestrates and times the stages.
-import type { EventBatch } from '@flashmm/core';
+// One market's quote loop: venue data in → the market's state (core: book, estimators, model);
+// on each quote tick (or at once on a large move) → decision inputs (core, one call) → quoting
+// model → risk filter → order diff → one batch out. Nothing here recomputes what the core owns;
+// the loop only orchestrates and times the stages.
+import type { EventBatch, MarketState, MarketStateOptions } from '../native.js';
 import type { OrderManager } from '../execution/order-manager.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { BookTop, DesiredQuote, MarketInfo } from '../market/types.js';
 import type { FilterResult } from '../risk/quote-filter.js';
 import type { RiskManager } from '../risk/risk-manager.js';
-import type { QuotingConfig } from '../strategy/config.js';
-import { EwmaVolatility, IntensityEstimator } from '../strategy/estimators.js';
+import { intensityOptions, type QuotingConfig } from '../strategy/config.js';
 import { createQuoter, type QuoteDecision, type Quoter } from '../strategy/quoter.js';
-import type { Forecast } from '../strategy/skew.js';
+import { errorCode, errorMessage } from '../errors.js';
+import type { ManagedOrder } from '../execution/order-state.js';
 import { createLogOnce, type LogOnce, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { OrderBatch } from '../venues/venue.js';
-import { MarketData } from './market-data.js';
+import type { OrderBatch, OrderEvent } from '../venues/venue.js';
+import { recordPnl } from './observe.js';
 
-/** The model's view of a market at a decision, if a model is loaded and warm. */
-export interface ForecastSource {
-  onMarketData(batch: EventBatch): void;
-  forecast(): Forecast | undefined;
+/** The core options of a market's state from the daemon's config: its estimators, the requote threshold, the model. */
+export function marketStateOptions(
+  strategy: QuotingConfig, sequenceRule: string, largeMoveBps: number, modelPath?: string,
+): MarketStateOptions {
+  const { warmupSeconds, ...volatility } = strategy.volatility;
+  return {
+    sequenceRule, largeMoveBps, intensity: intensityOptions(strategy.intensity),
+    volatility: { ...volatility, ...(warmupSeconds === undefined ? {} : { warmupSeconds }) },
+    ...(modelPath === undefined ? {} : { model: { path: modelPath } }),
+  };
 }
 
 export interface MarketLoopDeps {
   readonly market: MarketInfo;
-  readonly sequenceRule: string;
+  /** The market's one state (book, estimators, model), fed only by this loop. */
+  readonly state: MarketState;
   readonly strategy: QuotingConfig;
-  readonly largeMoveBps: number;
   readonly maxPositionLots: number;
   readonly risk: RiskManager;
   readonly orders: OrderManager;
@@ -35,7 +42,8 @@ export interface MarketLoopDeps {
   readonly send: (batch: OrderBatch) => Promise<void>;
   readonly log: Logger;
   readonly metrics?: Metrics;
-  readonly forecast?: ForecastSource;
+  /** After each decision, once its batch is sent. */
+  readonly onDecision?: (record: DecisionRecord) => void;
 }
 
 export interface DecisionRecord {
@@ -51,44 +59,70 @@ export class MarketLoop {
   readonly symbol: string;
   readonly market: MarketInfo;
   readonly maxPositionLots: number;
-  readonly data: MarketData;
+  readonly state: MarketState;
   private readonly quoter: Quoter;
-  private readonly volatility: EwmaVolatility;
-  private readonly intensity: IntensityEstimator;
-  private lastDecisionMid: number | null = null;
   private deciding = false;
+  /** Decisions made (sent or empty). */
+  decisions = 0;
   private lastDecision: DecisionRecord | null = null;
+  private lastSigma: number;
+  /** Local clock (ms) when data last arrived: what the stale-book watchdog reads. */
+  private lastDataAtMs: number | null = null;
   private readonly logOnce: LogOnce;
+  /** Numeric ids of our orders in the market state's own-order book. */
+  private readonly ownIds = new Map<string, number>();
+  private nextOwnId = 1;
 
   constructor(private readonly deps: MarketLoopDeps) {
     this.symbol = deps.market.symbol;
     this.market = deps.market;
     this.maxPositionLots = deps.maxPositionLots;
+    this.state = deps.state;
     this.logOnce = createLogOnce(deps.log);
-    this.data = new MarketData(deps.sequenceRule);
     this.quoter = createQuoter(deps.strategy);
-    const v = deps.strategy.volatility;
-    this.volatility = new EwmaVolatility({
-      halfLifeSeconds: v.halfLifeSeconds, minSampleSeconds: v.minSampleSeconds, maxGapSeconds: v.maxGapSeconds,
-      priorSigma: v.priorSigma, ...(v.warmupSeconds === undefined ? {} : { warmupSeconds: v.warmupSeconds }),
-    });
-    const i = deps.strategy.intensity;
-    this.intensity = new IntensityEstimator({ ...i, prior: { A: i.priorA, k: i.priorK } });
+    this.lastSigma = deps.strategy.volatility.priorSigma;
   }
 
-  /** Venue data for this market. Returns true when the mid moved enough to requote at once. */
+  /** Venue data for this market (one core call). Returns true when the mid moved enough to requote at once. */
   onMarketData(batch: EventBatch, nowMs: number): boolean {
-    const midBefore = this.data.book.isValid ? this.data.book.mid() : null;
-    const outcome = this.data.apply(batch, nowMs);
+    const outcome = this.state.apply(batch);
     if (outcome.events === 0) return false;
+    this.lastDataAtMs = nowMs;
     this.deps.risk.onMarketData(this.symbol, nowMs);
-    this.deps.forecast?.onMarketData(batch);
-    if (midBefore !== null) for (const t of outcome.trades) this.intensity.onTrade(t, midBefore);
-    const top = this.data.top();
-    if (top === null) return false;
-    this.volatility.update(top.mid, top.exchangeTsNs);
-    const last = this.lastDecisionMid;
-    return last !== null && (Math.abs(top.mid - last) / last) * 1e4 >= this.deps.largeMoveBps;
+    return outcome.moved;
+  }
+
+  /**
+   * Our order's life in the market state's own-order book (venues whose public book shows our
+   * orders): the decisions then read the book net of our liquidity. An event the own-order book
+   * cannot apply (a duplicate, an order it never saw) is logged once and changes nothing.
+   */
+  onOwnOrderEvent(event: OrderEvent, order: Readonly<ManagedOrder> | undefined): void {
+    const clientId = event.type === 'fill' ? event.fill.clientId : event.clientId;
+    try {
+      if (event.type === 'accepted' && order !== undefined) {
+        const id = this.nextOwnId++;
+        this.ownIds.set(clientId, id);
+        this.state.addOwnOrder(id, order.side, order.price, order.size - order.filled);
+        return;
+      }
+      const id = this.ownIds.get(clientId);
+      if (id === undefined) return;
+      if (event.type === 'fill') {
+        if (this.state.fillOwnOrder(id, event.fill.size) === 0) this.ownIds.delete(clientId);
+      } else if (event.type === 'cancelled' || event.type === 'rejected') {
+        this.ownIds.delete(clientId);
+        this.state.removeOwnOrder(id);
+      }
+    } catch (err) {
+      if (errorCode(err) !== 'OWN_ORDER') throw err;
+      this.logOnce(`own-order:${event.type}`, { clientId, err: errorMessage(err) }, 'own-order book could not apply an order event');
+    }
+  }
+
+  /** Milliseconds since data last arrived (Infinity before any). */
+  ageMs(nowMs: number): number {
+    return this.lastDataAtMs === null ? Number.POSITIVE_INFINITY : nowMs - this.lastDataAtMs;
   }
 
   /** One quote decision; sends the resulting batch. Never throws: a failure is logged and counted. */
@@ -99,6 +133,8 @@ export class MarketLoop {
       const record = this.compute(nowMs, nowNs);
       this.lastDecision = record;
       if (record.batch.cancels.length + record.batch.places.length > 0) await this.submit(record.batch, nowMs);
+      this.decisions += 1;
+      this.deps.onDecision?.(record);
       return record;
     } catch (err) {
       this.deps.log.error({ err }, 'quote decision failed');
@@ -110,27 +146,35 @@ export class MarketLoop {
     }
   }
 
-  /** The computation of a decision, without sending: what the latency benchmark times. */
+  /**
+   * The computation of a decision, without sending: what the latency benchmark times. Two core
+   * calls: the decision inputs (top, σ, A/k, forecast) and the ledger marked at the mid (the
+   * position, and the P&L the loss limits watch).
+   */
   compute(nowMs: number, nowNs: bigint): DecisionRecord {
     const t0 = performance.now();
-    const top = this.data.top();
-    const inventory = this.deps.positions.position(this.symbol);
+    const inputs = this.state.decisionInputs(nowNs);
+    const top = inputs.top ?? null;
+    this.lastSigma = inputs.sigma;
+    const pnl = top === null ? null : this.deps.positions.pnl(this.symbol, top.mid2);
+    const inventory = pnl === null ? this.deps.positions.position(this.symbol) : pnl.lots;
+    if (pnl !== null) {
+      this.deps.risk.onPnl(this.symbol, pnl.net, nowMs);
+      if (this.deps.metrics !== undefined) recordPnl(this.deps.metrics, this, pnl);
+    }
     // One scan of the live orders serves the refresh tolerance and the risk filter: neither changes them.
     const live = this.deps.orders.liveOrders(this.symbol);
     let decision: QuoteDecision | null = null;
     if (top !== null) {
-      const forecast = this.deps.forecast?.forecast();
+      const forecast = inputs.forecast;
       if (forecast !== undefined) {
         this.deps.metrics?.predictions.inc({ market: this.symbol, horizon: 'h0' });
         this.logOnce('forecast:first', { symbol: this.symbol, ...forecast }, 'model forecast active: quotes are skewed by it');
       }
       decision = this.quoter.quote({
-        book: top, inventory, nowNs,
-        volatility: this.volatility.sigma, intensity: this.intensity.estimate(nowNs),
-        ...(forecast === undefined ? {} : { forecast }),
-        liveQuotes: live,
+        book: top, inventory, nowNs, volatility: inputs.sigma, intensity: inputs.intensity,
+        ...(forecast === undefined ? {} : { forecast }), liveQuotes: live,
       });
-      this.lastDecisionMid = top.mid;
     }
     const t1 = performance.now();
     const desired = decision?.quotes ?? []; // no book → no quotes: pull everything
@@ -148,8 +192,9 @@ export class MarketLoop {
     return this.lastDecision;
   }
 
+  /** σ (ticks/√s) as of the last decision. */
   volatilityEstimate(): number {
-    return this.volatility.sigma;
+    return this.lastSigma;
   }
 
   /** Why quotes are missing, logged once per reason (a limit set below one order is silent otherwise). */
@@ -168,7 +213,7 @@ export class MarketLoop {
       for (const p of batch.places) m?.ordersSent.inc({ market: this.symbol, side: p.side });
       m?.ordersCancelled.inc({ market: this.symbol }, batch.cancels.length);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.deps.orders.onSubmitFailed(batch, message, nowMs);
       this.deps.risk.onError(this.symbol, 'submit failed', nowMs);
       m?.errors.inc({ kind: 'submit' });

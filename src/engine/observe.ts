@@ -1,7 +1,7 @@
 // The engine's telemetry glue: risk transitions to one log line and the risk metrics, fills and
 // P&L to their gauges. Money is exact (bigint money units) everywhere but here: a metric is a
 // double of the quote currency.
-import type { PositionTracker } from '../execution/position.js';
+import type { PnlBreakdown } from '../execution/position.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -34,17 +34,13 @@ export function moneyToQuote(money: bigint, tickSize: string, lotSize: string): 
   return Number(money) * Number(tickSize) * Number(lotSize) * 1e-6;
 }
 
-export function recordPnl(
-  metrics: Metrics, risk: RiskManager, positions: PositionTracker, loop: MarketLoop, mid: number, nowMs: number,
-): void {
+/** The P&L and position gauges of one market, from the ledger marked at the mid. */
+export function recordPnl(metrics: Metrics, loop: MarketLoop, pnl: PnlBreakdown): void {
   const symbol = loop.symbol;
-  const pnl = positions.pnl(symbol, Math.round(mid * 2));
-  risk.onPnl(symbol, pnl.net, nowMs);
   const { tickSize, lotSize } = loop.market;
   metrics.pnlRealised.set({ market: symbol }, moneyToQuote(pnl.realised, tickSize, lotSize));
   metrics.pnlUnrealised.set({ market: symbol }, moneyToQuote(pnl.unrealised, tickSize, lotSize));
   metrics.fees.set({ market: symbol }, moneyToQuote(pnl.fees, tickSize, lotSize));
-  const lots = positions.position(symbol);
-  metrics.positionLots.set({ market: symbol }, lots);
-  metrics.positionUtilisation.set({ market: symbol }, Math.abs(lots) / loop.maxPositionLots);
+  metrics.positionLots.set({ market: symbol }, pnl.lots);
+  metrics.positionUtilisation.set({ market: symbol }, Math.abs(pnl.lots) / loop.maxPositionLots);
 }

@@ -1,7 +1,8 @@
 // Replays a Binance recording into a core OrderBook and reports what happened: the
 // counts, the book's state and its top levels as exact decimal strings.
-import { BinanceReader, OrderBook, Side } from '../native.js';
+import { BinanceReader, OrderBook, type Side } from '../native.js';
 import type { BookCounts, MarketSpec } from '../native.js';
+import { errorMessage } from '../errors.js';
 
 export interface ReplayOptions {
   /** Stop before the first event stamped by the exchange after this time (ms). */
@@ -52,7 +53,7 @@ export function replayBook(file: string, options: ReplayOptions): ReplayReport {
     } catch (err) {
       // A bad line is skipped and counted; the reader continues after it.
       badLines += 1;
-      firstBadLine ??= err instanceof Error ? err.message : String(err);
+      firstBadLine ??= errorMessage(err);
       continue;
     }
     if (batch === null) break;
@@ -69,7 +70,7 @@ export function replayBook(file: string, options: ReplayOptions): ReplayReport {
     counts: book.counts(),
     badLines,
     firstBadLine,
-    bids: levels(book, spec, Side.Bid, options.depth),
-    asks: levels(book, spec, Side.Ask, options.depth),
+    bids: levels(book, spec, 'buy', options.depth),
+    asks: levels(book, spec, 'sell', options.depth),
   };
 }

@@ -1,10 +1,12 @@
 // Venue-neutral market types shared by venues, strategy, risk and execution.
-// Prices are integer ticks and sizes integer lots of the market's spec (DESIGN: domain
-// conventions); decimal strings exist only at a venue's edge. Money is a bigint in money units
+// Prices are integer ticks and sizes integer lots of the market's spec; decimal strings exist
+// only at a venue's edge. Money is a bigint in money units
 // of tick × lot × 1e-6, the core's unit (`MarketSpec.formatMoney` prints it), so fees in ppm
-// stay exact.
+// stay exact. The side vocabulary and the public trade are the core's (docs/market-state.md).
+import { MONEY_PER_TICK_LOT as MONEY_UNITS } from '../native.js';
+import type { Side } from '../native.js';
 
-export type Side = 'buy' | 'sell';
+export type { PublicTrade, Side } from '../native.js';
 
 /** +1 for a buy (position grows), -1 for a sell. */
 export function sideSign(side: Side): 1 | -1 {
@@ -36,20 +38,12 @@ export interface BookTop {
   readonly mid: number;
   /** Size-weighted micro-price in ticks. */
   readonly microPrice: number;
-  /** Exchange time of the last applied update, ns. */
+  /** Exchange time of the book state, ns. */
   readonly exchangeTsNs: bigint;
 }
 
-/** One public trade. `aggressor` is the side of the taker. */
-export interface PublicTrade {
-  readonly price: number;
-  readonly size: number;
-  readonly aggressor: Side;
-  readonly exchangeTsNs: bigint;
-}
-
-/** Money units per 1 (tick × lot): fees in ppm of notional are exact at this scale. */
-export const MONEY_PER_TICK_LOT = 1_000_000n;
+/** Money units per 1 (tick × lot), the core's: fees in ppm of notional are exact at this scale. */
+export const MONEY_PER_TICK_LOT = BigInt(MONEY_UNITS);
 
 /** Notional of `size` lots at `price` ticks, in money units. */
 export function notional(price: number, size: number): bigint {

@@ -7,6 +7,7 @@ import type { Clock } from '../execution/clock.js';
 import type { ReconcileReport } from '../execution/reconcile.js';
 import type { OrderBatch, Venue, VenueOrder } from '../venues/venue.js';
 import type { ResetResult, RiskManager } from './risk-manager.js';
+import { errorMessage } from '../errors.js';
 
 /** The part of the order manager the kill switch drives. */
 export interface KillTarget {
@@ -91,7 +92,7 @@ export class KillSwitch {
           remaining[symbol] = open.length;
           if (open.length > 0) still.push(symbol);
         } catch (error) {
-          errors.push(`${symbol}: ${error instanceof Error ? error.message : String(error)}`);
+          errors.push(`${symbol}: ${errorMessage(error)}`);
           still.push(symbol);
         }
       }

@@ -1,9 +1,14 @@
 // Every quoting parameter with its unit and a default. Prices are ticks, sizes lots, time
 // seconds, σ ticks/√s, k 1/tick, A 1/s; q (the models' inventory) is in order sizes:
 // q = (inventory − inventoryTargetLots) / orderSizeLots. The defaults suit a liquid market whose
-// mid moves about one tick per √s; the lead composes this schema into the daemon's config.
+// mid moves about one tick per √s. The σ and A/k estimators are the core's: their defaults and
+// their cross-field rules come from it (coreDefaults, validateMarketOptions), none are written here.
 import { z } from 'zod';
 import { positiveInt } from '../config/fields.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { coreDefaults, validateMarketOptions } from '../native.js';
+
+const CORE = coreDefaults();
 
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be > 0`);
 const nonNegative = (what: string) => z.number({ error: `${what} must be a number` }).min(0, `${what} must be ≥ 0`);
@@ -28,29 +33,42 @@ const glftSchema = z.object({
 });
 
 const volatilitySchema = z.object({
-  halfLifeSeconds: positive('volatility.halfLifeSeconds').default(60),
-  minSampleSeconds: nonNegative('volatility.minSampleSeconds').default(1),
-  maxGapSeconds: positive('volatility.maxGapSeconds').default(30),
-  priorSigma: positive('volatility.priorSigma (ticks/√s)').default(1),
+  halfLifeSeconds: positive('volatility.halfLifeSeconds').default(CORE.volatility.halfLifeSeconds),
+  minSampleSeconds: nonNegative('volatility.minSampleSeconds').default(CORE.volatility.minSampleSeconds),
+  maxGapSeconds: positive('volatility.maxGapSeconds').default(CORE.volatility.maxGapSeconds),
+  priorSigma: positive('volatility.priorSigma (ticks/√s)').default(CORE.volatility.priorSigma),
   warmupSeconds: nonNegative('volatility.warmupSeconds').optional(),
 });
 
+const I = CORE.intensity;
 const intensitySchema = z
   .object({
-    windowSeconds: positive('intensity.windowSeconds').default(300),
-    refitSeconds: nonNegative('intensity.refitSeconds').default(10),
-    minTrades: positiveInt('intensity.minTrades').default(30),
-    minBuckets: z.number().int().min(2, 'intensity.minBuckets must be ≥ 2 (a line needs two points)').default(3),
-    bucketTicks: positive('intensity.bucketTicks').default(1),
-    maxDistanceTicks: positive('intensity.maxDistanceTicks').default(50),
-    priorA: positive('intensity.priorA (1/s)').default(1),
-    priorK: positive('intensity.priorK (1/tick)').default(0.5),
-    minK: positive('intensity.minK').default(0.01),
-    maxK: positive('intensity.maxK').default(100),
+    windowSeconds: positive('intensity.windowSeconds').default(I.windowSeconds),
+    refitSeconds: nonNegative('intensity.refitSeconds').default(I.refitSeconds),
+    minTrades: positiveInt('intensity.minTrades').default(I.minTrades),
+    minBuckets: z.number().int().min(2, 'intensity.minBuckets must be ≥ 2 (a line needs two points)').default(I.minBuckets),
+    bucketTicks: positive('intensity.bucketTicks').default(I.bucketTicks),
+    maxDistanceTicks: positive('intensity.maxDistanceTicks').default(I.maxDistanceTicks),
+    priorA: positive('intensity.priorA (1/s)').default(I.priorA),
+    priorK: positive('intensity.priorK (1/tick)').default(I.priorK),
+    minK: positive('intensity.minK').default(I.minK),
+    maxK: positive('intensity.maxK').default(I.maxK),
   })
-  .refine((c) => c.minK <= c.priorK && c.priorK <= c.maxK, {
-    error: 'intensity: need minK ≤ priorK ≤ maxK',
+  .superRefine((c, ctx) => {
+    // The core's own check of the estimator's options (the rule across minK, priorK, maxK).
+    try {
+      validateMarketOptions({ intensity: intensityOptions(c) });
+    } catch (err) {
+      if (errorCode(err) !== 'INVALID_OPTION') throw err;
+      ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+    }
   });
+
+/** The config's intensity section as the core's estimator options. */
+export function intensityOptions(c: { readonly priorA: number; readonly priorK: number } & Record<string, number>) {
+  const { priorA, priorK, ...rest } = c;
+  return { ...rest, prior: { A: priorA, k: priorK } };
+}
 
 const skewSchema = z.object({
   maxSkewTicks: nonNegative('skew.maxSkewTicks').default(2),

@@ -1,10 +1,10 @@
 // One quote decision: reference price (+ forecast skew) → model quotes around it → inventory
 // bound and forecast widening → ladder of whole-tick orders → refresh tolerance against what is
-// live. Pure given its input: estimates come in (see estimators.ts), nothing is remembered.
+// live. Pure given its input: the core's estimates come in (MarketState.decisionInputs), nothing is remembered.
 import type { BookTop, DesiredQuote } from '../market/types.js';
 import { asInfiniteHorizonQuotes, asQuotes, type ModelQuotes } from './as.js';
 import type { QuotingConfig } from './config.js';
-import type { Intensity } from './estimators.js';
+import type { Intensity } from '../native.js';
 import { fixedQuotes } from './fixed.js';
 import { glftQuotes } from './glft.js';
 import { buildLadder } from './ladder.js';

@@ -6,6 +6,7 @@
 // the Secret class itself, which serialises as "[redacted]".
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import type { Secret } from '../config/secret.js';
 
 export type { Logger } from 'pino';
 export type LogFormat = 'pretty' | 'json' | 'auto';
@@ -37,6 +38,26 @@ export interface LoggerOptions {
   readonly isTTY?: boolean;
   /** Fields on every line, e.g. { service: 'flashmm' }. */
   readonly base?: Record<string, unknown>;
+  /** Secret values (the mnemonic, the keystore password) scrubbed from every line, wherever they sit. */
+  readonly secrets?: readonly Secret[];
+}
+
+/** API tokens (src/api/auth.ts) by their shape: scrubbed even from free text such as an audit reason. */
+const API_TOKEN = /fmm_[A-Za-z0-9_-]{16,}/g;
+
+/**
+ * The last line of defence: redaction by key misses a secret pasted into free text (an audit
+ * reason, an error from a library), so every serialised line is scrubbed of known secret values
+ * (raw and JSON-escaped) and of anything shaped like an API token.
+ */
+export function secretScrubber(secrets: readonly Secret[]): (line: string) => string {
+  const values = secrets.map((s) => s.reveal()).filter((v) => v.length >= 6)
+    .flatMap((v) => [...new Set([JSON.stringify(v).slice(1, -1), v])]);
+  return (line) => {
+    let out = line.replace(API_TOKEN, `fmm_${REDACTED}`);
+    for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+    return out;
+  };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -57,6 +78,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: options.base ?? null,
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      hooks: { streamWrite: secretScrubber(options.secrets ?? []) },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

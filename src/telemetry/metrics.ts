@@ -10,14 +10,27 @@ import { breakerStateValue, type BreakerState } from '../risk/events.js';
 
 export const METRIC_PREFIX = 'flashmm_';
 
-
 /** Stages of the hot path timed by flashmm_tick_to_decision_seconds. */
 export type DecisionStage = 'features' | 'predict' | 'quote' | 'risk' | 'diff' | 'total';
 
 /** 10 µs to 100 ms: the hot path's budget is microseconds, its worst case a GC pause. */
 export const DECISION_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 1e-1];
-/** 1 ms to 10 s: a venue round trip, from a local simulator to a congested chain. */
-export const VENUE_BUCKETS = [1e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * 1 ms to 10 s: a venue round trip, from a local simulator to a congested chain. 0.35 is a
+ * bound so that the seed's p95 > 350 ms alert reads an exact bucket, not an interpolation.
+ */
+export const VENUE_BUCKETS = [1e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.35, 0.5, 1, 2.5, 5, 10];
+/** 100 µs to 1 s: one Redis command or one time-series batch, loopback to a remote region. */
+export const STORAGE_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 1];
+
+/** Where the daemon writes off the hot path: Redis (state, journal) and the time-series database. */
+export type StorageSink = 'redis' | 'tsdb';
+/** Why a buffered write was given up. */
+export type DropReason = 'buffer_full' | 'rejected';
+/** What became of one notification (src/telemetry/notifier.ts). */
+export type NotificationOutcome = 'sent' | 'failed' | 'deduplicated' | 'rate_limited';
+/** 0.1 ms to 1 s: an API request served from memory, up to one waiting on the venue (kill). */
+export const API_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 0.25, 1];
 
 export interface BuildInfo {
   readonly version: string;
@@ -52,9 +65,12 @@ function create(registry: Registry, started: number) {
       },
     }),
 
+    pnlTotal: gauge('pnl_total_quote', 'Net P&L (realised + unrealised at the mid, fees included), quote currency.', market),
+    pnlDaily: gauge('pnl_daily_quote', 'Net P&L since the start of the risk day (the daily loss limit\'s window), quote currency.', market),
     pnlRealised: gauge('pnl_realised_quote', 'Realised P&L, quote currency, fees included.', market),
     pnlUnrealised: gauge('pnl_unrealised_quote', 'Unrealised P&L of the open position at the mid, quote currency.', market),
     fees: gauge('fees_quote', 'Fees paid net of rebates, quote currency (negative = rebates earned).', market),
+    makerFees: gauge('maker_fees_quote', 'Fees of maker fills net of rebates, quote currency (negative = rebates earned).', market),
     positionLots: gauge('position_lots', 'Signed position, lots (positive = long).', market),
     positionUtilisation: gauge('position_utilisation_ratio', '|position| / maxPositionLots.', market),
 
@@ -68,6 +84,9 @@ function create(registry: Registry, started: number) {
 
     quoteSpread: gauge('quote_spread_bps', 'Our best ask minus best bid over the mid, basis points.', market),
     spreadImprovement: gauge('spread_improvement_bps', 'Market spread minus our spread, basis points (positive = we tighten it).', market),
+
+    bookValid: gauge('book_valid', '1 while the market\'s book is valid (in sequence, not crossed); 0 = no quotes.', market),
+    venueConnected: gauge('venue_connected', '1 while the venue\'s market-data and order connections are up.', ['venue']),
 
     riskState: gauge('risk_state', 'Circuit breaker: 0 active, 1 reducing (only orders that cut the position), 2 halted.', market),
     riskTransitions: counter('risk_transitions_total', 'Risk state transitions, by reason code.', ['market', 'from', 'to', 'reason']),
@@ -83,6 +102,21 @@ function create(registry: Registry, started: number) {
     tickToDecision: histogram('tick_to_decision_seconds', 'Time from a quote tick to its decision, per stage.', ['stage'], DECISION_BUCKETS),
     venueRequest: histogram('venue_request_seconds', 'Venue request round trip.', ['venue', 'op'], VENUE_BUCKETS),
     bookStaleness: gauge('book_staleness_seconds', 'Seconds since the book last changed or was confirmed.', market),
+
+    // Off the hot path: the quote loop never awaits a sink; it buffers (bounded) and drops.
+    storageConnected: gauge('storage_connected', '1 while the sink answers; 0 while writes are buffered for replay.', ['sink']),
+    storageBuffered: gauge('storage_buffered_writes', 'Writes waiting in the bounded buffer for the sink to return.', ['sink']),
+    storageBufferCapacity: gauge('storage_buffer_capacity_writes', 'Size of the bounded buffer; beyond it writes are dropped.', ['sink']),
+    storageWrites: counter('storage_writes_total', 'Writes the sink acknowledged (replayed ones included).', ['sink']),
+    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed).', ['sink', 'reason']),
+    storageWrite: histogram('storage_write_seconds', 'One write (a Redis command or pipeline, a time-series batch) until acknowledged.', ['sink'], STORAGE_BUCKETS),
+
+    notifications: counter('notifications_total', 'Operator notifications of the daemon\'s own notifier, by event kind and outcome.', ['kind', 'outcome']),
+    // The control plane. `route` is the route's pattern (`/api/v1/markets/:symbol`), never the raw path.
+    apiRequests: counter('api_requests_total', 'API requests answered, by route pattern, method and status.', ['route', 'method', 'status']),
+    apiRequestDuration: histogram('api_request_seconds', 'API request handling time, by route pattern.', ['route'], API_BUCKETS),
+    apiStreamClients: gauge('api_stream_clients', 'Websocket state-stream clients connected.', []),
+    apiStreamDropped: counter('api_stream_dropped_total', 'Stream clients refused or dropped: too-many, slow.', ['reason']),
   };
 }
 
@@ -93,6 +127,8 @@ export type Metrics = ReturnType<typeof create> & {
   /** Sets the risk state gauge and counts the transition. */
   riskTransition(market: string, from: BreakerState, to: BreakerState, reason: string): void;
   setKillSwitch(engaged: boolean): void;
+  /** Creates a sink's series (connected, empty buffer of `capacity`, no drops) once it is configured. */
+  initStorage(sink: StorageSink, capacity: number): void;
   /** The exposition text (what GET /metrics serves). */
   render(): Promise<string>;
 };
@@ -117,6 +153,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
         m.filledVolume.inc({ market, side }, 0);
       }
       m.ordersCancelled.inc({ market }, 0);
+      // flashmm_book_valid is not created here: a 0 written before its writer exists would
+      // raise FlashmmBookInvalid on every healthy market.
     },
     riskTransition(market, from, to, reason) {
       m.riskState.set({ market }, breakerStateValue(to));
@@ -124,6 +162,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setKillSwitch(engaged) {
       m.killSwitch.set(engaged ? 1 : 0);
+    },
+    initStorage(sink, capacity) {
+      m.storageConnected.set({ sink }, 1);
+      m.storageBuffered.set({ sink }, 0);
+      m.storageBufferCapacity.set({ sink }, capacity);
+      m.storageWrites.inc({ sink }, 0);
+      for (const reason of ['buffer_full', 'rejected'] satisfies DropReason[]) m.storageDropped.inc({ sink, reason }, 0);
     },
     render: () => registry.metrics(),
   };

@@ -1,6 +1,6 @@
 // Builds the configured venue. `sim` (the embedded default): one simulated exchange per market,
 // fed by the market generator, or by a recording (`replay`, the recording's own market).
-import { BinanceReader, type ZiOptions } from '@flashmm/core';
+import { BinanceReader, type ZiOptions } from '../native.js';
 import type { Clock } from '../execution/clock.js';
 import type { Config, MarketConfig } from '../config/schema.js';
 import type { MarketInfo } from '../market/types.js';
@@ -14,12 +14,23 @@ export interface CreatedVenue {
   readonly sequenceRule: (symbol: string) => string;
 }
 
-export function createVenue(config: Config, clock: Clock): CreatedVenue {
+export interface VenueOptions {
+  /**
+   * The caller advances the clock and pumps the venue (`SimVenue.pump`): no timer. The exchange
+   * records what the statistics need (`flashmm run --speed max`, `flashmm compare`).
+   */
+  readonly manual?: boolean;
+}
+
+/** The venue of `config`, on `clock`. */
+export function createVenue(config: Config, clock: Clock, options: VenueOptions = {}): CreatedVenue {
   const v = config.venue;
   if (v.kind !== 'sim') {
     throw new Error(`venue '${v.kind}' is not available in this build yet: use venue.kind 'sim' (the default)`);
   }
   const queue = { queue: v.queueModel.kind, queueExponent: v.queueModel.exponent };
+  const manual = options.manual === true ? { pumpMs: 0 } : {};
+  const record = options.manual === true ? { record: true } : {};
   const latency = { entryLatencyMs: v.latency.entryMs, responseLatencyMs: v.latency.responseMs };
   if (v.replay !== undefined) {
     const reader = new BinanceReader(v.replay.path);
@@ -29,14 +40,14 @@ export function createVenue(config: Config, clock: Clock): CreatedVenue {
       makerFeePpm: spec.makerFeePpm, takerFeePpm: spec.takerFeePpm,
     };
     const rule = reader.sequenceRule;
-    const venue = new SimVenue({ market, clock, native: { replayPath: v.replay.path, speed: v.replay.speed, ...queue, ...latency } });
+    const venue = new SimVenue({ market, clock, ...manual, native: { replayPath: v.replay.path, speed: v.replay.speed, ...queue, ...latency, ...record } });
     return { venue, sequenceRule: () => rule };
   }
   const enabled = config.markets.filter((m) => m.enabled);
   const venues = enabled.map((m, i) => new SimVenue({
-    market: marketInfo(m), clock,
+    market: marketInfo(m), clock, ...manual,
     native: {
-      initialPrice: v.generator.initialPrice, seed: v.generator.seed + i, ...queue, ...latency,
+      initialPrice: v.generator.initialPrice, seed: v.generator.seed + i, ...queue, ...latency, ...record,
       ...(v.generator.ziParams === undefined ? {} : { zi: ziOptions(v.generator.ziParams) }),
     },
   }));

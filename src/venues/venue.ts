@@ -1,9 +1,11 @@
-// The one Venue interface (DESIGN: venues). Adapters: `sim` (the core's simulated exchange),
-// `replay`, `sei`. Orders are identified by our client order id; the venue's own id, if any,
-// is carried alongside. Requests are batched: one call carries every cancel and place of a
-// decision, and their outcomes arrive later as `OrderEvent`s (never as return values), because on
-// a real venue acceptance, fills and cancels are asynchronous.
-import type { EventBatch } from '@flashmm/core';
+// The one Venue interface , venue-neutral: the embedded `sim` venue
+// (venues/sim/: the core's simulated exchange, fed by the market generator or by a recording) is
+// the adapter in this tree; an on-chain order book (Sei's dex module, or an EVM order-book
+// venue) plugs in behind the same calls. Orders are identified by our client order id; the
+// venue's own id, if any, is carried alongside. Requests are batched: one call carries every
+// cancel and place of a decision, and their outcomes arrive later as `OrderEvent`s (never as
+// return values), because on a real venue acceptance, fills and cancels are asynchronous.
+import type { EventBatch } from '../native.js';
 import type { MarketInfo, Side } from '../market/types.js';
 
 export interface PlaceRequest {
@@ -74,8 +76,9 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 export interface VenueListener {
   /**
    * Normalised market data for `symbol`: depth snapshots/diffs and trades in the core's columnar
-   * `EventBatch` (exchange and local timestamps in ns), applied by the engine to its book and
-   * feature engine in one call each.
+   * `EventBatch` (exchange and local timestamps in ns), applied by the engine to the market's
+   * `MarketState` in one call (docs/market-state.md). A venue that cannot normalise a message
+   * counts it, logs it once and skips it; it never delivers a partial batch.
    */
   onMarketData(symbol: string, batch: EventBatch): void;
   onOrderEvent(event: OrderEvent): void;
@@ -84,6 +87,12 @@ export interface VenueListener {
 
 export interface Venue {
   readonly name: string;
+  /**
+   * The venue's public book shows our own resting orders (a real exchange; the simulated venue
+   * keeps them apart). The engine then tracks them in the market state and quotes from the book
+   * net of our liquidity.
+   */
+  readonly publicBookIncludesOwnOrders?: boolean;
   markets(): readonly MarketInfo[];
   /** Starts delivering events to `listener`. */
   connect(listener: VenueListener): Promise<void>;

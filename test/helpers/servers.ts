@@ -61,8 +61,11 @@ export interface ServerSpec {
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Polled every 50 ms until true (e.g. `() => canConnect(port)`). */
-  readonly ready: () => Promise<boolean>;
+  /**
+   * Polled every 50 ms until true (e.g. `() => canConnect(port)`); gets the output so far, for a
+   * server that announces its address in its log (a daemon started on port 0).
+   */
+  readonly ready: (output: string) => Promise<boolean>;
   readonly readyTimeoutMs?: number;
 }
 
@@ -118,7 +121,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       const { code, signal } = exited as { code: number | null; signal: NodeJS.Signals | null };
       throw new Error(`${spec.name} exited before it was ready (code ${code}, signal ${signal}):\n${output}`);
     }
-    if (await spec.ready()) return server;
+    if (await spec.ready(output)) return server;
     if (Date.now() > deadline) {
       await server.stop(1_000);
       throw new Error(`${spec.name} not ready within ${spec.readyTimeoutMs ?? 30_000} ms:\n${output}`);

@@ -12,6 +12,7 @@ import { RiskManager } from '../../src/risk/risk-manager.js';
 import type { FilterResult } from '../../src/risk/quote-filter.js';
 import type { OrderBatch, VenueOrder } from '../../src/venues/venue.js';
 import { ScriptedVenue, TEST_MARKET } from './scripted-venue.js';
+import { errorMessage } from '../../src/errors.js';
 
 export const SYMBOL = TEST_MARKET.symbol;
 export const START_MS = 1_700_000_000_000;
@@ -71,7 +72,7 @@ export async function makeHarness(options: HarnessOptions = {}) {
     try {
       await venue.submit(batch);
     } catch (error) {
-      orders.onSubmitFailed(batch, error instanceof Error ? error.message : String(error), clock.nowMs());
+      orders.onSubmitFailed(batch, errorMessage(error), clock.nowMs());
     }
   };
 

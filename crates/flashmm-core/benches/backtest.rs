@@ -10,11 +10,12 @@
 
 use std::hint::black_box;
 
-
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
+use flashmm_core::replay::MemorySource;
+use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 
 const FILE: &str = "usdm_btcusdt_20240808.gz";
@@ -27,7 +28,8 @@ fn backtest(c: &mut Criterion) {
     let events = src.read_all().expect("clean recording");
     let sim = SimConfig::new(&spec, rule).with_fees(-50, 400).with_queue(QueueModel::Power(2.0));
     let cfg = BacktestConfig::new(sim, ConstantLatency::new(5 * MS, 5 * MS).unwrap());
-    let quoter = || Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 10, post_only: true });
+    let quoter =
+        || BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 10, post_only: true });
     // The whole preloaded batch fed at once (what `run` over a `MemorySource` does, minus the
     // copy into chunks).
     let run = || {

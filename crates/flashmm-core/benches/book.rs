@@ -54,8 +54,8 @@ fn single_update(c: &mut Criterion) {
             let depth = i % 20;
             // Alternate delete / re-insert so the level count stays constant.
             let size = if i % 40 < 20 { 0 } else { 3 };
-            let side = if i & 1 == 0 { Side::Bid } else { Side::Ask };
-            let price = if side == Side::Bid { 100_000 - depth } else { 100_001 + depth };
+            let side = if i & 1 == 0 { Side::Buy } else { Side::Sell };
+            let price = if side == Side::Buy { 100_000 - depth } else { 100_001 + depth };
             black_box(book.apply_level(side, Level::new(price, size)).ok());
         })
     });
@@ -73,8 +73,8 @@ fn top_levels(c: &mut Criterion) {
     g.bench_function("top_levels_10_both_sides", |b| {
         b.iter(|| {
             let book = black_box(&book);
-            let bid: i64 = book.top_levels(Side::Bid, 10).map(|l| l.size).sum();
-            let ask: i64 = book.top_levels(Side::Ask, 10).map(|l| l.size).sum();
+            let bid: i64 = book.top_levels(Side::Buy, 10).map(|l| l.size).sum();
+            let ask: i64 = book.top_levels(Side::Sell, 10).map(|l| l.size).sum();
             bid + ask
         })
     });

@@ -17,7 +17,9 @@ fn model_files() -> Vec<PathBuf> {
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "onnx")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "onnx")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -37,7 +39,9 @@ fn inference(c: &mut Criterion) {
         (0..model.seq()).for_each(|r| p.push(&row(r)));
         g.bench_function(format!("predict/{name}"), |b| b.iter(|| black_box(p.predict().expect("predict"))));
         let w: Vec<[f32; N_FEATURES]> = (0..model.seq()).map(row).collect();
-        g.bench_function(format!("fresh_state/{name}"), |b| b.iter(|| black_box(model.predict_window(&w).expect("predict"))));
+        g.bench_function(format!("fresh_state/{name}"), |b| {
+            b.iter(|| black_box(model.predict_window(&w).expect("predict")))
+        });
     }
     g.finish();
 }

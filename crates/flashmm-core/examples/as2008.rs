@@ -31,7 +31,10 @@ fn table(p: &AsParams, paths: usize, seed: u64) {
         ours(gamma, "inventory", &row.inventory);
         if let Some(t) = paper {
             let l = t.inventory;
-            println!("| {gamma} | inventory | paper T{} | {} | {} | {} | {} | {} |", t.table, l.spread, l.profit, l.std_profit, l.final_q, l.std_final_q);
+            println!(
+                "| {gamma} | inventory | paper T{} | {} | {} | {} | {} | {} |",
+                t.table, l.spread, l.profit, l.std_profit, l.final_q, l.std_final_q
+            );
         }
         ours(gamma, "symmetric", &row.symmetric);
         println!(
@@ -52,7 +55,10 @@ fn table(p: &AsParams, paths: usize, seed: u64) {
                     symmetric_expected_profit(p, l.spread)
                 );
             }
-            println!("| {gamma} | symmetric | paper T{} | {} | {} | {} | {} | {} |", t.table, l.spread, l.profit, l.std_profit, l.final_q, l.std_final_q);
+            println!(
+                "| {gamma} | symmetric | paper T{} | {} | {} | {} | {} | {} |",
+                t.table, l.spread, l.profit, l.std_profit, l.final_q, l.std_final_q
+            );
         }
     }
 }

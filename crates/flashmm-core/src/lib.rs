@@ -2,11 +2,18 @@
 
 pub mod backtest;
 pub mod book;
+pub mod error;
 pub mod features;
+mod json;
+pub mod ledger;
+pub mod market;
 pub mod market_gen;
 #[cfg(feature = "ml")]
 pub mod model;
+pub mod money;
+pub mod options;
 pub mod replay;
+pub mod sign;
 pub mod sim;
 pub mod spec;
 pub mod stats;

@@ -283,10 +283,7 @@ mod tests {
     #[test]
     fn off_grid_is_an_error_not_a_rounding() {
         let err = spec().price_to_ticks("61773.65").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "'61773.65' is not on the grid of 0.1"
-        );
+        assert_eq!(err.to_string(), "'61773.65' is not on the grid of 0.1");
         let five = MarketSpec::new("X", "0.5", "1").unwrap();
         assert_eq!(five.price_to_ticks("10.5"), Ok(21));
         assert!(matches!(five.price_to_ticks("10.2"), Err(DecimalError::OffGrid { .. })));
@@ -299,14 +296,8 @@ mod tests {
             assert!(matches!(s.price_to_ticks(bad), Err(DecimalError::Malformed(_))), "{bad}");
         }
         assert!(matches!(s.price_to_ticks("-1.0"), Err(DecimalError::Negative(_))));
-        assert!(matches!(
-            s.price_to_ticks("99999999999999999999999"),
-            Err(DecimalError::Overflow(_))
-        ));
-        assert!(matches!(
-            s.price_to_ticks("1.0000000000000000001"),
-            Err(DecimalError::TooPrecise(_))
-        ));
+        assert!(matches!(s.price_to_ticks("99999999999999999999999"), Err(DecimalError::Overflow(_))));
+        assert!(matches!(s.price_to_ticks("1.0000000000000000001"), Err(DecimalError::TooPrecise(_))));
         assert!(MarketSpec::new("X", "0", "1").is_err());
         assert!(MarketSpec::new("X", "0.00", "1").is_err());
     }

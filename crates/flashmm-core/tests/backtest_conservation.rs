@@ -34,12 +34,13 @@
 use std::collections::HashMap;
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, DEFAULT_GENERATOR_START_NS, FeedDelay, QuoteMode, Quoter, QuoterConfig,
-    ZiSource,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, FeedDelay, QuoteMode,
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
-use flashmm_core::sim::{ConstantLatency, MONEY_PER_TICK_LOT, QueueModel, SimConfig};
+use flashmm_core::money::MONEY_PER_TICK_LOT;
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
+use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 use proptest::prelude::*;
 
@@ -79,7 +80,12 @@ fn setup() -> impl Strategy<Value = Setup> {
         proptest::option::of(0i64..200),
     );
     (any::<u64>(), 10i64..40, quoting, model).prop_map(
-        |(seed, seconds, (mode, lots, limit, post_only), (queue, entry_ms, response_ms, interval_ms, maker_ppm, taker_ppm, feed_delay_ms))| Setup {
+        |(
+            seed,
+            seconds,
+            (mode, lots, limit, post_only),
+            (queue, entry_ms, response_ms, interval_ms, maker_ppm, taker_ppm, feed_delay_ms),
+        )| Setup {
             seed,
             seconds,
             mode,
@@ -105,12 +111,13 @@ fn run(s: &Setup) -> BacktestResult {
     let mut cfg = BacktestConfig::new(sim, ConstantLatency::new(s.entry_ms * MS, s.response_ms * MS).unwrap());
     cfg.interval_ns = s.interval_ms * MS;
     cfg.feed = s.feed_delay_ms.map(|d| FeedDelay::Constant { delay_ns: d * MS });
-    let quoter = Quoter::new(QuoterConfig { mode: s.mode, lots: s.lots, limit_lots: s.limit, post_only: s.post_only });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: s.mode, lots: s.lots, limit_lots: s.limit, post_only: s.post_only });
     Backtest::new(cfg, quoter).unwrap().run(&mut src).expect("generated backtest")
 }
 
 fn sign(side: Side) -> i64 {
-    if side == Side::Bid { 1 } else { -1 }
+    if side == Side::Buy { 1 } else { -1 }
 }
 
 fn check_conservation(r: &BacktestResult) -> Result<(), TestCaseError> {
@@ -207,7 +214,7 @@ fn the_properties_see_fills_on_both_sides() {
         feed_delay_ms: None,
     };
     let r = run(&s);
-    let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
+    let buys = r.fills.iter().filter(|f| f.side == Side::Buy).count();
     assert!(buys > 0 && buys < r.fills.len(), "{} fills, {buys} buys", r.fills.len());
     check_conservation(&r).unwrap();
     check_orders(&r, &s).unwrap();

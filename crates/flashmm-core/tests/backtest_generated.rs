@@ -3,11 +3,12 @@
 //! ([`FeedDelay`]) changing the result, reproducibly.
 
 use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, DEFAULT_GENERATOR_START_NS, FeedDelay, QuoteMode, Quoter, QuoterConfig,
-    ZiSource, recorded_feed_offset,
+    Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, FeedDelay, QuoteMode,
+    recorded_feed_offset,
 };
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 
@@ -33,7 +34,8 @@ fn config(src: &ZiSource, feed: Option<FeedDelay>) -> BacktestConfig {
 fn run(seed: u64, feed: Option<FeedDelay>) -> BacktestResult {
     let mut src = source(seed, 60);
     let cfg = config(&src, feed);
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
     Backtest::new(cfg, quoter).unwrap().run(&mut src).expect("generated backtest")
 }
 
@@ -46,7 +48,7 @@ fn the_same_seed_gives_the_same_json_another_seed_differs_and_both_sides_fill() 
     assert_ne!(a.to_json(), c.to_json());
 
     for r in [&a, &c] {
-        let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
+        let buys = r.fills.iter().filter(|f| f.side == Side::Buy).count();
         let sells = r.fills.len() - buys;
         assert!(buys > 0 && sells > 0, "buys {buys} sells {sells}");
         // 60 s at 100 ms: 600 decisions, every one with the generator's two-sided book.

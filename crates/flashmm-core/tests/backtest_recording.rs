@@ -5,12 +5,13 @@ mod common;
 
 use std::collections::HashMap;
 
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, MemorySource, QuoteMode, Quoter, QuoterConfig,
-};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BacktestResult, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::Side;
+use flashmm_core::money::format_money;
+use flashmm_core::replay::MemorySource;
+use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{EventBatch, EventKind};
-use flashmm_core::sim::{ConstantLatency, FeedLatency, QueueModel, SimConfig, format_money};
+use flashmm_core::sim::{ConstantLatency, FeedLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 
 const MS: i64 = 1_000_000;
@@ -28,8 +29,8 @@ fn setup() -> (EventBatch, MarketSpec, BacktestConfig) {
     (events, spec, BacktestConfig::new(sim, ConstantLatency::new(5 * MS, 5 * MS).unwrap()))
 }
 
-fn quoter() -> Quoter {
-    Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
+fn quoter() -> BaselineQuoter {
+    BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: LOTS, limit_lots: LIMIT, post_only: true })
 }
 
 fn run(events: &EventBatch, cfg: &BacktestConfig) -> BacktestResult {
@@ -44,13 +45,17 @@ fn quoter_over_usdm_btcusdt() {
         let (a, b) = (events.get(i - 1), events.get(i));
         assert!(a.exchange_ts <= b.exchange_ts);
         if a.exchange_ts == b.exchange_ts {
-            assert!(!(a.kind != EventKind::Trade && b.kind == EventKind::Trade), "trade after a diff at {}", a.exchange_ts);
+            assert!(
+                !(a.kind != EventKind::Trade && b.kind == EventKind::Trade),
+                "trade after a diff at {}",
+                a.exchange_ts
+            );
         }
     }
     let r = run(&events, &cfg);
 
     // Fills on both sides, and the stats reconciled (run would have failed otherwise).
-    let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
+    let buys = r.fills.iter().filter(|f| f.side == Side::Buy).count();
     let sells = r.fills.len() - buys;
     assert!(buys > 0 && sells > 0, "buys {buys} sells {sells}");
     assert_eq!(r.stats.trading.fills as usize, r.fills.len());
@@ -60,10 +65,10 @@ fn quoter_over_usdm_btcusdt() {
     let mut pos = 0i64;
     let mut max_abs = 0i64;
     for f in &r.fills {
-        pos += if f.side == Side::Bid { f.lots } else { -f.lots };
+        pos += if f.side == Side::Buy { f.lots } else { -f.lots };
         max_abs = max_abs.max(pos.abs());
     }
-    assert_eq!(pos, r.account.position);
+    assert_eq!(pos, r.account.position());
     assert!(max_abs <= LIMIT + LOTS, "max |position| {max_abs}");
 
     // No fill before entry latency: every request arrives 5 ms after it is sent, a fill comes
@@ -95,7 +100,7 @@ fn quoter_over_usdm_btcusdt() {
         buys,
         sells,
         r.counts.orders,
-        r.account.position,
+        r.account.position(),
         format_money(&spec, r.stats.pnl.realised),
         format_money(&spec, r.stats.pnl.unrealised),
         format_money(&spec, r.stats.pnl.fees),
@@ -110,10 +115,8 @@ fn quoter_over_usdm_btcusdt() {
     let path = common::data_file("usdm_btcusdt_20240808.gz");
     let mut src = BinanceSource::open(&path, None, None).unwrap();
     let mut last = None;
-    let streamed = Backtest::new(cfg.clone(), quoter())
-        .unwrap()
-        .run_with_progress(&mut src, |p| last = Some(*p))
-        .unwrap();
+    let streamed =
+        Backtest::new(cfg.clone(), quoter()).unwrap().run_with_progress(&mut src, |p| last = Some(*p)).unwrap();
     assert_eq!(streamed.to_json_with_records(), json);
     let p = last.unwrap();
     assert_eq!(p.events, r.counts.events);
@@ -130,7 +133,7 @@ fn quoter_with_feed_latency_sees_a_delayed_book() {
     assert!(offset > 1_000 * MS, "the recorder's clock ran ~1.3 s behind: {feed:?}");
     cfg.feed = Some(flashmm_core::backtest::FeedDelay::Recorded { offset_ns: offset });
     let r = run(&events, &cfg);
-    let buys = r.fills.iter().filter(|f| f.side == Side::Bid).count();
+    let buys = r.fills.iter().filter(|f| f.side == Side::Buy).count();
     let sells = r.fills.len() - buys;
     assert!(buys > 0 && sells > 0, "buys {buys} sells {sells}");
     let plain = run(&events, &setup().2);

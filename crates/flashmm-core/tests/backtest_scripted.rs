@@ -2,7 +2,7 @@
 //!
 //! Market (tick 1, lot 1; maker −100 ppm, taker 500 ppm; no sequencing), constant entry and
 //! response latency 10 ns, decisions every 100 ns from the first event (t = 1): at 101, 201,
-//! 301, final step at 401. Quoter: join the touch, 2 lots, limit 2 lots, post-only.
+//! 301, final step at 401. BaselineQuoter: join the touch, 2 lots, limit 2 lots, post-only.
 //!
 //! | t | what | effect |
 //! |---|---|---|
@@ -16,14 +16,16 @@
 //! | 350 | diff: ask 101 → 3 | |
 //! | 401 | final step | |
 //!
-//! P&L: bought 1 @ 99, sold 2 @ 101: FIFO realised (101 − 99) × 1 = 2 ticks·lots; short 1 @
+//! P&L: bought 1 @ 99, sold 2 @ 101: realised (101 − 99) × 1 = 2 ticks·lots; short 1 @
 //! 101 marked at the final mid 99.5: +1.5; fees −30 100 money units (rebates). In money units
 //! (10⁶ per tick·lot): realised 2 000 000, unrealised 1 500 000, net 3 530 100.
 
-use flashmm_core::backtest::{Backtest, BacktestConfig, MemorySource, QuoteMode, Quoter, QuoterConfig};
+use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter, QuoteMode};
 use flashmm_core::book::{SequenceRule, Side};
+use flashmm_core::money::Liquidity;
+use flashmm_core::replay::MemorySource;
 use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
-use flashmm_core::sim::{ConstantLatency, Liquidity, QueueModel, SimConfig};
+use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::FillRecord;
 
@@ -42,21 +44,39 @@ fn config() -> BacktestConfig {
 fn join_touch_without_latency(b: &EventBatch) -> flashmm_core::backtest::BacktestResult {
     let mut cfg = config();
     cfg.latency = ConstantLatency::ZERO.into();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 5, post_only: true });
     Backtest::new(cfg, quoter).unwrap().run(&mut MemorySource::new(b)).unwrap()
 }
 
 #[test]
 fn hand_computed_fills_and_pnl() {
     let events = tape();
-    let quoter = Quoter::new(QuoterConfig { mode: QuoteMode::JoinTouch, lots: 2, limit_lots: 2, post_only: true });
+    let quoter =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::JoinTouch, lots: 2, limit_lots: 2, post_only: true });
     let r = Backtest::new(config(), quoter).unwrap().run(&mut MemorySource::new(&events).with_chunk(2)).unwrap();
 
     assert_eq!(
         r.fills,
         vec![
-            FillRecord { ts: 150, order: 1, side: Side::Bid, price: 99, lots: 1, fee: -9_900, liquidity: Liquidity::Maker },
-            FillRecord { ts: 250, order: 2, side: Side::Ask, price: 101, lots: 2, fee: -20_200, liquidity: Liquidity::Maker },
+            FillRecord {
+                ts: 150,
+                order: 1,
+                side: Side::Buy,
+                price: 99,
+                lots: 1,
+                fee: -9_900,
+                liquidity: Liquidity::Maker
+            },
+            FillRecord {
+                ts: 250,
+                order: 2,
+                side: Side::Sell,
+                price: 101,
+                lots: 2,
+                fee: -20_200,
+                liquidity: Liquidity::Maker
+            },
         ]
     );
     let kinds: Vec<_> = r.requests.iter().map(|q| (q.send_ts, q.arrival_ts, q.kind, q.client_id, q.price)).collect();
@@ -84,21 +104,23 @@ fn hand_computed_fills_and_pnl() {
     assert_eq!(last.fees, -30_100);
     let p = &r.stats.pnl;
     assert_eq!((p.realised, p.unrealised, p.fees, p.net), (2_000_000, 1_500_000, -30_100, 3_530_100));
-    assert_eq!((r.counts.orders.placed, r.counts.orders.canceled, r.counts.orders.amended), (3, 1, 0));
+    assert_eq!((r.counts.orders.placed, r.counts.orders.cancelled, r.counts.orders.amended), (3, 1, 0));
     assert_eq!((r.counts.events, r.counts.decisions, r.counts.steps, r.counts.late_events), (5, 3, 4, 0));
     // The cancel of #1 is reported (leaves 1), fills are reported 10 ns after they happen.
     let fill_reports: Vec<_> =
         r.reports.iter().filter(|x| x.kind == "fill").map(|x| (x.exchange_ts, x.local_ts)).collect();
     assert_eq!(fill_reports, vec![(150, 160), (250, 260)]);
-    assert!(r.reports.iter().any(|x| x.kind == "canceled" && x.client_id == 1 && x.leaves == Some(1)));
+    assert!(r.reports.iter().any(|x| x.kind == "cancelled" && x.client_id == 1 && x.leaves == Some(1)));
 }
 
 #[test]
 fn quoter_prices_around_the_mid() {
-    let q = Quoter::new(QuoterConfig { mode: QuoteMode::AroundMid { ticks: 1 }, ..QuoterConfig::default() });
+    let q =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::AroundMid { ticks: 1 }, ..BaselineConfig::default() });
     assert_eq!(q.prices(100, 101), (99, 102)); // mid 100.5 → 99.5 / 101.5 → floor / ceil
     assert_eq!(q.prices(100, 102), (100, 102)); // mid 101 → 100 / 102
-    let q0 = Quoter::new(QuoterConfig { mode: QuoteMode::AroundMid { ticks: 0 }, ..QuoterConfig::default() });
+    let q0 =
+        BaselineQuoter::new(BaselineConfig { mode: QuoteMode::AroundMid { ticks: 0 }, ..BaselineConfig::default() });
     assert_eq!(q0.prices(100, 101), (100, 101));
     assert_eq!(q0.prices(100, 110), (105, 105)); // a wide spread: quotes at the mid
 }
@@ -117,7 +139,7 @@ fn late_events_and_zero_latency_keep_records_reconciled() {
     let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
     // #1 bid 99 and #2 ask 101 rest at 101 behind 1 lot; the sell of 5 @ 99 fills the bid at
     // 150; the late buy of 5 @ 101 is applied at 150 (the clock), filling the ask.
-    assert_eq!(f, vec![(150, Side::Bid, 99, 1), (150, Side::Ask, 101, 1)]);
+    assert_eq!(f, vec![(150, Side::Buy, 99, 1), (150, Side::Sell, 101, 1)]);
     assert_eq!(r.stats.pnl.realised, 2_000_000);
 }
 
@@ -133,7 +155,7 @@ fn an_event_stamped_before_the_last_step_acts_at_the_clock() {
     let f: Vec<_> = r.fills.iter().map(|f| (f.ts, f.side, f.price, f.lots)).collect();
     // Steps at 101 and 201 were recorded before the late trade was read, and the diff at 250
     // (which triggered them) moved the clock: the trade acts at 250, after both steps.
-    assert_eq!(f, vec![(250, Side::Bid, 99, 1)]);
+    assert_eq!(f, vec![(250, Side::Buy, 99, 1)]);
     let pos: Vec<_> = r.steps.iter().map(|s| (s.ts, s.position)).collect();
     assert_eq!(pos, vec![(101, 0), (201, 0), (301, 1), (401, 1)]);
 }

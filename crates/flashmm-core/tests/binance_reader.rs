@@ -210,8 +210,7 @@ fn all_six_recordings_read_exactly() {
     for exp in &FILES {
         let path = data_file(exp.file);
         let started = Instant::now();
-        let mut reader =
-            BinanceReader::open(&path, None, None).unwrap_or_else(|e| panic!("{}: {e}", exp.file));
+        let mut reader = BinanceReader::open(&path, None, None).unwrap_or_else(|e| panic!("{}: {e}", exp.file));
         assert_eq!(reader.market(), exp.market, "{}", exp.file);
         assert_eq!(reader.symbol(), exp.symbol, "{}", exp.file);
 
@@ -223,20 +222,14 @@ fn all_six_recordings_read_exactly() {
         let mut first_diff_seen = false;
         let mut last_local = i64::MIN;
         loop {
-            let n = reader
-                .next_batch(&mut batch, 4096)
-                .unwrap_or_else(|e| panic!("{}: {e}", exp.file));
+            let n = reader.next_batch(&mut batch, 4096).unwrap_or_else(|e| panic!("{}: {e}", exp.file));
             if n == 0 {
                 break;
             }
             assert_eq!(batch.len(), n);
             for e in batch.iter() {
                 events += 1;
-                assert!(
-                    e.local_ts >= last_local,
-                    "{}: local time went backwards at event {events}",
-                    exp.file
-                );
+                assert!(e.local_ts >= last_local, "{}: local time went backwards at event {events}", exp.file);
                 last_local = e.local_ts;
                 match e.kind {
                     EventKind::Snapshot => {
@@ -244,27 +237,10 @@ fn all_six_recordings_read_exactly() {
                         snapshot_seen_at = Some(events);
                         assert_eq!((e.bids.len(), e.asks.len()), (1000, 1000), "{}", exp.file);
                         assert_eq!(e.first_id, e.last_id);
-                        assert!(
-                            e.bids.windows(2).all(|w| w[0].price > w[1].price),
-                            "{}: bids descending",
-                            exp.file
-                        );
-                        assert!(
-                            e.asks.windows(2).all(|w| w[0].price < w[1].price),
-                            "{}: asks ascending",
-                            exp.file
-                        );
-                        assert!(
-                            e.bids[0].price < e.asks[0].price,
-                            "{}: snapshot crossed",
-                            exp.file
-                        );
-                        assert_eq!(
-                            e.exchange_ts == 0,
-                            exp.market == BinanceMarket::Spot,
-                            "{}",
-                            exp.file
-                        );
+                        assert!(e.bids.windows(2).all(|w| w[0].price > w[1].price), "{}: bids descending", exp.file);
+                        assert!(e.asks.windows(2).all(|w| w[0].price < w[1].price), "{}: asks ascending", exp.file);
+                        assert!(e.bids[0].price < e.asks[0].price, "{}: snapshot crossed", exp.file);
+                        assert_eq!(e.exchange_ts == 0, exp.market == BinanceMarket::Spot, "{}", exp.file);
                     }
                     EventKind::DepthDiff => {
                         depth += 1;
@@ -272,11 +248,7 @@ fn all_six_recordings_read_exactly() {
                         diff_asks += e.asks.len();
                         assert!(e.first_id <= e.last_id);
                         assert_eq!(e.prev_id.is_some(), exp.market != BinanceMarket::Spot);
-                        assert!(
-                            e.exchange_ts > e.local_ts,
-                            "{}: recorder clock runs behind",
-                            exp.file
-                        );
+                        assert!(e.exchange_ts > e.local_ts, "{}: recorder clock runs behind", exp.file);
                         if !first_diff_seen {
                             first_diff_seen = true;
                             let f = &exp.first_diff;
@@ -289,29 +261,14 @@ fn all_six_recordings_read_exactly() {
                                 "{}",
                                 exp.file
                             );
-                            assert_eq!(
-                                (e.bids.len(), e.asks.len()),
-                                (f.bids, f.asks),
-                                "{}",
-                                exp.file
-                            );
-                            assert_eq!(
-                                (e.bids[0], e.asks[0]),
-                                (f.first_bid, f.first_ask),
-                                "{}",
-                                exp.file
-                            );
+                            assert_eq!((e.bids.len(), e.asks.len()), (f.bids, f.asks), "{}", exp.file);
+                            assert_eq!((e.bids[0], e.asks[0]), (f.first_bid, f.first_ask), "{}", exp.file);
                         }
                     }
                     EventKind::Trade => {
                         trades += 1;
                         assert_eq!((e.bids.len(), e.asks.len()), (1, 0));
-                        assert!(
-                            e.bids[0].price > 0 && e.bids[0].size > 0,
-                            "{}: trade {:?}",
-                            exp.file,
-                            e.bids[0]
-                        );
+                        assert!(e.bids[0].price > 0 && e.bids[0].size > 0, "{}: trade {:?}", exp.file, e.bids[0]);
                         assert_eq!(e.first_id, e.last_id);
                         if e.flags & FLAG_BUYER_MAKER != 0 {
                             buyer_maker += 1;
@@ -320,17 +277,8 @@ fn all_six_recordings_read_exactly() {
                     EventKind::BookTicker => {
                         tickers += 1;
                         assert_eq!((e.bids.len(), e.asks.len()), (1, 1));
-                        assert!(
-                            e.bids[0].price < e.asks[0].price,
-                            "{}: ticker crossed",
-                            exp.file
-                        );
-                        assert_eq!(
-                            e.exchange_ts == 0,
-                            exp.market == BinanceMarket::Spot,
-                            "{}",
-                            exp.file
-                        );
+                        assert!(e.bids[0].price < e.asks[0].price, "{}: ticker crossed", exp.file);
+                        assert_eq!(e.exchange_ts == 0, exp.market == BinanceMarket::Spot, "{}", exp.file);
                     }
                 }
             }
@@ -349,25 +297,11 @@ fn all_six_recordings_read_exactly() {
             started.elapsed().as_secs_f64() * 1e3
         );
         assert_eq!(reader.lines_read(), exp.lines, "{}", exp.file);
-        assert_eq!(
-            events as u64, exp.lines,
-            "{}: every line is an event",
-            exp.file
-        );
+        assert_eq!(events as u64, exp.lines, "{}: every line is an event", exp.file);
         assert_eq!(snapshots, 1, "{}: exactly one snapshot", exp.file);
         assert_eq!(snapshot_seen_at, Some(exp.snapshot_line), "{}", exp.file);
-        assert_eq!(
-            (depth, trades, tickers),
-            (exp.depth, exp.trades, exp.tickers),
-            "{}",
-            exp.file
-        );
-        assert_eq!(
-            (diff_bids, diff_asks),
-            (exp.diff_bid_levels, exp.diff_ask_levels),
-            "{}",
-            exp.file
-        );
+        assert_eq!((depth, trades, tickers), (exp.depth, exp.trades, exp.tickers), "{}", exp.file);
+        assert_eq!((diff_bids, diff_asks), (exp.diff_bid_levels, exp.diff_ask_levels), "{}", exp.file);
         assert_eq!(buyer_maker, exp.buyer_maker_trades, "{}", exp.file);
         assert!(first_diff_seen);
     }
@@ -390,14 +324,8 @@ fn a_real_recording_cut_in_half_is_a_clear_error() {
     };
     assert!(events > 10_000 && events < 41_249, "{events}");
     let line = reader.lines_read() + 1;
-    assert!(
-        matches!(&err, ReadError::Io { line: l, .. } if *l == line),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ReadError::Io { line: l, .. } if *l == line), "{err:?}");
     let msg = err.to_string();
-    assert!(
-        msg.starts_with(&format!("truncated or corrupt gzip at line {line}")),
-        "{msg}"
-    );
+    assert!(msg.starts_with(&format!("truncated or corrupt gzip at line {line}")), "{msg}");
     assert_eq!(reader.next_batch(&mut batch, 1000).unwrap(), 0);
 }

@@ -25,7 +25,7 @@ fn level() -> impl Strategy<Value = Level> {
 }
 
 fn side() -> impl Strategy<Value = Side> {
-    prop_oneof![Just(Side::Bid), Just(Side::Ask)]
+    prop_oneof![Just(Side::Buy), Just(Side::Sell)]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -40,12 +40,12 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn check_invariants(b: &L2Book) -> Result<(), TestCaseError> {
-    for side in [Side::Bid, Side::Ask] {
+    for side in [Side::Buy, Side::Sell] {
         let levels: Vec<Level> = b.top_levels(side, usize::MAX).collect();
         for w in levels.windows(2) {
             let better = match side {
-                Side::Bid => w[0].price > w[1].price,
-                Side::Ask => w[0].price < w[1].price,
+                Side::Buy => w[0].price > w[1].price,
+                Side::Sell => w[0].price < w[1].price,
             };
             prop_assert!(better, "{side:?} levels not strictly sorted: {levels:?}");
         }
@@ -137,8 +137,8 @@ proptest! {
             }
             let want_bids: Vec<(i64, i64)> = reference[0].iter().rev().map(|(&p, &s)| (p, s)).collect();
             let want_asks: Vec<(i64, i64)> = reference[1].iter().map(|(&p, &s)| (p, s)).collect();
-            let got_bids: Vec<(i64, i64)> = b.top_levels(Side::Bid, usize::MAX).map(|l| (l.price, l.size)).collect();
-            let got_asks: Vec<(i64, i64)> = b.top_levels(Side::Ask, usize::MAX).map(|l| (l.price, l.size)).collect();
+            let got_bids: Vec<(i64, i64)> = b.top_levels(Side::Buy, usize::MAX).map(|l| (l.price, l.size)).collect();
+            let got_asks: Vec<(i64, i64)> = b.top_levels(Side::Sell, usize::MAX).map(|l| (l.price, l.size)).collect();
             prop_assert_eq!(&got_bids, &want_bids);
             prop_assert_eq!(&got_asks, &want_asks);
             let crossed = matches!((want_bids.first(), want_asks.first()), (Some(b), Some(a)) if b.0 >= a.0);

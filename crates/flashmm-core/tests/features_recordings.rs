@@ -175,10 +175,10 @@ fn band_mirror_equals_a_full_walk_while_the_mid_drifts_far() {
         a.clear();
         // Clear whatever now crosses the fair price, then quote around it.
         b.extend(
-            book.top_levels(Side::Bid, usize::MAX).take_while(|l| l.price >= fair).map(|l| Level::new(l.price, 0)),
+            book.top_levels(Side::Buy, usize::MAX).take_while(|l| l.price >= fair).map(|l| Level::new(l.price, 0)),
         );
         a.extend(
-            book.top_levels(Side::Ask, usize::MAX).take_while(|l| l.price <= fair).map(|l| Level::new(l.price, 0)),
+            book.top_levels(Side::Sell, usize::MAX).take_while(|l| l.price <= fair).map(|l| Level::new(l.price, 0)),
         );
         for _ in 0..rng.signed_below(12) {
             let far = rng.signed_below(4) == 0;
@@ -198,8 +198,8 @@ fn band_mirror_equals_a_full_walk_while_the_mid_drifts_far() {
         walk.on_book(&book, t);
         assert_eq!(inc.features(), walk.features(), "step {step}: mirror and walk disagree (fair {fair})");
         if step % 500 == 0 {
-            inc.on_trade(fair, 3, Side::Bid, t);
-            walk.on_trade(fair, 3, Side::Bid, t);
+            inc.on_trade(fair, 3, Side::Buy, t);
+            walk.on_trade(fair, 3, Side::Buy, t);
         }
     }
     assert!(inc.band_rebuilds() > 20, "the mirror re-centred only {} times", inc.band_rebuilds());

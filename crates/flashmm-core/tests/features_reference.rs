@@ -145,12 +145,12 @@ impl Reference {
             let x = i128::from(x);
             // p ≥ m(1 − x/10⁴) ⇔ 2·10⁴·p ≥ m2·(10⁴ − x); likewise for asks.
             d[0][k] = book
-                .top_levels(Side::Bid, usize::MAX)
+                .top_levels(Side::Buy, usize::MAX)
                 .filter(|l| 20_000 * i128::from(l.price) >= m2 * (10_000 - x))
                 .map(|l| l.size as f64)
                 .sum();
             d[1][k] = book
-                .top_levels(Side::Ask, usize::MAX)
+                .top_levels(Side::Sell, usize::MAX)
                 .filter(|l| 20_000 * i128::from(l.price) <= m2 * (10_000 + x))
                 .map(|l| l.size as f64)
                 .sum();
@@ -215,7 +215,6 @@ impl Reference {
         f
     }
 }
-
 
 /// Relative tolerance (to max(1, |value|)): f32 rounding of the engine's value (≤ 6e-8)
 /// plus f64 differences in the order of operations; observed worst ≈ 6e-8.
@@ -286,7 +285,7 @@ fn check_recording(name: &str, seed: u64, checkpoints: u64, sabotage: bool) -> O
                 EventKind::Trade => {
                     let l = e.bids[0];
                     let buy = e.flags & FLAG_BUYER_MAKER == 0;
-                    let side = if buy { Side::Bid } else { Side::Ask };
+                    let side = if buy { Side::Buy } else { Side::Sell };
                     engine.on_trade(l.price, l.size, side, e.exchange_ts);
                     walker.on_trade(l.price, l.size, side, e.exchange_ts);
                     let ts = reference.stamp(e.exchange_ts);

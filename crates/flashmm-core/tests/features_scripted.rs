@@ -186,9 +186,9 @@ fn trade_flow_with_out_of_order_stamps_and_window_edges() {
     let book = flow_book();
     let mut e = FeatureEngine::new();
     e.on_book(&book, T0);
-    e.on_trade(101, 3, Side::Bid, T0 + 500 * MS);
+    e.on_trade(101, 3, Side::Buy, T0 + 500 * MS);
     // Stamped before the clock (another stream): counted at 500 ms.
-    e.on_trade(100, 1, Side::Ask, T0 + 450 * MS);
+    e.on_trade(100, 1, Side::Sell, T0 + 450 * MS);
     assert_eq!(e.ts(), T0 + 500 * MS);
     close(&e, F::Tfi100ms, (3.0 - 1.0) / 4.0);
     close(&e, F::TradeRate100ms, (2.0f64 / 0.1).ln_1p());
@@ -204,7 +204,7 @@ fn trade_flow_with_out_of_order_stamps_and_window_edges() {
     close(&e, F::TradeRate100ms, 0.0);
     close(&e, F::Tfi500ms, 0.5);
     close(&e, F::LogMsSinceTrade, 101f64.ln());
-    e.on_trade(101, 2, Side::Bid, T0 + 1_600 * MS);
+    e.on_trade(101, 2, Side::Buy, T0 + 1_600 * MS);
     close(&e, F::Tfi1s, 1.0);
     close(&e, F::Tfi5s, (5.0 - 1.0) / 6.0);
     close(&e, F::TradeRate1s, 1f64.ln_1p());
@@ -219,7 +219,7 @@ fn trade_flow_with_out_of_order_stamps_and_window_edges() {
 fn empty_and_one_sided_books_give_finite_fallbacks() {
     let mut e = FeatureEngine::new();
     assert!(e.features().iter().all(|&x| x.is_finite()));
-    e.on_trade(100, 5, Side::Bid, T0);
+    e.on_trade(100, 5, Side::Buy, T0);
     let mut book = L2Book::new(SequenceRule::None);
     e.on_book(&book, T0 + MS);
     book.apply_snapshot(1, &lv(&[(100, 1)]), &[]);
@@ -343,7 +343,7 @@ fn dataset_samples_on_the_grid_labels_and_drops_around_a_gap() {
     let mut book = L2Book::new(SequenceRule::None);
     book.apply_snapshot(10, &lv(&[(100, 10), (99, 5)]), &lv(&[(101, 10), (102, 5)]));
     e.on_book(&book, T0);
-    e.on_trade(101, 2, Side::Bid, T0 + 40 * MS);
+    e.on_trade(101, 2, Side::Buy, T0 + 40 * MS);
     let b = lv(&[(100, 12)]);
     book.apply_diff(DiffHeader::new(11, 11, None), &b, &[]);
     e.on_diff(&book, &b, &[], T0 + 150 * MS);

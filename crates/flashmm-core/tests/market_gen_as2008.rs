@@ -31,9 +31,27 @@ fn close(what: &str, ours: f64, ours_se: f64, paper: f64, paper_se: f64) {
 
 fn compare(label: &str, ours: &StrategyStats, paper: &PaperLine) {
     close(&format!("{label} profit"), ours.profit.mean, ours.profit.se_mean(), paper.profit, se_mean(paper.std_profit));
-    close(&format!("{label} std(profit)"), ours.profit.std, ours.profit.se_std(), paper.std_profit, se_std(paper.std_profit));
-    close(&format!("{label} final q"), ours.final_q.mean, ours.final_q.se_mean(), paper.final_q, se_mean(paper.std_final_q));
-    close(&format!("{label} std(final q)"), ours.final_q.std, ours.final_q.se_std(), paper.std_final_q, se_std(paper.std_final_q));
+    close(
+        &format!("{label} std(profit)"),
+        ours.profit.std,
+        ours.profit.se_std(),
+        paper.std_profit,
+        se_std(paper.std_profit),
+    );
+    close(
+        &format!("{label} final q"),
+        ours.final_q.mean,
+        ours.final_q.se_mean(),
+        paper.final_q,
+        se_mean(paper.std_final_q),
+    );
+    close(
+        &format!("{label} std(final q)"),
+        ours.final_q.std,
+        ours.final_q.se_std(),
+        paper.std_final_q,
+        se_std(paper.std_final_q),
+    );
 }
 
 #[test]

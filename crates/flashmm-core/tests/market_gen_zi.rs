@@ -73,7 +73,7 @@ fn run(seed: u64, seconds: i64) -> Run {
                     assert!(size > 0);
                     // The aggressor takes displayed liquidity on the passive side, at or
                     // through the touch, never more than is displayed.
-                    let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Bid } else { Side::Ask };
+                    let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Buy } else { Side::Sell };
                     assert!(replay.book.size_at(passive, price) >= size, "trade of {size} at {price} on {passive:?}");
                     let key = (e.exchange_ts, e.flags);
                     if last_trade != Some(key) {
@@ -95,7 +95,9 @@ fn run(seed: u64, seconds: i64) -> Run {
         r.spreads.push(ba.price - bb.price);
         r.mids.push((ba.price + bb.price) as f64 / 2.0);
         for i in 0..K {
-            r.profile[i] += (book.size_at(Side::Bid, bb.price - i as i64) + book.size_at(Side::Ask, ba.price + i as i64)) as f64 / 2.0;
+            r.profile[i] += (book.size_at(Side::Buy, bb.price - i as i64)
+                + book.size_at(Side::Sell, ba.price + i as i64)) as f64
+                / 2.0;
         }
         r.samples += 1;
     }
@@ -147,14 +149,30 @@ fn an_hour_of_stream_keeps_a_strict_l2_book_valid_with_the_configured_statistics
         r.market_orders
     );
     println!("spread: mean {mean_spread:.3} ticks, max {max_spread}, share <= 3 ticks {tight:.3}");
-    println!("mid increments variance (ticks^2): 1 s {v1:.3}, 10 s {v10:.3}, 100 s {v100:.3}; per second {:.3} {:.3} {:.3} {:.3} (300 s)", v1, v10 / 10.0, v100 / 100.0, v300 / 300.0);
-    println!("mid: first {} last {} min {} max {}", r.mids[0], r.mids.last().unwrap(), r.mids.iter().cloned().fold(f64::MAX, f64::min), r.mids.iter().cloned().fold(f64::MIN, f64::max));
+    println!(
+        "mid increments variance (ticks^2): 1 s {v1:.3}, 10 s {v10:.3}, 100 s {v100:.3}; per second {:.3} {:.3} {:.3} {:.3} (300 s)",
+        v1,
+        v10 / 10.0,
+        v100 / 100.0,
+        v300 / 300.0
+    );
+    println!(
+        "mid: first {} last {} min {} max {}",
+        r.mids[0],
+        r.mids.last().unwrap(),
+        r.mids.iter().cloned().fold(f64::MAX, f64::min),
+        r.mids.iter().cloned().fold(f64::MIN, f64::max)
+    );
     let prof: Vec<String> = r.profile.iter().map(|v| format!("{:.1}", v / unit)).collect();
     println!("depth profile (units at 0..{K} ticks from the best, mean of sides): {}", prof.join(" "));
 
     // Trade rate: market orders are Poisson with rate 2μ; 4 standard errors.
     let se = expected_mo.sqrt();
-    assert!((r.market_orders as f64 - expected_mo).abs() <= 4.0 * se, "{} market orders vs {expected_mo}", r.market_orders);
+    assert!(
+        (r.market_orders as f64 - expected_mo).abs() <= 4.0 * se,
+        "{} market orders vs {expected_mo}",
+        r.market_orders
+    );
     // Spread: a mean-reverting few ticks.
     assert!((1.2..=2.0).contains(&mean_spread), "mean spread {mean_spread}");
     assert!(tight >= 0.9, "spread <= 3 ticks only {tight} of the time");
@@ -227,7 +245,10 @@ fn any_grid_works_prices_stay_positive_and_sizes_on_the_unit() {
     replay.apply_batch(&batch);
     assert!(late.book.is_valid() && late.counts().gaps == 0);
     assert_eq!(late.book.best_bid(), replay.book.best_bid());
-    assert_eq!(late.book.top_levels(Side::Ask, 50).collect::<Vec<_>>(), replay.book.top_levels(Side::Ask, 50).collect::<Vec<_>>());
+    assert_eq!(
+        late.book.top_levels(Side::Sell, 50).collect::<Vec<_>>(),
+        replay.book.top_levels(Side::Sell, 50).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -250,7 +271,11 @@ fn bad_parameters_are_refused() {
 #[test]
 fn the_stream_drives_the_simulated_exchange_and_fills_our_quotes() {
     let spec = spec();
-    let mut sim = SimExchange::new(SimConfig::new(&spec, SequenceRule::Strict), ConstantLatency::new(2_000_000, 2_000_000).unwrap()).unwrap();
+    let mut sim = SimExchange::new(
+        SimConfig::new(&spec, SequenceRule::Strict),
+        ConstantLatency::new(2_000_000, 2_000_000).unwrap(),
+    )
+    .unwrap();
     let mut g = generator(21);
     let mut batch = EventBatch::default();
     let mut reports = Vec::new();
@@ -279,7 +304,7 @@ fn the_stream_drives_the_simulated_exchange_and_fills_our_quotes() {
             // Once a second: cancel everything, quote one unit at the touch on both sides.
             let (bb, ba) = (sim.book().best_bid().unwrap(), sim.book().best_ask().unwrap());
             sim.submit(t, Request::CancelAll).unwrap();
-            for (side, price) in [(Side::Bid, bb.price), (Side::Ask, ba.price)] {
+            for (side, price) in [(Side::Buy, bb.price), (Side::Sell, ba.price)] {
                 sim.submit(t, Request::New(NewOrder::post_only(next_id, side, price, 1))).unwrap();
                 next_id += 1;
             }

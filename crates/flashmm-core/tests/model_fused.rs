@@ -14,7 +14,8 @@ use tract_onnx::prelude::*;
 fn dataset() -> &'static Dataset {
     static D: OnceLock<Dataset> = OnceLock::new();
     D.get_or_init(|| {
-        dataset_from_binance_file(&common::data_file("spot_ethusdt_20240808.gz"), DatasetConfig::default()).expect("dataset")
+        dataset_from_binance_file(&common::data_file("spot_ethusdt_20240808.gz"), DatasetConfig::default())
+            .expect("dataset")
     })
 }
 
@@ -49,7 +50,8 @@ fn check(kind: ArchKind, fused_op: &str) {
     let rows: Vec<[f32; N_FEATURES]> = one.chunks(N_FEATURES).map(|r| r.try_into().unwrap()).collect();
     let p = model.predict_window(&rows).unwrap();
     let want = flashmm_core::model::Prediction::from_logits(&plain_tract(&m.onnx, one, m.seq)).unwrap();
-    let d1 = p.probs().iter().flatten().zip(want.probs().iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let d1 =
+        p.probs().iter().flatten().zip(want.probs().iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     eprintln!("{}: fused vs tract max |Δ logit| {d:e} ({n} windows), batch-1 max |Δ p| {d1:e}", kind.name());
     assert!(d <= 1e-5 && d1 <= 1e-6, "{}: {d} {d1}", kind.name());
     assert!(model.describe_plan().contains(fused_op), "{}: {}", kind.name(), model.describe_plan());

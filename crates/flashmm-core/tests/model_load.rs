@@ -4,9 +4,9 @@
 mod common;
 mod model_support;
 
+use common::Rng;
 use flashmm_core::features::{N_FEATURES, feature_names};
 use flashmm_core::model::{ContractError, Model, ModelError, Prediction};
-use common::Rng;
 use model_support::{D, INT64, Spec, softmax_conf, window};
 use tract_onnx::pb::ModelProto;
 
@@ -64,8 +64,8 @@ fn softmax_and_confidence_match_hand_numbers() {
     // ln-ratios: logits (0, ln 2, ln 5) → p = (1/8, 2/8, 5/8).
     let p = Prediction::from_logits(&[0.0, 2f32.ln(), 5f32.ln()]).unwrap();
     let want: [f64; 3] = [0.125, 0.25, 0.625];
-    for c in 0..3 {
-        assert!((p.probs()[0][c] as f64 - want[c]).abs() < 1e-7);
+    for (got, want) in p.probs()[0].iter().zip(want) {
+        assert!((f64::from(*got) - want).abs() < 1e-7);
     }
     let h: f64 = -want.iter().map(|q| q * q.ln()).sum::<f64>();
     assert!((p.confidence()[0] as f64 - (1.0 - h / 3f64.ln())).abs() < 1e-6);
@@ -75,7 +75,10 @@ fn softmax_and_confidence_match_hand_numbers() {
 
 #[test]
 fn batch_prediction_equals_one_by_one() {
-    for (spec, batch_plan) in [(Spec::new(4, 3), true), (Spec { input_dims: vec![D::Fixed(1), D::Fixed(4), D::Fixed(64)], ..Spec::new(4, 3) }, false)] {
+    for (spec, batch_plan) in [
+        (Spec::new(4, 3), true),
+        (Spec { input_dims: vec![D::Fixed(1), D::Fixed(4), D::Fixed(64)], ..Spec::new(4, 3) }, false),
+    ] {
         let m = load(&spec).expect("load");
         assert_eq!(m.has_batch_plan(), batch_plan);
         let ws: Vec<Vec<[f32; N_FEATURES]>> = (0..7).map(|s| window(4, s)).collect();
@@ -93,13 +96,21 @@ fn batch_prediction_equals_one_by_one() {
         }
         assert!(m.predict_batch(&[]).unwrap().is_empty());
         let short = &ws[0][..3];
-        assert!(matches!(m.predict_batch(&[refs[0], short]), Err(ModelError::WindowLength { index: 1, len: 3, seq: 4 })));
+        assert!(matches!(
+            m.predict_batch(&[refs[0], short]),
+            Err(ModelError::WindowLength { index: 1, len: 3, seq: 4 })
+        ));
     }
 }
 
 #[test]
 fn models_without_metadata_or_declared_output_shape_load() {
-    let spec = Spec { metadata: vec![], declare_output: false, input_dims: vec![D::Unknown, D::Fixed(2), D::Fixed(64)], ..Spec::new(2, 5) };
+    let spec = Spec {
+        metadata: vec![],
+        declare_output: false,
+        input_dims: vec![D::Unknown, D::Fixed(2), D::Fixed(64)],
+        ..Spec::new(2, 5)
+    };
     let m = load(&spec).expect("load");
     assert_eq!((m.seq(), m.horizons(), m.info().step_ns), (2, 5, 100_000_000));
     assert_eq!(m.info().horizons_ns, None);
@@ -117,14 +128,35 @@ fn each_contract_violation_is_rejected_naming_it() {
             Spec { input_dims: vec![D::Param("batch"), D::Fixed(4), D::Fixed(63)], metadata: vec![], ..base.clone() },
             "last dimension must be 64 (the feature count), found 63",
         ),
-        (Spec { input_dims: vec![D::Fixed(4), D::Fixed(64)], ..base.clone() }, "must have rank 3 [batch, seq, 64], found rank 2: [4, 64]"),
-        (Spec { input_dims: vec![D::Param("batch"), D::Param("seq"), D::Fixed(64)], ..base.clone() }, "sequence dimension must be a fixed positive size, found seq"),
-        (Spec { input_dims: vec![D::Fixed(8), D::Fixed(4), D::Fixed(64)], ..base.clone() }, "batch dimension must be dynamic or 1, found 8"),
-        (Spec { extra_input: Some("mask".into()), ..base.clone() }, "expected exactly one input (`features`), found 2 inputs: [\"features\", \"mask\"]"),
-        (Spec { output_name: "probs".into(), ..base.clone() }, "expected an output named `logits`, found outputs [\"probs\"]"),
-        (Spec { horizons: 3, classes: 2, ..base.clone() }, "must have 3 classes (down, flat, up) in its last dimension, found 2"),
+        (
+            Spec { input_dims: vec![D::Fixed(4), D::Fixed(64)], ..base.clone() },
+            "must have rank 3 [batch, seq, 64], found rank 2: [4, 64]",
+        ),
+        (
+            Spec { input_dims: vec![D::Param("batch"), D::Param("seq"), D::Fixed(64)], ..base.clone() },
+            "sequence dimension must be a fixed positive size, found seq",
+        ),
+        (
+            Spec { input_dims: vec![D::Fixed(8), D::Fixed(4), D::Fixed(64)], ..base.clone() },
+            "batch dimension must be dynamic or 1, found 8",
+        ),
+        (
+            Spec { extra_input: Some("mask".into()), ..base.clone() },
+            "expected exactly one input (`features`), found 2 inputs: [\"features\", \"mask\"]",
+        ),
+        (
+            Spec { output_name: "probs".into(), ..base.clone() },
+            "expected an output named `logits`, found outputs [\"probs\"]",
+        ),
+        (
+            Spec { horizons: 3, classes: 2, ..base.clone() },
+            "must have 3 classes (down, flat, up) in its last dimension, found 2",
+        ),
         // Undeclared output shape: tract's typing finds the 2 classes.
-        (Spec { horizons: 3, classes: 2, declare_output: false, ..base.clone() }, "must have 3 classes (down, flat, up) in its last dimension, found 2"),
+        (
+            Spec { horizons: 3, classes: 2, declare_output: false, ..base.clone() },
+            "must have 3 classes (down, flat, up) in its last dimension, found 2",
+        ),
         (Spec { horizons: 9, metadata: vec![], ..base.clone() }, "has 9 horizons, at most 8 are supported"),
     ];
     for (spec, want) in cases {
@@ -146,12 +178,18 @@ fn metadata_that_disagrees_is_rejected_naming_the_difference() {
     names.swap(5, 6);
     let (a, b) = (feature_names()[6], feature_names()[5]);
     let cases = vec![
-        (with("flashmm.features", names.join(",")), format!("metadata `flashmm.features`: feature 5 is `{a}` in the model, `{b}` in the core")),
+        (
+            with("flashmm.features", names.join(",")),
+            format!("metadata `flashmm.features`: feature 5 is `{a}` in the model, `{b}` in the core"),
+        ),
         (with("flashmm.features", feature_names()[..63].join(",")), "lists 63 names, the core has 64".into()),
         (with("flashmm.classes", "up,flat,down".into()), "metadata `flashmm.classes`: is `up,flat,down`".into()),
         (with("flashmm.seq", "8".into()), "metadata `flashmm.seq`: says 8, the input's sequence dimension is 4".into()),
         (with("flashmm.horizons_ns", "100000000,500000000".into()), "lists 2 horizons, the output has 3".into()),
-        (with("flashmm.step_ns", "-5".into()), "metadata `flashmm.step_ns`: `-5` is not a positive number of ns".into()),
+        (
+            with("flashmm.step_ns", "-5".into()),
+            "metadata `flashmm.step_ns`: `-5` is not a positive number of ns".into(),
+        ),
     ];
     for (spec, want) in cases {
         let msg = rejected(&spec);

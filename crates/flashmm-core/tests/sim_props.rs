@@ -14,9 +14,10 @@ mod sim_support;
 
 use std::collections::HashMap;
 
-use flashmm_core::book::Side::{self, Ask, Bid};
+use flashmm_core::book::Side::{self, Buy, Sell};
+use flashmm_core::ledger::Account;
 use flashmm_core::sim::{
-    Account, ConstantLatency, FillTrigger, InterpolatedLatency, LatencyModel, NewOrder, OrderLatency, OrderLatencyRow,
+    ConstantLatency, FillTrigger, InterpolatedLatency, LatencyModel, NewOrder, OrderLatency, OrderLatencyRow,
     QueueModel, Report, ReportKind, Request, SelfTradePrevention, SimExchange,
 };
 use proptest::prelude::*;
@@ -25,13 +26,35 @@ use sim_support::{Script, Step, account_from, config, finish};
 #[derive(Clone, Debug)]
 enum Op {
     /// Sets a level near the mid: bids below the best ask, asks above the best bid.
-    Depth { bid: bool, offset: i64, size: i64 },
+    Depth {
+        bid: bool,
+        offset: i64,
+        size: i64,
+    },
     /// A public trade at or through the touch.
-    Trade { sell: bool, depth: i64, qty: i64 },
-    Limit { bid: bool, offset: i64, lots: i64, post_only: bool },
-    Market { bid: bool, lots: i64 },
-    Cancel { pick: u64 },
-    Amend { pick: u64, offset: i64, lots: i64 },
+    Trade {
+        sell: bool,
+        depth: i64,
+        qty: i64,
+    },
+    Limit {
+        bid: bool,
+        offset: i64,
+        lots: i64,
+        post_only: bool,
+    },
+    Market {
+        bid: bool,
+        lots: i64,
+    },
+    Cancel {
+        pick: u64,
+    },
+    Amend {
+        pick: u64,
+        offset: i64,
+        lots: i64,
+    },
     CancelAll,
 }
 
@@ -76,11 +99,19 @@ fn build(ops: &[(Op, i64)]) -> (Script, HashMap<u64, i64>, HashMap<u64, i64>) {
                 // the touch moves, and new levels can land on our resting orders.
                 if bid {
                     let p = (mid - 2 + offset).min(best_ask.unwrap_or(i64::MAX) - 1).max(1);
-                    if size == 0 { bids.remove(&p) } else { bids.insert(p, size) };
+                    if size == 0 {
+                        bids.remove(&p)
+                    } else {
+                        bids.insert(p, size)
+                    };
                     s.diff(t, &[(p, size)], &[]);
                 } else {
                     let p = (mid + 2 - offset).max(best_bid.unwrap_or(0) + 1);
-                    if size == 0 { asks.remove(&p) } else { asks.insert(p, size) };
+                    if size == 0 {
+                        asks.remove(&p)
+                    } else {
+                        asks.insert(p, size)
+                    };
                     s.diff(t, &[], &[(p, size)]);
                 }
             }
@@ -93,7 +124,7 @@ fn build(ops: &[(Op, i64)]) -> (Script, HashMap<u64, i64>, HashMap<u64, i64>) {
                 trades.insert(id, qty);
             }
             Op::Limit { bid, offset, lots, post_only } => {
-                let side = if bid { Bid } else { Ask };
+                let side = if bid { Buy } else { Sell };
                 let price = (mid + offset).max(1);
                 let o = if post_only {
                     NewOrder::post_only(next_id, side, price, lots)
@@ -106,7 +137,7 @@ fn build(ops: &[(Op, i64)]) -> (Script, HashMap<u64, i64>, HashMap<u64, i64>) {
             }
             Op::Market { bid, lots } => {
                 sent.insert(next_id, t);
-                s.send(t, Request::New(NewOrder::market(next_id, if bid { Bid } else { Ask }, lots)));
+                s.send(t, Request::New(NewOrder::market(next_id, if bid { Buy } else { Sell }, lots)));
                 next_id += 1;
             }
             Op::Cancel { pick } => {
@@ -212,8 +243,8 @@ fn run_checked(
                 prop_assert_eq!(side, f.side);
                 if let Some(lim) = lim {
                     match side {
-                        Bid => prop_assert!(f.price <= lim, "buy filled at {} above limit {}", f.price, lim),
-                        Ask => prop_assert!(f.price >= lim, "sell filled at {} below limit {}", f.price, lim),
+                        Buy => prop_assert!(f.price <= lim, "buy filled at {} above limit {}", f.price, lim),
+                        Sell => prop_assert!(f.price >= lim, "sell filled at {} below limit {}", f.price, lim),
                     }
                 }
                 let done = filled.entry(r.client_id).or_insert(0);
@@ -223,10 +254,16 @@ fn run_checked(
                 if let FillTrigger::Trade { trade_id } = f.trigger {
                     let used = from_trade.entry(trade_id).or_insert(0);
                     *used += f.lots;
-                    prop_assert!(*used <= trades[&trade_id], "trade {} used {} > {}", trade_id, used, trades[&trade_id]);
+                    prop_assert!(
+                        *used <= trades[&trade_id],
+                        "trade {} used {} > {}",
+                        trade_id,
+                        used,
+                        trades[&trade_id]
+                    );
                 }
                 let before = acct.equity_at(f.price);
-                acct.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+                acct.apply(f.side, f.price, f.lots, f.fee, f.liquidity).unwrap();
                 prop_assert_eq!(acct.equity_at(f.price) - before, -f.fee);
             }
             _ => {}

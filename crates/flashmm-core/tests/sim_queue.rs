@@ -19,14 +19,14 @@
 
 mod sim_support;
 
-use flashmm_core::book::Side::Bid;
+use flashmm_core::book::Side::Buy;
 use flashmm_core::sim::{FillTrigger, NewOrder, QueueModel, ReportKind, Request};
 use sim_support::{Script, fills, finish, sim};
 
 fn script() -> Script {
     let mut s = Script::new();
     s.snapshot(1, &[(100, 20), (99, 10)], &[(101, 10)]);
-    s.send(2, Request::New(NewOrder::post_only(1, Bid, 100, 5)));
+    s.send(2, Request::New(NewOrder::post_only(1, Buy, 100, 5)));
     s.diff(3, &[(100, 30)], &[]); // a (our order is processed first), then b
     s.diff(4, &[(100, 20)], &[]); // c
     s.sell(5, 100, 13); // d
@@ -118,9 +118,9 @@ fn the_probabilistic_models_split_cancels_between_our_orders_independently() {
     // (front 30, back 0) has nothing behind it: p = 0, 30 − 10 = 20.
     let mut s = Script::new();
     s.snapshot(1, &[(100, 20)], &[(101, 10)]);
-    s.send(2, Request::New(NewOrder::post_only(1, Bid, 100, 5)));
+    s.send(2, Request::New(NewOrder::post_only(1, Buy, 100, 5)));
     s.diff(3, &[(100, 30)], &[]);
-    s.send(4, Request::New(NewOrder::post_only(2, Bid, 100, 5)));
+    s.send(4, Request::New(NewOrder::post_only(2, Buy, 100, 5)));
     s.diff(5, &[(100, 20)], &[]);
     // Now a 25-lot trade: 12 public, 5 to order 1, then the 8 public lots between our
     // orders: all 20 public lots ahead of order 2 are gone, it is next, but nothing is left.

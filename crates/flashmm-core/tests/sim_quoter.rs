@@ -24,12 +24,14 @@ mod sim_support;
 
 use std::collections::HashMap;
 
-use flashmm_core::book::Side::{self, Ask, Bid};
+use flashmm_core::book::Side::{self, Buy, Sell};
+use flashmm_core::ledger::Account;
+use flashmm_core::money::{Liquidity, format_money, notional};
 use flashmm_core::replay::binance::{FileReader, sequence_rule};
 use flashmm_core::replay::{BookReplay, EventBatch, EventKind};
 use flashmm_core::sim::{
-    Account, ConstantLatency, FeedLatency, FillTrigger, Liquidity, NewOrder, QueueModel, Report, ReportKind,
-    Request, SimConfig, SimExchange, format_money, notional,
+    ConstantLatency, FeedLatency, FillTrigger, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig,
+    SimExchange,
 };
 
 const MS: i64 = 1_000_000;
@@ -69,7 +71,12 @@ fn load() -> (EventBatch, flashmm_core::spec::MarketSpec, flashmm_core::book::Se
     (all, spec, rule)
 }
 
-fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm_core::book::SequenceRule, queue: QueueModel) -> Outcome {
+fn run(
+    events: &EventBatch,
+    spec: &flashmm_core::spec::MarketSpec,
+    rule: flashmm_core::book::SequenceRule,
+    queue: QueueModel,
+) -> Outcome {
     // Feed latency: shift local times so the smallest local − exchange difference is 1 ms.
     let mut feed = FeedLatency::default();
     events.iter().for_each(|e| feed.observe(&e));
@@ -115,7 +122,7 @@ fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm
             2 => {
                 let r = sim.pop_report(t).unwrap();
                 on_report(&r, &sides, &mut quotes, &mut strategy, &mut fills_by_side);
-                max_abs_position = max_abs_position.max(strategy.position.abs());
+                max_abs_position = max_abs_position.max(strategy.position().abs());
                 reports.push(r);
             }
             3 => {
@@ -129,11 +136,11 @@ fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm
                 next_decision = Some(t + 100 * MS);
                 let book = &view.book;
                 let (Some(bb), Some(ba)) = (book.best_bid(), book.best_ask()) else { continue };
-                for (side, price) in [(Bid, bb.price), (Ask, ba.price)] {
+                for (side, price) in [(Buy, bb.price), (Sell, ba.price)] {
                     let q = &mut quotes[side as usize];
                     let room = match side {
-                        Bid => strategy.position < LIMIT,
-                        Ask => strategy.position > -LIMIT,
+                        Buy => strategy.position() < LIMIT,
+                        Sell => strategy.position() > -LIMIT,
                     };
                     if q.in_flight {
                         continue;
@@ -164,29 +171,27 @@ fn run(events: &EventBatch, spec: &flashmm_core::spec::MarketSpec, rule: flashmm
     }
     let b = sim.book();
     let final_mid_ticks = (b.best_bid().unwrap().price + b.best_ask().unwrap().price) / 2;
-    Outcome {
-        reports,
-        exchange: *sim.account(),
-        strategy,
-        final_mid_ticks,
-        max_abs_position,
-        fills_by_side,
-        sends,
-    }
+    Outcome { reports, exchange: *sim.account(), strategy, final_mid_ticks, max_abs_position, fills_by_side, sends }
 }
 
-fn on_report(r: &Report, sides: &HashMap<u64, Side>, quotes: &mut [Quote; 2], strategy: &mut Account, fills: &mut [u64; 2]) {
+fn on_report(
+    r: &Report,
+    sides: &HashMap<u64, Side>,
+    quotes: &mut [Quote; 2],
+    strategy: &mut Account,
+    fills: &mut [u64; 2],
+) {
     let side = *sides.get(&r.client_id).expect("reports only about our orders");
     let q = &mut quotes[side as usize];
     match r.kind {
         ReportKind::Accepted { price, .. } => *q = Quote { live: Some((r.client_id, price)), in_flight: false },
         ReportKind::Amended { price, .. } => *q = Quote { live: Some((r.client_id, price)), in_flight: false },
-        ReportKind::Rejected { .. } | ReportKind::Canceled { .. } => *q = Quote::default(),
+        ReportKind::Rejected { .. } | ReportKind::Cancelled { .. } => *q = Quote::default(),
         // TooLate: the fill that closed the order was reported before and cleared the quote.
         ReportKind::AmendRejected { .. } | ReportKind::CancelRejected { .. } => q.in_flight = false,
         ReportKind::Fill(f) => {
             let before = strategy.equity_at(f.price);
-            strategy.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+            strategy.apply(f.side, f.price, f.lots, f.fee, f.liquidity).unwrap();
             assert_eq!(strategy.equity_at(f.price) - before, -f.fee, "cash + position × price moves by −fee");
             fills[f.side as usize] += 1;
             if f.leaves == 0 {
@@ -211,14 +216,14 @@ fn a_two_sided_quoter_over_a_real_recording() {
                 _ => None,
             })
             .collect();
-        assert!(o.fills_by_side[Bid as usize] > 0 && o.fills_by_side[Ask as usize] > 0, "{:?}", o.fills_by_side);
+        assert!(o.fills_by_side[Buy as usize] > 0 && o.fills_by_side[Sell as usize] > 0, "{:?}", o.fills_by_side);
         assert_eq!(o.strategy, o.exchange, "strategy and exchange books agree");
 
         // Marked at the final mid M: cash + position × M = Σ side·lots·(M − price) − fees.
         let m = o.final_mid_ticks;
-        let sign = |s: Side| if s == Bid { 1 } else { -1 };
+        let sign = |s: Side| if s == Buy { 1 } else { -1 };
         let edge: i128 = fills.iter().map(|(_, f)| notional(m - f.price, sign(f.side) * f.lots)).sum();
-        assert_eq!(o.exchange.equity_at(m), edge - o.exchange.fees);
+        assert_eq!(o.exchange.equity_at(m), edge - o.exchange.fees());
 
         // Fees are exactly the rates of the fills' notional.
         let want_fees: i128 = fills
@@ -228,8 +233,8 @@ fn a_two_sided_quoter_over_a_real_recording() {
                 i128::from(f.price) * i128::from(f.lots) * i128::from(ppm)
             })
             .sum();
-        assert_eq!(o.exchange.fees, want_fees);
-        assert!(o.exchange.fees < 0, "post-only quotes only earn rebates");
+        assert_eq!(o.exchange.fees(), want_fees);
+        assert!(o.exchange.fees() < 0, "post-only quotes only earn rebates");
 
         for (r, _) in &fills {
             assert!(r.exchange_ts >= o.sends[&r.client_id] + 5 * MS);
@@ -245,8 +250,8 @@ fn a_two_sided_quoter_over_a_real_recording() {
             crosses,
             o.fills_by_side[0],
             o.fills_by_side[1],
-            o.exchange.position,
-            format_money(&spec, o.exchange.fees),
+            o.exchange.position(),
+            format_money(&spec, o.exchange.fees()),
             format_money(&spec, o.exchange.equity_at(m)),
         );
 

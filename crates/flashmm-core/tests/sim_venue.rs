@@ -5,12 +5,14 @@
 
 mod common;
 
-use flashmm_core::backtest::{BinanceSource, EventSource, MemorySource, ZiSource};
 use flashmm_core::book::Side;
 use flashmm_core::market_gen::ZiParams;
 use flashmm_core::replay::EventBatch;
+use flashmm_core::replay::RetimedSource;
+use flashmm_core::replay::binance::BinanceSource;
+use flashmm_core::replay::{EventSource, MemorySource, ZiSource};
 use flashmm_core::sim::{
-    ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, RetimedSource, SimConfig, SimVenue, VenueError,
+    ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue, VenueError,
 };
 use flashmm_core::spec::MarketSpec;
 
@@ -48,7 +50,7 @@ fn session(seed: u64) -> (Vec<Report>, Vec<(u64, i64)>, SimVenue<ZiSource>) {
         if step % 10 == 0 {
             let (bb, ba) = (v.book().best_bid().unwrap().price, v.book().best_ask().unwrap().price);
             v.cancel_all(t).unwrap();
-            for (side, price) in [(Side::Bid, bb), (Side::Ask, ba)] {
+            for (side, price) in [(Side::Buy, bb), (Side::Sell, ba)] {
                 v.submit(t, Request::New(NewOrder::post_only(id, side, price, 1))).unwrap();
                 sent.push((id, t));
                 id += 1;
@@ -71,7 +73,7 @@ fn reports_come_after_the_latencies_and_the_same_seed_repeats() {
         match r.kind {
             ReportKind::Fill(f) => {
                 fills += 1;
-                buys += usize::from(f.side == Side::Bid);
+                buys += usize::from(f.side == Side::Buy);
             }
             ReportKind::Accepted { .. } => accepted += 1,
             _ => {}
@@ -95,8 +97,8 @@ fn cancel_all_leaves_no_open_orders_and_the_past_is_refused() {
     let (bb, ba) = (v.book().best_bid().unwrap().price, v.book().best_ask().unwrap().price);
     let t = START + 100 * MS;
     // Deep quotes that will not fill.
-    v.submit(t, Request::New(NewOrder::post_only(1, Side::Bid, bb - 50, 2))).unwrap();
-    v.submit(t, Request::New(NewOrder::post_only(2, Side::Ask, ba + 50, 2))).unwrap();
+    v.submit(t, Request::New(NewOrder::post_only(1, Side::Buy, bb - 50, 2))).unwrap();
+    v.submit(t, Request::New(NewOrder::post_only(2, Side::Sell, ba + 50, 2))).unwrap();
     v.advance_to(t + ENTRY - 1, &mut market, &mut reports).unwrap();
     assert!(v.open_orders().is_empty(), "not arrived yet");
     assert_eq!(v.in_flight(), 2);
@@ -111,7 +113,7 @@ fn cancel_all_leaves_no_open_orders_and_the_past_is_refused() {
     v.cancel_all(t2).unwrap();
     v.advance_to(t2 + ENTRY + RESPONSE, &mut market, &mut reports).unwrap();
     assert!(v.open_orders().is_empty());
-    assert!(reports.iter().any(|r| matches!(r.kind, ReportKind::CancelAllDone { canceled: 2 })));
+    assert!(reports.iter().any(|r| matches!(r.kind, ReportKind::CancelAllDone { cancelled: 2 })));
 }
 
 #[test]
@@ -132,7 +134,9 @@ fn a_recording_replays_on_the_host_clock_at_speed() {
     let data_span = head.get(head.len() - 1).exchange_ts - first;
     // Twice as fast, starting at START.
     let retimed = RetimedSource::new(MemorySource::new(&head), START, 2_000_000).unwrap();
-    let mut v = SimVenue::new(retimed, spec, SimConfig::new(src.spec(), rule), ConstantLatency::new(ENTRY, RESPONSE).unwrap()).unwrap();
+    let mut v =
+        SimVenue::new(retimed, spec, SimConfig::new(src.spec(), rule), ConstantLatency::new(ENTRY, RESPONSE).unwrap())
+            .unwrap();
     let (mut market, mut reports) = (EventBatch::default(), Vec::new());
     v.advance_to(START + data_span / 2 - 1, &mut market, &mut reports).unwrap();
     assert!(!v.is_exhausted());

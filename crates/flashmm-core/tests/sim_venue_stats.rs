@@ -17,11 +17,12 @@
 //! | 350 | diff: ask 101 → 3 | |
 //! | 401 | final step, mid 99.5 | |
 
-use flashmm_core::backtest::{MemorySource, ZiSource};
 use flashmm_core::book::{SequenceRule, Side};
 use flashmm_core::market_gen::ZiParams;
+use flashmm_core::money::Liquidity;
 use flashmm_core::replay::EventBatch;
-use flashmm_core::sim::{ConstantLatency, Liquidity, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
+use flashmm_core::replay::{MemorySource, ZiSource};
+use flashmm_core::sim::{ConstantLatency, NewOrder, QueueModel, Report, ReportKind, Request, SimConfig, SimVenue};
 use flashmm_core::spec::MarketSpec;
 use flashmm_core::stats::{FillRecord, StatsConfig, StatsError};
 
@@ -44,8 +45,8 @@ fn scripted_session_stats_equal_the_hand_check() {
     let (mut market, mut reports) = (EventBatch::default(), Vec::new());
 
     v.advance_to(101, &mut market, &mut reports).unwrap();
-    v.submit(101, Request::New(NewOrder::post_only(1, Side::Bid, 99, 2))).unwrap();
-    v.submit(101, Request::New(NewOrder::post_only(2, Side::Ask, 101, 2))).unwrap();
+    v.submit(101, Request::New(NewOrder::post_only(1, Side::Buy, 99, 2))).unwrap();
+    v.submit(101, Request::New(NewOrder::post_only(2, Side::Sell, 101, 2))).unwrap();
     assert!(v.record_step());
 
     v.advance_to(201, &mut market, &mut reports).unwrap();
@@ -63,18 +64,37 @@ fn scripted_session_stats_equal_the_hand_check() {
     v.advance_to(401, &mut market, &mut reports).unwrap();
     assert!(v.record_step());
 
-    let fee1 = flashmm_core::sim::fee(99, 1, -100);
-    let fee2 = flashmm_core::sim::fee(101, 2, -100);
+    let fee1 = flashmm_core::money::fee(99, 1, -100);
+    let fee2 = flashmm_core::money::fee(101, 2, -100);
     assert_eq!((fee1, fee2), (-9_900, -20_200));
     assert_eq!(
         v.recorded_fills(),
         &[
-            FillRecord { ts: 150, order: 1, side: Side::Bid, price: 99, lots: 1, fee: fee1, liquidity: Liquidity::Maker },
-            FillRecord { ts: 250, order: 2, side: Side::Ask, price: 101, lots: 2, fee: fee2, liquidity: Liquidity::Maker },
+            FillRecord {
+                ts: 150,
+                order: 1,
+                side: Side::Buy,
+                price: 99,
+                lots: 1,
+                fee: fee1,
+                liquidity: Liquidity::Maker
+            },
+            FillRecord {
+                ts: 250,
+                order: 2,
+                side: Side::Sell,
+                price: 101,
+                lots: 2,
+                fee: fee2,
+                liquidity: Liquidity::Maker
+            },
         ]
     );
     let steps = v.recorded_steps();
-    assert_eq!(steps.iter().map(|s| (s.ts, s.position)).collect::<Vec<_>>(), [(101, 0), (201, 1), (255, -1), (401, -1)]);
+    assert_eq!(
+        steps.iter().map(|s| (s.ts, s.position)).collect::<Vec<_>>(),
+        [(101, 0), (201, 1), (255, -1), (401, -1)]
+    );
     assert_eq!((steps[0].quote_bid, steps[0].quote_ask), (None, None), "orders still in flight at 101");
     assert_eq!((steps[1].quote_bid, steps[1].quote_ask), (Some(99), Some(101)));
     assert_eq!((steps[3].bid, steps[3].ask), (98, 101));
@@ -82,20 +102,20 @@ fn scripted_session_stats_equal_the_hand_check() {
     // Position and cash tie out with the exchange's account.
     let acc = *v.account();
     let cash = 2 * 101 * 1_000_000 - 99 * 1_000_000 - fee1 - fee2;
-    assert_eq!((acc.position, acc.cash, acc.fees), (-1, cash, fee1 + fee2));
-    assert_eq!((steps[3].cash, steps[3].fees), (acc.cash, acc.fees));
+    assert_eq!((acc.position(), acc.cash, acc.fees()), (-1, cash, fee1 + fee2));
+    assert_eq!((steps[3].cash, steps[3].fees), (acc.cash, acc.fees()));
 
     let stats = v.stats(&StatsConfig { step_interval_ns: 100, ..StatsConfig::default() }).unwrap();
     assert_eq!(stats.pnl.realised, 2_000_000);
     assert_eq!(stats.pnl.unrealised, 1_500_000);
     assert_eq!(stats.pnl.fees, -30_100);
     assert_eq!(stats.pnl.net, 3_530_100);
-    assert_eq!(stats.pnl.net, acc.cash + i128::from(acc.position) * 99_500_000, "net = equity at the last mid");
-    assert_eq!(stats.inventory.last, acc.position);
+    assert_eq!(stats.pnl.net, acc.cash + i128::from(acc.position()) * 99_500_000, "net = equity at the last mid");
+    assert_eq!(stats.inventory.last, acc.position());
     assert_eq!(stats.inventory.max_abs, 1);
     assert_eq!((stats.trading.fills, stats.trading.bought_lots, stats.trading.sold_lots), (2, 1, 2));
     let orders = stats.trading.orders.unwrap();
-    assert_eq!((orders.placed, orders.amended, orders.canceled), (2, 0, 1));
+    assert_eq!((orders.placed, orders.amended, orders.cancelled), (2, 0, 1));
     assert_eq!(stats.trading.order_fill_ratio, Some(1.0));
     assert!(stats.to_json().contains("\"net\":\"3530100\""));
 }
@@ -133,7 +153,7 @@ fn session(record: bool) -> (Vec<Report>, SimVenue<ZiSource>) {
         if step % 5 == 0 {
             let (bb, ba) = (v.book().best_bid().unwrap().price, v.book().best_ask().unwrap().price);
             v.cancel_all(t).unwrap();
-            for (side, price) in [(Side::Bid, bb), (Side::Ask, ba)] {
+            for (side, price) in [(Side::Buy, bb), (Side::Sell, ba)] {
                 v.submit(t, Request::New(NewOrder::post_only(id, side, price, 1))).unwrap();
                 id += 1;
             }
@@ -158,7 +178,7 @@ fn recording_changes_nothing_the_host_sees_and_the_account_ties_out() {
     assert_eq!(stats.trading.fills, counted);
     assert_eq!(stats.span.steps, v.recorded_steps().len() as u64);
     if counted == acc.fills {
-        assert_eq!(stats.inventory.last, acc.position);
+        assert_eq!(stats.inventory.last, acc.position());
         assert_eq!(stats.pnl.net, last.equity());
     }
     assert_eq!(stats.to_json(), session(true).1.stats(&StatsConfig::default()).unwrap().to_json());

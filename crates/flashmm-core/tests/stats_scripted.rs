@@ -2,8 +2,9 @@
 //! comments (definitions: docs/statistics.md). Money unit: tick × lot × 10⁻⁶, so one tick·lot
 //! is 1 000 000 units and one half-tick·lot 500 000.
 
-use flashmm_core::book::Side::{self, Ask, Bid};
-use flashmm_core::sim::{Account, Liquidity, Money, fee};
+use flashmm_core::book::Side::{self, Buy, Sell};
+use flashmm_core::ledger::Account;
+use flashmm_core::money::{Liquidity, Money, fee};
 use flashmm_core::stats::{
     BacktestStats, FillRecord, OrderCounts, SECONDS_PER_YEAR, StatsConfig, StatsError, StepRecord,
 };
@@ -27,7 +28,7 @@ fn steps_from(script: &Script, fills: &[FillRecord]) -> Vec<StepRecord> {
         .map(|&(ts, bid, ask, qb, qa)| {
             while k < fills.len() && fills[k].ts <= ts {
                 let f = &fills[k];
-                acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+                acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity).unwrap();
                 k += 1;
             }
             StepRecord::from_account(ts, bid, ask, &acc, qb, qa)
@@ -54,9 +55,9 @@ fn close(a: Option<f64>, b: f64) {
 /// | s4 | 8 | 97/99 | 98 | 97/99 | 4 |
 fn scenario_a() -> (Vec<StepRecord>, Vec<FillRecord>) {
     let fills = vec![
-        fill(S / 2, 1, Bid, 98, 2, -100, Liquidity::Maker),
-        fill(2 * S, 2, Ask, 100, 1, -100, Liquidity::Maker),
-        fill(7 * S / 2, 3, Bid, 102, 3, 200, Liquidity::Taker),
+        fill(S / 2, 1, Buy, 98, 2, -100, Liquidity::Maker),
+        fill(2 * S, 2, Sell, 100, 1, -100, Liquidity::Maker),
+        fill(7 * S / 2, 3, Buy, 102, 3, 200, Liquidity::Taker),
     ];
     let script = [
         (0, 99, 101, Some(98), Some(102)),
@@ -73,7 +74,7 @@ fn config_a() -> StatsConfig {
     StatsConfig {
         step_interval_ns: S,
         capital: Some(100 * TL),
-        orders: Some(OrderCounts { placed: 6, amended: 1, canceled: 2 }),
+        orders: Some(OrderCounts { placed: 6, amended: 1, cancelled: 2 }),
         ..StatsConfig::default()
     }
 }
@@ -82,10 +83,10 @@ fn config_a() -> StatsConfig {
 fn scenario_a_pnl_split() {
     let (steps, fills) = scenario_a();
     let st = BacktestStats::compute(&steps, &fills, &config_a()).unwrap();
-    // FIFO: open [2@98]; sell 1@100 closes 1@98: realised +2 tick·lots; open [1@98];
-    // buy 3@102: open [1@98, 3@102].
+    // Average cost: long 2 @98; sell 1@100 closes 1 of them: realised +2 tick·lots; long 1 @98;
+    // buy 3@102: long 4, cost 98 + 306 = 404.
     assert_eq!(st.pnl.realised, 2 * TL);
-    // Marked at the last mid 98: 1·(98 − 98) + 3·(98 − 102) = −12 tick·lots.
+    // Marked at the last mid 98: 4·98 − 404 = −12 tick·lots.
     assert_eq!(st.pnl.unrealised, -12 * TL);
     assert_eq!(st.pnl.gross, -10 * TL);
     // Fees: −19 600 − 10 000 + 61 200 = 31 600.
@@ -120,7 +121,7 @@ fn scenario_a_equity_returns_and_drawdown() {
     close(st.drawdown.max_rel, 16e6 / 105_968_400.0);
     // Return over max drawdown: −10 031 600 / 16e6 = −0.626975.
     close(st.drawdown.return_over_max_drawdown, -0.626975);
-    // 8 s of steps, 60 s resampling: no complete period.
+    // 8 s of steps, 10 s resampling (the default): no complete period.
     assert_eq!(st.resampled_returns.periods, 0);
     assert_eq!(st.resampled_returns.sharpe, None);
 }
@@ -212,9 +213,9 @@ fn scenario_a_spread_captured_and_adverse_selection() {
 #[test]
 fn scenario_b_horizon_boundaries_and_short_inventory() {
     let fills = vec![
-        fill(S / 2, 1, Ask, 101, 1, 0, Liquidity::Maker),
-        fill(S, 2, Bid, 101, 1, 0, Liquidity::Maker),
-        fill(2 * S, 3, Ask, 105, 2, 0, Liquidity::Maker),
+        fill(S / 2, 1, Sell, 101, 1, 0, Liquidity::Maker),
+        fill(S, 2, Buy, 101, 1, 0, Liquidity::Maker),
+        fill(2 * S, 3, Sell, 105, 2, 0, Liquidity::Maker),
     ];
     let script = [(S, 100, 102, None, None), (2 * S, 103, 105, None, None), (3 * S, 99, 101, None, None)];
     let steps = steps_from(&script, &fills);
@@ -222,7 +223,7 @@ fn scenario_b_horizon_boundaries_and_short_inventory() {
     let cfg = StatsConfig { horizons_ns: vec![S, S + 1], ..StatsConfig::default() };
     let st = BacktestStats::compute(&steps, &fills, &cfg).unwrap();
 
-    // FIFO: fA opens short 1@101, fB closes it at 101 (0), fC opens short 2@105.
+    // fA opens short 1@101, fB closes it at 101 (0), fC opens short 2@105.
     // Unrealised at mid 100: 2·(105 − 100) = 10 tick·lots. Net = equity = 210e6 − 2·100e6.
     assert_eq!((st.pnl.realised, st.pnl.unrealised, st.pnl.net), (0, 10 * TL, 10 * TL));
 
@@ -260,7 +261,7 @@ fn scenario_b_horizon_boundaries_and_short_inventory() {
 /// Long 1 lot bought at 100 at t = 0 (no fee), then the mid walks 100, 102, 101, 104, 104 at
 /// t = 0..4 s: equity (tick·lots) 0, 2, 1, 4, 4.
 fn known_series() -> (Vec<StepRecord>, Vec<FillRecord>) {
-    let fills = vec![fill(0, 1, Bid, 100, 1, 0, Liquidity::Taker)];
+    let fills = vec![fill(0, 1, Buy, 100, 1, 0, Liquidity::Taker)];
     let script: Vec<_> =
         [100, 102, 101, 104, 104].iter().enumerate().map(|(i, &m)| (i as i64 * S, m - 1, m + 1, None, None)).collect();
     let steps = steps_from(&script, &fills);
@@ -355,7 +356,7 @@ fn json_is_exact_and_deterministic() {
     );
     assert!(json.contains(r#""max_abs":"16000000""#), "{json}");
     assert!(json.contains(r#""peak_ts":"4000000000","trough_ts":"8000000000""#), "{json}");
-    assert!(json.contains(r#""orders":{"placed":6,"amended":1,"canceled":2}"#), "{json}");
+    assert!(json.contains(r#""orders":{"placed":6,"amended":1,"cancelled":2}"#), "{json}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["adverse_selection"][1]["adverse_ticks"], serde_json::Value::Null);
 }
@@ -419,7 +420,7 @@ fn equity_curve_and_records_serialise_exactly() {
 
     assert_eq!(
         serde_json::to_string(&fills[2]).unwrap(),
-        r#"{"ts":"3500000000","order":3,"side":"bid","price":102,"lots":3,"fee":"61200","liquidity":"taker"}"#
+        r#"{"ts":"3500000000","order":3,"side":"buy","price":102,"lots":3,"fee":"61200","liquidity":"taker"}"#
     );
     assert_eq!(
         serde_json::to_string(&steps[2]).unwrap(),

@@ -4,7 +4,9 @@
 
 mod common;
 
-use flashmm_core::features::{Dataset, DatasetConfig, Direction, HORIZONS_NS, N_FEATURES, dataset_from_binance_file, feature_index};
+use flashmm_core::features::{
+    Dataset, DatasetConfig, Direction, HORIZONS_NS, N_FEATURES, dataset_from_binance_file, feature_index,
+};
 use flashmm_core::train::evaluate::{
     Baseline, BaselineFit, EvalError, IMBALANCE_FEATURE, Probs, choose_default, contexts, evaluate_baselines,
     evaluate_decisions, evaluate_model, evaluate_probs, last_moves, markdown_table, probs_from_logits,
@@ -28,12 +30,8 @@ fn same(p: [f32; 3]) -> Probs {
 #[test]
 fn hand_computed_metrics() {
     // Decided: up ✓, flat ✓, down ✓, down ✗ (true up).
-    let probs = [
-        same([0.10, 0.15, 0.75]),
-        same([0.20, 0.65, 0.15]),
-        same([0.45, 0.20, 0.35]),
-        same([0.65, 0.25, 0.10]),
-    ];
+    let probs =
+        [same([0.10, 0.15, 0.75]), same([0.20, 0.65, 0.15]), same([0.45, 0.20, 0.35]), same([0.65, 0.25, 0.10])];
     let labels = [[Up; 3], [Flat; 3], [Down; 3], [Up; 3]];
     let m = evaluate_probs(&probs, &labels);
     assert_eq!(m.len(), 3);
@@ -227,7 +225,11 @@ fn report_on_a_real_recording() {
     assert_eq!((report.validation.n, report.test.n), (c.val, c.test));
     assert!(report.selection.val_log_loss_mean.is_finite() && report.selection.val_accuracy_mean > 0.0);
     // The training loop's validation loss is the same mean cross-entropy (unclamped).
-    assert!((report.selection.val_log_loss_mean - report.selection.best_val_loss[0]).abs() < 1e-3, "{:?}", report.selection);
+    assert!(
+        (report.selection.val_log_loss_mean - report.selection.best_val_loss[0]).abs() < 1e-3,
+        "{:?}",
+        report.selection
+    );
     for split in [&report.validation, &report.test] {
         assert_eq!(split.baselines.len(), 4);
         // One market: its figures are the pooled ones, and so are the means over markets.
@@ -237,7 +239,10 @@ fn report_on_a_real_recording() {
         assert_eq!(split.markets[0].model, pooled, "one market: its figures are the pooled ones (bins aside)");
         let mean = split.mean_of("model").unwrap();
         assert_eq!(mean.horizons[0].log_loss, split.model[0].log_loss);
-        assert_eq!(split.mean.iter().map(|p| p.name).collect::<Vec<_>>()[1..], split.baselines.iter().map(|b| b.name).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            split.mean.iter().map(|p| p.name).collect::<Vec<_>>()[1..],
+            split.baselines.iter().map(|b| b.name).collect::<Vec<_>>()[..]
+        );
         let all = std::iter::once(&split.model).chain(split.baselines.iter().map(|b| &b.metrics));
         for m in all.flatten() {
             assert_eq!(m.n, split.n);
@@ -281,7 +286,15 @@ fn report_on_a_real_recording() {
     assert_eq!(choose_default(&[worse, report.clone()]), Some(1));
 
     let md = markdown_table(&report);
-    for name in ["| **model** |", "| always_flat |", "| persistence |", "| imbalance_sign |", "| logistic_imbalance |", "500 ms ahead", "spot_btcusdt_20240808"] {
+    for name in [
+        "| **model** |",
+        "| always_flat |",
+        "| persistence |",
+        "| imbalance_sign |",
+        "| logistic_imbalance |",
+        "500 ms ahead",
+        "spot_btcusdt_20240808",
+    ] {
         assert!(md.contains(name), "{name} missing:\n{md}");
     }
     eprintln!("{md}\n({:.1} s)", t.elapsed().as_secs_f64());

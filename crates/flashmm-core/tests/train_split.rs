@@ -91,7 +91,11 @@ fn early_stopping_stops_and_keeps_the_best_epoch() {
     let ds = synthetic(1500, None, 3, false);
     let mut cfg =
         TrainConfig { max_epochs: 60, patience: 3, lr: 1e-2, batch_size: 64, ..TrainConfig::tiny(ArchKind::Mlp) };
-    cfg.arch = flashmm_core::train::ArchConfig::Mlp(flashmm_core::train::MlpConfig { seq: 1, hidden: vec![128, 128], dropout: 0.0 });
+    cfg.arch = flashmm_core::train::ArchConfig::Mlp(flashmm_core::train::MlpConfig {
+        seq: 1,
+        hidden: vec![128, 128],
+        dropout: 0.0,
+    });
     let mut ends_seen = Vec::new();
     let m = train_model(std::slice::from_ref(&ds), &cfg, |p| {
         if let Some(v) = p.val_loss {
@@ -128,7 +132,10 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(matches!(train_model(&[ragged], &cfg, |_| {}), Err(TrainError::Input(_))));
     let bad = TrainConfig { batch_size: 0, ..cfg.clone() };
     assert!(matches!(train_model(&[synthetic(600, None, 7, false)], &bad, |_| {}), Err(TrainError::Config(_))));
-    let bad = TrainConfig { split: SplitConfig { train_frac: 0.9, val_frac: 0.2, embargo_ns: 0, held_out: None }, ..cfg.clone() };
+    let bad = TrainConfig {
+        split: SplitConfig { train_frac: 0.9, val_frac: 0.2, embargo_ns: 0, held_out: None },
+        ..cfg.clone()
+    };
     assert!(matches!(train_model(&[synthetic(600, None, 7, false)], &bad, |_| {}), Err(TrainError::Config(_))));
     let mut nan = synthetic(600, None, 8, false);
     nan.features[10][3] = f32::NAN;

@@ -51,7 +51,8 @@ fn check(s: &Splits, seq: usize) {
     // Time order within each recording: train < validation < test, window rows included.
     for (r, d) in ds.iter().enumerate() {
         let span = |v: &[Sample]| {
-            let rows: Vec<i64> = v.iter().filter(|x| x.recording == r).flat_map(|x| [d.ts[x.end + 1 - seq], d.ts[x.end]]).collect();
+            let rows: Vec<i64> =
+                v.iter().filter(|x| x.recording == r).flat_map(|x| [d.ts[x.end + 1 - seq], d.ts[x.end]]).collect();
             (rows.iter().min().copied(), rows.iter().max().copied())
         };
         let (tr, va, te) = (span(&s.train), span(&s.val), span(&s.test));
@@ -69,9 +70,18 @@ fn walk_forward_labels_never_reach_later_parts() {
     let ds = datasets();
     for seq in [1, 8, 16] {
         let s = split_samples(ds, seq, STEP, &SplitConfig::default()).unwrap();
-        assert!(s.train.len() > 12_000 && s.val.len() > 2_500 && s.test.len() > 2_500, "seq {seq}: {} {} {}", s.train.len(), s.val.len(), s.test.len());
+        assert!(
+            s.train.len() > 12_000 && s.val.len() > 2_500 && s.test.len() > 2_500,
+            "seq {seq}: {} {} {}",
+            s.train.len(),
+            s.val.len(),
+            s.test.len()
+        );
         for r in 0..ds.len() {
-            assert!([&s.train, &s.val, &s.test].iter().all(|p| p.iter().any(|x| x.recording == r)), "recording {r} missing a part");
+            assert!(
+                [&s.train, &s.val, &s.test].iter().all(|p| p.iter().any(|x| x.recording == r)),
+                "recording {r} missing a part"
+            );
         }
         check(&s, seq);
     }
@@ -90,7 +100,8 @@ fn leave_one_out_holds_a_whole_recording_out() {
         assert!(s.test.iter().all(|x| x.recording == held));
         assert!(s.train.iter().chain(&s.val).all(|x| x.recording != held));
         // Every window of the held-out recording is tested.
-        let all = split_samples(std::slice::from_ref(&ds[held]), 8, STEP, &SplitConfig { held_out: Some(0), ..cfg }).unwrap();
+        let all =
+            split_samples(std::slice::from_ref(&ds[held]), 8, STEP, &SplitConfig { held_out: Some(0), ..cfg }).unwrap();
         assert_eq!(s.test.len(), all.test.len());
         // The others split train : validation as 70 : 15, with the embargo.
         let others: usize = s.train.len() + s.val.len() + s.dropped_boundary;

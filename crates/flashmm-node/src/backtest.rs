@@ -1,20 +1,16 @@
-//! The core backtester for JS: the built-in two-sided `Quoter` over a Binance recording or a
-//! generated market. Conversions only: options to `BacktestConfig`/`QuoterConfig`/`ZiSource`,
-//! the result as the core's JSON.
+//! The core backtester for JS: the built-in touch-joining quoter over a Binance recording or a
+//! generated market. Conversions only: options to the core's `BaselineRun` (which opens the
+//! source, configures the simulator and paces progress), the result as the core's JSON.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use flashmm_core::backtest::{
-    Backtest, BacktestConfig, BacktestResult, BinanceSource, DEFAULT_GENERATOR_START_NS, EventSource, FeedDelay,
-    QuoteMode, Quoter, QuoterConfig, ZiSource, recorded_feed_offset,
-};
+use flashmm_core::backtest::{BaselineConfig, BaselineRun, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec};
+use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
 use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
 use napi_derive::napi;
 
-use crate::convert::{invalid_arg, lots, ticks};
+use crate::convert::{core_err, invalid_arg, lots, ticks};
+use crate::error::{Result, guard};
 use crate::generator::ms_to_ns;
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
 use crate::spec::{MarketSpec, MarketSpecInit, binance_market_name};
@@ -92,15 +88,17 @@ pub struct BacktestOutput {
     pub market: String,
 }
 
-fn ppm(value: f64, what: &'static str) -> napi::Result<i64> {
-    flashmm_core::book::exact_integer(value, what, "ppm", 0).map_err(invalid_arg)
+fn ppm(value: f64, what: &'static str) -> Result<i64> {
+    flashmm_core::book::exact_integer(value, what, "ppm", 0).map_err(core_err)
 }
 
-/// Entry and response latency from ms (default 5 / 5); `names` name the two options in errors.
-pub(crate) fn latency(entry_ms: Option<f64>, response_ms: Option<f64>, names: [&str; 2]) -> napi::Result<ConstantLatency> {
-    let entry = ms_to_ns(entry_ms.unwrap_or(5.0), names[0])?;
-    let response = ms_to_ns(response_ms.unwrap_or(5.0), names[1])?;
-    ConstantLatency::new(entry, response).map_err(invalid_arg)
+/// Entry and response latency from ms (missing: the core's default); `names` name the two
+/// options in errors.
+pub(crate) fn latency(entry_ms: Option<f64>, response_ms: Option<f64>, names: [&str; 2]) -> Result<ConstantLatency> {
+    let d = ConstantLatency::default();
+    let entry = entry_ms.map_or(Ok(d.entry_ns()), |ms| ms_to_ns(ms, names[0]))?;
+    let response = response_ms.map_or(Ok(d.response_ns()), |ms| ms_to_ns(ms, names[1]))?;
+    ConstantLatency::new(entry, response).map_err(core_err)
 }
 
 /// The maker / taker fee overrides (ppm of notional) applied to `sim`; `names` as for `latency`.
@@ -109,7 +107,7 @@ pub(crate) fn with_fees(
     maker_ppm: Option<f64>,
     taker_ppm: Option<f64>,
     names: [&'static str; 2],
-) -> napi::Result<SimConfig> {
+) -> Result<SimConfig> {
     if let Some(f) = maker_ppm {
         sim.maker_fee_ppm = ppm(f, names[0])?;
     }
@@ -119,28 +117,34 @@ pub(crate) fn with_fees(
     Ok(sim)
 }
 
-fn quote_mode(mode: Option<&str>, n: Option<f64>) -> napi::Result<QuoteMode> {
-    match mode.unwrap_or("join") {
-        "join" => Ok(QuoteMode::JoinTouch),
-        "around-mid" => {
-            let t = ticks(n.unwrap_or(1.0), "ticks")?;
-            if t < 0 {
-                return Err(invalid_arg(format!("ticks = {t} must be >= 0")));
-            }
-            Ok(QuoteMode::AroundMid { ticks: t })
+/// The quoter's mode by name (missing: the core's default).
+fn quote_mode(mode: Option<&str>, n: Option<f64>) -> Result<QuoteMode> {
+    match mode {
+        None => Ok(BaselineConfig::default().mode),
+        Some("join") => Ok(QuoteMode::JoinTouch),
+        Some("around-mid") => {
+            let t = n.map_or(Ok(QuoteMode::DEFAULT_AROUND_MID_TICKS), |n| ticks(n, "ticks"))?;
+            let mode = QuoteMode::AroundMid { ticks: t };
+            BaselineConfig { mode, ..BaselineConfig::default() }.validate().map_err(core_err)?;
+            Ok(mode)
         }
-        other => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
+        Some(other) => Err(invalid_arg(format!("unknown quoter mode '{other}' (expected join or around-mid)"))),
     }
 }
 
-pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> napi::Result<QueueModel> {
-    let q = match name.unwrap_or("power") {
-        "risk-averse" => QueueModel::RiskAverse,
-        "power" => QueueModel::Power(n.unwrap_or(2.0)),
-        "log" => QueueModel::Log,
-        other => return Err(invalid_arg(format!("unknown queue model '{other}' (expected risk-averse, power or log)"))),
+/// The queue model by name (missing: the core's default; a power model without an exponent:
+/// the core's default exponent).
+pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> Result<QueueModel> {
+    let q = match name {
+        None => QueueModel::default(),
+        Some("risk-averse") => QueueModel::RiskAverse,
+        Some("power") => QueueModel::Power(n.unwrap_or(QueueModel::DEFAULT_POWER_EXPONENT)),
+        Some("log") => QueueModel::Log,
+        Some(other) => {
+            return Err(invalid_arg(format!("unknown queue model '{other}' (expected risk-averse, power or log)")));
+        }
     };
-    q.validate().map_err(invalid_arg)?;
+    q.validate().map_err(core_err)?;
     Ok(q)
 }
 
@@ -148,133 +152,90 @@ pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> napi::Result<Qu
 /// JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
 /// generated market) is called at most every 100 ms of wall time and once at the end; if it
 /// throws, it is not called again and the exception is rethrown when the run ends.
-#[napi(catch_unwind)]
+#[napi]
 pub fn run_backtest(
     options: BacktestOptions,
     on_progress: Option<Function<'_, FnArgs<(f64, f64)>, Unknown<'_>>>,
-) -> napi::Result<BacktestOutput> {
-    let o = options;
-    let mode = quote_mode(o.mode.as_deref(), o.ticks)?;
-    let size = lots(o.size_lots.unwrap_or(1.0), "size")?;
-    if size < 1 {
-        return Err(invalid_arg(format!("size = {size} lots must be >= 1")));
-    }
-    let limit = lots(o.limit_lots.unwrap_or(10.0), "inventory limit")?;
-    if limit < 0 {
-        return Err(invalid_arg(format!("inventory limit = {limit} lots must be >= 0")));
-    }
-    let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
-    let interval = ms_to_ns(o.interval_ms.unwrap_or(100.0), "interval")?;
-    if interval <= 0 {
-        return Err(invalid_arg("interval must be > 0 ms"));
-    }
-    let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
-    let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
-
-    let mut source = match (o.path.as_deref(), o.generator.as_ref()) {
-        (Some(path), None) => Source::File(open_file(path)?),
-        (None, Some(g)) => Source::generated(g)?,
-        _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
-    };
-    let (spec, rule) = match &source {
-        Source::File(src) => (src.spec().clone(), src.rule()),
-        Source::Generated(src, spec) => (spec.clone(), src.rule()),
-    };
-    let market = match &source {
-        Source::File(src) => binance_market_name(src.market()),
-        Source::Generated(..) => "zi",
-    };
-    let sim = with_fees(SimConfig::new(&spec, rule).with_queue(queue), o.maker_fee_ppm, o.taker_fee_ppm, ["maker fee", "taker fee"])?;
-    let mut cfg = BacktestConfig::new(sim, latency);
-    cfg.interval_ns = interval;
-    cfg.end_ns = end_ns;
-    cfg.feed = match &o.feed_delay {
-        None => None,
-        Some(Either::A(ms)) => Some(FeedDelay::Constant { delay_ns: ms_to_ns(*ms, "feedDelay")? }),
-        Some(Either::B(s)) if s == "auto" => Some(FeedDelay::Recorded { offset_ns: source.feed_offset(o.path.as_deref())? }),
-        Some(Either::B(s)) => return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'"))),
-    };
-    let records = o.records.unwrap_or(false);
-    cfg.record_orders = records;
-    let quoter = Quoter::new(QuoterConfig { mode, lots: size, limit_lots: limit, post_only: o.post_only.unwrap_or(true) });
-
-    let mut callback_error: Option<napi::Error> = None;
-    let mut last = Instant::now();
-    let mut report = |read: u64, total: u64, force: bool| {
-        let Some(cb) = on_progress.as_ref() else { return };
-        if callback_error.is_some() || (!force && last.elapsed() < Duration::from_millis(100)) {
-            return;
-        }
-        last = Instant::now();
-        if let Err(e) = cb.call((read as f64, total as f64).into()) {
-            callback_error = Some(e);
-        }
-    };
-    let backtest = Backtest::new(cfg, quoter).map_err(invalid_arg)?;
-    let mut on_batch = |p: &flashmm_core::backtest::Progress| {
-        report(p.source.bytes_read, p.source.total_bytes.unwrap_or(0), false);
-    };
-    let (result, p) = match &mut source {
-        Source::File(src) => (run(backtest, src, &mut on_batch)?, src.progress()),
-        Source::Generated(src, _) => (run(backtest, src, &mut on_batch)?, src.progress()),
-    };
-    report(p.bytes_read, p.total_bytes.unwrap_or(0), true);
-    if let Some(e) = callback_error {
-        return Err(e);
-    }
-    let json = if records { result.to_json_with_records() } else { result.to_json() };
-    Ok(BacktestOutput { json, spec: MarketSpec { inner: spec }, market: market.into() })
-}
-
-fn run<E: EventSource>(
-    backtest: Backtest<Quoter>,
-    src: &mut E,
-    on_batch: &mut impl FnMut(&flashmm_core::backtest::Progress),
-) -> napi::Result<BacktestResult> {
-    backtest.run_with_progress(src, on_batch).map_err(invalid_arg)
-}
-
-/// Where the events of a run come from.
-// One per run: the size difference of the variants does not matter.
-#[allow(clippy::large_enum_variant)]
-enum Source {
-    File(flashmm_core::sim::RecordingSource),
-    Generated(ZiSource, flashmm_core::spec::MarketSpec),
-}
-
-fn open_file(path: &str) -> napi::Result<flashmm_core::sim::RecordingSource> {
-    BinanceSource::open(Path::new(path), None, None).map_err(invalid_arg)
-}
-
-impl Source {
-    fn generated(g: &GeneratorOptions) -> napi::Result<Self> {
-        if g.kind != "zi" {
-            return Err(invalid_arg(format!("generator.kind = '{}' is unknown (expected 'zi')", g.kind)));
-        }
-        let default_market = g.spec.is_none() && g.symbol.is_none() && g.market.is_none();
-        let spec = resolve_spec(g.spec.as_ref(), g.symbol.as_deref(), g.market.as_deref(), "generator.")?;
-        let params = zi_params(&spec, g.initial_price.as_deref(), default_market, g.zi.as_ref(), "generator.")?;
-        let seed = seed(g.seed, "generator.seed")?;
-        let duration = ms_to_ns(g.duration_ms, "generator.durationMs")?;
-        if duration <= 0 {
-            return Err(invalid_arg("generator.durationMs must be > 0"));
-        }
-        let start = match g.start_ms {
-            Some(ms) => ms_to_ns(ms, "generator.startMs")?,
-            None => DEFAULT_GENERATOR_START_NS,
+) -> Result<BacktestOutput> {
+    guard(|| {
+        let o = options;
+        let mode = quote_mode(o.mode.as_deref(), o.ticks)?;
+        let d = BaselineConfig::default();
+        let quoter = BaselineConfig {
+            mode,
+            lots: o.size_lots.map_or(Ok(d.lots), |n| lots(n, "size"))?,
+            limit_lots: o.limit_lots.map_or(Ok(d.limit_lots), |n| lots(n, "inventory limit"))?,
+            post_only: o.post_only.unwrap_or(d.post_only),
         };
-        let src = ZiSource::new(params, seed, start, Some(duration)).map_err(|e| invalid_arg(format!("generator: {e}")))?;
-        Ok(Source::Generated(src, spec))
-    }
+        quoter.validate().map_err(core_err)?;
+        let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
+        let interval = o.interval_ms.map_or(Ok(DEFAULT_INTERVAL_NS), |ms| ms_to_ns(ms, "interval"))?;
+        let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
+        let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
 
-    /// The offset of `feedDelay: 'auto'`: one pass over a fresh copy of the source.
-    fn feed_offset(&self, path: Option<&str>) -> napi::Result<i64> {
-        match (self, path) {
-            (Source::Generated(src, _), _) => Ok(recorded_feed_offset(src.clone()).unwrap_or_else(|e| match e {})),
-            (Source::File(_), Some(path)) => recorded_feed_offset(open_file(path)?).map_err(invalid_arg),
-            (Source::File(_), None) => Err(invalid_arg("feedDelay 'auto' needs the recording's path")),
+        let source = match (o.path.as_deref(), o.generator.as_ref()) {
+            (Some(path), None) => SourceSpec::Recording(path.into()),
+            (None, Some(g)) => generated(g)?,
+            _ => return Err(invalid_arg("give exactly one of path (a recording) and generator")),
+        };
+        let feed = match &o.feed_delay {
+            None => None,
+            Some(Either::A(ms)) => Some(FeedSpec::Constant(ms_to_ns(*ms, "feedDelay")?)),
+            Some(Either::B(s)) if s == "auto" => Some(FeedSpec::Recorded),
+            Some(Either::B(s)) => {
+                return Err(invalid_arg(format!("feedDelay = '{s}' must be a number of ms or 'auto'")));
+            }
+        };
+        let spec = BaselineRun {
+            quoter,
+            queue,
+            latency,
+            maker_fee_ppm: o.maker_fee_ppm.map(|f| ppm(f, "maker fee")).transpose()?,
+            taker_fee_ppm: o.taker_fee_ppm.map(|f| ppm(f, "taker fee")).transpose()?,
+            interval_ns: interval,
+            end_ns,
+            feed,
+            record_orders: o.records.unwrap_or(false),
+            ..BaselineRun::new(source)
+        };
+        // A throwing callback is not called again; its exception is rethrown once the run ends.
+        let mut callback_error: Option<napi::Error> = None;
+        let run = spec
+            .run(|done, total| {
+                if let (Some(cb), None) = (on_progress.as_ref(), callback_error.as_ref())
+                    && let Err(e) = cb.call((done as f64, total as f64).into())
+                {
+                    callback_error = Some(e);
+                }
+            })
+            .map_err(core_err)?;
+        if let Some(e) = callback_error {
+            return Err(crate::error::coded("CALLBACK", e.reason));
         }
+        let r = &run.result;
+        let json = if spec.record_orders { r.to_json_with_records() } else { r.to_json() };
+        let market = run.market.map_or("zi", binance_market_name);
+        Ok(BacktestOutput { json, spec: MarketSpec { inner: run.spec }, market: market.into() })
+    })
+}
+
+/// A generated market of `runBacktest` (conversions; the core builds and checks it).
+fn generated(g: &GeneratorOptions) -> Result<SourceSpec> {
+    if g.kind != "zi" {
+        return Err(invalid_arg(format!("generator.kind = '{}' is unknown (expected 'zi')", g.kind)));
     }
+    let default_market = g.spec.is_none() && g.symbol.is_none() && g.market.is_none();
+    let spec = resolve_spec(g.spec.as_ref(), g.symbol.as_deref(), g.market.as_deref(), "generator.")?;
+    let params = zi_params(&spec, g.initial_price.as_deref(), default_market, g.zi.as_ref(), "generator.")?;
+    let seed = seed(g.seed, "generator.seed")?;
+    let duration = ms_to_ns(g.duration_ms, "generator.durationMs")?;
+    if duration <= 0 {
+        return Err(invalid_arg("generator.durationMs must be > 0"));
+    }
+    let start = g.start_ms.map_or(Ok(DEFAULT_GENERATOR_START_NS), |ms| ms_to_ns(ms, "generator.startMs"))?;
+    let source = ZiSource::new(params, seed, start, Some(duration))
+        .map_err(|e| crate::error::coded(flashmm_core::error::ErrorCode::code(&e), format!("generator: {e}")))?;
+    Ok(SourceSpec::Generated { source: Box::new(source), spec })
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! `OrderBook`: the core's L2 book (with replay counters) for JS. Prices are ticks and sizes
 //! lots, as JS numbers that must be exact integers; batches arrive as typed arrays.
 
-use flashmm_core::book::{self as core, BookStatus, DEFAULT_BUFFER_LIMIT, DiffHeader, SequenceRule, levels_from_f64};
+use flashmm_core::book::{self as core, BookStatus, DEFAULT_BUFFER_LIMIT, DiffHeader, levels_from_f64};
+use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::BookReplay;
 use napi::bindgen_prelude::{BigInt, Float64ArraySlice};
 use napi_derive::napi;
 
-use crate::convert::{Level, Side, id, invalid_arg, lots, ticks};
+use crate::convert::{Level, core_err, id, invalid_arg, lots, ticks};
+use crate::error::{Result, guard};
+use crate::market::sequence_rule;
 use crate::replay::EventBatch;
+use crate::side::Side;
 
 /// What became of an update (see `OrderBook.invalidReason` after `Rejected`).
 #[napi]
@@ -29,6 +33,53 @@ impl From<core::ApplyOutcome> for ApplyOutcome {
             core::ApplyOutcome::Stale => Self::Stale,
             core::ApplyOutcome::Rejected(_) => Self::Rejected,
         }
+    }
+}
+
+/// Why a book is invalid: a stable `code` (`SEQUENCE_GAP`, `CROSSED_BOOK`, `BAD_LEVEL`,
+/// `EXTERNAL`) and the core's message.
+#[napi(object, object_from_js = false)]
+pub struct InvalidReason {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The reason of an invalid book, else null.
+pub fn invalid_reason(status: &BookStatus) -> Option<InvalidReason> {
+    match status {
+        BookStatus::Invalid(r) => Some(InvalidReason { code: r.code(), message: r.to_string() }),
+        _ => None,
+    }
+}
+
+/// "awaiting-snapshot" | "valid" | "invalid".
+pub fn status_name(status: &BookStatus) -> &'static str {
+    match status {
+        BookStatus::AwaitingSnapshot => "awaiting-snapshot",
+        BookStatus::Valid => "valid",
+        BookStatus::Invalid(_) => "invalid",
+    }
+}
+
+/// The counters of a replayed book.
+pub fn book_counts(replay: &BookReplay) -> BookCounts {
+    let r = replay.counts();
+    let b = replay.book.stats();
+    BookCounts {
+        events: r.events as f64,
+        snapshots: b.snapshots as f64,
+        diffs: r.diffs as f64,
+        trades: r.trades as f64,
+        tickers: r.tickers as f64,
+        diffs_applied: b.diffs_applied as f64,
+        diffs_buffered: b.buffered as f64,
+        diffs_stale: b.stale as f64,
+        level_updates: b.level_updates as f64,
+        gaps: b.gaps as f64,
+        crossed: b.crossed as f64,
+        bad_levels: b.bad_levels as f64,
+        invalid_states: r.invalid_states as f64,
+        buffer_dropped: b.buffer_dropped as f64,
     }
 }
 
@@ -87,7 +138,7 @@ pub struct OrderBook {
 
 impl OrderBook {
     /// Decodes the four arrays into the reused scratch vectors.
-    fn decode(&mut self, bp: &[f64], bs: &[f64], ap: &[f64], asz: &[f64]) -> napi::Result<()> {
+    fn decode(&mut self, bp: &[f64], bs: &[f64], ap: &[f64], asz: &[f64]) -> Result<()> {
         self.bids.clear();
         self.asks.clear();
         levels_from_f64(bp, bs, &mut self.bids).map_err(|e| invalid_arg(format!("bids: {e}")))?;
@@ -98,15 +149,15 @@ impl OrderBook {
 #[napi]
 impl OrderBook {
     /// `rule`: "binance-spot" | "binance-futures" | "strict" | "none" (default "strict").
-    #[napi(constructor, catch_unwind)]
-    pub fn new(rule: Option<String>, max_buffered_diffs: Option<u32>) -> napi::Result<Self> {
-        let name = rule.as_deref().unwrap_or("strict");
-        let rule = SequenceRule::parse(name).ok_or_else(|| {
-            invalid_arg(format!("unknown sequence rule '{name}' (expected binance-spot, binance-futures, strict or none)"))
-        })?;
-        let limit = max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize);
-        let replay = BookReplay::with_book(core::L2Book::with_buffer_limit(rule, limit));
-        Ok(Self { replay, bids: Vec::new(), asks: Vec::new() })
+    #[napi(constructor)]
+    pub fn new(rule: Option<String>, max_buffered_diffs: Option<u32>) -> Result<Self> {
+        guard(|| {
+            let name = rule.as_deref().unwrap_or("strict");
+            let rule = sequence_rule(name)?;
+            let limit = max_buffered_diffs.map_or(DEFAULT_BUFFER_LIMIT, |n| n as usize);
+            let replay = BookReplay::with_book(core::L2Book::with_buffer_limit(rule, limit));
+            Ok(Self { replay, bids: Vec::new(), asks: Vec::new() })
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -115,7 +166,7 @@ impl OrderBook {
     }
 
     /// Replaces the book; buffered diffs that follow the snapshot are applied.
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn apply_snapshot(
         &mut self,
         last_update_id: f64,
@@ -123,14 +174,16 @@ impl OrderBook {
         bid_sizes: Float64ArraySlice,
         ask_prices: Float64ArraySlice,
         ask_sizes: Float64ArraySlice,
-    ) -> napi::Result<ApplyOutcome> {
-        let last = id(last_update_id, "lastUpdateId")?;
-        self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
-        Ok(self.replay.book.apply_snapshot(last, &self.bids, &self.asks).into())
+    ) -> Result<ApplyOutcome> {
+        guard(|| {
+            let last = id(last_update_id, "lastUpdateId")?;
+            self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
+            Ok(self.replay.book.apply_snapshot(last, &self.bids, &self.asks).into())
+        })
     }
 
     /// One depth diff under the book's sequence rule. `prevUpdateId`: Binance futures `pu`.
-    #[napi(catch_unwind)]
+    #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn apply_diff(
         &mut self,
@@ -141,21 +194,25 @@ impl OrderBook {
         bid_sizes: Float64ArraySlice,
         ask_prices: Float64ArraySlice,
         ask_sizes: Float64ArraySlice,
-    ) -> napi::Result<ApplyOutcome> {
-        let header = DiffHeader::new(
-            id(first_update_id, "firstUpdateId")?,
-            id(last_update_id, "lastUpdateId")?,
-            prev_update_id.map(|p| id(p, "prevUpdateId")).transpose()?,
-        );
-        self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
-        Ok(self.replay.book.apply_diff(header, &self.bids, &self.asks).into())
+    ) -> Result<ApplyOutcome> {
+        guard(|| {
+            let header = DiffHeader::new(
+                id(first_update_id, "firstUpdateId")?,
+                id(last_update_id, "lastUpdateId")?,
+                prev_update_id.map(|p| id(p, "prevUpdateId")).transpose()?,
+            );
+            self.decode(&bid_prices, &bid_sizes, &ask_prices, &ask_sizes)?;
+            Ok(self.replay.book.apply_diff(header, &self.bids, &self.asks).into())
+        })
     }
 
     /// One level update per call (books with rule "none" only).
-    #[napi(catch_unwind)]
-    pub fn set_level(&mut self, side: Side, price: f64, size: f64) -> napi::Result<ApplyOutcome> {
-        let level = core::Level::new(ticks(price, "price")?, lots(size, "size")?);
-        self.replay.book.apply_level(side.into(), level).map(Into::into).map_err(invalid_arg)
+    #[napi]
+    pub fn set_level(&mut self, side: Side, price: f64, size: f64) -> Result<ApplyOutcome> {
+        guard(|| {
+            let level = core::Level::new(ticks(price, "price")?, lots(size, "size")?);
+            self.replay.book.apply_level(side.into(), level).map(Into::into).map_err(core_err)
+        })
     }
 
     /// Applies a reader batch from event `start` (default 0), stopping before the first
@@ -169,11 +226,7 @@ impl OrderBook {
     /// "awaiting-snapshot" | "valid" | "invalid".
     #[napi(getter, catch_unwind)]
     pub fn status(&self) -> &'static str {
-        match self.replay.book.status() {
-            BookStatus::AwaitingSnapshot => "awaiting-snapshot",
-            BookStatus::Valid => "valid",
-            BookStatus::Invalid(_) => "invalid",
-        }
+        status_name(self.replay.book.status())
     }
 
     #[napi(getter, catch_unwind)]
@@ -189,6 +242,12 @@ impl OrderBook {
         }
     }
 
+    /// The stable code of `invalidReason` (`SEQUENCE_GAP`, `CROSSED_BOOK`, `BAD_LEVEL`, `EXTERNAL`).
+    #[napi(getter, catch_unwind)]
+    pub fn invalid_code(&self) -> Option<&'static str> {
+        invalid_reason(self.replay.book.status()).map(|r| r.code)
+    }
+
     #[napi(getter, catch_unwind)]
     pub fn last_update_id(&self) -> Option<f64> {
         self.replay.book.last_update_id().map(|i| i as f64)
@@ -201,24 +260,7 @@ impl OrderBook {
 
     #[napi(catch_unwind)]
     pub fn counts(&self) -> BookCounts {
-        let r = self.replay.counts();
-        let b = self.replay.book.stats();
-        BookCounts {
-            events: r.events as f64,
-            snapshots: b.snapshots as f64,
-            diffs: r.diffs as f64,
-            trades: r.trades as f64,
-            tickers: r.tickers as f64,
-            diffs_applied: b.diffs_applied as f64,
-            diffs_buffered: b.buffered as f64,
-            diffs_stale: b.stale as f64,
-            level_updates: b.level_updates as f64,
-            gaps: b.gaps as f64,
-            crossed: b.crossed as f64,
-            bad_levels: b.bad_levels as f64,
-            invalid_states: r.invalid_states as f64,
-            buffer_dropped: b.buffer_dropped as f64,
-        }
+        book_counts(&self.replay)
     }
 
     /// Marks the book invalid (stale feed, disconnect); quotes must stop until a snapshot.
@@ -277,9 +319,9 @@ impl OrderBook {
 
     /// Average price in ticks of an order on `side` (Bid = buy) for `size` lots; null if
     /// the book cannot fill it.
-    #[napi(catch_unwind)]
-    pub fn average_fill_price(&self, side: Side, size: f64) -> napi::Result<Option<f64>> {
-        Ok(self.replay.book.average_fill_price(side.into(), lots(size, "size")?))
+    #[napi]
+    pub fn average_fill_price(&self, side: Side, size: f64) -> Result<Option<f64>> {
+        guard(|| Ok(self.replay.book.average_fill_price(side.into(), lots(size, "size")?)))
     }
 
     /// (bid size − ask size) / (bid size + ask size) over the top `levels` levels.
@@ -288,33 +330,39 @@ impl OrderBook {
         self.replay.book.imbalance(levels as usize)
     }
 
-    #[napi(catch_unwind)]
-    pub fn size_at(&self, side: Side, price: f64) -> napi::Result<f64> {
-        Ok(self.replay.book.size_at(side.into(), ticks(price, "price")?) as f64)
+    #[napi]
+    pub fn size_at(&self, side: Side, price: f64) -> Result<f64> {
+        guard(|| Ok(self.replay.book.size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
-    #[napi(catch_unwind)]
-    pub fn add_own_order(&mut self, order_id: f64, side: Side, price: f64, size: f64) -> napi::Result<()> {
-        let order = core::OwnOrder {
-            id: id(order_id, "orderId")?,
-            side: core::Side::from(side),
-            price: ticks(price, "price")?,
-            size: lots(size, "size")?,
-        };
-        self.replay.book.add_own_order(order).map_err(invalid_arg)
+    #[napi]
+    pub fn add_own_order(&mut self, order_id: f64, side: Side, price: f64, size: f64) -> Result<()> {
+        guard(|| {
+            let order = core::OwnOrder {
+                id: id(order_id, "orderId")?,
+                side: core::Side::from(side),
+                price: ticks(price, "price")?,
+                size: lots(size, "size")?,
+            };
+            self.replay.book.add_own_order(order).map_err(core_err)
+        })
     }
 
-    #[napi(catch_unwind)]
-    pub fn remove_own_order(&mut self, order_id: f64) -> napi::Result<OwnOrder> {
-        let id = id(order_id, "orderId")?;
-        self.replay.book.remove_own_order(id).map(Into::into).map_err(invalid_arg)
+    #[napi]
+    pub fn remove_own_order(&mut self, order_id: f64) -> Result<OwnOrder> {
+        guard(|| {
+            let id = id(order_id, "orderId")?;
+            self.replay.book.remove_own_order(id).map(Into::into).map_err(core_err)
+        })
     }
 
     /// Records a fill of `size` lots; returns the remaining lots (0 removes the order).
-    #[napi(catch_unwind)]
-    pub fn fill_own_order(&mut self, order_id: f64, size: f64) -> napi::Result<f64> {
-        let id = id(order_id, "orderId")?;
-        self.replay.book.fill_own_order(id, lots(size, "size")?).map(|r| r as f64).map_err(invalid_arg)
+    #[napi]
+    pub fn fill_own_order(&mut self, order_id: f64, size: f64) -> Result<f64> {
+        guard(|| {
+            let id = id(order_id, "orderId")?;
+            self.replay.book.fill_own_order(id, lots(size, "size")?).map(|r| r as f64).map_err(core_err)
+        })
     }
 
     #[napi(catch_unwind)]
@@ -323,14 +371,14 @@ impl OrderBook {
     }
 
     /// Our size the public book shows at a price (never more than the public size).
-    #[napi(catch_unwind)]
-    pub fn own_size_at(&self, side: Side, price: f64) -> napi::Result<f64> {
-        Ok(self.replay.book.own_size_at(side.into(), ticks(price, "price")?) as f64)
+    #[napi]
+    pub fn own_size_at(&self, side: Side, price: f64) -> Result<f64> {
+        guard(|| Ok(self.replay.book.own_size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
-    #[napi(catch_unwind)]
-    pub fn net_size_at(&self, side: Side, price: f64) -> napi::Result<f64> {
-        Ok(self.replay.book.net_size_at(side.into(), ticks(price, "price")?) as f64)
+    #[napi]
+    pub fn net_size_at(&self, side: Side, price: f64) -> Result<f64> {
+        guard(|| Ok(self.replay.book.net_size_at(side.into(), ticks(price, "price")?) as f64))
     }
 
     /// Other participants' levels, best first, skipping levels that are all ours.

@@ -1,52 +1,51 @@
-//! Shared conversions: JS numbers to exact integers, core errors to JS exceptions.
+//! Shared conversions: JS numbers to exact integers, bigint ns, core errors to coded JS errors.
 
 use std::fmt::Display;
 
 use flashmm_core::book::{self as core, exact_integer};
-use napi::{Error, Status};
+use flashmm_core::error::ErrorCode;
+use napi::bindgen_prelude::BigInt;
 
-/// A core error as a JS `Error` whose message is the core's.
+use crate::error::{Error, Result, coded};
+
+/// A JS value that does not convert (`INVALID_ARGUMENT`), with the message given.
 pub fn invalid_arg(e: impl Display) -> Error {
-    Error::new(Status::InvalidArg, e.to_string())
+    crate::error::bad_arg(e)
+}
+
+/// A core error as a JS error: the core's message, its stable code.
+pub fn core_err<E: ErrorCode + Display>(e: E) -> Error {
+    coded(e.code(), &e)
 }
 
 /// An exact non-negative integer id (update id, order id) from a JS number.
-pub fn id(value: f64, what: &'static str) -> napi::Result<u64> {
-    let n = exact_integer(value, what, "ids", 0).map_err(invalid_arg)?;
+pub fn id(value: f64, what: &'static str) -> Result<u64> {
+    let n = exact_integer(value, what, "ids", 0).map_err(core_err)?;
     u64::try_from(n).map_err(|_| invalid_arg(format!("{what} = {value} must not be negative")))
 }
 
 /// Ticks or lots from a JS number; NaN, fractions and values past 2^53 are errors.
-pub fn ticks(value: f64, what: &'static str) -> napi::Result<i64> {
-    exact_integer(value, what, "ticks", 0).map_err(invalid_arg)
+pub fn ticks(value: f64, what: &'static str) -> Result<i64> {
+    exact_integer(value, what, "ticks", 0).map_err(core_err)
 }
 
-pub fn lots(value: f64, what: &'static str) -> napi::Result<i64> {
-    exact_integer(value, what, "lots", 0).map_err(invalid_arg)
+pub fn lots(value: f64, what: &'static str) -> Result<i64> {
+    exact_integer(value, what, "lots", 0).map_err(core_err)
 }
 
-/// JS-facing book side (a numeric enum: cheap to pass per call).
-#[napi_derive::napi]
-pub enum Side {
-    Bid = 0,
-    Ask = 1,
-}
-
-impl From<Side> for core::Side {
-    fn from(s: Side) -> Self {
-        match s {
-            Side::Bid => core::Side::Bid,
-            Side::Ask => core::Side::Ask,
-        }
+/// ns from a JS bigint (the i64 range).
+pub fn ns(value: &BigInt, what: &str) -> Result<i64> {
+    match value.get_i64() {
+        (v, true) => Ok(v),
+        _ => Err(invalid_arg(format!("{what} is out of the i64 ns range"))),
     }
 }
 
-impl From<core::Side> for Side {
-    fn from(s: core::Side) -> Self {
-        match s {
-            core::Side::Bid => Side::Bid,
-            core::Side::Ask => Side::Ask,
-        }
+/// Money (an i128 of money units) from a JS bigint.
+pub fn money(value: &BigInt, what: &str) -> Result<i128> {
+    match value.get_i128() {
+        (v, true) => Ok(v),
+        _ => Err(invalid_arg(format!("{what} is out of the money range (i128)"))),
     }
 }
 

@@ -2,10 +2,12 @@
 //! the zero-intelligence generator's parameters. Conversions only.
 
 use flashmm_core::market_gen::ZiParams;
+use flashmm_core::replay::{DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_SYMBOL};
 use flashmm_core::spec::{self as core, BinanceMarket};
 use napi_derive::napi;
 
 use crate::convert::{id, invalid_arg, lots};
+use crate::error::Result;
 use crate::spec::{MarketSpecInit, parse_binance_market, spec_from_init};
 
 /// Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second.
@@ -31,12 +33,8 @@ pub struct ZiOptions {
     pub warmup_ms: Option<f64>,
 }
 
-/// The default generated market: Binance USD-M BTCUSDT's grid around 60 000.
-pub const DEFAULT_SYMBOL: &str = "BTCUSDT";
-pub const DEFAULT_INITIAL_PRICE: &str = "60000";
-
 /// ms (a JS number) to ns, rounded to the nearest ns; `what` names the option in errors.
-pub(crate) fn ms_to_ns(value: f64, what: &str) -> napi::Result<i64> {
+pub(crate) fn ms_to_ns(value: f64, what: &str) -> Result<i64> {
     // Rounded to the nearest ns: 0.3 ms is 299999.99999999994 ns as a double.
     let ns = (value * 1e6).round();
     if !(0.0..=9.0e18).contains(&ns) {
@@ -52,7 +50,7 @@ pub(crate) fn resolve_spec(
     symbol: Option<&str>,
     market: Option<&str>,
     prefix: &str,
-) -> napi::Result<core::MarketSpec> {
+) -> Result<core::MarketSpec> {
     if let Some(init) = spec {
         if symbol.is_some() || market.is_some() {
             return Err(invalid_arg(format!("{prefix}spec and {prefix}symbol/{prefix}market are exclusive")));
@@ -60,7 +58,7 @@ pub(crate) fn resolve_spec(
         return spec_from_init(init).map_err(|e| invalid_arg(format!("{prefix}spec: {}", e.reason)));
     }
     let m = market.map(parse_binance_market).transpose()?.unwrap_or(BinanceMarket::UsdM);
-    let symbol = symbol.unwrap_or(DEFAULT_SYMBOL);
+    let symbol = symbol.unwrap_or(DEFAULT_GENERATOR_SYMBOL);
     core::MarketSpec::binance(symbol, m).ok_or_else(|| {
         invalid_arg(format!(
             "{prefix}symbol: no built-in spec for Binance {} symbol '{symbol}' (give {prefix}spec with tickSize and lotSize)",
@@ -77,11 +75,13 @@ pub(crate) fn zi_params(
     default_market: bool,
     zi: Option<&ZiOptions>,
     prefix: &str,
-) -> napi::Result<ZiParams> {
+) -> Result<ZiParams> {
     let price = match initial_price {
         Some(p) => p,
-        None if default_market => DEFAULT_INITIAL_PRICE,
-        None => return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default"))),
+        None if default_market => DEFAULT_GENERATOR_INITIAL_PRICE,
+        None => {
+            return Err(invalid_arg(format!("{prefix}initialPrice is required for a market other than the default")));
+        }
     };
     let mut p = ZiParams::for_market(spec, price).map_err(|e| invalid_arg(format!("{prefix}initialPrice: {e}")))?;
     if let Some(o) = zi {
@@ -113,7 +113,7 @@ pub(crate) fn zi_params(
     Ok(p)
 }
 
-/// A seed from a JS number (an exact integer in 0..2^53); default 1.
-pub(crate) fn seed(value: Option<f64>, what: &'static str) -> napi::Result<u64> {
-    value.map_or(Ok(1), |v| id(v, what))
+/// A seed from a JS number (an exact integer in 0..2^53); missing: the core's default.
+pub(crate) fn seed(value: Option<f64>, what: &'static str) -> Result<u64> {
+    value.map_or(Ok(DEFAULT_GENERATOR_SEED), |v| id(v, what))
 }

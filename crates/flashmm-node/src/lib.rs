@@ -1,10 +1,10 @@
 //! Node-API binding of `flashmm-core`: conversions between JS values and core types, nothing
 //! else. Every `#[napi]` item in the modules below is registered with the addon automatically.
 //!
-//! One module per exported concept (`version`, later `book`, `replay`, ...). Rules for every
-//! module: no domain logic here (it belongs in the core), errors become JS exceptions via
-//! `napi::Error` (never `unwrap`/`expect` on input from JS), and hot data crosses in batches as
-//! typed arrays / Buffers.
+//! One module per exported concept (`market`, `ledger`, `book`, `replay`, ...). Rules for every
+//! module: no domain logic here (it belongs in the core), errors become JS exceptions with the
+//! core error's stable `code` (`error.rs`; never `unwrap`/`expect` on input from JS), and hot
+//! data crosses in batches as typed arrays / Buffers.
 
 #![deny(clippy::all)]
 
@@ -12,11 +12,18 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod backtest;
+mod batch;
 mod book;
 mod convert;
+mod defaults;
+mod error;
 mod generator;
+mod ledger;
+mod market;
 mod model;
 mod replay;
+mod side;
+mod signer;
 mod sim_convert;
 mod sim_venue;
 mod spec;
@@ -24,5 +31,6 @@ mod train;
 mod version;
 
 pub use backtest::run_backtest;
+pub use defaults::{core_defaults, validate_market_options};
 pub use train::train_model;
 pub use version::core_version;

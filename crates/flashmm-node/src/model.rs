@@ -9,7 +9,8 @@ use flashmm_core::model::{self as core, ModelSlot};
 use napi::bindgen_prelude::{Buffer, Float32Array, Float32ArraySlice};
 use napi_derive::napi;
 
-use crate::convert::invalid_arg;
+use crate::convert::{core_err, invalid_arg};
+use crate::error::{Result, guard};
 use crate::replay::EventBatch;
 
 /// One prediction: per horizon (shortest first) `[down, flat, up]` probabilities, the
@@ -34,14 +35,14 @@ impl From<core::Prediction> for Prediction {
     }
 }
 
-fn rule(name: &str) -> napi::Result<SequenceRule> {
+fn rule(name: &str) -> Result<SequenceRule> {
     SequenceRule::parse(name).ok_or_else(|| {
         invalid_arg(format!("unknown sequence rule '{name}' (expected binance-spot, binance-futures, strict or none)"))
     })
 }
 
 /// `warmupMs` in ns (default the dataset's warm-up).
-fn warmup_ns(warmup_ms: Option<f64>) -> napi::Result<i64> {
+fn warmup_ns(warmup_ms: Option<f64>) -> Result<i64> {
     match warmup_ms {
         Some(ms) if ms.is_finite() && ms >= 0.0 => Ok((ms * 1e6).round() as i64),
         Some(ms) => Err(invalid_arg(format!("warmupMs must be a non-negative number, got {ms}"))),
@@ -50,10 +51,13 @@ fn warmup_ns(warmup_ms: Option<f64>) -> napi::Result<i64> {
 }
 
 /// `n` windows of `seq × 64` floats as row slices (a length mismatch is an error).
-fn split_windows(data: &[f32], n: u32, seq: usize) -> napi::Result<Vec<&[[f32; N_FEATURES]]>> {
+fn split_windows(data: &[f32], n: u32, seq: usize) -> Result<Vec<&[[f32; N_FEATURES]]>> {
     let want = n as usize * seq * N_FEATURES;
     if data.len() != want {
-        return Err(invalid_arg(format!("expected {n} windows of {seq} × {N_FEATURES} = {want} floats, got {}", data.len())));
+        return Err(invalid_arg(format!(
+            "expected {n} windows of {seq} × {N_FEATURES} = {want} floats, got {}",
+            data.len()
+        )));
     }
     let (rows, _) = data.as_chunks::<N_FEATURES>();
     Ok(rows.chunks_exact(seq.max(1)).collect())
@@ -67,8 +71,8 @@ pub struct Model {
 }
 
 impl Model {
-    fn new(model: core::Model) -> napi::Result<Self> {
-        let session = model.session().map_err(invalid_arg)?;
+    fn new(model: core::Model) -> Result<Self> {
+        let session = model.session().map_err(core_err)?;
         Ok(Self { inner: Arc::new(model), session })
     }
 }
@@ -76,14 +80,14 @@ impl Model {
 #[napi]
 impl Model {
     /// Reads and checks an ONNX file; throws naming what is wrong.
-    #[napi(factory, catch_unwind)]
-    pub fn load(path: String) -> napi::Result<Self> {
-        Self::new(core::Model::load(&path).map_err(invalid_arg)?)
+    #[napi(factory)]
+    pub fn load(path: String) -> Result<Self> {
+        guard(|| Self::new(core::Model::load(&path).map_err(core_err)?))
     }
 
-    #[napi(factory, catch_unwind)]
-    pub fn from_buffer(bytes: Buffer) -> napi::Result<Self> {
-        Self::new(core::Model::from_bytes(&bytes).map_err(invalid_arg)?)
+    #[napi(factory)]
+    pub fn from_buffer(bytes: Buffer) -> Result<Self> {
+        guard(|| Self::new(core::Model::from_bytes(&bytes).map_err(core_err)?))
     }
 
     /// Feature vectors per window.
@@ -117,42 +121,50 @@ impl Model {
     }
 
     /// One window, `seq × 64` raw features, oldest row first.
-    #[napi(catch_unwind)]
-    pub fn predict(&mut self, window: Float32ArraySlice) -> napi::Result<Prediction> {
-        let w = split_windows(&window, 1, self.inner.seq())?;
-        Ok(self.session.predict_window(w[0]).map_err(invalid_arg)?.into())
+    #[napi]
+    pub fn predict(&mut self, window: Float32ArraySlice) -> Result<Prediction> {
+        guard(|| {
+            let w = split_windows(&window, 1, self.inner.seq())?;
+            Ok(self.session.predict_window(w[0]).map_err(core_err)?.into())
+        })
     }
 
     /// One window as `predict`, the `[down, flat, up]` probabilities of each horizon written
     /// to `out` (`horizons × 3` floats, shortest horizon first): no JS object is created,
     /// for callers that predict on every tick.
-    #[napi(catch_unwind)]
-    pub fn predict_into(&mut self, window: Float32ArraySlice, mut out: Float32ArraySlice) -> napi::Result<()> {
-        let w = split_windows(&window, 1, self.inner.seq())?;
-        let p = self.session.predict_window(w[0]).map_err(invalid_arg)?;
-        let want = p.horizons() * 3;
-        // SAFETY: the call is synchronous on the JS thread, so nothing else touches `out`'s
-        // memory while it is written; its length is checked first.
-        let dst = unsafe { out.as_mut() };
-        if dst.len() != want {
-            return Err(invalid_arg(format!("out must hold {want} floats (horizons × 3), got {}", dst.len())));
-        }
-        dst.copy_from_slice(p.probs().as_flattened());
-        Ok(())
+    #[napi]
+    pub fn predict_into(&mut self, window: Float32ArraySlice, mut out: Float32ArraySlice) -> Result<()> {
+        guard(|| {
+            let w = split_windows(&window, 1, self.inner.seq())?;
+            let p = self.session.predict_window(w[0]).map_err(core_err)?;
+            let want = p.horizons() * 3;
+            // SAFETY: the call is synchronous on the JS thread, so nothing else touches `out`'s
+            // memory while it is written; its length is checked first.
+            let dst = unsafe { out.as_mut() };
+            if dst.len() != want {
+                return Err(invalid_arg(format!("out must hold {want} floats (horizons × 3), got {}", dst.len())));
+            }
+            dst.copy_from_slice(p.probs().as_flattened());
+            Ok(())
+        })
     }
 
     /// `n` windows back to back (`n × seq × 64`), one call through the model.
-    #[napi(catch_unwind)]
-    pub fn predict_batch(&self, windows: Float32ArraySlice, n: u32) -> napi::Result<Vec<Prediction>> {
-        let w = split_windows(&windows, n, self.inner.seq())?;
-        Ok(self.inner.predict_batch(&w).map_err(invalid_arg)?.into_iter().map(Prediction::from).collect())
+    #[napi]
+    pub fn predict_batch(&self, windows: Float32ArraySlice, n: u32) -> Result<Vec<Prediction>> {
+        guard(|| {
+            let w = split_windows(&windows, n, self.inner.seq())?;
+            Ok(self.inner.predict_batch(&w).map_err(core_err)?.into_iter().map(Prediction::from).collect())
+        })
     }
 
     /// Raw logits of `n` windows, `[n, horizons, 3]` flat (cross-checks with other runtimes).
-    #[napi(catch_unwind)]
-    pub fn logits(&self, windows: Float32ArraySlice, n: u32) -> napi::Result<Float32Array> {
-        split_windows(&windows, n, self.inner.seq())?;
-        Ok(Float32Array::new(self.inner.logits(&windows).map_err(invalid_arg)?))
+    #[napi]
+    pub fn logits(&self, windows: Float32ArraySlice, n: u32) -> Result<Float32Array> {
+        guard(|| {
+            split_windows(&windows, n, self.inner.seq())?;
+            Ok(Float32Array::new(self.inner.logits(&windows).map_err(core_err)?))
+        })
     }
 }
 
@@ -167,11 +179,13 @@ pub struct Signal {
 impl Signal {
     /// `sequenceRule`: "binance-spot" | "binance-futures" | "strict" | "none";
     /// `warmupMs`: rows start this long after the book becomes valid (default the dataset's 30 s).
-    #[napi(constructor, catch_unwind)]
-    pub fn new(model_path: String, sequence_rule: String, warmup_ms: Option<f64>) -> napi::Result<Self> {
-        let rule = rule(&sequence_rule)?;
-        let slot = Arc::new(ModelSlot::load(&model_path).map_err(invalid_arg)?);
-        Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns(warmup_ms)?) })
+    #[napi(constructor)]
+    pub fn new(model_path: String, sequence_rule: String, warmup_ms: Option<f64>) -> Result<Self> {
+        guard(|| {
+            let rule = rule(&sequence_rule)?;
+            let slot = Arc::new(ModelSlot::load(&model_path).map_err(core_err)?);
+            Ok(Self { inner: core::Signal::with_warmup(slot, rule, warmup_ns(warmup_ms)?) })
+        })
     }
 
     /// Feeds every event of the batch, in order.
@@ -181,15 +195,15 @@ impl Signal {
     }
 
     /// The prediction on the latest window, or null until the window is full and the book valid.
-    #[napi(catch_unwind)]
-    pub fn predict(&mut self) -> napi::Result<Option<Prediction>> {
-        Ok(self.inner.predict().map_err(invalid_arg)?.map(Prediction::from))
+    #[napi]
+    pub fn predict(&mut self) -> Result<Option<Prediction>> {
+        guard(|| Ok(self.inner.predict().map_err(core_err)?.map(Prediction::from)))
     }
 
     /// Loads and checks `path`, then serves it; throws the reason and keeps the old model otherwise.
-    #[napi(catch_unwind)]
-    pub fn reload(&self, path: String) -> napi::Result<()> {
-        self.inner.reload(&path).map(drop).map_err(invalid_arg)
+    #[napi]
+    pub fn reload(&self, path: String) -> Result<()> {
+        guard(|| self.inner.reload(&path).map(drop).map_err(core_err))
     }
 
     #[napi(getter, catch_unwind)]
@@ -234,11 +248,13 @@ pub struct FeatureEngine {
 #[napi]
 impl FeatureEngine {
     /// `sequenceRule` as for `Signal`; `warmupMs` as for `Signal`.
-    #[napi(constructor, catch_unwind)]
-    pub fn new(sequence_rule: String, warmup_ms: Option<f64>) -> napi::Result<Self> {
-        let cfg = DatasetConfig::default();
-        let warmup_ns = warmup_ns(warmup_ms)?;
-        Ok(Self { inner: FeatureStream::new(rule(&sequence_rule)?, cfg.sampling, warmup_ns) })
+    #[napi(constructor)]
+    pub fn new(sequence_rule: String, warmup_ms: Option<f64>) -> Result<Self> {
+        guard(|| {
+            let cfg = DatasetConfig::default();
+            let warmup_ns = warmup_ns(warmup_ms)?;
+            Ok(Self { inner: FeatureStream::new(rule(&sequence_rule)?, cfg.sampling, warmup_ns) })
+        })
     }
 
     /// Feeds the batch; returns the grid rows taken (each one a dataset row).

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use flashmm_core::replay::binance::{FileReader, sequence_rule};
 use flashmm_core::replay::{self as core, NO_ID};
-use napi::bindgen_prelude::{BigInt64Array, Float64Array, Uint8Array, Uint32Array};
+use napi::bindgen_prelude::{BigInt, BigInt64Array, Float64Array, Uint8Array, Uint32Array};
 use napi_derive::napi;
 
-use crate::convert::invalid_arg;
+use crate::convert::core_err;
+use crate::error::{Result, guard};
+use crate::side::Side;
 use crate::spec::{MarketSpec, binance_market_name, parse_binance_market};
 
 /// `EventBatch.kinds` values.
@@ -17,6 +19,17 @@ pub enum EventKind {
     DepthDiff = 1,
     Trade = 2,
     BookTicker = 3,
+}
+
+/// One public trade (`aggressor`: the taker's side).
+#[napi(object)]
+pub struct PublicTrade {
+    /// Ticks.
+    pub price: f64,
+    /// Lots.
+    pub size: f64,
+    pub aggressor: Side,
+    pub exchange_ts_ns: BigInt,
 }
 
 /// A columnar batch of events. Event `i` owns levels `levelStart[i] ..
@@ -99,6 +112,23 @@ impl EventBatch {
         Float64Array::new(self.inner.levels.iter().map(|l| l.price as f64).collect())
     }
 
+    /// The batch's public trades, in order (the aggressor decoded by the core).
+    #[napi(catch_unwind)]
+    pub fn trades(&self) -> Vec<PublicTrade> {
+        self.inner
+            .iter()
+            .filter_map(|e| {
+                let (l, aggressor) = (e.bids.first()?, e.aggressor()?);
+                Some(PublicTrade {
+                    price: l.price as f64,
+                    size: l.size as f64,
+                    aggressor: aggressor.into(),
+                    exchange_ts_ns: e.exchange_ts.into(),
+                })
+            })
+            .collect()
+    }
+
     /// Level sizes in lots.
     #[napi(getter, catch_unwind)]
     pub fn sizes(&self) -> Float64Array {
@@ -116,20 +146,24 @@ pub struct BinanceReader {
 impl BinanceReader {
     /// `market`: "spot" | "usdm" | "coinm", else taken from the file name prefix;
     /// `spec`: else the built-in grid for the recording's symbol.
-    #[napi(constructor, catch_unwind)]
-    pub fn new(path: String, market: Option<String>, spec: Option<&MarketSpec>) -> napi::Result<Self> {
-        let market = market.as_deref().map(parse_binance_market).transpose()?;
-        let inner = FileReader::open(Path::new(&path), market, spec.map(|s| s.inner.clone())).map_err(invalid_arg)?;
-        Ok(Self { inner })
+    #[napi(constructor)]
+    pub fn new(path: String, market: Option<String>, spec: Option<&MarketSpec>) -> Result<Self> {
+        guard(|| {
+            let market = market.as_deref().map(parse_binance_market).transpose()?;
+            let inner = FileReader::open(Path::new(&path), market, spec.map(|s| s.inner.clone())).map_err(core_err)?;
+            Ok(Self { inner })
+        })
     }
 
     /// Up to `maxEvents` (default 4096) events, or null at the end of the recording. A bad
     /// line throws (with its line number); the next call continues after it.
-    #[napi(catch_unwind)]
-    pub fn next_batch(&mut self, max_events: Option<u32>) -> napi::Result<Option<EventBatch>> {
-        let mut batch = core::EventBatch::default();
-        let n = self.inner.next_batch(&mut batch, max_events.unwrap_or(4096) as usize).map_err(invalid_arg)?;
-        Ok((n > 0).then_some(EventBatch { inner: batch }))
+    #[napi]
+    pub fn next_batch(&mut self, max_events: Option<u32>) -> Result<Option<EventBatch>> {
+        guard(|| {
+            let mut batch = core::EventBatch::default();
+            let n = self.inner.next_batch(&mut batch, max_events.unwrap_or(4096) as usize).map_err(core_err)?;
+            Ok((n > 0).then_some(EventBatch { inner: batch }))
+        })
     }
 
     #[napi(getter, catch_unwind)]

@@ -1,54 +1,100 @@
 //! Conversions of the `SimVenue` binding: reports, orders and requests between plain JS
 //! objects and the core's types, and the statistics options.
 
-use flashmm_core::book::Side as CoreSide;
-use flashmm_core::sim::{Liquidity, NewOrder, OrderView, Report, ReportKind, Request};
+use flashmm_core::money::Liquidity;
+use flashmm_core::sim::{NewOrder, OrderView, Report, ReportKind, Request};
 use flashmm_core::stats::StatsConfig;
-use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
-use crate::convert::{id, invalid_arg, lots, ticks};
+use crate::convert::{id, lots, ticks};
+use crate::error::Result;
 use crate::generator::ms_to_ns;
+use crate::side::{Side, parse_side};
 
-/// One execution report, received at `ts` (host time).
-#[napi(object, object_from_js = false)]
-pub struct SimReport {
-    #[napi(
-        ts_type = "'accepted' | 'rejected' | 'fill' | 'cancelled' | 'cancel-rejected' | 'amended' | 'amend-rejected' | 'cancel-all-done'"
-    )]
-    pub kind: String,
-    /// 0 for `cancel-all-done`.
-    pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
-    pub side: Option<String>,
-    /// Ticks: the order's limit (accepted, amended) or the execution price (fill).
-    pub price: Option<f64>,
-    /// Lots: the order's size (accepted), the new total (amended), the lots filled (fill).
-    pub lots: Option<f64>,
-    /// Lots still open after a fill, an amend, or left unfilled by a cancel.
-    pub leaves: Option<f64>,
-    /// Fill fee in money units (negative = rebate).
-    pub fee: Option<i128>,
-    #[napi(ts_type = "'maker' | 'taker'")]
-    pub liquidity: Option<String>,
-    /// What filled: "taker" | "trade" | "book_cross".
-    pub trigger: Option<String>,
-    /// Why (rejected, cancelled, cancel-rejected, amend-rejected; amended: priority_kept/lost).
-    pub reason: Option<String>,
-    /// `cancel-all-done`: how many orders it cancelled.
-    pub canceled: Option<u32>,
-    /// When we receive it, ns (host clock).
-    pub ts: i128,
-    /// When the exchange produced it, ns (0: the request never reached it).
-    pub exchange_ts: i128,
+/// `'maker' | 'taker'`.
+#[napi(string_enum = "lowercase")]
+pub enum LiquidityKind {
+    Maker,
+    Taker,
+}
+
+/// One execution report, kind-tagged: `ts` when we receive it (host clock, ns), `exchangeTs` when
+/// the exchange produced it (0: the request never reached it). `clientId` is 0 for `cancel-all-done`.
+#[napi(discriminant = "kind", discriminant_case = "kebab-case", object_from_js = false)]
+pub enum SimReport {
+    /// A new order was accepted: its side, limit (ticks; 0 for a market order) and size (lots).
+    Accepted {
+        client_id: f64,
+        side: Side,
+        price: f64,
+        lots: f64,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    Rejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    /// `lots` filled at `price`; `leaves` still open; `fee` money units (negative = rebate);
+    /// `trigger` what filled it: "taker" | "trade" | "book-cross".
+    Fill {
+        client_id: f64,
+        side: Side,
+        price: f64,
+        lots: f64,
+        leaves: f64,
+        fee: i128,
+        liquidity: LiquidityKind,
+        trigger: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    /// The order left the book; `leaves` lots were not filled.
+    Cancelled {
+        client_id: f64,
+        reason: &'static str,
+        leaves: f64,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    CancelRejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    /// New limit and total size; a price change or a larger size lost the queue position.
+    Amended {
+        client_id: f64,
+        price: f64,
+        lots: f64,
+        leaves: f64,
+        priority_kept: bool,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    AmendRejected {
+        client_id: f64,
+        reason: &'static str,
+        ts: i128,
+        exchange_ts: i128,
+    },
+    /// A cancel-all was processed: how many orders it cancelled (each also reported).
+    CancelAllDone {
+        client_id: f64,
+        cancelled: u32,
+        ts: i128,
+        exchange_ts: i128,
+    },
 }
 
 /// One of our live orders at the exchange.
 #[napi(object, object_from_js = false)]
 pub struct SimOrder {
     pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
-    pub side: String,
+    pub side: Side,
     pub price: f64,
     /// Total lots (filled included).
     pub qty: f64,
@@ -63,7 +109,7 @@ pub struct SimOrder {
 #[napi(object)]
 pub struct SimPlace {
     pub client_id: f64,
-    #[napi(ts_type = "'buy' | 'sell'")]
+    #[napi(ts_type = "Side")]
     pub side: String,
     pub price: f64,
     pub lots: f64,
@@ -96,7 +142,7 @@ pub struct SimStatsOptions {
     pub horizons_ms: Option<Vec<f64>>,
 }
 
-pub fn stats_config(o: Option<SimStatsOptions>) -> napi::Result<StatsConfig> {
+pub fn stats_config(o: Option<SimStatsOptions>) -> Result<StatsConfig> {
     let mut cfg = StatsConfig::default();
     let Some(o) = o else { return Ok(cfg) };
     if let Some(ms) = o.step_interval_ms {
@@ -106,84 +152,61 @@ pub fn stats_config(o: Option<SimStatsOptions>) -> napi::Result<StatsConfig> {
         cfg.resample_ns = ms_to_ns(ms, "resampleMs")?;
     }
     if let Some(h) = o.horizons_ms {
-        cfg.horizons_ns = h.into_iter().map(|ms| ms_to_ns(ms, "horizonsMs[]")).collect::<napi::Result<_>>()?;
+        cfg.horizons_ns = h.into_iter().map(|ms| ms_to_ns(ms, "horizonsMs[]")).collect::<Result<_>>()?;
     }
     Ok(cfg)
 }
 
-pub fn ns(value: &BigInt, what: &str) -> napi::Result<i64> {
-    match value.get_i64() {
-        (v, true) => Ok(v),
-        _ => Err(invalid_arg(format!("{what} is out of the i64 ns range"))),
-    }
-}
-
-fn side(name: &str, what: &str) -> napi::Result<CoreSide> {
-    match name {
-        "buy" => Ok(CoreSide::Bid),
-        "sell" => Ok(CoreSide::Ask),
-        other => Err(invalid_arg(format!("{what} = '{other}' must be 'buy' or 'sell'"))),
-    }
-}
-
-fn side_name(s: CoreSide) -> String {
-    if s == CoreSide::Bid { "buy" } else { "sell" }.into()
-}
-
 pub fn report(r: &Report) -> SimReport {
-    let mut o = SimReport {
-        kind: String::new(),
-        client_id: r.client_id as f64,
-        side: None,
-        price: None,
-        lots: None,
-        leaves: None,
-        fee: None,
-        liquidity: None,
-        trigger: None,
-        reason: None,
-        canceled: None,
-        ts: i128::from(r.local_ts),
-        exchange_ts: i128::from(r.exchange_ts),
-    };
-    let (kind, reason) = match r.kind {
-        ReportKind::Accepted { side, price, lots } => {
-            (o.side, o.price, o.lots) = (Some(side_name(side)), Some(price as f64), Some(lots as f64));
-            ("accepted", None)
+    let (client_id, ts, exchange_ts) = (r.client_id as f64, i128::from(r.local_ts), i128::from(r.exchange_ts));
+    match r.kind {
+        ReportKind::Accepted { side, price, lots } => SimReport::Accepted {
+            client_id,
+            side: side.into(),
+            price: price as f64,
+            lots: lots as f64,
+            ts,
+            exchange_ts,
+        },
+        ReportKind::Rejected { reason } => SimReport::Rejected { client_id, reason: reason.name(), ts, exchange_ts },
+        ReportKind::Fill(f) => SimReport::Fill {
+            client_id,
+            side: f.side.into(),
+            price: f.price as f64,
+            lots: f.lots as f64,
+            leaves: f.leaves as f64,
+            fee: f.fee,
+            liquidity: if f.liquidity == Liquidity::Maker { LiquidityKind::Maker } else { LiquidityKind::Taker },
+            trigger: f.trigger.name(),
+            ts,
+            exchange_ts,
+        },
+        ReportKind::Cancelled { reason, leaves } => {
+            SimReport::Cancelled { client_id, reason: reason.name(), leaves: leaves as f64, ts, exchange_ts }
         }
-        ReportKind::Rejected { reason } => ("rejected", Some(reason.name())),
-        ReportKind::Fill(f) => {
-            (o.side, o.price, o.lots, o.leaves) =
-                (Some(side_name(f.side)), Some(f.price as f64), Some(f.lots as f64), Some(f.leaves as f64));
-            o.fee = Some(f.fee);
-            o.liquidity = Some(if f.liquidity == Liquidity::Maker { "maker" } else { "taker" }.into());
-            o.trigger = Some(f.trigger.name().into());
-            ("fill", None)
+        ReportKind::CancelRejected { reason } => {
+            SimReport::CancelRejected { client_id, reason: reason.name(), ts, exchange_ts }
         }
-        ReportKind::Canceled { reason, leaves } => {
-            o.leaves = Some(leaves as f64);
-            ("cancelled", Some(reason.name()))
+        ReportKind::Amended { price, lots, leaves, priority_kept } => SimReport::Amended {
+            client_id,
+            price: price as f64,
+            lots: lots as f64,
+            leaves: leaves as f64,
+            priority_kept,
+            ts,
+            exchange_ts,
+        },
+        ReportKind::AmendRejected { reason } => {
+            SimReport::AmendRejected { client_id, reason: reason.name(), ts, exchange_ts }
         }
-        ReportKind::CancelRejected { reason } => ("cancel-rejected", Some(reason.name())),
-        ReportKind::Amended { price, lots, leaves, priority_kept } => {
-            (o.price, o.lots, o.leaves) = (Some(price as f64), Some(lots as f64), Some(leaves as f64));
-            ("amended", Some(if priority_kept { "priority_kept" } else { "priority_lost" }))
-        }
-        ReportKind::AmendRejected { reason } => ("amend-rejected", Some(reason.name())),
-        ReportKind::CancelAllDone { canceled } => {
-            o.canceled = Some(canceled);
-            ("cancel-all-done", None)
-        }
-    };
-    o.kind = kind.into();
-    o.reason = reason.map(Into::into);
-    o
+        ReportKind::CancelAllDone { cancelled } => SimReport::CancelAllDone { client_id, cancelled, ts, exchange_ts },
+    }
 }
 
 pub fn order(v: &OrderView) -> SimOrder {
     SimOrder {
         client_id: v.client_id as f64,
-        side: side_name(v.side),
+        side: v.side.into(),
         price: v.price as f64,
         qty: v.qty as f64,
         filled: v.filled as f64,
@@ -193,11 +216,10 @@ pub fn order(v: &OrderView) -> SimOrder {
     }
 }
 
-pub fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_only: bool) -> napi::Result<Request> {
+pub fn new_order(client_id: f64, side_name: &str, price: f64, size: f64, post_only: bool) -> Result<Request> {
     let cid = id(client_id, "clientId")?;
-    let s = side(side_name, "side")?;
+    let s = parse_side(side_name, "side")?;
     let (p, l) = (ticks(price, "price")?, lots(size, "lots")?);
     let o = if post_only { NewOrder::post_only(cid, s, p, l) } else { NewOrder::limit(cid, s, p, l) };
     Ok(Request::New(o))
 }
-

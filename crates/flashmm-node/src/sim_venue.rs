@@ -5,18 +5,22 @@
 
 use std::path::Path;
 
-use flashmm_core::backtest::{BinanceSource, ZiSource};
+use flashmm_core::error::ErrorCode;
 use flashmm_core::replay::EventBatch as CoreBatch;
-use flashmm_core::sim::{self as core, Report, Request, RetimedSource, SimConfig, VenueFeed};
+use flashmm_core::replay::binance::BinanceSource;
+use flashmm_core::replay::{LIVE_GENERATOR_WINDOW_NS, ZiSource};
+use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+use flashmm_core::sim::{self as core, Report, Request, SimConfig};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
 use crate::backtest::{latency, queue_model, with_fees};
-use crate::convert::{id, invalid_arg};
+use crate::convert::{core_err, id, invalid_arg, ns};
+use crate::error::{Result, coded, guard};
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
 use crate::replay::EventBatch;
 use crate::sim_convert::{
-    SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, ns, order, report, stats_config,
+    SimAccount, SimOrder, SimPlace, SimReport, SimStatsOptions, new_order, order, report, stats_config,
 };
 use crate::spec::{MarketSpec, MarketSpecInit};
 
@@ -57,6 +61,8 @@ pub struct SimVenueOptions {
 /// and the reports received.
 #[napi(object, object_from_js = false)]
 pub struct SimAdvance {
+    /// Market events in `market` (read here: no second native call for `market.length`).
+    pub events: u32,
     pub market: EventBatch,
     pub reports: Vec<SimReport>,
 }
@@ -76,102 +82,121 @@ pub struct SimVenue {
 
 #[napi]
 impl SimVenue {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(options: SimVenueOptions) -> napi::Result<Self> {
-        let o = options;
-        let start = ns(&o.start_ns, "startNs")?;
-        let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
-        let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entryLatencyMs", "responseLatencyMs"])?;
-        let (feed, spec, rule) = if let Some(path) = &o.replay_path {
-            if o.spec.is_some() || o.symbol.is_some() || o.initial_price.is_some() || o.zi.is_some() {
-                return Err(invalid_arg("replayPath takes its market from the recording: no spec, symbol, initialPrice or zi"));
+    #[napi(constructor)]
+    pub fn new(options: SimVenueOptions) -> Result<Self> {
+        guard(|| {
+            let o = options;
+            let start = ns(&o.start_ns, "startNs")?;
+            let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
+            let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entryLatencyMs", "responseLatencyMs"])?;
+            let (feed, spec, rule) = if let Some(path) = &o.replay_path {
+                if o.spec.is_some() || o.symbol.is_some() || o.initial_price.is_some() || o.zi.is_some() {
+                    return Err(invalid_arg(
+                        "replayPath takes its market from the recording: no spec, symbol, initialPrice or zi",
+                    ));
+                }
+                let speed_ppm =
+                    o.speed.map_or(Ok(REAL_TIME_PPM), RetimedSource::<RecordingSource>::speed_ppm).map_err(core_err)?;
+                let src = BinanceSource::open(Path::new(path), None, None)
+                    .map_err(|e| coded(e.code(), format!("replayPath: {e}")))?;
+                let (spec, rule) = (src.spec().clone(), src.rule());
+                let retimed = RetimedSource::new(src, start, speed_ppm).map_err(core_err)?;
+                (VenueFeed::Replay(retimed), spec, rule)
+            } else {
+                if o.speed.is_some() {
+                    return Err(invalid_arg("speed applies to replayPath only"));
+                }
+                let default_market = o.spec.is_none() && o.symbol.is_none() && o.market.is_none();
+                let spec = resolve_spec(o.spec.as_ref(), o.symbol.as_deref(), o.market.as_deref(), "")?;
+                let params = zi_params(&spec, o.initial_price.as_deref(), default_market, o.zi.as_ref(), "")?;
+                let src = ZiSource::new(params, seed(o.seed, "seed")?, start, None)
+                    .map_err(|e| coded(e.code(), format!("startNs/zi: {e}")))?
+                    .with_window(LIVE_GENERATOR_WINDOW_NS)
+                    .map_err(core_err)?;
+                let rule = src.rule();
+                (VenueFeed::Generated(src), spec, rule)
+            };
+            let sim = with_fees(
+                SimConfig::new(&spec, rule).with_queue(queue),
+                o.maker_fee_ppm,
+                o.taker_fee_ppm,
+                ["makerFeePpm", "takerFeePpm"],
+            )?;
+            let mut inner = core::SimVenue::new(feed, spec, sim, latency).map_err(core_err)?;
+            if o.record == Some(true) {
+                inner = inner.with_recorder();
             }
-            let speed = o.speed.unwrap_or(1.0);
-            let ppm_speed = (speed * 1e6).round();
-            if !(1.0..=1e12).contains(&ppm_speed) {
-                return Err(invalid_arg(format!("speed = {speed} must be a positive number (at most 10^6)")));
-            }
-            let src = BinanceSource::open(Path::new(path), None, None)
-                .map_err(|e| invalid_arg(format!("replayPath: {e}")))?;
-            let (spec, rule) = (src.spec().clone(), src.rule());
-            let retimed = RetimedSource::new(src, start, ppm_speed as i64).map_err(invalid_arg)?;
-            (VenueFeed::Replay(retimed), spec, rule)
-        } else {
-            if o.speed.is_some() {
-                return Err(invalid_arg("speed applies to replayPath only"));
-            }
-            let default_market = o.spec.is_none() && o.symbol.is_none() && o.market.is_none();
-            let spec = resolve_spec(o.spec.as_ref(), o.symbol.as_deref(), o.market.as_deref(), "")?;
-            let params = zi_params(&spec, o.initial_price.as_deref(), default_market, o.zi.as_ref(), "")?;
-            let src = ZiSource::new(params, seed(o.seed, "seed")?, start, None)
-                .map_err(|e| invalid_arg(format!("startNs/zi: {e}")))?
-                .with_window(100_000_000)
-                .map_err(invalid_arg)?;
-            let rule = src.rule();
-            (VenueFeed::Generated(src), spec, rule)
-        };
-        let sim = with_fees(SimConfig::new(&spec, rule).with_queue(queue), o.maker_fee_ppm, o.taker_fee_ppm, ["makerFeePpm", "takerFeePpm"])?;
-        let mut inner = core::SimVenue::new(feed, spec, sim, latency).map_err(invalid_arg)?;
-        if o.record == Some(true) {
-            inner = inner.with_recorder();
-        }
-        Ok(Self { inner, reports: Vec::new() })
+            Ok(Self { inner, reports: Vec::new() })
+        })
     }
 
     /// Moves the venue to host time `untilNs`: returns the market events up to it (feed them
     /// to the host's book) and the reports received by then. An earlier time changes nothing.
-    #[napi(catch_unwind)]
-    pub fn advance(&mut self, until_ns: BigInt) -> napi::Result<SimAdvance> {
-        let t = ns(&until_ns, "untilNs")?;
-        let mut market = CoreBatch::default();
-        self.reports.clear();
-        self.inner.advance_to(t, &mut market, &mut self.reports).map_err(invalid_arg)?;
-        Ok(SimAdvance { market: EventBatch { inner: market }, reports: self.reports.iter().map(report).collect() })
+    #[napi]
+    pub fn advance(&mut self, until_ns: BigInt) -> Result<SimAdvance> {
+        guard(|| {
+            let t = ns(&until_ns, "untilNs")?;
+            let mut market = CoreBatch::default();
+            self.reports.clear();
+            self.inner.advance_to(t, &mut market, &mut self.reports).map_err(core_err)?;
+            let events = market.len() as u32;
+            Ok(SimAdvance {
+                events,
+                market: EventBatch { inner: market },
+                reports: self.reports.iter().map(report).collect(),
+            })
+        })
     }
 
     /// Sends a limit order at host time `nowNs` (>= the last `advance`). `postOnly` default true.
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn place(
         &mut self,
         now_ns: BigInt,
         client_id: f64,
-        #[napi(ts_arg_type = "'buy' | 'sell'")] side: String,
+        #[napi(ts_arg_type = "Side")] side: String,
         price_ticks: f64,
         lots: f64,
         post_only: Option<bool>,
-    ) -> napi::Result<()> {
-        let req = new_order(client_id, &side, price_ticks, lots, post_only.unwrap_or(true))?;
-        self.inner.submit(ns(&now_ns, "nowNs")?, req).map(|_| ()).map_err(invalid_arg)
+    ) -> Result<()> {
+        guard(|| {
+            let req = new_order(client_id, &side, price_ticks, lots, post_only.unwrap_or(true))?;
+            self.inner.submit(ns(&now_ns, "nowNs")?, req).map(|_| ()).map_err(core_err)
+        })
     }
 
-    #[napi(catch_unwind)]
-    pub fn cancel(&mut self, now_ns: BigInt, client_id: f64) -> napi::Result<()> {
-        let req = Request::Cancel { client_id: id(client_id, "clientId")? };
-        self.inner.submit(ns(&now_ns, "nowNs")?, req).map(|_| ()).map_err(invalid_arg)
+    #[napi]
+    pub fn cancel(&mut self, now_ns: BigInt, client_id: f64) -> Result<()> {
+        guard(|| {
+            let req = Request::Cancel { client_id: id(client_id, "clientId")? };
+            self.inner.submit(ns(&now_ns, "nowNs")?, req).map(|_| ()).map_err(core_err)
+        })
     }
 
     /// Cancels every resting order of ours (one request; a `cancel-all-done` report follows).
-    #[napi(catch_unwind)]
-    pub fn cancel_all(&mut self, now_ns: BigInt) -> napi::Result<()> {
-        self.inner.cancel_all(ns(&now_ns, "nowNs")?).map(|_| ()).map_err(invalid_arg)
+    #[napi]
+    pub fn cancel_all(&mut self, now_ns: BigInt) -> Result<()> {
+        guard(|| self.inner.cancel_all(ns(&now_ns, "nowNs")?).map(|_| ()).map_err(core_err))
     }
 
     /// One decision's requests in one call: the cancels, then the places, all sent at `nowNs`
     /// in that order. Every item is checked before anything is sent.
-    #[napi(catch_unwind)]
-    pub fn submit_batch(&mut self, now_ns: BigInt, cancels: Vec<f64>, places: Vec<SimPlace>) -> napi::Result<()> {
-        let t = ns(&now_ns, "nowNs")?;
-        let mut reqs = Vec::with_capacity(cancels.len() + places.len());
-        for c in cancels {
-            reqs.push(Request::Cancel { client_id: id(c, "cancels[]")? });
-        }
-        for p in &places {
-            reqs.push(new_order(p.client_id, &p.side, p.price, p.lots, p.post_only.unwrap_or(true))?);
-        }
-        for r in reqs {
-            self.inner.submit(t, r).map_err(invalid_arg)?;
-        }
-        Ok(())
+    #[napi]
+    pub fn submit_batch(&mut self, now_ns: BigInt, cancels: Vec<f64>, places: Vec<SimPlace>) -> Result<()> {
+        guard(|| {
+            let t = ns(&now_ns, "nowNs")?;
+            let mut reqs = Vec::with_capacity(cancels.len() + places.len());
+            for c in cancels {
+                reqs.push(Request::Cancel { client_id: id(c, "cancels[]")? });
+            }
+            for p in &places {
+                reqs.push(new_order(p.client_id, &p.side, p.price, p.lots, p.post_only.unwrap_or(true))?);
+            }
+            for r in reqs {
+                self.inner.submit(t, r).map_err(core_err)?;
+            }
+            Ok(())
+        })
     }
 
     /// Our live orders at the exchange now (bids best first, then asks).
@@ -183,16 +208,16 @@ impl SimVenue {
     /// Position in lots, as the exchange books it.
     #[napi(getter, catch_unwind)]
     pub fn position(&self) -> f64 {
-        self.inner.account().position as f64
+        self.inner.account().position() as f64
     }
 
     #[napi(getter, catch_unwind)]
     pub fn account(&self) -> SimAccount {
         let a = self.inner.account();
         SimAccount {
-            position: a.position as f64,
+            position: a.position() as f64,
             cash: a.cash,
-            fees: a.fees,
+            fees: a.fees(),
             fills: a.fills as f64,
             bought_lots: a.bought_lots as f64,
             sold_lots: a.sold_lots as f64,
@@ -240,23 +265,27 @@ impl SimVenue {
     /// Records one statistics step at the venue clock (the exchange's touch, its account of
     /// us, our best live quotes); false when skipped (no valid two-sided book yet). Needs
     /// `record: true`. Record one after the last decision so every fill is counted.
-    #[napi(catch_unwind)]
-    pub fn record_step(&mut self) -> napi::Result<bool> {
-        if !self.inner.is_recording() {
-            return Err(invalid_arg("recordStep needs a venue created with record: true"));
-        }
-        Ok(self.inner.record_step())
+    #[napi]
+    pub fn record_step(&mut self) -> Result<bool> {
+        guard(|| {
+            if !self.inner.is_recording() {
+                return Err(invalid_arg("recordStep needs a venue created with record: true"));
+            }
+            Ok(self.inner.record_step())
+        })
     }
 
     /// The core's statistics of the recorded steps and fills (`BacktestStats` JSON: money and
     /// ns as decimal strings, docs/statistics.md), with the venue's order counts.
-    #[napi(catch_unwind)]
-    pub fn stats_json(&self, options: Option<SimStatsOptions>) -> napi::Result<String> {
-        if !self.inner.is_recording() {
-            return Err(invalid_arg("statsJson needs a venue created with record: true"));
-        }
-        let cfg = stats_config(options)?;
-        self.inner.stats(&cfg).map(|s| s.to_json()).map_err(invalid_arg)
+    #[napi]
+    pub fn stats_json(&self, options: Option<SimStatsOptions>) -> Result<String> {
+        guard(|| {
+            if !self.inner.is_recording() {
+                return Err(invalid_arg("statsJson needs a venue created with record: true"));
+            }
+            let cfg = stats_config(options)?;
+            self.inner.stats(&cfg).map(|s| s.to_json()).map_err(core_err)
+        })
     }
 
     /// Steps skipped by `recordStep` (no valid two-sided book).

@@ -3,7 +3,8 @@
 use flashmm_core::spec::{self as core, BinanceMarket};
 use napi_derive::napi;
 
-use crate::convert::{invalid_arg, lots, ticks};
+use crate::convert::{core_err, invalid_arg, lots, ticks};
+use crate::error::{Result, guard};
 
 #[napi(object)]
 pub struct MarketSpecInit {
@@ -27,13 +28,13 @@ pub struct MarketSpec {
 }
 
 /// The core spec of a `MarketSpecInit` (also used by options objects that carry one).
-pub(crate) fn spec_from_init(init: &MarketSpecInit) -> napi::Result<core::MarketSpec> {
-    let mut spec = core::MarketSpec::new(&init.symbol, &init.tick_size, &init.lot_size).map_err(invalid_arg)?;
+pub(crate) fn spec_from_init(init: &MarketSpecInit) -> Result<core::MarketSpec> {
+    let mut spec = core::MarketSpec::new(&init.symbol, &init.tick_size, &init.lot_size).map_err(core_err)?;
     if let Some(min) = &init.min_size {
         if init.min_size_lots.is_some() {
             return Err(invalid_arg("give minSize or minSizeLots, not both"));
         }
-        spec = spec.with_min_size(min).map_err(invalid_arg)?;
+        spec = spec.with_min_size(min).map_err(core_err)?;
     }
     if let Some(n) = init.min_size_lots {
         let n = lots(n, "minSizeLots")?;
@@ -44,7 +45,7 @@ pub(crate) fn spec_from_init(init: &MarketSpecInit) -> napi::Result<core::Market
     }
     let maker = i64::from(init.maker_fee_ppm.unwrap_or(0));
     let taker = i64::from(init.taker_fee_ppm.unwrap_or(0));
-    spec.with_fees(maker, taker).map_err(invalid_arg)
+    spec.with_fees(maker, taker).map_err(core_err)
 }
 
 /// The JS name of a Binance market ("spot" | "usdm" | "coinm"), as `parse_binance_market` takes it.
@@ -56,7 +57,7 @@ pub(crate) fn binance_market_name(m: BinanceMarket) -> &'static str {
     }
 }
 
-pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
+pub(crate) fn parse_binance_market(name: &str) -> Result<BinanceMarket> {
     match name {
         "spot" => Ok(BinanceMarket::Spot),
         "usdm" => Ok(BinanceMarket::UsdM),
@@ -67,26 +68,31 @@ pub(crate) fn parse_binance_market(name: &str) -> napi::Result<BinanceMarket> {
 
 #[napi]
 impl MarketSpec {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(init: MarketSpecInit) -> napi::Result<Self> {
-        Ok(Self { inner: spec_from_init(&init)? })
+    #[napi(constructor)]
+    pub fn new(init: MarketSpecInit) -> Result<Self> {
+        guard(|| Ok(Self { inner: spec_from_init(&init)? }))
     }
 
     /// The built-in grid of a Binance market (`spot`, `usdm` or `coinm`).
-    #[napi(factory, catch_unwind)]
-    pub fn binance(symbol: String, market: String) -> napi::Result<Self> {
-        let m = parse_binance_market(&market)?;
-        core::MarketSpec::binance(&symbol, m)
-            .map(|inner| Self { inner })
-            .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
+    #[napi(factory)]
+    pub fn binance(symbol: String, market: String) -> Result<Self> {
+        guard(|| {
+            let m = parse_binance_market(&market)?;
+            core::MarketSpec::binance(&symbol, m)
+                .map(|inner| Self { inner })
+                .ok_or_else(|| invalid_arg(format!("no built-in spec for Binance {market} symbol '{symbol}'")))
+        })
     }
 
     /// Money (an exact integer string in `tick × lot × 10⁻⁶` units, as in the backtest JSON)
     /// as a decimal string of the quote currency.
-    #[napi(catch_unwind)]
-    pub fn format_money(&self, money: String) -> napi::Result<String> {
-        let m: i128 = money.trim().parse().map_err(|_| invalid_arg(format!("money '{money}' is not an integer")))?;
-        Ok(flashmm_core::sim::format_money(&self.inner, m))
+    #[napi]
+    pub fn format_money(&self, money: String) -> Result<String> {
+        guard(|| {
+            let m: i128 =
+                money.trim().parse().map_err(|_| invalid_arg(format!("money '{money}' is not an integer")))?;
+            Ok(flashmm_core::money::format_money(&self.inner, m))
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -120,23 +126,23 @@ impl MarketSpec {
     }
 
     /// "61773.6" → 617736 at tick 0.1; off-grid or malformed strings throw.
-    #[napi(catch_unwind)]
-    pub fn price_to_ticks(&self, price: String) -> napi::Result<f64> {
-        self.inner.price_to_ticks(&price).map(|t| t as f64).map_err(invalid_arg)
+    #[napi]
+    pub fn price_to_ticks(&self, price: String) -> Result<f64> {
+        guard(|| self.inner.price_to_ticks(&price).map(|t| t as f64).map_err(core_err))
     }
 
-    #[napi(catch_unwind)]
-    pub fn size_to_lots(&self, size: String) -> napi::Result<f64> {
-        self.inner.size_to_lots(&size).map(|l| l as f64).map_err(invalid_arg)
+    #[napi]
+    pub fn size_to_lots(&self, size: String) -> Result<f64> {
+        guard(|| self.inner.size_to_lots(&size).map(|l| l as f64).map_err(core_err))
     }
 
-    #[napi(catch_unwind)]
-    pub fn ticks_to_price(&self, price_ticks: f64) -> napi::Result<String> {
-        Ok(self.inner.ticks_to_price(ticks(price_ticks, "ticks")?))
+    #[napi]
+    pub fn ticks_to_price(&self, price_ticks: f64) -> Result<String> {
+        guard(|| Ok(self.inner.ticks_to_price(ticks(price_ticks, "ticks")?)))
     }
 
-    #[napi(catch_unwind)]
-    pub fn lots_to_size(&self, size_lots: f64) -> napi::Result<String> {
-        Ok(self.inner.lots_to_size(lots(size_lots, "lots")?))
+    #[napi]
+    pub fn lots_to_size(&self, size_lots: f64) -> Result<String> {
+        guard(|| Ok(self.inner.lots_to_size(lots(size_lots, "lots")?)))
     }
 }

@@ -10,7 +10,16 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
 
-use crate::convert::invalid_arg;
+/// Training runs on the libuv pool through napi's `Task`, whose error type is napi's own: a
+/// rejection carries napi's status code (`InvalidArg`), not the core's.
+fn bad_arg(e: impl std::fmt::Display) -> napi::Error {
+    napi::Error::new(napi::Status::InvalidArg, e.to_string())
+}
+
+/// A failure of the run itself (unreadable data, too few samples): the core's message.
+fn failed(e: impl std::fmt::Display) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, e.to_string())
+}
 
 #[napi(object)]
 pub struct TrainOptions {
@@ -136,7 +145,7 @@ impl Task for TrainTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         // Options are checked here, not in `trainModel`, so every failure is a rejection.
         if self.options.data.is_empty() {
-            return Err(invalid_arg("no recordings given (data is empty)"));
+            return Err(bad_arg("no recordings given (data is empty)"));
         }
         let options = RunOptions { leave_one_out: self.options.leave_one_out.unwrap_or(false) };
         let mut last: Option<Instant> = None;
@@ -154,23 +163,23 @@ impl Task for TrainTask {
         };
         if self.options.arch.as_deref() == Some("select") {
             let seed = seed(&self.options)?.unwrap_or(TrainConfig::new(ArchConfig::reference(ArchKind::Mlp)).seed);
-            let datasets = core::datasets_from_files(&self.options.data).map_err(invalid_arg)?;
+            let datasets = core::datasets_from_files(&self.options.data).map_err(failed)?;
             let markets: Vec<String> = self.options.data.iter().map(|p| core::market_name(p.as_ref())).collect();
             let (selection, trained, mut card) =
                 core::select::select(&datasets, &markets, &core::select::candidates(seed), |c, p| report(Some(c), p))
-                    .map_err(invalid_arg)?;
+                    .map_err(failed)?;
             if options.leave_one_out {
                 card.leave_one_out =
-                    Some(core::leave_one_out(&datasets, &markets, &card.config, |p| report(None, p)).map_err(invalid_arg)?);
+                    Some(core::leave_one_out(&datasets, &markets, &card.config, |p| report(None, p)).map_err(failed)?);
             }
-            let report_json = serde_json::to_string_pretty(&card).map_err(invalid_arg)?;
+            let report_json = serde_json::to_string_pretty(&card).map_err(failed)?;
             let markdown = core::evaluate::markdown_table(&card);
             let rows = datasets.iter().map(|d| d.len()).collect();
             let run = core::TrainRun { trained, report: card, report_json, markdown, rows };
             return Ok(TrainOutput { run, selection: Some(selection) });
         }
         let cfg = config(&self.options)?;
-        let run = core::train_on_recordings(&self.options.data, &cfg, options, |p| report(None, p)).map_err(invalid_arg)?;
+        let run = core::train_on_recordings(&self.options.data, &cfg, options, |p| report(None, p)).map_err(failed)?;
         Ok(TrainOutput { run, selection: None })
     }
 
@@ -193,10 +202,14 @@ impl Task for TrainTask {
                 dropped_boundary: c.dropped_boundary as u32,
                 rows: run.rows.iter().map(|&n| n as u32).collect(),
             },
-            selection: out.selection.as_ref().map(serde_json::to_string_pretty).transpose().map_err(invalid_arg)?,
+            selection: out.selection.as_ref().map(serde_json::to_string_pretty).transpose().map_err(failed)?,
             selection_markdown: out.selection.as_ref().map(core::select::markdown),
             candidates: out.selection.map(|s| {
-                s.candidates.iter().zip(s.models).map(|(c, m)| CandidateModel { name: c.name.into(), onnx: m.into() }).collect()
+                s.candidates
+                    .iter()
+                    .zip(s.models)
+                    .map(|(c, m)| CandidateModel { name: c.name.into(), onnx: m.into() })
+                    .collect()
             }),
         })
     }
@@ -204,14 +217,14 @@ impl Task for TrainTask {
 
 fn arch(name: &str) -> napi::Result<ArchKind> {
     ArchKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
-        invalid_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer, logistic, ensemble or select)"))
+        bad_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer, logistic, ensemble or select)"))
     })
 }
 
 fn seed(o: &TrainOptions) -> napi::Result<Option<u64>> {
     match o.seed {
         Some(s) if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) => {
-            Err(invalid_arg(format!("seed must be a non-negative integer, got {s}")))
+            Err(bad_arg(format!("seed must be a non-negative integer, got {s}")))
         }
         s => Ok(s.map(|s| s as u64)),
     }
@@ -219,10 +232,14 @@ fn seed(o: &TrainOptions) -> napi::Result<Option<u64>> {
 
 fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     let mut cfg = match &o.config {
-        Some(json) => serde_json::from_str(json).map_err(|e| invalid_arg(format!("config: {e}")))?,
+        Some(json) => serde_json::from_str(json).map_err(|e| bad_arg(format!("config: {e}")))?,
         None => {
-            let kind = arch(o.arch.as_deref().ok_or_else(|| invalid_arg("give an arch or a config"))?)?;
-            if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) }
+            let kind = arch(o.arch.as_deref().ok_or_else(|| bad_arg("give an arch or a config"))?)?;
+            if o.tiny.unwrap_or(false) {
+                TrainConfig::tiny(kind)
+            } else {
+                TrainConfig::new(ArchConfig::reference(kind))
+            }
         }
     };
     if let Some(s) = seed(o)? {
@@ -240,7 +257,7 @@ fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     if let Some(lr) = o.lr {
         cfg.lr = lr;
     }
-    cfg.check().map_err(invalid_arg)?;
+    cfg.check().map_err(failed)?;
     Ok(cfg)
 }
 

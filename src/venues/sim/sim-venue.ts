@@ -2,9 +2,9 @@
 // generator, or by a recording) advanced on the host's clock by a timer. Market data and
 // execution reports come out of one `advance` call per pump, so the host sees the market and our
 // fills in the exchange's order. Client ids are strings on our side and numbers in the core.
-import { SimVenue as NativeSimVenue, type SimAccount, type SimReport, type SimVenueOptions } from '@flashmm/core';
+import { SimVenue as NativeSimVenue, type SimAccount, type SimReport, type SimVenueOptions } from '../../native.js';
 import type { Clock } from '../../execution/clock.js';
-import type { MarketInfo, Side } from '../../market/types.js';
+import type { MarketInfo } from '../../market/types.js';
 import type { CancelRequest, OrderBatch, OrderEvent, PlaceRequest, Venue, VenueListener, VenueOrder } from '../venue.js';
 
 export interface SimVenueConfig {
@@ -57,8 +57,8 @@ export class SimVenue implements Venue {
   pump(): void {
     const listener = this.listener;
     if (listener === null) return;
-    const { market, reports } = this.native.advance(this.config.clock.nowNs());
-    if (market.length > 0) listener.onMarketData(this.symbol, market);
+    const { events, market, reports } = this.native.advance(this.config.clock.nowNs());
+    if (events > 0) listener.onMarketData(this.symbol, market);
     for (const r of reports) {
       const event = this.toEvent(r);
       if (event !== null) listener.onOrderEvent(event);
@@ -119,27 +119,26 @@ export class SimVenue implements Venue {
   }
 
   private toEvent(r: SimReport): OrderEvent | null {
-    const clientId = this.clientOf.get(r.clientId);
-    const base = { clientId: clientId ?? `sim-${r.clientId}`, symbol: this.symbol, tsNs: BigInt(r.ts) };
+    const clientId = this.clientOf.get(r.clientId) ?? `sim-${r.clientId}`;
+    const base = { clientId, symbol: this.symbol, tsNs: r.ts };
     switch (r.kind) {
       case 'accepted':
         return { type: 'accepted', ...base };
       case 'rejected':
-        return { type: 'rejected', ...base, reason: r.reason ?? 'rejected' };
       case 'cancelled':
-        return { type: 'cancelled', ...base, reason: r.reason ?? 'requested' };
       case 'cancel-rejected':
-        return { type: 'cancel-rejected', ...base, reason: r.reason ?? 'unknown order' };
+        return { type: r.kind, ...base, reason: r.reason };
       case 'fill':
         return {
           type: 'fill',
           fill: {
-            clientId: base.clientId, symbol: this.symbol, side: (r.side ?? 'buy') as Side,
-            price: r.price ?? 0, size: r.lots ?? 0, fee: BigInt(r.fee ?? 0), liquidity: r.liquidity ?? 'maker',
-            leaves: r.leaves ?? 0, tsNs: base.tsNs,
+            clientId, symbol: this.symbol, side: r.side, price: r.price, size: r.lots, fee: r.fee, liquidity: r.liquidity,
+            leaves: r.leaves, tsNs: r.ts,
           },
         };
-      default:
+      case 'amended':
+      case 'amend-rejected':
+      case 'cancel-all-done':
         return null; // amends are not used by the engine; cancel-all-done is followed by cancels
     }
   }

@@ -28,15 +28,15 @@ fn decode(prices: &[f64], sizes: &[f64]) -> Option<Vec<Level>> {
 }
 
 fn side(ask: bool) -> Side {
-    if ask { Side::Ask } else { Side::Bid }
+    if ask { Side::Sell } else { Side::Buy }
 }
 
 fn check(b: &L2Book) {
-    for s in [Side::Bid, Side::Ask] {
+    for s in [Side::Buy, Side::Sell] {
         let levels: Vec<Level> = b.top_levels(s, usize::MAX).collect();
         assert_eq!(levels.len(), b.level_count(s));
         for w in levels.windows(2) {
-            assert!(if s == Side::Bid { w[0].price > w[1].price } else { w[0].price < w[1].price });
+            assert!(if s == Side::Buy { w[0].price > w[1].price } else { w[0].price < w[1].price });
         }
         assert!(levels.iter().all(|l| l.size > 0 && l.price > 0));
         for o in b.own_orders().sorted() {

@@ -8,7 +8,7 @@ use crate::book::{DiffHeader, L2Book, SequenceRule};
 use crate::replay::{Event, EventBatch, EventKind};
 use crate::sim::FeedLatency;
 
-use super::source::EventSource;
+use crate::replay::EventSource;
 
 /// How the strategy's book lags the exchange's ([`super::BacktestConfig::feed`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,13 +39,14 @@
 //! # API
 //!
 //! ```no_run
-//! use flashmm_core::backtest::{Backtest, BacktestConfig, BinanceSource, Quoter, QuoterConfig};
+//! use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineQuoter, BaselineConfig};
+//! use flashmm_core::replay::binance::BinanceSource;
 //! use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
 //!
 //! let mut src = BinanceSource::open("usdm_btcusdt_20240808.gz".as_ref(), None, None).unwrap();
 //! let sim = SimConfig::new(src.spec(), src.rule()).with_queue(QueueModel::Power(2.0));
 //! let cfg = BacktestConfig::new(sim, ConstantLatency::new(5_000_000, 5_000_000).unwrap());
-//! let result = Backtest::new(cfg, Quoter::new(QuoterConfig::default()))
+//! let result = Backtest::new(cfg, BaselineQuoter::new(BaselineConfig::default()))
 //!     .unwrap()
 //!     .run_with_progress(&mut src, |p| eprintln!("{} events, {:?}", p.events, p.source))
 //!     .unwrap();
@@ -60,26 +61,22 @@
 //! and configuration give the same records and byte-identical [`BacktestResult::to_json`].
 
 mod feed;
-mod generated;
-mod source;
+mod run;
 mod strategy;
 
 pub use feed::{FeedDelay, RECORDED_FEED_BASE_NS, recorded_feed_offset};
-pub use generated::{DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, ZiSource};
 
-pub use source::{
-    BinanceSource, CountedFileReader, CountingReader, DEFAULT_REORDER_WINDOW_NS, EventSource, MemorySource,
-    SourceProgress,
-};
-pub use strategy::{Context, Orders, QuoteMode, Quoter, QuoterConfig, Strategy, fill_lots};
+pub use run::{BaselineRun, BaselineRunResult, FeedSpec, PROGRESS_EVERY, SourceSpec};
+pub use strategy::{BaselineConfig, BaselineQuoter, Context, Orders, QuoteMode, Strategy};
 
 use serde::Serialize;
 
-use crate::book::{SequenceRule, Side};
-use crate::replay::EventBatch;
+use crate::book::Side;
+use crate::ledger::Account;
+use crate::replay::{EventBatch, EventSource, SourceProgress};
 use crate::sim::{
-    Account, ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, QueueModel, Report, ReportKind, Request,
-    SimConfig, SimError, SimExchange, SimStats,
+    ConstantLatency, LatencyModel, OrderLatency, OrderType, OrderView, Report, ReportKind, Request, SimConfig,
+    SimError, SimExchange, SimStats,
 };
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
@@ -134,6 +131,11 @@ pub enum BacktestError {
     NoSteps,
     #[error(transparent)]
     Stats(#[from] StatsError),
+    #[error(transparent)]
+    Options(#[from] crate::options::OptionError),
+    /// The recording could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::replay::binance::ReadError),
 }
 
 /// Progress of a run, for a progress bar.
@@ -146,6 +148,7 @@ pub struct Progress {
 
 /// Counts of one backtest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BacktestCounts {
     /// Market events fed to the exchange.
     pub events: u64,
@@ -166,13 +169,16 @@ pub struct BacktestCounts {
 
 /// One request as sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RequestRecord {
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub send_ts: i64,
     /// Arrival at the exchange (`None`: dropped).
     #[serde(serialize_with = "ser_opt_i64_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub arrival_ts: Option<i64>,
-    /// `new`, `cancel`, `amend`, `cancel_all`.
+    /// `new`, `cancel`, `amend`, `cancel-all`.
     pub kind: &'static str,
     pub client_id: u64,
     pub side: Option<&'static str>,
@@ -205,7 +211,7 @@ impl RequestRecord {
                 }
             }
             Request::Cancel { .. } => r.kind = "cancel",
-            Request::CancelAll => r.kind = "cancel_all",
+            Request::CancelAll => r.kind = "cancel-all",
             Request::Amend { price, lots, .. } => {
                 r.kind = "amend";
                 r.price = Some(price);
@@ -218,14 +224,17 @@ impl RequestRecord {
 
 /// One report, flattened for JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ReportRecord {
     pub client_id: u64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub exchange_ts: i64,
     #[serde(serialize_with = "ser_i64_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub local_ts: i64,
-    /// `accepted`, `rejected`, `fill`, `canceled`, `cancel_rejected`, `amended`,
-    /// `amend_rejected`, `cancel_all_done`.
+    /// `accepted`, `rejected`, `fill`, `cancelled`, `cancel-rejected`, `amended`,
+    /// `amend-rejected`, `cancel-all-done`.
     pub kind: &'static str,
     /// Reason of a rejection or cancellation, trigger of a fill.
     pub detail: Option<String>,
@@ -234,6 +243,7 @@ pub struct ReportRecord {
     pub lots: Option<i64>,
     pub leaves: Option<i64>,
     #[serde(serialize_with = "ser_opt_i128_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub fee: Option<i128>,
 }
 
@@ -274,29 +284,29 @@ impl ReportRecord {
                 o.leaves = Some(f.leaves);
                 o.fee = Some(f.fee);
             }
-            ReportKind::Canceled { reason, leaves } => {
-                o.kind = "canceled";
+            ReportKind::Cancelled { reason, leaves } => {
+                o.kind = "cancelled";
                 o.detail = Some(reason.name().into());
                 o.leaves = Some(leaves);
             }
             ReportKind::CancelRejected { reason } => {
-                o.kind = "cancel_rejected";
+                o.kind = "cancel-rejected";
                 o.detail = Some(reason.name().into());
             }
             ReportKind::Amended { price, lots, leaves, priority_kept } => {
                 o.kind = "amended";
-                o.detail = Some(if priority_kept { "priority_kept" } else { "priority_lost" }.into());
+                o.detail = Some(if priority_kept { "priority-kept" } else { "priority-lost" }.into());
                 o.price = Some(price);
                 o.lots = Some(lots);
                 o.leaves = Some(leaves);
             }
             ReportKind::AmendRejected { reason } => {
-                o.kind = "amend_rejected";
+                o.kind = "amend-rejected";
                 o.detail = Some(reason.name().into());
             }
-            ReportKind::CancelAllDone { canceled } => {
-                o.kind = "cancel_all_done";
-                o.lots = Some(i64::from(canceled));
+            ReportKind::CancelAllDone { cancelled } => {
+                o.kind = "cancel-all-done";
+                o.lots = Some(i64::from(cancelled));
             }
         }
         o
@@ -323,6 +333,7 @@ fn ser_opt_i128_str<S: serde::Serializer>(v: &Option<i128>, s: S) -> Result<S::O
 
 /// The configuration as written into the JSON result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConfigEcho {
     pub strategy: String,
     pub interval_ns: String,
@@ -331,6 +342,7 @@ pub struct ConfigEcho {
     pub feed_offset_ns: Option<String>,
     /// [`FeedDelay::Constant`]'s delay (absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub feed_delay_ns: Option<String>,
     pub sequence_rule: String,
     pub queue_model: String,
@@ -366,8 +378,8 @@ impl ConfigEcho {
             sequence_rule: cfg.sim.rule.name().to_owned(),
             queue_model: cfg.sim.queue.name(),
             self_trade: match cfg.sim.self_trade {
-                crate::sim::SelfTradePrevention::RejectNew => "reject_new",
-                crate::sim::SelfTradePrevention::CancelResting => "cancel_resting",
+                crate::sim::SelfTradePrevention::RejectNew => "reject-new",
+                crate::sim::SelfTradePrevention::CancelResting => "cancel-resting",
             }
             .to_owned(),
             maker_fee_ppm: cfg.sim.maker_fee_ppm,
@@ -377,6 +389,10 @@ impl ConfigEcho {
         }
     }
 }
+
+/// The JSON result's type, for the TypeScript declarations (`crate::json`'s test).
+#[cfg(test)]
+pub(crate) type ResultJsonType = ResultJson<'static>;
 
 /// Everything one backtest produced.
 #[derive(Clone, Debug)]
@@ -396,7 +412,8 @@ pub struct BacktestResult {
 }
 
 #[derive(Serialize)]
-struct SimStatsJson {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SimCountsJson"))]
+pub(crate) struct SimStatsJson {
     market_events: u64,
     depth_updates: u64,
     trades: u64,
@@ -409,7 +426,8 @@ struct SimStatsJson {
 }
 
 #[derive(Serialize)]
-struct AccountJson {
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct AccountJson {
     position: i64,
     cash: String,
     fees: String,
@@ -419,19 +437,24 @@ struct AccountJson {
 }
 
 #[derive(Serialize)]
-struct ResultJson<'a> {
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "BacktestResultJson"))]
+pub(crate) struct ResultJson<'a> {
     config: &'a ConfigEcho,
     counts: &'a BacktestCounts,
     sim: SimStatsJson,
     account: AccountJson,
     stats: &'a BacktestStats,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     steps: Option<&'a [StepRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     fills: Option<&'a [FillRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     requests: Option<&'a [RequestRecord]>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     reports: Option<&'a [ReportRecord]>,
 }
 
@@ -465,9 +488,9 @@ impl BacktestResult {
                 taker_fills: s.taker_fills,
             },
             account: AccountJson {
-                position: a.position,
+                position: a.position(),
                 cash: a.cash.to_string(),
-                fees: a.fees.to_string(),
+                fees: a.fees().to_string(),
                 fills: a.fills,
                 bought_lots: a.bought_lots,
                 sold_lots: a.sold_lots,
@@ -616,8 +639,10 @@ impl<S: Strategy> Backtest<S> {
     fn on_report(&mut self, r: &Report) {
         self.counts.reports += 1;
         if let ReportKind::Fill(f) = r.kind {
-            self.known.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
-            self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+            self.known
+                .apply(f.side, f.price, f.lots, f.fee, f.liquidity)
+                .expect("the simulator fills whole positive lots");
+            self.fills.push(f.record(r.exchange_ts, r.client_id));
             self.counts.fills += 1;
         }
         if matches!(r.kind, ReportKind::Rejected { .. }) {
@@ -668,7 +693,7 @@ impl<S: Strategy> Backtest<S> {
         match req {
             Request::New(_) => self.counts.orders.placed += 1,
             Request::Amend { .. } => self.counts.orders.amended += 1,
-            Request::Cancel { .. } | Request::CancelAll => self.counts.orders.canceled += 1,
+            Request::Cancel { .. } | Request::CancelAll => self.counts.orders.cancelled += 1,
         }
         if self.cfg.record_orders {
             self.requests.push(RequestRecord::new(t, arrival, req));
@@ -682,8 +707,8 @@ impl<S: Strategy> Backtest<S> {
         match touch {
             Some((b, a)) if b.price > 0 && b.price <= a.price => {
                 let orders = self.sim.open_orders();
-                let qb = orders.iter().filter(|o| o.side == Side::Bid).map(|o| o.price).max();
-                let qa = orders.iter().filter(|o| o.side == Side::Ask).map(|o| o.price).min();
+                let qb = orders.iter().filter(|o| o.side == Side::Buy).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == Side::Sell).map(|o| o.price).min();
                 self.steps.push(StepRecord::from_account(t, b.price, a.price, self.sim.account(), qb, qa));
                 self.counts.steps += 1;
             }
@@ -720,10 +745,4 @@ impl<S: Strategy> Backtest<S> {
             reports: self.reports,
         })
     }
-}
-
-/// The simulator configuration for a Binance recording: its sequencing rule and market spec,
-/// with the given queue model.
-pub fn binance_sim_config(spec: &crate::spec::MarketSpec, rule: SequenceRule, queue: QueueModel) -> SimConfig {
-    SimConfig::new(spec, rule).with_queue(queue)
 }

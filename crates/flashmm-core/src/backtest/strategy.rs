@@ -1,9 +1,10 @@
-//! The strategy interface of the backtester and a built-in two-sided quoter.
+//! The strategy interface of the backtester and the built-in touch-joining baseline.
 
 use serde::Serialize;
 
 use crate::book::{L2Book, Side};
-use crate::sim::{Account, ClientId, NewOrder, OrderView, Report, ReportKind, Request};
+use crate::ledger::Account;
+use crate::sim::{ClientId, NewOrder, OrderView, Report, Request};
 
 /// What a strategy sees at a decision time. Read-only.
 pub struct Context<'a> {
@@ -47,7 +48,8 @@ impl Orders {
     /// A limit order; returns its client id.
     pub fn limit(&mut self, side: Side, price: i64, lots: i64, post_only: bool) -> ClientId {
         let id = self.alloc();
-        let o = if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
+        let o =
+            if post_only { NewOrder::post_only(id, side, price, lots) } else { NewOrder::limit(id, side, price, lots) };
         self.requests.push(Request::New(o));
         id
     }
@@ -112,7 +114,7 @@ pub enum QuoteMode {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct QuoterConfig {
+pub struct BaselineConfig {
     pub mode: QuoteMode,
     /// Size of each quote, lots.
     pub lots: i64,
@@ -122,13 +124,41 @@ pub struct QuoterConfig {
     pub post_only: bool,
 }
 
-impl Default for QuoterConfig {
+impl Default for BaselineConfig {
     fn default() -> Self {
         Self { mode: QuoteMode::JoinTouch, lots: 1, limit_lots: 10, post_only: true }
     }
 }
 
-/// A two-sided quoter: one order per side at the desired price, fixed size.
+impl QuoteMode {
+    /// The distance of [`QuoteMode::AroundMid`] when none is given, ticks.
+    pub const DEFAULT_AROUND_MID_TICKS: i64 = 1;
+}
+
+impl BaselineConfig {
+    pub fn validate(&self) -> Result<(), crate::options::OptionError> {
+        use crate::options::OptionError;
+        if let QuoteMode::AroundMid { ticks } = self.mode
+            && ticks < 0
+        {
+            return Err(OptionError::new("ticks", format!("ticks = {ticks} must be >= 0")));
+        }
+        if self.lots < 1 {
+            return Err(OptionError::new("sizeLots", format!("size = {} lots must be >= 1", self.lots)));
+        }
+        if self.limit_lots < 0 {
+            return Err(OptionError::new(
+                "limitLots",
+                format!("inventory limit = {} lots must be >= 0", self.limit_lots),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The touch-joining baseline: one order per side at the touch (or a fixed distance around the
+/// mid), fixed size, no model. What `flashmm backtest` runs; the production strategies (AS,
+/// GLFT, the model's skew) are the daemon's and backtest through `flashmm compare`.
 ///
 /// At each decision, with a valid two-sided book and no request in flight, for each side:
 /// * the side may grow the position (`position + lots <= limit` for the bid, `position −
@@ -142,12 +172,12 @@ impl Default for QuoterConfig {
 /// With an invalid book it cancels everything it has. With one order per side and a position
 /// lagging by at most the fills in flight, `|position|` stays within `limit + lots`.
 #[derive(Clone, Debug)]
-pub struct Quoter {
-    pub cfg: QuoterConfig,
+pub struct BaselineQuoter {
+    pub cfg: BaselineConfig,
 }
 
-impl Quoter {
-    pub fn new(cfg: QuoterConfig) -> Self {
+impl BaselineQuoter {
+    pub fn new(cfg: BaselineConfig) -> Self {
         Self { cfg }
     }
 
@@ -165,9 +195,9 @@ impl Quoter {
     }
 }
 
-impl Strategy for Quoter {
+impl Strategy for BaselineQuoter {
     fn name(&self) -> String {
-        "quoter".into()
+        "baseline".into()
     }
 
     fn on_decision(&mut self, ctx: &Context<'_>, out: &mut Orders) {
@@ -183,10 +213,10 @@ impl Strategy for Quoter {
             return;
         };
         let (pb, pa) = self.prices(bb.price, ba.price);
-        let pos = ctx.account.position;
+        let pos = ctx.account.position();
         let lots = self.cfg.lots;
         for (side, price, room) in
-            [(Side::Bid, pb, pos + lots <= self.cfg.limit_lots), (Side::Ask, pa, pos - lots >= -self.cfg.limit_lots)]
+            [(Side::Buy, pb, pos + lots <= self.cfg.limit_lots), (Side::Sell, pa, pos - lots >= -self.cfg.limit_lots)]
         {
             let mut mine = ctx.open_orders.iter().filter(|o| o.side == side);
             match (mine.next(), room) {
@@ -206,15 +236,4 @@ impl Strategy for Quoter {
             }
         }
     }
-}
-
-/// Counts fills in reports (a helper for strategies that track their own state).
-pub fn fill_lots(reports: &[Report], side: Side) -> i64 {
-    reports
-        .iter()
-        .filter_map(|r| match r.kind {
-            ReportKind::Fill(f) if f.side == side => Some(f.lots),
-            _ => None,
-        })
-        .sum()
 }

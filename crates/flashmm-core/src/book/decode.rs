@@ -80,9 +80,6 @@ mod tests {
         }
         let err = levels_from_f64(&[5.0], &[0.25], &mut out).unwrap_err();
         assert_eq!(err.to_string(), "sizes[0] = 0.25 is not an integer number of lots");
-        assert_eq!(
-            levels_from_f64(&[1.0], &[], &mut out),
-            Err(DecodeError::LengthMismatch { prices: 1, sizes: 0 })
-        );
+        assert_eq!(levels_from_f64(&[1.0], &[], &mut out), Err(DecodeError::LengthMismatch { prices: 1, sizes: 0 }));
     }
 }

@@ -11,9 +11,19 @@ use super::{Level, Side};
 /// Why a book cannot be trusted until it is resynced with a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InvalidReason {
-    Gap { expected: u64, header: DiffHeader },
-    Crossed { best_bid: i64, best_ask: i64 },
-    BadLevel { side: Side, price: i64, size: i64 },
+    Gap {
+        expected: u64,
+        header: DiffHeader,
+    },
+    Crossed {
+        best_bid: i64,
+        best_ask: i64,
+    },
+    BadLevel {
+        side: Side,
+        price: i64,
+        size: i64,
+    },
     /// Set by the host: a stale feed, a disconnect, an operator.
     External(String),
 }
@@ -22,7 +32,11 @@ impl fmt::Display for InvalidReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InvalidReason::Gap { expected, header } => {
-                write!(f, "sequence gap: expected update {expected} next, got {}..={}", header.first_id, header.last_id)?;
+                write!(
+                    f,
+                    "sequence gap: expected update {expected} next, got {}..={}",
+                    header.first_id, header.last_id
+                )?;
                 match header.prev_id {
                     Some(pu) => write!(f, " (previous {pu})"),
                     None => Ok(()),
@@ -34,7 +48,10 @@ impl fmt::Display for InvalidReason {
             InvalidReason::BadLevel { side, price, size } => write!(
                 f,
                 "invalid {} level: price {price} ticks, size {size} lots (price must be > 0, size >= 0)",
-                side.name()
+                match side {
+                    Side::Buy => "bid",
+                    Side::Sell => "ask",
+                }
             ),
             InvalidReason::External(why) => f.write_str(why),
         }
@@ -117,8 +134,8 @@ impl L2Book {
     pub fn with_buffer_limit(rule: SequenceRule, buffer_limit: usize) -> Self {
         Self {
             rule,
-            bids: Ladder::new(Side::Bid),
-            asks: Ladder::new(Side::Ask),
+            bids: Ladder::new(Side::Buy),
+            asks: Ladder::new(Side::Sell),
             status: if rule == SequenceRule::None { BookStatus::Valid } else { BookStatus::AwaitingSnapshot },
             last_id: None,
             fresh_snapshot: false,
@@ -292,15 +309,15 @@ impl L2Book {
 
     pub(super) fn ladder(&self, side: Side) -> &Ladder {
         match side {
-            Side::Bid => &self.bids,
-            Side::Ask => &self.asks,
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
         }
     }
 
     fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
         match side {
-            Side::Bid => &mut self.bids,
-            Side::Ask => &mut self.asks,
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
         }
     }
 
@@ -317,7 +334,5 @@ fn bad_level(side: Side, l: Level) -> Option<InvalidReason> {
 }
 
 fn first_bad_level(bids: &[Level], asks: &[Level]) -> Option<InvalidReason> {
-    bids.iter()
-        .find_map(|&l| bad_level(Side::Bid, l))
-        .or_else(|| asks.iter().find_map(|&l| bad_level(Side::Ask, l)))
+    bids.iter().find_map(|&l| bad_level(Side::Buy, l)).or_else(|| asks.iter().find_map(|&l| bad_level(Side::Sell, l)))
 }

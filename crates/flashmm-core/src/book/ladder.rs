@@ -71,8 +71,8 @@ impl Ladder {
     pub fn new(side: Side) -> Self {
         Self {
             mask: match side {
-                Side::Ask => 0,
-                Side::Bid => i64::MAX,
+                Side::Sell => 0,
+                Side::Buy => i64::MAX,
             },
             origin: 0,
             words: Vec::new(),
@@ -622,7 +622,7 @@ mod tests {
 
     #[test]
     fn bids_are_best_first_descending() {
-        let mut b = Ladder::new(Side::Bid);
+        let mut b = Ladder::new(Side::Buy);
         for (p, s) in [(100, 1), (102, 2), (101, 3), (99, 4)] {
             b.set(p, s);
         }
@@ -638,7 +638,7 @@ mod tests {
 
     #[test]
     fn asks_are_best_first_ascending() {
-        let mut a = Ladder::new(Side::Ask);
+        let mut a = Ladder::new(Side::Sell);
         for (p, s) in [(105, 1), (103, 2), (104, 3), (110, 4)] {
             a.set(p, s);
         }
@@ -649,7 +649,7 @@ mod tests {
 
     #[test]
     fn load_sorts_dedups_and_drops_zeros() {
-        let mut a = Ladder::new(Side::Ask);
+        let mut a = Ladder::new(Side::Sell);
         a.load(&[Level::new(5, 1), Level::new(3, 2), Level::new(5, 9), Level::new(4, 0)]);
         assert_eq!(prices(&a), vec![(3, 2), (5, 9)]);
         a.check();
@@ -657,7 +657,7 @@ mod tests {
 
     #[test]
     fn load_later_duplicate_wins_even_when_zero() {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let mut l = Ladder::new(side);
             l.set(77, 1);
             let far = 1 << 40;
@@ -674,7 +674,7 @@ mod tests {
             ]);
             l.check();
             let mut want = vec![(11, 6), (12, 4), (far + 1, 2)];
-            if side == Side::Bid {
+            if side == Side::Buy {
                 want.reverse();
             }
             assert_eq!(prices(&l), want, "{side:?}");
@@ -689,7 +689,7 @@ mod tests {
     #[test]
     fn sparse_levels_far_apart() {
         // Spot-like: a tiny tick, levels thousands to millions of ticks apart.
-        let mut a = Ladder::new(Side::Ask);
+        let mut a = Ladder::new(Side::Sell);
         let base = 6_000_000;
         let ps: Vec<i64> = (0..200).map(|i| base + i * i * 997).collect();
         for (i, &p) in ps.iter().enumerate().rev() {
@@ -708,7 +708,7 @@ mod tests {
 
     #[test]
     fn removing_the_best_repeatedly_until_empty() {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let mut l = Ladder::new(side);
             let mut ps: Vec<i64> = (0..3000).map(|i| 1_000_000 + (i * 7919) % 5_000_000).collect();
             ps.sort_unstable();
@@ -718,7 +718,7 @@ mod tests {
             }
             l.check();
             let mut order = ps.clone();
-            if side == Side::Bid {
+            if side == Side::Buy {
                 order.reverse();
             }
             for (n, &p) in order.iter().enumerate() {
@@ -740,7 +740,7 @@ mod tests {
 
     #[test]
     fn recentres_after_big_price_moves() {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let mut l = Ladder::new(side);
             let mut reference = BTreeMap::new();
             // A dense book around 1e9 that walks 10^7 ticks one way, then back, then jumps.
@@ -755,14 +755,14 @@ mod tests {
                     mid = 3_000_000;
                 }
                 for k in 0..5 {
-                    let p = mid + if side == Side::Ask { k * 3 } else { -k * 3 };
+                    let p = mid + if side == Side::Sell { k * 3 } else { -k * 3 };
                     l.set(p, k + 1);
                     reference.insert(p, k + 1);
                 }
                 // The stale side of the book is cleared, as a real venue would.
                 let stale: Vec<i64> = match side {
-                    Side::Ask => reference.range(..mid).map(|(&p, _)| p).collect(),
-                    Side::Bid => reference.range(mid + 1..).map(|(&p, _)| p).collect(),
+                    Side::Sell => reference.range(..mid).map(|(&p, _)| p).collect(),
+                    Side::Buy => reference.range(mid + 1..).map(|(&p, _)| p).collect(),
                 };
                 for p in stale.into_iter().take(7) {
                     l.set(p, 0);
@@ -771,8 +771,8 @@ mod tests {
                 if step % 50 == 0 {
                     l.check();
                     let want: Vec<(i64, i64)> = match side {
-                        Side::Ask => reference.iter().map(|(&p, &s)| (p, s)).collect(),
-                        Side::Bid => reference.iter().rev().map(|(&p, &s)| (p, s)).collect(),
+                        Side::Sell => reference.iter().map(|(&p, &s)| (p, s)).collect(),
+                        Side::Buy => reference.iter().rev().map(|(&p, &s)| (p, s)).collect(),
                     };
                     assert_eq!(prices(&l), want, "{side:?} step {step}");
                 }
@@ -783,25 +783,25 @@ mod tests {
 
     #[test]
     fn emptied_window_refills_deep_inside() {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let mut l = Ladder::new(side);
             l.set(100_000, 1);
             l.set(100_000, 0);
             // Lands inside the old window, far from its start: the window re-centres.
-            let p = if side == Side::Ask { 103_500 } else { 96_500 };
+            let p = if side == Side::Sell { 103_500 } else { 96_500 };
             l.set(p, 2);
             l.check();
             l.set(p + 1, 3);
             l.set(p - 1, 4);
             l.check();
             assert_eq!(l.len(), 3);
-            assert_eq!(l.best().map(|b| b.price), Some(if side == Side::Ask { p - 1 } else { p + 1 }));
+            assert_eq!(l.best().map(|b| b.price), Some(if side == Side::Sell { p - 1 } else { p + 1 }));
         }
     }
 
     #[test]
     fn far_map_levels_follow_window_levels_in_order() {
-        let mut b = Ladder::new(Side::Bid);
+        let mut b = Ladder::new(Side::Buy);
         let top = 1i64 << 40;
         // Window levels near the touch, far-map levels millions of ticks below, and a few
         // beyond the cap in between, inserted in scrambled order.
@@ -831,14 +831,14 @@ mod tests {
 
     #[test]
     fn extreme_prices_do_not_overflow() {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let mut l = Ladder::new(side);
             for p in [i64::MAX, 1, i64::MAX - 1, 2, 1 << 62, i64::MAX - 5000, 4000, (1 << 62) + 1] {
                 l.set(p, 3);
                 l.check();
             }
             assert_eq!(l.len(), 8);
-            assert_eq!(l.best().map(|b| b.price), Some(if side == Side::Bid { i64::MAX } else { 1 }));
+            assert_eq!(l.best().map(|b| b.price), Some(if side == Side::Buy { i64::MAX } else { 1 }));
             // Invalid prices are ignored and read as empty.
             for p in [0, -1, i64::MIN] {
                 l.set(p, 5);
@@ -890,8 +890,8 @@ mod tests {
 
     fn expect(side: Side, m: &BTreeMap<i64, i64>) -> Vec<(i64, i64)> {
         match side {
-            Side::Ask => m.iter().map(|(&p, &s)| (p, s)).collect(),
-            Side::Bid => m.iter().rev().map(|(&p, &s)| (p, s)).collect(),
+            Side::Sell => m.iter().map(|(&p, &s)| (p, s)).collect(),
+            Side::Buy => m.iter().rev().map(|(&p, &s)| (p, s)).collect(),
         }
     }
 
@@ -900,7 +900,7 @@ mod tests {
 
         #[test]
         fn ladder_matches_a_btreemap(bid in any::<bool>(), ops in prop::collection::vec(op(), 1..120)) {
-            let side = if bid { Side::Bid } else { Side::Ask };
+            let side = if bid { Side::Buy } else { Side::Sell };
             let mut l = Ladder::new(side);
             let mut m: BTreeMap<i64, i64> = BTreeMap::new();
             for op in &ops {
@@ -947,7 +947,7 @@ mod tests {
         ) {
             // A market drifting by up to 4e5 ticks a step, updated around its mid: exercises
             // growth, shifts both ways and re-centring far more than the recordings do.
-            let side = if bid { Side::Bid } else { Side::Ask };
+            let side = if bid { Side::Buy } else { Side::Sell };
             let mut l = Ladder::new(side);
             let mut m: BTreeMap<i64, i64> = BTreeMap::new();
             let mut mid: i64 = 5_000_000;
@@ -958,8 +958,8 @@ mod tests {
                 if size == 0 { m.remove(&p); } else { m.insert(p, size); }
                 // Clear a stale level on the wrong side of the mid, as a venue would.
                 let stale = match side {
-                    Side::Ask => m.range(..mid - 3_000).next().map(|(&p, _)| p),
-                    Side::Bid => m.range(mid + 3_000..).next().map(|(&p, _)| p),
+                    Side::Sell => m.range(..mid - 3_000).next().map(|(&p, _)| p),
+                    Side::Buy => m.range(mid + 3_000..).next().map(|(&p, _)| p),
                 };
                 if let Some(q) = stale {
                     l.set(q, 0);

@@ -1,8 +1,8 @@
 //! L2 order books in integer ticks and lots, with venue sequencing and our own orders.
 
 mod decode;
-mod ladder;
 mod l2;
+mod ladder;
 mod own;
 mod query;
 mod sequence;
@@ -13,26 +13,29 @@ pub use own::{OwnOrder, OwnOrderError, OwnOrders};
 pub use query::DepthWithin;
 pub use sequence::{DiffHeader, SequenceRule};
 
-/// Book side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The side of an order, a fill or a book level: one vocabulary across the core, the binding and
+/// the host (`"buy"` / `"sell"` in JSON and JavaScript). A book's bids are its buy side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Side {
-    Bid = 0,
-    Ask = 1,
+    Buy = 0,
+    Sell = 1,
 }
 
 impl Side {
     pub fn opposite(self) -> Self {
         match self {
-            Side::Bid => Side::Ask,
-            Side::Ask => Side::Bid,
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Side::Bid => "bid",
-            Side::Ask => "ask",
+            Side::Buy => "buy",
+            Side::Sell => "sell",
         }
     }
 }

@@ -95,7 +95,7 @@ impl OwnOrders {
     /// Orders sorted by side, then best price first, then id (deterministic).
     pub fn sorted(&self) -> Vec<OwnOrder> {
         let mut v: Vec<OwnOrder> = self.orders.values().copied().collect();
-        v.sort_by_key(|o| (o.side as u8, if o.side == Side::Bid { -o.price } else { o.price }, o.id));
+        v.sort_by_key(|o| (o.side as u8, if o.side == Side::Buy { -o.price } else { o.price }, o.id));
         v
     }
 
@@ -128,29 +128,29 @@ mod tests {
     #[test]
     fn tracks_orders_by_id_and_price() {
         let mut own = OwnOrders::default();
-        own.add(order(1, Side::Bid, 100, 5)).unwrap();
-        own.add(order(2, Side::Bid, 100, 3)).unwrap();
-        own.add(order(3, Side::Ask, 101, 4)).unwrap();
-        assert_eq!(own.size_at(Side::Bid, 100), 8);
+        own.add(order(1, Side::Buy, 100, 5)).unwrap();
+        own.add(order(2, Side::Buy, 100, 3)).unwrap();
+        own.add(order(3, Side::Sell, 101, 4)).unwrap();
+        assert_eq!(own.size_at(Side::Buy, 100), 8);
         assert_eq!(own.fill(1, 2), Ok(3));
-        assert_eq!(own.size_at(Side::Bid, 100), 6);
+        assert_eq!(own.size_at(Side::Buy, 100), 6);
         assert_eq!(own.fill(1, 3), Ok(0));
         assert!(own.get(1).is_none());
         assert_eq!(own.remove(2).unwrap().size, 3);
-        assert_eq!(own.size_at(Side::Bid, 100), 0);
+        assert_eq!(own.size_at(Side::Buy, 100), 0);
         assert_eq!(own.len(), 1);
     }
 
     #[test]
     fn rejects_bad_operations() {
         let mut own = OwnOrders::default();
-        own.add(order(1, Side::Ask, 100, 5)).unwrap();
-        assert_eq!(own.add(order(1, Side::Ask, 100, 5)), Err(OwnOrderError::Duplicate(1)));
-        assert!(matches!(own.add(order(2, Side::Ask, 0, 5)), Err(OwnOrderError::NotPositive { .. })));
-        assert!(matches!(own.add(order(2, Side::Ask, 10, -1)), Err(OwnOrderError::NotPositive { .. })));
+        own.add(order(1, Side::Sell, 100, 5)).unwrap();
+        assert_eq!(own.add(order(1, Side::Sell, 100, 5)), Err(OwnOrderError::Duplicate(1)));
+        assert!(matches!(own.add(order(2, Side::Sell, 0, 5)), Err(OwnOrderError::NotPositive { .. })));
+        assert!(matches!(own.add(order(2, Side::Sell, 10, -1)), Err(OwnOrderError::NotPositive { .. })));
         assert_eq!(own.fill(1, 6), Err(OwnOrderError::Overfill { id: 1, fill: 6, remaining: 5 }));
         assert_eq!(own.fill(9, 1), Err(OwnOrderError::Unknown(9)));
         assert_eq!(own.remove(9), Err(OwnOrderError::Unknown(9)));
-        assert_eq!(own.size_at(Side::Ask, 100), 5);
+        assert_eq!(own.size_at(Side::Sell, 100), 5);
     }
 }

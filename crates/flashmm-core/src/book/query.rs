@@ -70,13 +70,10 @@ impl L2Book {
                 .take_while(|l| inside(l.price as f64))
                 .fold(0i64, |acc, l| acc.saturating_add(l.size))
         };
-        Some(DepthWithin {
-            bid: sum(Side::Bid, &|p| p >= mid - band),
-            ask: sum(Side::Ask, &|p| p <= mid + band),
-        })
+        Some(DepthWithin { bid: sum(Side::Buy, &|p| p >= mid - band), ask: sum(Side::Sell, &|p| p <= mid + band) })
     }
 
-    /// Average price (ticks) of an order on `side` (Bid = buy, taking asks) for `lots`,
+    /// Average price (ticks) of an order on `side` (`Buy` takes asks) for `lots`,
     /// walking the book; `None` if the book cannot fill it.
     pub fn average_fill_price(&self, side: Side, lots: i64) -> Option<f64> {
         if lots <= 0 {
@@ -98,8 +95,8 @@ impl L2Book {
     /// (bid size − ask size) / (bid size + ask size) over the top `n` levels, in [-1, 1].
     pub fn imbalance(&self, n: usize) -> Option<f64> {
         // i128: sums of many huge levels must not overflow.
-        let bid: i128 = self.top_levels(Side::Bid, n).map(|l| i128::from(l.size)).sum();
-        let ask: i128 = self.top_levels(Side::Ask, n).map(|l| i128::from(l.size)).sum();
+        let bid: i128 = self.top_levels(Side::Buy, n).map(|l| i128::from(l.size)).sum();
+        let ask: i128 = self.top_levels(Side::Sell, n).map(|l| i128::from(l.size)).sum();
         let total = bid + ask;
         (total > 0).then(|| (bid - ask) as f64 / total as f64)
     }

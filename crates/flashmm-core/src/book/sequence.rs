@@ -37,7 +37,9 @@ pub(crate) enum Verdict {
     /// Entirely older than the book's state: skip it.
     Stale,
     /// Ids are missing between the book and this diff.
-    Gap { expected: u64 },
+    Gap {
+        expected: u64,
+    },
 }
 
 impl SequenceRule {
@@ -51,9 +53,7 @@ impl SequenceRule {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::BinanceSpot, Self::BinanceFutures, Self::Strict, Self::None]
-            .into_iter()
-            .find(|r| r.name() == name)
+        [Self::BinanceSpot, Self::BinanceFutures, Self::Strict, Self::None].into_iter().find(|r| r.name() == name)
     }
 
     /// The first diff after a snapshot whose last update id is `snap`.
@@ -65,11 +65,7 @@ impl SequenceRule {
             _ if h.last_id <= snap => return Verdict::Stale,
             _ => snap.saturating_add(1),
         };
-        if h.first_id <= wanted && wanted <= h.last_id {
-            Verdict::Apply
-        } else {
-            Verdict::Gap { expected: wanted }
-        }
+        if h.first_id <= wanted && wanted <= h.last_id { Verdict::Apply } else { Verdict::Gap { expected: wanted } }
     }
 
     /// A diff following an applied diff that ended at `prev`.
@@ -103,10 +99,7 @@ mod tests {
         assert_eq!(BinanceSpot.after_snapshot(100, h(90, 100, None)), Verdict::Stale);
         assert_eq!(BinanceSpot.after_snapshot(100, h(95, 101, None)), Verdict::Apply);
         assert_eq!(BinanceSpot.after_snapshot(100, h(101, 105, None)), Verdict::Apply);
-        assert_eq!(
-            BinanceSpot.after_snapshot(100, h(102, 105, None)),
-            Verdict::Gap { expected: 101 }
-        );
+        assert_eq!(BinanceSpot.after_snapshot(100, h(102, 105, None)), Verdict::Gap { expected: 101 });
     }
 
     #[test]
@@ -114,10 +107,7 @@ mod tests {
         assert_eq!(BinanceFutures.after_snapshot(100, h(90, 99, Some(89))), Verdict::Stale);
         assert_eq!(BinanceFutures.after_snapshot(100, h(95, 100, Some(94))), Verdict::Apply);
         assert_eq!(BinanceFutures.after_snapshot(100, h(100, 120, Some(99))), Verdict::Apply);
-        assert_eq!(
-            BinanceFutures.after_snapshot(100, h(101, 120, Some(100))),
-            Verdict::Gap { expected: 100 }
-        );
+        assert_eq!(BinanceFutures.after_snapshot(100, h(101, 120, Some(100))), Verdict::Gap { expected: 100 });
     }
 
     #[test]
@@ -127,10 +117,7 @@ mod tests {
         assert_eq!(BinanceSpot.after_diff(105, h(100, 105, None)), Verdict::Stale);
         // Futures chain on pu, not on U (ids are not contiguous across diffs).
         assert_eq!(BinanceFutures.after_diff(105, h(130, 140, Some(105))), Verdict::Apply);
-        assert_eq!(
-            BinanceFutures.after_diff(105, h(130, 140, Some(104))),
-            Verdict::Gap { expected: 106 }
-        );
+        assert_eq!(BinanceFutures.after_diff(105, h(130, 140, Some(104))), Verdict::Gap { expected: 106 });
         assert_eq!(Strict.after_diff(7, h(8, 8, None)), Verdict::Apply);
         assert_eq!(Strict.after_diff(7, h(9, 9, None)), Verdict::Gap { expected: 8 });
         assert_eq!(SequenceRule::None.after_diff(7, h(1, 1, None)), Verdict::Apply);

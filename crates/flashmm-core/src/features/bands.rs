@@ -108,13 +108,13 @@ impl Bands {
         self.ask = [0; 3];
         let (Some(b), Some(a)) = (book.best_bid(), book.best_ask()) else { return };
         let (be, ae) = edges(b.price + a.price);
-        for l in book.top_levels(Side::Bid, usize::MAX) {
+        for l in book.top_levels(Side::Buy, usize::MAX) {
             if l.price < be[WIDEST] {
                 break;
             }
             add_bid(&mut self.bid, &be, l.price, l.size);
         }
-        for l in book.top_levels(Side::Ask, usize::MAX) {
+        for l in book.top_levels(Side::Sell, usize::MAX) {
             if l.price > ae[WIDEST] {
                 break;
             }
@@ -230,12 +230,12 @@ impl Bands {
         m.ask_edge = ae;
         self.bid = [0; 3];
         self.ask = [0; 3];
-        for l in book.top_levels(Side::Bid, usize::MAX) {
+        for l in book.top_levels(Side::Buy, usize::MAX) {
             let Some(i) = m.index(l.price) else { break };
             m.bid[i] = l.size;
             add_bid(&mut self.bid, &be, l.price, l.size);
         }
-        for l in book.top_levels(Side::Ask, usize::MAX) {
+        for l in book.top_levels(Side::Sell, usize::MAX) {
             let Some(i) = m.index(l.price) else { break };
             m.ask[i] = l.size;
             add_ask(&mut self.ask, &ae, l.price, l.size);

@@ -27,7 +27,7 @@ use crate::replay::{BookReplay, Event, EventBatch};
 
 use super::engine::FeatureEngine;
 use super::labels::{Direction, HORIZONS_NS, MidPath, N_HORIZONS, NoLabel, label_mid_direction};
-use super::stream::{Fed, FeatureStream, StreamSink};
+use super::stream::{FeatureStream, Fed, StreamSink};
 use super::table::N_FEATURES;
 
 /// When to take a sample.

@@ -226,22 +226,24 @@ impl FeatureEngine {
     pub fn on_event(&mut self, book: &L2Book, e: &Event<'_>, outcome: Option<&ApplyOutcome>) -> bool {
         match (e.kind, outcome, e.aggressor(), e.bids.first()) {
             (EventKind::Trade, _, Some(side), Some(l)) => self.on_trade(l.price, l.size, side, e.exchange_ts),
-            (EventKind::DepthDiff, Some(ApplyOutcome::Applied), ..) => self.on_diff(book, e.bids, e.asks, e.exchange_ts),
+            (EventKind::DepthDiff, Some(ApplyOutcome::Applied), ..) => {
+                self.on_diff(book, e.bids, e.asks, e.exchange_ts)
+            }
             (EventKind::Snapshot, Some(ApplyOutcome::Applied), ..) => self.on_book(book, e.exchange_ts),
             _ => return false,
         }
         true
     }
 
-    /// One public trade: price (ticks), size (lots), aggressor (`Bid` = the buyer lifted the
-    /// offer; a Binance trade with `m` = buyer is maker has aggressor `Ask`).
+    /// One public trade: price (ticks), size (lots), aggressor (`Buy` = the buyer lifted the
+    /// offer; a Binance trade with `m` = buyer is maker has aggressor `Sell`).
     pub fn on_trade(&mut self, price_ticks: i64, lots: i64, aggressor: Side, ts_ns: i64) {
         let t = self.tick(ts_ns);
         let lots = lots.max(0);
         let prev = self.trade_ring.last().copied().unwrap_or_default();
         let (buy, sell) = match aggressor {
-            Side::Bid => (lots, 0),
-            Side::Ask => (0, lots),
+            Side::Buy => (lots, 0),
+            Side::Sell => (0, lots),
         };
         self.trade_ring.push(TradeEntry {
             ts: t,
@@ -300,7 +302,7 @@ impl FeatureEngine {
             }
             out
         };
-        let (cb, ca) = (cum(Side::Bid), cum(Side::Ask));
+        let (cb, ca) = (cum(Side::Buy), cum(Side::Sell));
         for k in 0..4 {
             f[F::Imb1 as usize + k] = ratio(cb[k] - ca[k], cb[k] + ca[k]) as f32;
         }
@@ -542,7 +544,7 @@ impl FeatureEngine {
                     let m2 = (b.price + a.price) as f64;
                     (2e4 * (p as f64 - 0.5 * m2) / m2) as f32
                 });
-                (if side == Side::Bid { 1.0 } else { -1.0 }, vs_mid)
+                (if side == Side::Buy { 1.0 } else { -1.0 }, vs_mid)
             }
             None => (0.0, 0.0),
         };

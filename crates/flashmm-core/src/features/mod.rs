@@ -59,5 +59,5 @@ pub use dataset::{Dataset, DatasetBuilder, DatasetConfig, DatasetStats, Sampling
 pub use engine::{EWMA_HALF_LIVES_NS, FeatureEngine, R2_SCALE, TIME_SINCE_CAP_NS, WINDOWS_NS};
 pub use labels::{Direction, HORIZONS_NS, MidPath, N_HORIZONS, NoLabel, label_mid_direction};
 pub use normalize::{DEFAULT_CLIP, DEFAULT_STD_FLOOR, NormalizeError, Normalizer};
-pub use stream::{Fed, FeatureStream, StreamSink};
+pub use stream::{FeatureStream, Fed, StreamSink};
 pub use table::{FEATURES, Feature, FeatureSpec, N_FEATURES, feature_index, feature_names, markdown_table};

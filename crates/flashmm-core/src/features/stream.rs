@@ -5,7 +5,7 @@
 //!
 //! [`dataset`]: super::dataset
 
-use crate::book::{ApplyOutcome, SequenceRule};
+use crate::book::{ApplyOutcome, L2Book, SequenceRule};
 use crate::replay::{BookReplay, Event, EventKind};
 
 use super::dataset::Sampling;
@@ -35,7 +35,9 @@ pub enum Fed {
     Trade,
     /// A snapshot or diff applied; `full`: fed to the engine as a whole book (snapshot or
     /// the first update after a resync).
-    Book { full: bool },
+    Book {
+        full: bool,
+    },
     /// A whole book that arrived before any timed event: fed at the next timed event.
     Held,
     /// The book rejected the event (gap, crossed): engine reset, warm-up restarts.
@@ -63,11 +65,16 @@ pub struct FeatureStream {
 impl FeatureStream {
     /// Panics on a non-positive sampling interval (a programming error, not input).
     pub fn new(rule: SequenceRule, sampling: Sampling, warmup_ns: i64) -> Self {
+        Self::with_book(L2Book::new(rule), sampling, warmup_ns)
+    }
+
+    /// As [`new`](Self::new), on a book built by the caller (its own resync-buffer bound).
+    pub fn with_book(book: L2Book, sampling: Sampling, warmup_ns: i64) -> Self {
         assert!(!matches!(sampling, Sampling::Interval(n) if n <= 0), "sampling interval must be positive");
         Self {
             sampling,
             warmup_ns,
-            replay: BookReplay::new(rule),
+            replay: BookReplay::with_book(book),
             engine: FeatureEngine::new(),
             clock: 0,
             pending_book: false,
@@ -82,6 +89,11 @@ impl FeatureStream {
 
     pub fn replay(&self) -> &BookReplay {
         &self.replay
+    }
+
+    /// The book, for its own-order side only: the features read the public levels.
+    pub(crate) fn book_mut(&mut self) -> &mut L2Book {
+        &mut self.replay.book
     }
 
     /// Exchange clock, ns (0 before the first timed event).

@@ -357,7 +357,8 @@ mod tests {
     #[test]
     fn a_path_is_deterministic_for_its_seed() {
         let p = AsParams::PAPER;
-        let run = || simulate_path(&p, AsStrategy::Inventory { gamma: 0.1 }, &mut path_rng(7, 3, 0), &mut path_rng(7, 3, 1));
+        let run =
+            || simulate_path(&p, AsStrategy::Inventory { gamma: 0.1 }, &mut path_rng(7, 3, 0), &mut path_rng(7, 3, 1));
         assert_eq!(run(), run());
     }
 }

@@ -280,16 +280,16 @@ impl ZiGenerator {
     /// Total resting lots on a side.
     pub fn depth(&self, side: Side) -> i64 {
         match side {
-            Side::Bid => self.bid_depth,
-            Side::Ask => self.ask_depth,
+            Side::Buy => self.bid_depth,
+            Side::Sell => self.ask_depth,
         }
     }
 
     /// Levels of a side, best first.
     pub fn levels(&self, side: Side) -> Vec<Level> {
         match side {
-            Side::Bid => self.bids.iter().rev().map(|(&p, &s)| Level::new(p, s)).collect(),
-            Side::Ask => self.asks.iter().map(|(&p, &s)| Level::new(p, s)).collect(),
+            Side::Buy => self.bids.iter().rev().map(|(&p, &s)| Level::new(p, s)).collect(),
+            Side::Sell => self.asks.iter().map(|(&p, &s)| Level::new(p, s)).collect(),
         }
     }
 
@@ -376,19 +376,19 @@ impl ZiGenerator {
             u -= r;
         }
         match which {
-            0 => self.limit(Side::Bid, out),
-            1 => self.limit(Side::Ask, out),
-            2 => self.cancel(Side::Bid, out),
-            3 => self.cancel(Side::Ask, out),
-            4 => self.market(Side::Bid, out),
-            _ => self.market(Side::Ask, out),
+            0 => self.limit(Side::Buy, out),
+            1 => self.limit(Side::Sell, out),
+            2 => self.cancel(Side::Buy, out),
+            3 => self.cancel(Side::Sell, out),
+            4 => self.market(Side::Buy, out),
+            _ => self.market(Side::Sell, out),
         }
     }
 
     fn side_mut(&mut self, side: Side) -> (&mut BTreeMap<i64, i64>, &mut i64) {
         match side {
-            Side::Bid => (&mut self.bids, &mut self.bid_depth),
-            Side::Ask => (&mut self.asks, &mut self.ask_depth),
+            Side::Buy => (&mut self.bids, &mut self.bid_depth),
+            Side::Sell => (&mut self.asks, &mut self.ask_depth),
         }
     }
 
@@ -396,8 +396,8 @@ impl ZiGenerator {
         let u = self.uniform();
         let i = self.placement_cdf.partition_point(|&c| c <= u) as i64 + 1;
         let price = match side {
-            Side::Bid => self.best_ask().price - i,
-            Side::Ask => self.best_bid().price + i,
+            Side::Buy => self.best_ask().price - i,
+            Side::Sell => self.best_bid().price + i,
         };
         if price < 1 {
             self.stats.limit_dropped += 1;
@@ -465,18 +465,18 @@ impl ZiGenerator {
         let mut left = wanted.min(available);
         let ts = self.clock;
         let local = ts + self.p.feed_latency_ns;
-        let flags = if aggressor == Side::Ask { FLAG_BUYER_MAKER } else { 0 };
+        let flags = if aggressor == Side::Sell { FLAG_BUYER_MAKER } else { 0 };
         let mut changed = std::mem::take(&mut self.scratch);
         changed.clear();
         {
             let (book, depth) = match passive {
-                Side::Bid => (&mut self.bids, &mut self.bid_depth),
-                Side::Ask => (&mut self.asks, &mut self.ask_depth),
+                Side::Buy => (&mut self.bids, &mut self.bid_depth),
+                Side::Sell => (&mut self.asks, &mut self.ask_depth),
             };
             while left > 0 {
                 let (&price, &size) = match passive {
-                    Side::Bid => book.last_key_value(),
-                    Side::Ask => book.first_key_value(),
+                    Side::Buy => book.last_key_value(),
+                    Side::Sell => book.first_key_value(),
                 }
                 .expect("a unit is always left on the side");
                 let take = left.min(size);
@@ -503,7 +503,7 @@ impl ZiGenerator {
         if self.emitting {
             let start = out.levels.len() as u32;
             out.levels.extend_from_slice(&changed);
-            let nb = if passive == Side::Bid { changed.len() as u32 } else { 0 };
+            let nb = if passive == Side::Buy { changed.len() as u32 } else { 0 };
             out.push(EventKind::DepthDiff, local, ts, self.update_id, self.update_id, None, 0, start, nb);
         }
         self.scratch = changed;
@@ -517,8 +517,18 @@ impl ZiGenerator {
         }
         let start = out.levels.len() as u32;
         out.levels.push(level);
-        let nb = u32::from(side == Side::Bid);
+        let nb = u32::from(side == Side::Buy);
         let ts = self.clock;
-        out.push(EventKind::DepthDiff, ts + self.p.feed_latency_ns, ts, self.update_id, self.update_id, None, 0, start, nb);
+        out.push(
+            EventKind::DepthDiff,
+            ts + self.p.feed_latency_ns,
+            ts,
+            self.update_id,
+            self.update_id,
+            None,
+            0,
+            start,
+            nb,
+        );
     }
 }

@@ -189,7 +189,11 @@ fn meta_err(key: &'static str, reason: impl Into<String>) -> ContractError {
     ContractError::Metadata { key, reason: reason.into() }
 }
 
-fn check_metadata(metadata: Vec<(String, String)>, seq: usize, dynamic_batch: bool) -> Result<ModelInfo, ContractError> {
+fn check_metadata(
+    metadata: Vec<(String, String)>,
+    seq: usize,
+    dynamic_batch: bool,
+) -> Result<ModelInfo, ContractError> {
     let get = |k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string());
     if let Some(s) = get("flashmm.seq") {
         match s.parse::<usize>() {
@@ -248,7 +252,11 @@ fn check_metadata(metadata: Vec<(String, String)>, seq: usize, dynamic_batch: bo
 
 /// Checks the batch-1 output shape tract inferred (`dims`: None = symbolic) and completes
 /// the info with the horizon count.
-pub(crate) fn check_output_shape(info: &mut ModelInfo, dims: &[Option<usize>], shape: &str) -> Result<(), ContractError> {
+pub(crate) fn check_output_shape(
+    info: &mut ModelInfo,
+    dims: &[Option<usize>],
+    shape: &str,
+) -> Result<(), ContractError> {
     if dims.len() != 3 || dims[0] != Some(1) {
         return Err(ContractError::OutputShape { shape: shape.into() });
     }

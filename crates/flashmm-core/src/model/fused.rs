@@ -31,7 +31,8 @@ type Parsed = TractResult<(Box<dyn InferenceOp>, Vec<String>)>;
 
 /// tract's own parser of `op` (for the cases the fused kernels leave to it).
 fn tract_parser(op: &str, ctx: &ParsingContext, node: &NodeProto) -> Parsed {
-    let builder = *tract_onnx::onnx().op_register.0.get(op).ok_or_else(|| format_err!("tract has no parser for {op}"))?;
+    let builder =
+        *tract_onnx::onnx().op_register.0.get(op).ok_or_else(|| format_err!("tract has no parser for {op}"))?;
     builder(ctx, node)
 }
 
@@ -374,11 +375,17 @@ impl Expansion for LstmExpansion {
         let einsum = tract_onnx::tract_core::ops::einsum::EinSum::new("sbi,ig->sbg".parse()?, f32::datum_type());
         let xw = model.wire_node(format!("{prefix}.xw"), einsum, &[inputs[0], wt])?[0];
         let bias = model.add_const(format!("{prefix}.bias"), tensor1(&bias).into_shape(&[1, 1, 4 * h])?)?;
-        let xw = model.wire_node(format!("{prefix}.xw_bias"), tract_onnx::tract_core::ops::math::add(), &[xw, bias])?[0];
+        let xw =
+            model.wire_node(format!("{prefix}.xw_bias"), tract_onnx::tract_core::ops::math::add(), &[xw, bias])?[0];
         // R as [H, 4H]: row k holds h_k's contribution to every gate (an axpy per k).
         let r = r.as_slice::<f32>()?;
         let rt: Vec<f32> = (0..h).flat_map(|k| (0..4 * h).map(move |g| r[g * h + k])).collect();
-        let op = LstmRecurrence { hidden: h, r: Arc::new(tensor1(&rt)), initial_h: h0_slot.is_some(), initial_c: c0_slot.is_some() };
+        let op = LstmRecurrence {
+            hidden: h,
+            r: Arc::new(tensor1(&rt)),
+            initial_h: h0_slot.is_some(),
+            initial_c: c0_slot.is_some(),
+        };
         let mut op_inputs = tvec![xw];
         op_inputs.extend(h0_slot.map(|s| inputs[s]));
         op_inputs.extend(c0_slot.map(|s| inputs[s]));
@@ -427,7 +434,11 @@ impl EvalOp for LstmRecurrence {
         let state = |slot: Option<usize>| -> TractResult<Option<&[f32]>> {
             slot.map(|s| {
                 let t = &inputs[s];
-                ensure!(t.shape() == [1, batch, h], "LSTM initial state is {:?}, expected [1, {batch}, {h}]", t.shape());
+                ensure!(
+                    t.shape() == [1, batch, h],
+                    "LSTM initial state is {:?}, expected [1, {batch}, {h}]",
+                    t.shape()
+                );
                 t.as_slice::<f32>()
             })
             .transpose()
@@ -478,7 +489,10 @@ impl EvalOp for LstmRecurrence {
 impl TypedOp for LstmRecurrence {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let x = inputs[0];
-        ensure!(x.rank() == 3 && x.datum_type == f32::datum_type(), "LSTM projection must be f32 [seq, batch, 4·hidden]");
+        ensure!(
+            x.rank() == 3 && x.datum_type == f32::datum_type(),
+            "LSTM projection must be f32 [seq, batch, 4·hidden]"
+        );
         let (s, b, h) = (x.shape[0].clone(), x.shape[1].clone(), self.hidden.to_dim());
         Ok(tvec!(
             f32::fact([s, 1.to_dim(), b.clone(), h.clone()]),

@@ -50,8 +50,8 @@ use std::path::PathBuf;
 
 pub use contract::{ContractError, ModelInfo};
 pub use onnx::{Model, Session};
-pub use prediction::{MAX_HORIZONS, Prediction};
 pub(crate) use prediction::softmax;
+pub use prediction::{MAX_HORIZONS, Prediction};
 pub use predictor::Predictor;
 pub use signal::Signal;
 pub use slot::ModelSlot;

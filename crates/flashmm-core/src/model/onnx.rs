@@ -8,8 +8,8 @@ use prost::Message;
 use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
-use super::fused;
 use super::contract::{ContractError, ModelInfo, check_output_shape, check_proto};
+use super::fused;
 use super::prediction::Prediction;
 use super::{ModelError, N_CLASSES, OUTPUT_NAME, Result};
 use crate::features::{N_FEATURES, feature_names};
@@ -46,7 +46,12 @@ fn check_finite(x: &[f32]) -> Result<()> {
         None => Ok(()),
         Some(i) => {
             let feature = i % N_FEATURES;
-            Err(ModelError::NonFiniteInput { row: i / N_FEATURES, feature, name: feature_names()[feature], value: x[i] })
+            Err(ModelError::NonFiniteInput {
+                row: i / N_FEATURES,
+                feature,
+                name: feature_names()[feature],
+                value: x[i],
+            })
         }
     }
 }
@@ -118,7 +123,9 @@ impl Model {
         if let Some(h) = declared_horizons
             && h != info.horizons
         {
-            return Err(ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into());
+            return Err(
+                ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into()
+            );
         }
         let plan1 = Arc::new(typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?);
 
@@ -195,7 +202,11 @@ impl Model {
     pub fn logits(&self, flat: &[f32]) -> Result<Vec<f32>> {
         let w = self.info.seq * N_FEATURES;
         if flat.is_empty() || !flat.len().is_multiple_of(w) {
-            return Err(ModelError::WindowLength { index: flat.len() / w, len: flat.len() % w / N_FEATURES, seq: self.info.seq });
+            return Err(ModelError::WindowLength {
+                index: flat.len() / w,
+                len: flat.len() % w / N_FEATURES,
+                seq: self.info.seq,
+            });
         }
         check_finite(flat)?;
         let n = flat.len() / w;

@@ -32,7 +32,10 @@ impl Prediction {
     /// horizon holding a non-finite logit. Panics if the length is not a multiple of 3 or
     /// exceeds [`MAX_HORIZONS`] rows (the loader guarantees both).
     pub fn from_logits(logits: &[f32]) -> Result<Self, usize> {
-        assert!(logits.len().is_multiple_of(N_CLASSES) && logits.len() <= N_CLASSES * MAX_HORIZONS, "bad logits length");
+        assert!(
+            logits.len().is_multiple_of(N_CLASSES) && logits.len() <= N_CLASSES * MAX_HORIZONS,
+            "bad logits length"
+        );
         let mut p = Prediction {
             horizons: logits.len() / N_CLASSES,
             probs: [[0.0; N_CLASSES]; MAX_HORIZONS],

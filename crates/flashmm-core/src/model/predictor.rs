@@ -36,7 +36,15 @@ impl Predictor {
     /// A predictor for a fixed model.
     pub fn new(model: Arc<Model>) -> Self {
         let seq = model.seq();
-        Predictor { model, slot: None, generation: 0, ring: vec![[0.0; N_FEATURES]; seq], head: 0, len: 0, session: None }
+        Predictor {
+            model,
+            slot: None,
+            generation: 0,
+            ring: vec![[0.0; N_FEATURES]; seq],
+            head: 0,
+            len: 0,
+            session: None,
+        }
     }
 
     /// A predictor serving whatever model `slot` holds, following its reloads.

@@ -8,9 +8,9 @@ use super::prediction::Prediction;
 use super::predictor::Predictor;
 use super::slot::ModelSlot;
 use super::{ModelError, Result};
-use crate::book::SequenceRule;
-use crate::features::{DatasetConfig, Fed, FeatureStream, N_FEATURES, Sampling, StreamSink};
-use crate::replay::{Event, EventBatch};
+use crate::book::{L2Book, SequenceRule};
+use crate::features::{DatasetConfig, FeatureStream, Fed, N_FEATURES, Sampling, StreamSink};
+use crate::replay::{BookReplay, Event, EventBatch};
 
 /// Book, feature engine, grid sampling and predictor for one market, fed raw events.
 ///
@@ -53,9 +53,15 @@ impl Signal {
     /// As [`new`](Self::new) with another warm-up (the dataset's must match for its rows to
     /// be the served rows).
     pub fn with_warmup(slot: Arc<ModelSlot>, rule: SequenceRule, warmup_ns: i64) -> Self {
+        Self::with_book(slot, L2Book::new(rule), warmup_ns)
+    }
+
+    /// As [`with_warmup`](Self::with_warmup) on a book built by the caller: the market's one
+    /// book ([`crate::market::MarketState`]).
+    pub fn with_book(slot: Arc<ModelSlot>, book: L2Book, warmup_ns: i64) -> Self {
         let step = slot.current().info().step_ns;
         Signal {
-            stream: FeatureStream::new(rule, Sampling::Interval(step), warmup_ns),
+            stream: FeatureStream::with_book(book, Sampling::Interval(step), warmup_ns),
             window: Window { predictor: Predictor::from_slot(Arc::clone(&slot)), samples: 0 },
             slot,
         }
@@ -130,5 +136,14 @@ impl Signal {
 
     pub fn stream(&self) -> &FeatureStream {
         &self.stream
+    }
+
+    /// The book the features read, and its replay counters.
+    pub fn replay(&self) -> &BookReplay {
+        self.stream.replay()
+    }
+
+    pub(crate) fn book_mut(&mut self) -> &mut L2Book {
+        self.stream.book_mut()
     }
 }

@@ -1,11 +1,22 @@
-//! Recorded market data: typed events in columnar batches, and the readers that fill them.
+//! Market events in columnar batches and every source of them, in exchange order: the Binance
+//! reader and recording source (`binance`), the zero-intelligence generator, a source on another
+//! clock (a replay at the host's speed), events in memory, behind one [`EventSource`] trait.
 
 pub mod binance;
 mod check;
 mod driver;
+mod generated;
+mod retimed;
+mod source;
 
 pub use check::{Mismatch, Touch, TouchAgreement, TouchCheck};
 pub use driver::{BookReplay, ReplayCounts};
+pub use generated::{
+    DEFAULT_GENERATOR_INITIAL_PRICE, DEFAULT_GENERATOR_SEED, DEFAULT_GENERATOR_START_NS, DEFAULT_GENERATOR_SYMBOL,
+    DEFAULT_GENERATOR_WINDOW_NS, GeneratedError, LIVE_GENERATOR_WINDOW_NS, ZiSource,
+};
+pub use retimed::{REAL_TIME_PPM, RecordingSource, RetimedSource, VenueFeed};
+pub use source::{CountingReader, EventSource, MemorySource, SourceProgress};
 
 use crate::book::{Level, Side};
 
@@ -66,11 +77,13 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    /// A trade's aggressor: `Bid` when the buyer lifted the offer, `Ask` when the seller hit
+    /// A trade's aggressor: `Buy` when the buyer lifted the offer, `Sell` when the seller hit
     /// the bid (the buyer was the maker). `None` for other events.
     pub fn aggressor(&self) -> Option<Side> {
-        (self.kind == EventKind::Trade).then_some({
-            if self.flags & FLAG_BUYER_MAKER != 0 { Side::Ask } else { Side::Bid }
+        (self.kind == EventKind::Trade).then_some(if self.flags & FLAG_BUYER_MAKER != 0 {
+            Side::Sell
+        } else {
+            Side::Buy
         })
     }
 }
@@ -130,7 +143,17 @@ impl EventBatch {
         let start = self.levels.len() as u32;
         self.levels.extend_from_slice(e.bids);
         self.levels.extend_from_slice(e.asks);
-        self.push(e.kind, e.local_ts, exchange_ts, e.first_id, e.last_id, e.prev_id, e.flags, start, e.bids.len() as u32);
+        self.push(
+            e.kind,
+            e.local_ts,
+            exchange_ts,
+            e.first_id,
+            e.last_id,
+            e.prev_id,
+            e.flags,
+            start,
+            e.bids.len() as u32,
+        );
     }
 
     /// Appends a copy of `e`, levels included.

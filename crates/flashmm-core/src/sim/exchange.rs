@@ -10,12 +10,13 @@ use crate::replay::{Event, EventKind, FLAG_BUYER_MAKER};
 use crate::spec::MarketSpec;
 
 use super::latency::{LatencyModel, OrderLatency};
-use super::money::{self, Account, Liquidity};
 use super::order::{
-    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason,
-    Report, ReportKind, Request,
+    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason, Report,
+    ReportKind, Request,
 };
 use super::queue::{QueueModel, QueueModelError, QueuePos};
+use crate::ledger::Account;
+use crate::money::{self, Liquidity};
 
 /// What happens when our new order would trade with our own resting order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -44,15 +45,15 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// Fees and minimum size from the market spec; risk-averse queue, reject-new self-trade
-    /// prevention.
+    /// Fees and minimum size from the market spec; the default queue model (power 2),
+    /// reject-new self-trade prevention.
     pub fn new(spec: &MarketSpec, rule: SequenceRule) -> Self {
         Self {
             rule,
             maker_fee_ppm: spec.maker_fee_ppm,
             taker_fee_ppm: spec.taker_fee_ppm,
             min_size_lots: spec.min_size_lots.max(1),
-            queue: QueueModel::RiskAverse,
+            queue: QueueModel::default(),
             self_trade: SelfTradePrevention::RejectNew,
         }
     }
@@ -174,8 +175,8 @@ const fn si(side: Side) -> usize {
 /// Whether an order on `side` at `price` would trade with opposite liquidity at `opp`.
 fn crosses(side: Side, price: i64, opp: i64) -> bool {
     match side {
-        Side::Bid => opp <= price,
-        Side::Ask => opp >= price,
+        Side::Buy => opp <= price,
+        Side::Sell => opp >= price,
     }
 }
 
@@ -449,14 +450,14 @@ impl<L: LatencyModel> SimExchange<L> {
         if leaves > 0 {
             match limit {
                 Some(price) => self.rest(id, o.side, price, o.lots, o.lots - leaves, leaves, post_only),
-                None => self.emit(id, ReportKind::Canceled { reason: CancelReason::Unfilled, leaves }),
+                None => self.emit(id, ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves }),
             }
         }
     }
 
     fn on_cancel(&mut self, id: ClientId) {
         if let Some(o) = self.remove_resting(id) {
-            self.emit(id, ReportKind::Canceled { reason: CancelReason::Requested, leaves: o.leaves });
+            self.emit(id, ReportKind::Cancelled { reason: CancelReason::Requested, leaves: o.leaves });
         } else {
             let reason = self.closed_or_unknown(id);
             self.emit(id, ReportKind::CancelRejected { reason });
@@ -474,12 +475,12 @@ impl<L: LatencyModel> SimExchange<L> {
         ids.extend(self.levels[1].values().flatten());
         for &id in &ids {
             if let Some(o) = self.remove_resting(id) {
-                self.emit(id, ReportKind::Canceled { reason: CancelReason::CancelAll, leaves: o.leaves });
+                self.emit(id, ReportKind::Cancelled { reason: CancelReason::CancelAll, leaves: o.leaves });
             }
         }
-        let canceled = ids.len() as u32;
+        let cancelled = ids.len() as u32;
         self.scratch_ids = ids;
-        self.emit(NO_ORDER, ReportKind::CancelAllDone { canceled });
+        self.emit(NO_ORDER, ReportKind::CancelAllDone { cancelled });
     }
 
     fn on_amend(&mut self, id: ClientId, price: i64, lots: i64) {
@@ -544,8 +545,8 @@ impl<L: LatencyModel> SimExchange<L> {
     /// Our best resting price on `side`.
     fn own_best(&self, side: Side) -> Option<i64> {
         match side {
-            Side::Bid => self.levels[0].keys().next_back().copied(),
-            Side::Ask => self.levels[1].keys().next().copied(),
+            Side::Buy => self.levels[0].keys().next_back().copied(),
+            Side::Sell => self.levels[1].keys().next().copied(),
         }
     }
 
@@ -563,14 +564,14 @@ impl<L: LatencyModel> SimExchange<L> {
         ids.clear();
         let opp = &self.levels[si(side.opposite())];
         match (side, reach) {
-            (Side::Bid, Some(r)) => ids.extend(opp.range(..=r).flat_map(|(_, v)| v)),
-            (Side::Ask, Some(r)) => ids.extend(opp.range(r..).rev().flat_map(|(_, v)| v)),
-            (Side::Bid, None) => ids.extend(opp.values().flatten()),
-            (Side::Ask, None) => ids.extend(opp.values().rev().flatten()),
+            (Side::Buy, Some(r)) => ids.extend(opp.range(..=r).flat_map(|(_, v)| v)),
+            (Side::Sell, Some(r)) => ids.extend(opp.range(r..).rev().flat_map(|(_, v)| v)),
+            (Side::Buy, None) => ids.extend(opp.values().flatten()),
+            (Side::Sell, None) => ids.extend(opp.values().rev().flatten()),
         }
         for &id in &ids {
             if let Some(o) = self.remove_resting(id) {
-                self.emit(id, ReportKind::Canceled { reason: CancelReason::SelfTrade, leaves: o.leaves });
+                self.emit(id, ReportKind::Cancelled { reason: CancelReason::SelfTrade, leaves: o.leaves });
             }
         }
         self.scratch_ids = ids;
@@ -669,7 +670,8 @@ impl<L: LatencyModel> SimExchange<L> {
             Liquidity::Taker => self.cfg.taker_fee_ppm,
         };
         let fee = money::fee(price, lots, ppm);
-        self.account.apply(side, price, lots, fee, liquidity);
+        // Matching only produces fills with lots > 0 at a positive price.
+        self.account.apply(side, price, lots, fee, liquidity).expect("the simulator fills whole positive lots");
         self.fill_seq += 1;
         self.stats.fills += 1;
         match liquidity {
@@ -686,7 +688,7 @@ impl<L: LatencyModel> SimExchange<L> {
         self.stats.depth_updates += 1;
         let mut prev = std::mem::take(&mut self.scratch_levels);
         prev.clear();
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             for &price in self.levels[si(side)].keys() {
                 prev.push((side, price, self.book.size_at(side, price)));
             }
@@ -702,7 +704,7 @@ impl<L: LatencyModel> SimExchange<L> {
         for &(side, price, before) in &prev {
             let after = self.book.size_at(side, price);
             let listed = listed_ok && {
-                let ls = if side == Side::Bid { e.bids } else { e.asks };
+                let ls = if side == Side::Buy { e.bids } else { e.asks };
                 snapshot || ls.iter().any(|l| l.price == price)
             };
             if !listed && after == before {
@@ -717,7 +719,7 @@ impl<L: LatencyModel> SimExchange<L> {
             }
         }
         self.scratch_levels = prev;
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let book = &self.book;
             self.consumed[si(side)].retain(|&price, c| {
                 *c = (*c).min(book.size_at(side, price));
@@ -733,7 +735,7 @@ impl<L: LatencyModel> SimExchange<L> {
     /// first, so we are the makers, at our price), best of ours first, each level in time
     /// priority, each displayed lot once.
     fn cross_fills(&mut self) {
-        for side in [Side::Bid, Side::Ask] {
+        for side in [Side::Buy, Side::Sell] {
             let opp = side.opposite();
             while let (Some(ours), Some(l)) = (self.own_best(side), self.first_available(opp)) {
                 if !crosses(side, ours, l.price) {
@@ -769,7 +771,7 @@ impl<L: LatencyModel> SimExchange<L> {
         if q <= 0 {
             return;
         }
-        let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Bid } else { Side::Ask };
+        let passive = if e.flags & FLAG_BUYER_MAKER != 0 { Side::Buy } else { Side::Sell };
         let trigger = FillTrigger::Trade { trade_id: e.first_id };
         let mut budget = q;
         let mut ids = std::mem::take(&mut self.scratch_ids);
@@ -779,8 +781,8 @@ impl<L: LatencyModel> SimExchange<L> {
         ids.clear();
         let ours = &self.levels[si(passive)];
         match passive {
-            Side::Bid => ids.extend(ours.range(p.saturating_add(1)..).rev().flat_map(|(_, v)| v)),
-            Side::Ask => ids.extend(ours.range(..p).flat_map(|(_, v)| v)),
+            Side::Buy => ids.extend(ours.range(p.saturating_add(1)..).rev().flat_map(|(_, v)| v)),
+            Side::Sell => ids.extend(ours.range(..p).flat_map(|(_, v)| v)),
         }
         for &id in &ids {
             let Some(o) = self.orders.get_mut(&id) else { continue };

@@ -50,7 +50,9 @@ pub enum LatencyError {
     Empty,
     #[error("latency row {row}: request times must not decrease ({prev} then {req_ts})")]
     Unsorted { row: usize, prev: i64, req_ts: i64 },
-    #[error("latency row {row}: needs req_ts <= exch_ts <= resp_ts (exch_ts <= 0 = rejected), got {req_ts}, {exch_ts}, {resp_ts}")]
+    #[error(
+        "latency row {row}: needs req_ts <= exch_ts <= resp_ts (exch_ts <= 0 = rejected), got {req_ts}, {exch_ts}, {resp_ts}"
+    )]
     BadRow { row: usize, req_ts: i64, exch_ts: i64, resp_ts: i64 },
 }
 
@@ -71,6 +73,25 @@ impl ConstantLatency {
 
     /// No latency at all (tests of the matching rules).
     pub const ZERO: Self = Self { entry: 0, response: 0 };
+
+    /// The one default order latency: 5 ms entry, 5 ms response.
+    pub const DEFAULT: Self = Self { entry: 5_000_000, response: 5_000_000 };
+}
+
+impl ConstantLatency {
+    pub fn entry_ns(&self) -> i64 {
+        self.entry
+    }
+
+    pub fn response_ns(&self) -> i64 {
+        self.response
+    }
+}
+
+impl Default for ConstantLatency {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 impl LatencyModel for ConstantLatency {

@@ -74,10 +74,10 @@
 //!
 //! # Money
 //!
-//! Integers only: [`Money`] units of `tick × lot × 10⁻⁶`, so notional and ppm fees are exact
-//! (no rounding at all; see the `money` module). Fees: maker and taker rates per market,
+//! Integers only: [`Money`](crate::money::Money) units of `tick × lot × 10⁻⁶`, so notional and ppm
+//! fees are exact (no rounding at all; see [`crate::money`]). Fees: maker and taker rates per market,
 //! negative maker fees are rebates. [`SimExchange::account`] is the exchange's own booking of
-//! position, cash and fees.
+//! position, cash and fees ([`crate::ledger::Account`]).
 //!
 //! # Venue
 //!
@@ -86,7 +86,6 @@
 
 mod exchange;
 mod latency;
-mod money;
 mod order;
 mod queue;
 mod venue;
@@ -95,10 +94,9 @@ pub use exchange::{OrderView, SelfTradePrevention, SimConfig, SimError, SimExcha
 pub use latency::{
     ConstantLatency, FeedLatency, InterpolatedLatency, LatencyError, LatencyModel, OrderLatency, OrderLatencyRow,
 };
-pub use money::{Account, Liquidity, MONEY_PER_TICK_LOT, Money, fee, format_money, money_to_f64, notional};
 pub use order::{
-    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason,
-    Report, ReportKind, Request,
+    CancelReason, ClientId, Fill, FillTrigger, ModifyRejectReason, NO_ORDER, NewOrder, OrderType, RejectReason, Report,
+    ReportKind, Request,
 };
 pub use queue::{QueueModel, QueueModelError, QueuePos};
-pub use venue::{RecordingSource, RetimedSource, SimVenue, VenueError, VenueFeed};
+pub use venue::{SimVenue, VenueError};

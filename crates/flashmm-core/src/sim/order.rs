@@ -2,7 +2,8 @@
 
 use crate::book::Side;
 
-use super::money::{Liquidity, Money};
+use crate::money::{Liquidity, Money};
+use crate::stats::FillRecord;
 
 /// Client order id. Unique per simulator; [`NO_ORDER`] marks reports about no single order.
 pub type ClientId = u64;
@@ -21,7 +22,7 @@ pub enum OrderType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NewOrder {
     pub client_id: ClientId,
-    /// `Bid` = buy, `Ask` = sell.
+    /// `Buy` or `Sell`.
     pub side: Side,
     pub lots: i64,
     pub kind: OrderType,
@@ -45,13 +46,19 @@ impl NewOrder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Request {
     New(NewOrder),
-    Cancel { client_id: ClientId },
+    Cancel {
+        client_id: ClientId,
+    },
     /// Cancels every resting order of ours.
     CancelAll,
     /// New limit price and new *total* quantity (filled lots included) of a resting order.
     /// A price change or a larger remaining size loses queue priority; a smaller remaining
     /// size at the same price keeps it. Amends never take liquidity.
-    Amend { client_id: ClientId, price: i64, lots: i64 },
+    Amend {
+        client_id: ClientId,
+        price: i64,
+        lots: i64,
+    },
 }
 
 impl Request {
@@ -86,16 +93,16 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
-            RejectReason::InvalidSize => "invalid_size",
-            RejectReason::InvalidPrice => "invalid_price",
-            RejectReason::DuplicateClientId => "duplicate_client_id",
-            RejectReason::PostOnlyWouldCross => "post_only_would_cross",
-            RejectReason::SelfTrade => "self_trade",
-            RejectReason::NoMarketData => "no_market_data",
-            RejectReason::ExchangeUnavailable => "exchange_unavailable",
+            RejectReason::InvalidSize => "invalid-size",
+            RejectReason::InvalidPrice => "invalid-price",
+            RejectReason::DuplicateClientId => "duplicate-client-id",
+            RejectReason::PostOnlyWouldCross => "post-only-would-cross",
+            RejectReason::SelfTrade => "self-trade",
+            RejectReason::NoMarketData => "no-market-data",
+            RejectReason::ExchangeUnavailable => "exchange-unavailable",
         }
     }
 }
@@ -114,12 +121,12 @@ pub enum CancelReason {
 }
 
 impl CancelReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
             CancelReason::Requested => "requested",
-            CancelReason::CancelAll => "cancel_all",
-            CancelReason::SelfTrade => "self_trade",
+            CancelReason::CancelAll => "cancel-all",
+            CancelReason::SelfTrade => "self-trade",
             CancelReason::Unfilled => "unfilled",
         }
     }
@@ -147,17 +154,17 @@ pub enum ModifyRejectReason {
 }
 
 impl ModifyRejectReason {
-    /// snake_case name, as in the backtest JSON and the binding's reports.
+    /// kebab-case name, as in the backtest JSON and the binding's reports (one case style).
     pub fn name(self) -> &'static str {
         match self {
-            ModifyRejectReason::TooLate => "too_late",
-            ModifyRejectReason::UnknownOrder => "unknown_order",
-            ModifyRejectReason::InvalidPrice => "invalid_price",
-            ModifyRejectReason::InvalidSize => "invalid_size",
-            ModifyRejectReason::QtyNotAboveFilled => "qty_not_above_filled",
-            ModifyRejectReason::WouldCross => "would_cross",
-            ModifyRejectReason::SelfTrade => "self_trade",
-            ModifyRejectReason::ExchangeUnavailable => "exchange_unavailable",
+            ModifyRejectReason::TooLate => "too-late",
+            ModifyRejectReason::UnknownOrder => "unknown-order",
+            ModifyRejectReason::InvalidPrice => "invalid-price",
+            ModifyRejectReason::InvalidSize => "invalid-size",
+            ModifyRejectReason::QtyNotAboveFilled => "qty-not-above-filled",
+            ModifyRejectReason::WouldCross => "would-cross",
+            ModifyRejectReason::SelfTrade => "self-trade",
+            ModifyRejectReason::ExchangeUnavailable => "exchange-unavailable",
         }
     }
 }
@@ -174,12 +181,12 @@ pub enum FillTrigger {
 }
 
 impl FillTrigger {
-    /// `taker`, `trade` or `book_cross`.
+    /// `taker`, `trade` or `book-cross`.
     pub fn name(self) -> &'static str {
         match self {
             FillTrigger::Taker => "taker",
             FillTrigger::Trade { .. } => "trade",
-            FillTrigger::BookCross => "book_cross",
+            FillTrigger::BookCross => "book-cross",
         }
     }
 }
@@ -200,19 +207,54 @@ pub struct Fill {
     pub trigger: FillTrigger,
 }
 
+impl Fill {
+    /// The statistics' record of this fill of order `order`, executed at `ts` (exchange time).
+    pub fn record(&self, ts: i64, order: ClientId) -> FillRecord {
+        FillRecord {
+            ts,
+            order,
+            side: self.side,
+            price: self.price,
+            lots: self.lots,
+            fee: self.fee,
+            liquidity: self.liquidity,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReportKind {
     /// A new order was accepted (it rests, or fills at once). `price` is 0 for market orders.
-    Accepted { side: Side, price: i64, lots: i64 },
-    Rejected { reason: RejectReason },
+    Accepted {
+        side: Side,
+        price: i64,
+        lots: i64,
+    },
+    Rejected {
+        reason: RejectReason,
+    },
     Fill(Fill),
     /// The order left the book; `leaves` lots were not filled.
-    Canceled { reason: CancelReason, leaves: i64 },
-    CancelRejected { reason: ModifyRejectReason },
-    Amended { price: i64, lots: i64, leaves: i64, priority_kept: bool },
-    AmendRejected { reason: ModifyRejectReason },
-    /// A cancel-all was processed; `canceled` orders were cancelled (each also reported).
-    CancelAllDone { canceled: u32 },
+    Cancelled {
+        reason: CancelReason,
+        leaves: i64,
+    },
+    CancelRejected {
+        reason: ModifyRejectReason,
+    },
+    Amended {
+        price: i64,
+        lots: i64,
+        leaves: i64,
+        priority_kept: bool,
+    },
+    AmendRejected {
+        reason: ModifyRejectReason,
+    },
+    /// A cancel-all was processed; `cancelled` orders were cancelled (each also reported).
+    CancelAllDone {
+        cancelled: u32,
+    },
 }
 
 /// One execution report.

@@ -28,10 +28,9 @@
 //! `traded` is reset at every depth update of the level: the update already shows the trades.
 
 /// How L2 size decreases at our price move our queue position.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum QueueModel {
     /// Position advances only on trades at our price.
-    #[default]
     RiskAverse,
     /// Cancellations split between front and back by `f(x) = x^n` (n > 0, finite).
     Power(f64),
@@ -54,7 +53,18 @@ pub enum QueueModelError {
     BadExponent(f64),
 }
 
+impl Default for QueueModel {
+    /// The one default of the simulated exchange's queue model: power, exponent 2
+    /// (hftbacktest's `PowerProbQueueFunc` with n = 2).
+    fn default() -> Self {
+        QueueModel::Power(Self::DEFAULT_POWER_EXPONENT)
+    }
+}
+
 impl QueueModel {
+    /// The exponent of a power model when none is given.
+    pub const DEFAULT_POWER_EXPONENT: f64 = 2.0;
+
     pub fn validate(&self) -> Result<(), QueueModelError> {
         match *self {
             QueueModel::Power(n) if !(n.is_finite() && n > 0.0) => Err(QueueModelError::BadExponent(n)),

@@ -16,7 +16,7 @@
 //!
 //! A venue built [`SimVenue::with_recorder`] keeps what [`crate::stats`] needs, so a host that
 //! drives it (the daemon's engine in a backtest) never recomputes a statistic: every fill as
-//! it happens at the exchange ([`FillRecord::from_sim`], stamped with its exchange time,
+//! it happens at the exchange ([`Fill::record`](super::Fill::record), stamped with its exchange time,
 //! whether its report has been received yet or not), one [`StepRecord`] per
 //! [`SimVenue::record_step`] (the exchange book's touch, the exchange's account of us and our
 //! best live quotes, at the venue clock) and the requests sent ([`OrderCounts`]).
@@ -24,22 +24,16 @@
 //! decision so every fill is covered (fills after the last step are left out of the stats).
 //! With zero entry latency, send a decision's requests before recording its step.
 
-use std::fs::File;
-use std::io::BufReader;
-
-use flate2::read::MultiGzDecoder;
-
-use crate::backtest::{BinanceSource, CountingReader, EventSource, SourceProgress, ZiSource};
 use crate::book::L2Book;
 use crate::replay::EventBatch;
-use crate::replay::binance::ReadError;
+use crate::replay::EventSource;
 use crate::spec::MarketSpec;
 use crate::stats::{BacktestStats, FillRecord, OrderCounts, StatsConfig, StatsError, StepRecord};
 
 use super::exchange::{OrderView, SimConfig, SimError, SimExchange};
 use super::latency::OrderLatency;
-use super::money::Account;
 use super::order::{Report, ReportKind, Request};
+use crate::ledger::Account;
 
 /// Errors of the simulated venue.
 #[derive(Debug, thiserror::Error)]
@@ -50,98 +44,6 @@ pub enum VenueError {
     Source(Box<dyn std::error::Error + Send + Sync>),
     #[error("request sent at {got} ns, before the venue clock ({clock} ns): advance first, then send at or after it")]
     SendBeforeClock { clock: i64, got: i64 },
-    #[error("replay speed must be > 0, got {0} ppm")]
-    Speed(i64),
-}
-
-/// A source put on another clock: exchange and local times are mapped by
-/// `t' = start_ns + (t − t₀) × 10⁶ / speed_ppm`, `t₀` the first event's exchange time
-/// (events before it without one are stamped `start_ns`). Monotone, so exchange order is
-/// kept. Speed 1 (`speed_ppm` 1 000 000) replays in real time; 2 000 000 twice as fast.
-pub struct RetimedSource<E> {
-    inner: E,
-    start_ns: i64,
-    speed_ppm: i64,
-    origin: Option<i64>,
-    scratch: EventBatch,
-}
-
-impl<E: EventSource> RetimedSource<E> {
-    pub fn new(inner: E, start_ns: i64, speed_ppm: i64) -> Result<Self, VenueError> {
-        if speed_ppm <= 0 {
-            return Err(VenueError::Speed(speed_ppm));
-        }
-        Ok(Self { inner, start_ns, speed_ppm, origin: None, scratch: EventBatch::default() })
-    }
-
-    pub fn inner(&self) -> &E {
-        &self.inner
-    }
-
-    fn map(&self, ts: i64) -> i64 {
-        match self.origin {
-            Some(o) => {
-                let d = i128::from(ts - o) * 1_000_000 / i128::from(self.speed_ppm);
-                self.start_ns.saturating_add(d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
-            }
-            None => self.start_ns,
-        }
-    }
-}
-
-impl<E: EventSource> EventSource for RetimedSource<E> {
-    type Error = E::Error;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, Self::Error> {
-        batch.clear();
-        let n = self.inner.next_batch(&mut self.scratch)?;
-        for i in 0..n {
-            let e = self.scratch.get(i);
-            if self.origin.is_none() && e.exchange_ts > 0 {
-                self.origin = Some(e.exchange_ts);
-            }
-            let ex = if e.exchange_ts > 0 { self.map(e.exchange_ts) } else { self.start_ns };
-            let local = self.map(e.local_ts);
-            batch.push_event_at(&e, ex);
-            if let Some(l) = batch.local_ts.last_mut() {
-                *l = local;
-            }
-        }
-        Ok(n)
-    }
-
-    fn progress(&self) -> SourceProgress {
-        self.inner.progress()
-    }
-}
-
-/// A gzip Binance recording, as the venue reads it.
-pub type RecordingSource = BinanceSource<BufReader<MultiGzDecoder<CountingReader<File>>>>;
-
-/// The market of the embedded venue: generated, or a recording replayed on the host's clock.
-// One per venue, never moved on the hot path: the size difference does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum VenueFeed {
-    Generated(ZiSource),
-    Replay(RetimedSource<RecordingSource>),
-}
-
-impl EventSource for VenueFeed {
-    type Error = ReadError;
-
-    fn next_batch(&mut self, batch: &mut EventBatch) -> Result<usize, ReadError> {
-        match self {
-            VenueFeed::Generated(g) => Ok(g.next_batch(batch).unwrap_or_else(|e| match e {})),
-            VenueFeed::Replay(r) => r.next_batch(batch),
-        }
-    }
-
-    fn progress(&self) -> SourceProgress {
-        match self {
-            VenueFeed::Generated(g) => g.progress(),
-            VenueFeed::Replay(r) => r.progress(),
-        }
-    }
 }
 
 /// The simulated venue: a source of market events and the simulated exchange it drives.
@@ -183,7 +85,7 @@ impl Recorder {
         let first_fill = self.fills.len();
         for r in &self.scratch {
             if let ReportKind::Fill(f) = r.kind {
-                self.fills.push(FillRecord::from_sim(r.exchange_ts, r.client_id, &f));
+                self.fills.push(f.record(r.exchange_ts, r.client_id));
             }
         }
         self.fills[first_fill..].sort_by_key(|f| f.ts);
@@ -200,7 +102,12 @@ impl Recorder {
 
 impl<E: EventSource> SimVenue<E> {
     /// A venue on `spec` (fees and minimum size come from `sim`).
-    pub fn new(source: E, spec: MarketSpec, sim: SimConfig, latency: impl Into<OrderLatency>) -> Result<Self, VenueError> {
+    pub fn new(
+        source: E,
+        spec: MarketSpec,
+        sim: SimConfig,
+        latency: impl Into<OrderLatency>,
+    ) -> Result<Self, VenueError> {
         Ok(Self {
             source,
             sim: SimExchange::new(sim, latency.into())?,
@@ -244,8 +151,8 @@ impl<E: EventSource> SimVenue<E> {
         match touch {
             Some((b, a)) if b.price > 0 && b.price <= a.price => {
                 let orders = self.sim.open_orders();
-                let qb = orders.iter().filter(|o| o.side == crate::book::Side::Bid).map(|o| o.price).max();
-                let qa = orders.iter().filter(|o| o.side == crate::book::Side::Ask).map(|o| o.price).min();
+                let qb = orders.iter().filter(|o| o.side == crate::book::Side::Buy).map(|o| o.price).max();
+                let qa = orders.iter().filter(|o| o.side == crate::book::Side::Sell).map(|o| o.price).min();
                 rec.steps.push(StepRecord::from_account(self.clock, b.price, a.price, self.sim.account(), qb, qa));
                 true
             }
@@ -342,7 +249,7 @@ impl<E: EventSource> SimVenue<E> {
             match req {
                 Request::New(_) => rec.orders.placed += 1,
                 Request::Amend { .. } => rec.orders.amended += 1,
-                Request::Cancel { .. } | Request::CancelAll => rec.orders.canceled += 1,
+                Request::Cancel { .. } | Request::CancelAll => rec.orders.cancelled += 1,
             }
         }
         Ok(arrival)

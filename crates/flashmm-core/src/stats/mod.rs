@@ -32,14 +32,15 @@
 //!
 //! ```
 //! use flashmm_core::book::Side;
-//! use flashmm_core::sim::{Account, Liquidity, fee};
+//! use flashmm_core::ledger::Account;
+//! use flashmm_core::money::{Liquidity, fee};
 //! use flashmm_core::stats::{BacktestStats, FillRecord, StatsConfig, StepRecord};
 //!
 //! let mut acc = Account::default();
 //! let mut steps = vec![StepRecord::from_account(0, 99, 101, &acc, Some(99), Some(101))];
-//! let fill = FillRecord { ts: 50, order: 1, side: Side::Bid, price: 99, lots: 2,
+//! let fill = FillRecord { ts: 50, order: 1, side: Side::Buy, price: 99, lots: 2,
 //!                         fee: fee(99, 2, -100), liquidity: Liquidity::Maker };
-//! acc.apply(fill.side, fill.price, fill.lots, fill.fee, fill.liquidity);
+//! acc.apply(fill.side, fill.price, fill.lots, fill.fee, fill.liquidity).unwrap();
 //! steps.push(StepRecord::from_account(100, 100, 102, &acc, None, Some(102)));
 //! let stats = BacktestStats::compute(&steps, &[fill], &StatsConfig::default()).unwrap();
 //! // Bought 2 @ 99, marked at mid 101: +4 ticks·lots unrealised, plus the rebate.
@@ -47,24 +48,26 @@
 //! assert_eq!(stats.pnl.net, 4_000_000 + 19_800);
 //! ```
 
-mod pnl;
 mod ratios;
 
 use serde::Serialize;
 
 use crate::book::Side;
-use crate::sim::{Account, Fill, Liquidity, Money, notional};
+use crate::json::int_str;
+use crate::ledger::{Account, Ledger, Pnl};
+use crate::money::{Liquidity, MONEY_PER_HALF_TICK_LOT, Money, notional};
 
-pub use pnl::{FifoLedger, MONEY_PER_HALF_TICK_LOT};
 pub use ratios::{Drawdown, ReturnStats, SECONDS_PER_YEAR};
 
 use ratios::finite;
 
 /// One decision step of a backtest, recorded after the strategy has decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StepRecord {
     /// Time of the step, ns on the exchange clock.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// Best bid of the public book, ticks.
     pub bid: i64,
@@ -74,9 +77,11 @@ pub struct StepRecord {
     pub position: i64,
     /// Our cash ([`Account::cash`]: notional received − paid − fees), every fill `≤ ts` included.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub cash: Money,
     /// Cumulative fees paid ([`Account::fees`]; negative = net rebate).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub fees: Money,
     /// Price (ticks) of our best bid quote after the decision, `None` if we do not bid.
     pub quote_bid: Option<i64>,
@@ -98,9 +103,9 @@ impl StepRecord {
             ts,
             bid,
             ask,
-            position: account.position,
+            position: account.position(),
             cash: account.cash,
-            fees: account.fees,
+            fees: account.fees(),
             quote_bid,
             quote_ask,
         }
@@ -119,15 +124,16 @@ impl StepRecord {
 
 /// One fill of one of our orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FillRecord {
     /// When the fill happened, ns on the exchange clock (the execution time, not the time we
     /// learn of it).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// Our order's client id; fills of one order share it (counts filled orders).
     pub order: u64,
-    /// Our side: [`Side::Bid`] = we bought.
-    #[serde(serialize_with = "side_serde")]
+    /// Our side: [`Side::Buy`] = we bought.
     pub side: Side,
     /// Execution price, ticks.
     pub price: i64,
@@ -135,42 +141,30 @@ pub struct FillRecord {
     pub lots: i64,
     /// Fee paid, exact money units (negative = rebate).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub fee: Money,
-    #[serde(serialize_with = "liquidity_serde")]
     pub liquidity: Liquidity,
 }
 
 impl FillRecord {
-    /// From a simulated-exchange fill report (`ts`: the report's exchange time).
-    pub fn from_sim(ts: i64, order: u64, fill: &Fill) -> Self {
-        FillRecord {
-            ts,
-            order,
-            side: fill.side,
-            price: fill.price,
-            lots: fill.lots,
-            fee: fill.fee,
-            liquidity: fill.liquidity,
-        }
-    }
-
     fn dir(&self) -> i64 {
         match self.side {
-            Side::Bid => 1,
-            Side::Ask => -1,
+            Side::Buy => 1,
+            Side::Sell => -1,
         }
     }
 }
 
 /// Order counts the backtester kept (the records hold fills and quotes, not orders).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct OrderCounts {
     /// New orders sent (accepted or not).
     pub placed: u64,
     /// Amend requests sent.
     pub amended: u64,
     /// Cancel requests sent (a cancel-all counts once).
-    pub canceled: u64,
+    pub cancelled: u64,
 }
 
 /// How to compute the statistics.
@@ -178,7 +172,7 @@ pub struct OrderCounts {
 pub struct StatsConfig {
     /// The decision interval, ns: the period of the per-step returns (default 100 ms).
     pub step_interval_ns: i64,
-    /// The period of the resampled returns, ns (default 60 s).
+    /// The period of the resampled returns, ns (default 10 s: a 6-minute recording has 36).
     pub resample_ns: i64,
     /// Adverse-selection horizons, ns (default 1 s and 10 s).
     pub horizons_ns: Vec<i64>,
@@ -193,7 +187,7 @@ impl Default for StatsConfig {
     fn default() -> Self {
         StatsConfig {
             step_interval_ns: 100_000_000,
-            resample_ns: 60_000_000_000,
+            resample_ns: 10_000_000_000,
             horizons_ns: vec![1_000_000_000, 10_000_000_000],
             capital: None,
             orders: None,
@@ -221,43 +215,15 @@ pub enum StatsError {
     Mismatch { index: usize, field: &'static str, recorded: i128, expected: i128 },
 }
 
-/// Serialises exact integers (money, ns) as decimal strings.
-mod int_str {
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-}
-
-fn side_serde<S: serde::Serializer>(side: &Side, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(side.name())
-}
-
-fn liquidity_serde<S: serde::Serializer>(l: &Liquidity, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match l {
-        Liquidity::Maker => "maker",
-        Liquidity::Taker => "taker",
-    })
-}
-
-mod opt_int_serde {
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer, T: std::fmt::Display>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => s.collect_str(v),
-            None => s.serialize_none(),
-        }
-    }
-}
-
 /// What the backtest covered.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Span {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub first_ts: i64,
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub last_ts: i64,
     pub duration_s: f64,
     pub steps: u64,
@@ -266,29 +232,9 @@ pub struct Span {
     pub last_ask: i64,
 }
 
-/// P&L split, exact money units. `net = realised + unrealised − fees = gross − fees` equals the
-/// last step's equity (the account starts flat).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Pnl {
-    /// FIFO realised P&L of closed lots, before fees.
-    #[serde(with = "int_str")]
-    pub realised: Money,
-    /// Open lots marked at the last step's mid, before fees (exact: half-tick units).
-    #[serde(with = "int_str")]
-    pub unrealised: Money,
-    /// `realised + unrealised`.
-    #[serde(with = "int_str")]
-    pub gross: Money,
-    /// Fees paid (negative = net rebate received).
-    #[serde(with = "int_str")]
-    pub fees: Money,
-    /// `gross − fees`.
-    #[serde(with = "int_str")]
-    pub net: Money,
-}
-
 /// Counts and volumes of trading, and fill rates.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Trading {
     /// Number of trades = number of fills.
     pub fills: u64,
@@ -302,6 +248,7 @@ pub struct Trading {
     pub taker_lots: i64,
     /// `Σ price × lots × 10⁶`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub volume_notional: Money,
     /// Orders sent, as counted by the backtester (`None`: not given).
     pub orders: Option<OrderCounts>,
@@ -321,6 +268,7 @@ pub struct Trading {
 
 /// Inventory, lots.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Inventory {
     /// Position after the last fill.
     pub last: i64,
@@ -336,6 +284,7 @@ pub struct Inventory {
 
 /// Spread captured at the fills: `d × (mid(t) − price)`, `d = +1` for a buy, `−1` for a sell.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SpreadCaptured {
     /// Fills measured (those with a step at or before them).
     pub fills: u64,
@@ -344,6 +293,7 @@ pub struct SpreadCaptured {
     pub excluded_no_mid: u64,
     /// `Σ lots × d × (mid − price)`, money units (exact).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Money,
     /// Volume-weighted mean, ticks.
     pub mean_ticks: Option<f64>,
@@ -358,8 +308,10 @@ pub struct SpreadCaptured {
 /// worth that much at `t + h`), so `spread captured = markout + adverse` fill by fill.
 /// `mid(x)` is the mid of the last step at or before `x`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AdverseSelection {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub horizon_ns: i64,
     /// Fills measured.
     pub fills: u64,
@@ -370,6 +322,7 @@ pub struct AdverseSelection {
     pub excluded_no_mid: u64,
     /// `Σ lots × adverse`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub adverse_total: Money,
     /// Volume-weighted mean adverse move, ticks.
     pub adverse_ticks: Option<f64>,
@@ -377,6 +330,7 @@ pub struct AdverseSelection {
     pub adverse_bps: Option<f64>,
     /// `Σ lots × markout`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub markout_total: Money,
     pub markout_ticks: Option<f64>,
     pub markout_bps: Option<f64>,
@@ -384,6 +338,7 @@ pub struct AdverseSelection {
 
 /// Statistics of one backtest. See `docs/statistics.md` for every formula.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BacktestStats {
     pub span: Span,
     pub pnl: Pnl,
@@ -401,17 +356,22 @@ pub struct BacktestStats {
 
 /// One point of the equity curve ([`BacktestStats::equity_curve`]), money units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct EquityPoint {
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub ts: i64,
     /// `cash + position × mid` (net of fees).
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub net: Money,
     /// `net + fees`: the equity had no fee been paid or rebate received.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub gross: Money,
     /// `running peak − net`, the peak starting at 0.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub drawdown: Money,
 }
 
@@ -451,13 +411,13 @@ fn validate(steps: &[StepRecord], fills: &[FillRecord], cfg: &StatsConfig) -> Re
     for (i, s) in steps.iter().enumerate() {
         while k < fills.len() && fills[k].ts <= s.ts {
             let f = &fills[k];
-            acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+            acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity).expect("fill sizes checked above");
             k += 1;
         }
         let checks = [
-            ("position", i128::from(s.position), i128::from(acc.position)),
+            ("position", i128::from(s.position), i128::from(acc.position())),
             ("cash", s.cash, acc.cash),
-            ("fees", s.fees, acc.fees),
+            ("fees", s.fees, acc.fees()),
         ];
         for (field, recorded, expected) in checks {
             if recorded != expected {
@@ -485,29 +445,21 @@ impl BacktestStats {
         let first = steps[0];
         let last = *steps.last().expect("validated");
 
-        // P&L (FIFO) and trading counts.
-        let mut ledger = FifoLedger::new();
+        // P&L (the one ledger: average cost) and trading counts.
+        let mut ledger = Ledger::default();
         let mut acc = Account::default();
         let mut max_abs_inv: i64 = 0;
         let (mut maker_fills, mut taker_fills) = (0u64, 0u64);
         for f in fills {
-            ledger.apply(f.side, f.price, f.lots);
-            acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
-            max_abs_inv = max_abs_inv.max(acc.position.abs());
+            ledger.apply_fill(f.side, f.price, f.lots, f.fee).expect("fills validated");
+            acc.apply(f.side, f.price, f.lots, f.fee, f.liquidity).expect("fills validated");
+            max_abs_inv = max_abs_inv.max(acc.position().abs());
             match f.liquidity {
                 Liquidity::Maker => maker_fills += 1,
                 Liquidity::Taker => taker_fills += 1,
             }
         }
-        let realised = ledger.realised();
-        let unrealised = ledger.unrealised_at_mid2(last.mid2());
-        let pnl = Pnl {
-            realised,
-            unrealised,
-            gross: realised + unrealised,
-            fees: acc.fees,
-            net: realised + unrealised - acc.fees,
-        };
+        let pnl = ledger.pnl(last.mid2());
         debug_assert_eq!(pnl.net, last.equity());
 
         // Return series.
@@ -542,8 +494,8 @@ impl BacktestStats {
             let mut j = k;
             while j < fills.len() && fills[j].ts <= next.ts {
                 match fills[j].side {
-                    Side::Bid => bought = true,
-                    Side::Ask => sold = true,
+                    Side::Buy => bought = true,
+                    Side::Sell => sold = true,
                 }
                 j += 1;
             }
@@ -597,7 +549,7 @@ impl BacktestStats {
         int_signed += i128::from(pos) * dt;
         let span_ns = (last.ts - first.ts) as f64;
         let inventory = Inventory {
-            last: acc.position,
+            last: acc.position(),
             max_abs: max_abs_inv,
             mean_abs: steps.iter().map(|s| s.position.unsigned_abs() as f64).sum::<f64>() / steps.len() as f64,
             time_weighted_abs: ratio(int_abs as f64, span_ns),

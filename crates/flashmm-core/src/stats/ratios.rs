@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::sim::Money;
+use crate::money::Money;
 
-use super::int_str;
+use crate::json::int_str;
 
 /// Seconds in a year for annualising: crypto markets trade 24/7, so 365 × 24 × 3600.
 pub const SECONDS_PER_YEAR: f64 = 31_536_000.0;
@@ -14,6 +14,7 @@ pub const SECONDS_PER_YEAR: f64 = 31_536_000.0;
 /// Returns are equity changes in money units (not percentages: a market maker has no
 /// natural capital base, and the ratios do not depend on the scale). No risk-free rate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ReturnStats {
     /// Length of one period in seconds.
     pub period_s: f64,
@@ -88,17 +89,21 @@ impl ReturnStats {
 
 /// Largest peak-to-trough fall of the net equity curve.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Drawdown {
     /// `max over i of (peak_i − equity_i)`, `peak_i = max(0, equity_0, …, equity_i)`, money units.
     #[serde(with = "int_str")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub max_abs: Money,
     /// `max over i of (peak_i − equity_i) / (capital + peak_i)`; `None` without a capital.
     pub max_rel: Option<f64>,
     /// Timestamp (ns) of the peak before the deepest trough; `None` if there is no drawdown.
-    #[serde(with = "super::opt_int_serde")]
+    #[serde(with = "crate::json::opt_int_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub peak_ts: Option<i64>,
     /// Timestamp (ns) of the deepest trough; `None` if there is no drawdown.
-    #[serde(with = "super::opt_int_serde")]
+    #[serde(with = "crate::json::opt_int_str")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub trough_ts: Option<i64>,
     /// Net P&L divided by `max_abs`; `None` when `max_abs` is 0.
     pub return_over_max_drawdown: Option<f64>,

@@ -165,9 +165,10 @@ impl ArchConfig {
                 ln_eps: 1e-5,
             }),
             ArchKind::Logistic => ArchConfig::Logistic(LogisticConfig::default()),
-            ArchKind::Ensemble => {
-                ArchConfig::Ensemble { members: [ArchKind::Mlp, ArchKind::Lstm].map(Self::tiny).to_vec(), combine: Combine::Mean }
-            }
+            ArchKind::Ensemble => ArchConfig::Ensemble {
+                members: [ArchKind::Mlp, ArchKind::Lstm].map(Self::tiny).to_vec(),
+                combine: Combine::Mean,
+            },
         }
     }
 
@@ -197,10 +198,12 @@ impl ArchConfig {
     pub fn feature_mask(&self, nets: FeatureSet) -> [bool; crate::features::N_FEATURES] {
         match self {
             ArchConfig::Logistic(c) => c.features.mask(),
-            ArchConfig::Ensemble { members, .. } => members.iter().fold([false; crate::features::N_FEATURES], |acc, m| {
-                let mm = m.feature_mask(nets);
-                std::array::from_fn(|i| acc[i] || mm[i])
-            }),
+            ArchConfig::Ensemble { members, .. } => {
+                members.iter().fold([false; crate::features::N_FEATURES], |acc, m| {
+                    let mm = m.feature_mask(nets);
+                    std::array::from_fn(|i| acc[i] || mm[i])
+                })
+            }
             _ => nets.mask(),
         }
     }

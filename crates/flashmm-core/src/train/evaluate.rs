@@ -175,7 +175,8 @@ pub fn means_over_markets(markets: &[MarketEval]) -> Vec<PredictorMean> {
             let horizons = (0..first.model.len())
                 .map(|k| {
                     let hs: Vec<&HorizonMetrics> = per.iter().map(|v| &v[k]).collect();
-                    let avg = |f: &dyn Fn(&HorizonMetrics) -> f64| hs.iter().map(|h| f(h)).sum::<f64>() / hs.len() as f64;
+                    let avg =
+                        |f: &dyn Fn(&HorizonMetrics) -> f64| hs.iter().map(|h| f(h)).sum::<f64>() / hs.len() as f64;
                     MeanMetrics {
                         horizon_ms: hs[0].horizon_ms,
                         markets: hs.len(),
@@ -233,7 +234,8 @@ pub fn sample_rows(datasets: &[Dataset], set: &WindowSet) -> Result<Vec<Sample>,
         .zip(&set.recording)
         .map(|(&t, &r)| {
             let ds = datasets.get(r).ok_or_else(|| EvalError::Mismatch(format!("no recording {r}")))?;
-            let end = ds.ts.binary_search(&t).map_err(|_| EvalError::Mismatch(format!("recording {r} has no row at {t}")))?;
+            let end =
+                ds.ts.binary_search(&t).map_err(|_| EvalError::Mismatch(format!("recording {r} has no row at {t}")))?;
             Ok(Sample { recording: r, end })
         })
         .collect()
@@ -301,7 +303,12 @@ pub fn evaluate_model<E: Display>(
     }
     let seq = trained.seq;
     if cfg.arch.seq() != seq || cfg.arch.kind() != trained.arch {
-        return Err(EvalError::Mismatch(format!("config is {:?} seq {}, model {:?} seq {seq}", cfg.arch.kind(), cfg.arch.seq(), trained.arch)));
+        return Err(EvalError::Mismatch(format!(
+            "config is {:?} seq {}, model {:?} seq {seq}",
+            cfg.arch.kind(),
+            cfg.arch.seq(),
+            trained.arch
+        )));
     }
     let splits = split_samples(datasets, seq, cfg.step_ns, &cfg.split)?;
     let c = trained.counts;
@@ -415,9 +422,9 @@ pub fn evaluate_model<E: Display>(
 /// Index of the default model among `candidates`: the lowest mean validation log-loss (test
 /// figures are never read). `None` if there is none with a finite loss.
 pub fn choose_default(candidates: &[ModelCardReport]) -> Option<usize> {
-    (0..candidates.len())
-        .filter(|&i| candidates[i].selection.val_log_loss_mean.is_finite())
-        .min_by(|&a, &b| candidates[a].selection.val_log_loss_mean.total_cmp(&candidates[b].selection.val_log_loss_mean))
+    (0..candidates.len()).filter(|&i| candidates[i].selection.val_log_loss_mean.is_finite()).min_by(|&a, &b| {
+        candidates[a].selection.val_log_loss_mean.total_cmp(&candidates[b].selection.val_log_loss_mean)
+    })
 }
 
 fn num(x: f64) -> String {
@@ -527,7 +534,11 @@ pub fn markdown_table(r: &ModelCardReport) -> String {
     );
     s.push_str(&mean_table(&r.test.mean));
     if let Some(l) = &r.leave_one_out {
-        let _ = writeln!(s, "\n### Leave one recording out: trained on the others, tested on the whole held-out recording, mean over {} folds\n", l.folds.len());
+        let _ = writeln!(
+            s,
+            "\n### Leave one recording out: trained on the others, tested on the whole held-out recording, mean over {} folds\n",
+            l.folds.len()
+        );
         s.push_str(&mean_table(&l.mean));
         s.push_str("\nPer held-out recording:\n\n");
         s.push_str(&market_table(&l.folds));
@@ -537,7 +548,8 @@ pub fn markdown_table(r: &ModelCardReport) -> String {
     s.push_str("\n### Walk-forward test per market\n\n");
     s.push_str(&market_table(&r.test.markets));
     for (k, m) in r.test.model.iter().enumerate() {
-        let _ = writeln!(s, "\nPooled test split, {} ms ahead (n = {}, non-flat = {}):\n", m.horizon_ms, m.n, m.n_nonflat);
+        let _ =
+            writeln!(s, "\nPooled test split, {} ms ahead (n = {}, non-flat = {}):\n", m.horizon_ms, m.n, m.n_nonflat);
         s.push_str("| predictor | accuracy | acc. non-flat | dir. precision | direction given a move | log-loss | Brier | ECE |\n");
         s.push_str("|---|---|---|---|---|---|---|---|\n");
         let rows = std::iter::once(("model", m)).chain(r.test.baselines.iter().map(|b| (b.name, &b.metrics[k])));
@@ -559,7 +571,9 @@ pub fn markdown_table(r: &ModelCardReport) -> String {
     for b in &r.test.baselines {
         let _ = writeln!(s, "* `{}`: {}.", b.name, b.rule);
     }
-    s.push_str("\nModel calibration on the pooled test split (top-class probability; n · mean probability · accuracy):\n\n");
+    s.push_str(
+        "\nModel calibration on the pooled test split (top-class probability; n · mean probability · accuracy):\n\n",
+    );
     s.push_str("| bin |");
     r.test.model.iter().for_each(|m| {
         let _ = write!(s, " {} ms |", m.horizon_ms);

@@ -58,7 +58,9 @@ impl LogisticFit {
     /// Logits `[horizon][class]` of one row.
     pub fn logits(&self, x: &[f64]) -> [[f64; 3]; N_HORIZONS] {
         std::array::from_fn(|k| {
-            std::array::from_fn(|c| self.intercept[k][c] + self.slopes[k][c].iter().zip(x).map(|(w, v)| w * v).sum::<f64>())
+            std::array::from_fn(|c| {
+                self.intercept[k][c] + self.slopes[k][c].iter().zip(x).map(|(w, v)| w * v).sum::<f64>()
+            })
         })
     }
 
@@ -295,7 +297,10 @@ mod tests {
     fn bad_rows_are_errors() {
         assert_eq!(fit(&[], &[], 1.0), Err(LogisticError::Empty));
         let labels = vec![[Flat; 3]; 2];
-        assert_eq!(fit(&[vec![1.0], vec![1.0, 2.0]], &labels, 1.0), Err(LogisticError::Ragged { row: 1, got: 2, want: 1 }));
+        assert_eq!(
+            fit(&[vec![1.0], vec![1.0, 2.0]], &labels, 1.0),
+            Err(LogisticError::Ragged { row: 1, got: 2, want: 1 })
+        );
         assert_eq!(fit(&[vec![1.0], vec![f64::NAN]], &labels, 1.0), Err(LogisticError::NotFinite { row: 1, input: 0 }));
     }
 }

@@ -137,7 +137,9 @@ impl Graph {
     /// its affine map (which the first layers fold in).
     fn clip_raw(&mut self, x: &str, n: &Normalizer) -> String {
         let bound = |sign: f64| -> Vec<f32> {
-            (0..N_FEATURES).map(|i| (f64::from(n.mean[i]) + sign * f64::from(n.clip) * f64::from(n.std[i])) as f32).collect()
+            (0..N_FEATURES)
+                .map(|i| (f64::from(n.mean[i]) + sign * f64::from(n.clip) * f64::from(n.std[i])) as f32)
+                .collect()
         };
         let lo = self.f32("clip_lo", &[N_FEATURES], &bound(-1.0));
         let hi = self.f32("clip_hi", &[N_FEATURES], &bound(1.0));
@@ -239,8 +241,16 @@ impl Graph {
             let last = li + 1 == t.blocks.len();
             let a = self.layer_norm(&h, &blk.ln1, c.ln_eps)?;
             // [d, 3d] = [Wq·scale | Wk | Wv], bias likewise.
-            let (wq, wk, wv) = (blk.q.w.as_tensor().to_vec2::<f32>()?, blk.k.w.as_tensor().to_vec2::<f32>()?, blk.v.w.as_tensor().to_vec2::<f32>()?);
-            let (bq, bk, bv) = (blk.q.b.as_tensor().to_vec1::<f32>()?, blk.k.b.as_tensor().to_vec1::<f32>()?, blk.v.b.as_tensor().to_vec1::<f32>()?);
+            let (wq, wk, wv) = (
+                blk.q.w.as_tensor().to_vec2::<f32>()?,
+                blk.k.w.as_tensor().to_vec2::<f32>()?,
+                blk.v.w.as_tensor().to_vec2::<f32>()?,
+            );
+            let (bq, bk, bv) = (
+                blk.q.b.as_tensor().to_vec1::<f32>()?,
+                blk.k.b.as_tensor().to_vec1::<f32>()?,
+                blk.v.b.as_tensor().to_vec1::<f32>()?,
+            );
             let w: Vec<f32> = (0..du)
                 .flat_map(|i| {
                     let q = wq[i].iter().map(|&v| (f64::from(v) * scale) as f32);

@@ -60,7 +60,8 @@ pub fn datasets_from_files(paths: &[impl AsRef<Path>]) -> Result<Vec<Dataset>, R
         .iter()
         .map(|p| {
             let p = p.as_ref();
-            dataset_from_binance_file(p, DatasetConfig::default()).map_err(|source| RunError::Read { path: p.to_path_buf(), source })
+            dataset_from_binance_file(p, DatasetConfig::default())
+                .map_err(|source| RunError::Read { path: p.to_path_buf(), source })
         })
         .collect()
 }

@@ -64,7 +64,11 @@ pub fn candidates(seed: u64) -> Vec<Candidate> {
         c("mlp_64_64_all", base(mlp(&[64, 64], 0.0), FeatureSet::All, 0.01), true),
         c("mlp_32_scale_free", base(mlp(&[32], 0.2), sf, 0.1), true),
         c("mlp_16_scale_free", base(mlp(&[16], 0.1), sf, 0.1), true),
-        c("ensemble_logistic_mlp", base(ensemble(vec![logit_imb.clone(), mlp(&[32], 0.2)], Combine::Mean), sf, 0.1), true),
+        c(
+            "ensemble_logistic_mlp",
+            base(ensemble(vec![logit_imb.clone(), mlp(&[32], 0.2)], Combine::Mean), sf, 0.1),
+            true,
+        ),
         c(
             "ensemble_logistic_mlp_logistic_scale_free",
             base(ensemble(vec![logit_imb.clone(), mlp(&[32], 0.2), logistic(sf, 10.0)], Combine::Mean), sf, 0.1),
@@ -88,7 +92,11 @@ pub fn candidates(seed: u64) -> Vec<Candidate> {
             base(ensemble(vec![transformer.clone(), logit_flow.clone()], Combine::MoveDirection), sf, 0.1),
             false,
         ),
-        c("move_mlp_direction_flow", base(ensemble(vec![mlp(&[32], 0.2), logit_flow], Combine::MoveDirection), sf, 0.1), true),
+        c(
+            "move_mlp_direction_flow",
+            base(ensemble(vec![mlp(&[32], 0.2), logit_flow], Combine::MoveDirection), sf, 0.1),
+            true,
+        ),
     ]
 }
 
@@ -181,15 +189,13 @@ pub fn verdicts(report: &ModelCardReport) -> Vec<HorizonVerdict> {
 /// Index of the default among `rows` by [`RULE`]; `None` for no serving row with a finite
 /// loss.
 pub fn choose(rows: &[CandidateRow]) -> Option<usize> {
-    (0..rows.len())
-        .filter(|&i| rows[i].serves && rows[i].val_log_loss.is_finite())
-        .min_by(|&a, &b| {
-            let (x, y) = (&rows[a], &rows[b]);
-            y.beats_baselines
-                .cmp(&x.beats_baselines)
-                .then(y.wins.cmp(&x.wins))
-                .then(x.val_log_loss.total_cmp(&y.val_log_loss))
-        })
+    (0..rows.len()).filter(|&i| rows[i].serves && rows[i].val_log_loss.is_finite()).min_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
+        y.beats_baselines
+            .cmp(&x.beats_baselines)
+            .then(y.wins.cmp(&x.wins))
+            .then(x.val_log_loss.total_cmp(&y.val_log_loss))
+    })
 }
 
 /// Trains and scores every candidate; returns the comparison and the chosen model with its

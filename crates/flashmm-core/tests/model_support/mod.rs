@@ -5,8 +5,9 @@
 use flashmm_core::features::{N_FEATURES, feature_names};
 use prost::Message;
 use tract_onnx::pb::{
-    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
-    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+    attribute_proto::AttributeType,
     tensor_shape_proto::{Dimension, dimension::Value as DimValue},
     type_proto,
 };
@@ -159,9 +160,7 @@ pub fn full_metadata(seq: usize, horizons: usize) -> Vec<(String, String)> {
 
 /// A window of `seq` vectors with values `k/8` (exact in f32).
 pub fn window(seq: usize, salt: usize) -> Vec<[f32; N_FEATURES]> {
-    (0..seq)
-        .map(|t| std::array::from_fn(|i| (((i * 5 + t * 3 + salt * 7) % 17) as f32 - 8.0) / 8.0))
-        .collect()
+    (0..seq).map(|t| std::array::from_fn(|i| (((i * 5 + t * 3 + salt * 7) % 17) as f32 - 8.0) / 8.0)).collect()
 }
 
 /// Softmax and confidence by hand, f64.

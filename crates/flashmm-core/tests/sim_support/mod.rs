@@ -2,10 +2,10 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use flashmm_core::book::{Level, SequenceRule, Side};
+use flashmm_core::ledger::Account;
 use flashmm_core::replay::{EventBatch, EventKind, FLAG_BUYER_MAKER};
 use flashmm_core::sim::{
-    Account, ClientId, ConstantLatency, Fill, LatencyModel, QueueModel, Report, ReportKind, Request, SimConfig,
-    SimExchange,
+    ClientId, ConstantLatency, Fill, LatencyModel, QueueModel, Report, ReportKind, Request, SimConfig, SimExchange,
 };
 use flashmm_core::spec::MarketSpec;
 
@@ -135,11 +135,11 @@ pub fn fills(reports: &[Report]) -> Vec<(ClientId, Fill)> {
 pub fn account_from(reports: &[Report]) -> Account {
     let mut a = Account::default();
     for (_, f) in fills(reports) {
-        a.apply(f.side, f.price, f.lots, f.fee, f.liquidity);
+        a.apply(f.side, f.price, f.lots, f.fee, f.liquidity).unwrap();
     }
     a
 }
 
 pub fn side_sign(side: Side) -> i64 {
-    if side == Side::Bid { 1 } else { -1 }
+    if side == Side::Buy { 1 } else { -1 }
 }

@@ -50,7 +50,8 @@ pub enum Baseline {
 pub const LOGISTIC_L2: f64 = 1.0;
 
 impl Baseline {
-    pub const ALL: [Baseline; 4] = [Baseline::AlwaysFlat, Baseline::Persistence, Baseline::ImbalanceSign, Baseline::Logistic];
+    pub const ALL: [Baseline; 4] =
+        [Baseline::AlwaysFlat, Baseline::Persistence, Baseline::ImbalanceSign, Baseline::Logistic];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -217,7 +218,9 @@ impl BaselineFit {
         match baseline {
             Baseline::AlwaysFlat => (prior().0, [Direction::Flat; N_HORIZONS]),
             Baseline::Persistence => match c.last_move {
-                Some(Direction::Up) => (std::array::from_fn(|k| f32s(self.persistence[k])), [Direction::Up; N_HORIZONS]),
+                Some(Direction::Up) => {
+                    (std::array::from_fn(|k| f32s(self.persistence[k])), [Direction::Up; N_HORIZONS])
+                }
                 Some(Direction::Down) => (
                     std::array::from_fn(|k| {
                         let [rev, flat, cont] = self.persistence[k];

@@ -86,9 +86,7 @@ pub fn probs_from_logits(logits: &[f32]) -> Vec<Probs> {
     assert!(logits.len().is_multiple_of(N_HORIZONS * N_CLASSES), "logits are not [n, 3, 3]");
     logits
         .chunks_exact(N_HORIZONS * N_CLASSES)
-        .map(|s| {
-            std::array::from_fn(|k| softmax(&s[k * N_CLASSES..(k + 1) * N_CLASSES]).map(|v| v as f32))
-        })
+        .map(|s| std::array::from_fn(|k| softmax(&s[k * N_CLASSES..(k + 1) * N_CLASSES]).map(|v| v as f32)))
         .collect()
 }
 
@@ -146,7 +144,13 @@ fn horizon<'a>(horizon_ms: i64, samples: impl Iterator<Item = (&'a [f32; N_CLASS
             n_nonflat += 1;
             right_nonflat += usize::from(d == y);
             let (toward, away) = (f64::from(p[y]), f64::from(p[2 - y]));
-            dir_score += if toward > away { 1.0 } else if toward == away { 0.5 } else { 0.0 };
+            dir_score += if toward > away {
+                1.0
+            } else if toward == away {
+                0.5
+            } else {
+                0.0
+            };
         }
         if d != FLAT {
             n_dir += 1;

@@ -1,0 +1,105 @@
+// Faults at the Sei venue, on the real chain and real sockets: an endpoint refusing connections
+// (failover to the next), the websocket cut by a TCP proxy (reconnect, resubscribe, the missed
+// blocks caught up, stale signalled while down), and the chain stalled with SIGSTOP on seid (stall
+// detected within the threshold; after SIGCONT the venue resyncs and resumes).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { seiVenueSchema } from '../src/config/schema.js';
+import { SeiChain } from '../src/venues/sei/chain.js';
+import { SeiVenue } from '../src/venues/sei/sei-venue.js';
+import { CoreDirectSigner } from '../src/venues/sei/signer.js';
+import { RecordingListener, startSeiChain, type SeiChainHandle } from './helpers/sei-chain.js';
+import { freePort } from './helpers/servers.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+
+const SYMBOL = 'SEI/USDC';
+const PAIR = { priceDenom: 'uusdc', assetDenom: 'usei' };
+const STALL_MS = 1_500;
+
+let chain: SeiChainHandle;
+let proxy: TcpProxy;
+let venue: SeiVenue;
+let listener: RecordingListener;
+let deadPort: number;
+
+const last = () => listener.connection.at(-1);
+const snapshotHeights = () => listener.batches.flatMap(({ batch }) => [...batch.kinds].flatMap((k, i) => (k === 0 ? [batch.lastId[i] as number] : [])));
+
+beforeAll(async () => {
+  chain = await startSeiChain();
+  proxy = await startTcpProxy(chain.info.rpcPort);
+  deadPort = await freePort(); // nothing listens there: connections are refused
+  const viaProxy = `http://127.0.0.1:${proxy.port}`;
+  const config = seiVenueSchema.parse({
+    kind: 'sei', rpcUrl: `http://127.0.0.1:${deadPort}`, wsUrl: `ws://127.0.0.1:${deadPort}/websocket`, fallbackRpcUrls: [viaProxy],
+    chainId: chain.info.chainId, contractAddr: chain.info.contract, pairs: { [SYMBOL]: PAIR }, stallMs: STALL_MS,
+    connection: { openTimeoutMs: 1_000, pingIntervalMs: 500, pongTimeoutMs: 5_000, backoffMinMs: 50, backoffMaxMs: 400, breakerFailures: 2, breakerResetMs: 1_000 },
+  });
+  const signer = CoreDirectSigner.fromMnemonic(Buffer.from(chain.account('a').mnemonic));
+  venue = await SeiVenue.open({ config, markets: [{ symbol: SYMBOL, ...PAIR }], signer });
+  listener = new RecordingListener();
+  await venue.connect(listener);
+  await listener.until(() => last()?.state === 'connected', 'connected');
+}, 240_000);
+
+afterAll(async () => {
+  await venue?.close();
+  await proxy?.close();
+  await chain?.stop();
+});
+
+describe('SeiVenue under faults', () => {
+  test('an endpoint refusing connections fails over to the next', async () => {
+    expect(listener.connection.map((c) => c.state)).toEqual(['connecting', 'connected']);
+    const before = snapshotHeights().length;
+    await listener.until(() => snapshotHeights().length >= before + 2, 'blocks through the fallback endpoint');
+    expect(proxy.connections()).toBeGreaterThan(0);
+  });
+
+  test('a cut websocket reconnects, resubscribes, catches up the missed blocks and says so', async () => {
+    await venue.submit({ cancels: [], places: [{ clientId: 'q1', symbol: SYMBOL, side: 'buy', price: 10_000, size: 2, postOnly: false }] });
+    await listener.until(() => listener.of('q1').some((e) => e.type === 'accepted'), 'q1 accepted');
+    const heightBefore = venue.height;
+    const reconnects = venue.counters.reconnects;
+    proxy.refuse(true);
+    proxy.cut();
+    await listener.until(() => last()?.state === 'disconnected', 'disconnected');
+    expect(last()?.reason).toMatch(/websocket (closed|error)/);
+    // Blocks go on while we are away; then the network comes back.
+    const direct = await SeiChain.connect(chain.info.rpc);
+    const chainHeight = () => direct.latestHeight();
+    const awayUntil = (await chainHeight()) + 3;
+    while ((await chainHeight()) < awayUntil) await new Promise((r) => setTimeout(r, 100));
+    direct.disconnect();
+    proxy.refuse(false);
+    await listener.until(() => last()?.state === 'connected', 'reconnected');
+    expect(venue.counters.reconnects).toBe(reconnects + 1);
+    expect(venue.counters.caughtUp).toBeGreaterThanOrEqual(3);
+    // Every height was processed once, in order, with no gap; the book was resent after the cut.
+    expect(venue.height).toBeGreaterThanOrEqual(awayUntil);
+    expect(snapshotHeights().at(-1)).toBeGreaterThan(heightBefore);
+    expect(await venue.openOrders(SYMBOL)).toEqual([{ clientId: 'q1', symbol: SYMBOL, side: 'buy', price: 10_000, size: 2, filled: 0 }]);
+  });
+
+  test('a stalled chain is detected within the threshold, and the venue resumes after it', async () => {
+    const connected = last();
+    expect(connected?.state).toBe('connected');
+    const lastBlockAt = listener.batches.at(-1)?.atMs as number;
+    chain.pause();
+    try {
+      await listener.until(() => last()?.state === 'disconnected', 'stall detected', 10_000);
+    } finally {
+      chain.resume();
+    }
+    const down = last();
+    expect(down?.reason).toBe(`stalled: no block for ${STALL_MS} ms`);
+    // Within the threshold of the last block (plus one block time and the event loop's slack).
+    expect((down?.atMs as number) - lastBlockAt).toBeLessThan(STALL_MS + 700);
+    const stalledAt = venue.height;
+    await listener.until(() => last()?.state === 'connected', 'resumed', 30_000);
+    await listener.until(() => venue.height > stalledAt, 'blocks again');
+    // And orders still work.
+    await venue.submit({ cancels: [{ clientId: 'q1', symbol: SYMBOL }], places: [] });
+    await listener.until(() => listener.of('q1').some((e) => e.type === 'cancelled'), 'q1 cancelled');
+    expect(await venue.openOrders(SYMBOL)).toEqual([]);
+  });
+});
