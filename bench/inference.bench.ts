@@ -1,6 +1,6 @@
 // Inference latency at batch 1 through N-API (`Model.predict`: typed array in, probabilities
 // out) against onnxruntime-node on the same ONNX file and the same input, in the same run.
-// Models: every models/*.onnx, else tiny ones trained here (FLASHMM_BENCH_ARCHS, default all
+// Models: FLASHMM_BENCH_MODELS (comma-separated paths), else every models/*.onnx, else tiny ones trained here (FLASHMM_BENCH_ARCHS, default all
 // four architectures) on one recording. Percentiles are of per-call times measured around
 // each call (tinybench reports means; the budget is a p99), printed to stderr at teardown.
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { Model, trainModel } from '../src/native.js';
 const modelsDir = new URL('../models/', import.meta.url).pathname;
 
 async function modelFiles(): Promise<string[]> {
+  const listed = process.env['FLASHMM_BENCH_MODELS'];
+  if (listed) return listed.split(',').filter((f) => f.length > 0);
   const shipped = existsSync(modelsDir) ? readdirSync(modelsDir).filter((f) => f.endsWith('.onnx')) : [];
   if (shipped.length > 0) return shipped.map((f) => join(modelsDir, f));
   const dir = mkdtempSync(join(tmpdir(), 'flashmm-bench-'));
@@ -68,7 +70,9 @@ for (const file of await modelFiles()) {
   process.stderr.write(`${basename(file)}: max |logit difference| vs onnxruntime ${diff.toExponential(2)}\n`);
 
   const a = timer(`${basename(file)} flashmm Model.predict`);
+  const c = timer(`${basename(file)} flashmm Model.predictInto`);
   const b = timer(`${basename(file)} onnxruntime-node session.run`);
+  const probs = new Float32Array(model.horizons.length * 3);
   describe(`inference at batch 1: ${basename(file)} (seq ${model.seq})`, () => {
     bench(
       'flashmm Model.predict (tract, N-API)',
@@ -78,6 +82,15 @@ for (const file of await modelFiles()) {
         a.record(Number(now() - t0));
       },
       { time: 2_000, setup: a.setup, teardown: a.teardown },
+    );
+    bench(
+      'flashmm Model.predictInto (tract, N-API, into a Float32Array)',
+      () => {
+        const t0 = now();
+        model.predictInto(x, probs);
+        c.record(Number(now() - t0));
+      },
+      { time: 2_000, setup: c.setup, teardown: c.teardown },
     );
     bench(
       'onnxruntime-node session.run',

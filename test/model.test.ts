@@ -50,16 +50,18 @@ describe('trainModel', () => {
     expect(trained.onnx.length).toBeGreaterThan(1000);
     expect(trained.counts.train).toBeGreaterThan(trained.counts.test);
     expect(trained.samplesPerSec).toBeGreaterThan(0);
-    const card = JSON.parse(trained.report) as { arch: string; test: { model: unknown[] } };
+    const card = JSON.parse(trained.report) as { arch: string; test: { model: unknown[]; markets: { market: string }[] } };
     expect(card.arch).toBe('mlp');
     expect(card.test.model).toHaveLength(3);
-    expect(trained.markdown).toContain('| model |');
+    expect(card.test.markets.map((m) => m.market)).toEqual(['spot_btcusdt_20240808']);
+    expect(trained.markdown).toContain('| **model** |');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.filter((p) => p.valLoss != null).length).toBe(progress.at(-1)?.epoch);
   });
 
   it('rejects bad options with a clear message', async () => {
     await expect(trainModel({ data: [file], arch: 'cnn' })).rejects.toThrow(/unknown arch 'cnn'/);
+    await expect(trainModel({ data: [file], config: '{"arch": {}}' })).rejects.toThrow(/^config: /);
     await expect(trainModel({ data: [], arch: 'mlp' })).rejects.toThrow(/no recordings/);
     await expect(trainModel({ data: ['/nonexistent.gz'], arch: 'mlp', tiny: true })).rejects.toThrow(/nonexistent\.gz/);
   });
@@ -88,9 +90,22 @@ describe('Model', () => {
       expectWellFormed(one, 3);
       const b = batch[i];
       if (!b) throw new Error('missing batch item');
-      one.probs.forEach((row, h) => row.forEach((q, c) => expect(b.probs[h]?.[c]).toBeCloseTo(q, 6)));
+      // The two plans use different matmul kernels: equal up to f32 rounding.
+      one.probs.forEach((row, h) => row.forEach((q, c) => expect(b.probs[h]?.[c]).toBeCloseTo(q, 5)));
     }
     expect(() => m.predict(new Float32Array(63))).toThrow(/expected 1 windows of 1 × 64 = 64 floats, got 63/);
+  });
+
+  it('predictInto writes the same probabilities into a caller buffer; non-finite input is refused', () => {
+    const m = Model.load(modelPath);
+    const x = windows(1, m.seq, 5);
+    const out = new Float32Array(9);
+    m.predictInto(x, out);
+    const p = m.predict(x);
+    expect(Array.from(out)).toEqual(p.probs.flat().map((q) => Math.fround(q)));
+    expect(() => m.predictInto(x, new Float32Array(8))).toThrow(/out must hold 9 floats \(horizons × 3\), got 8/);
+    x[3] = Number.NaN;
+    expect(() => m.predict(x)).toThrow(/feature 3 \(micro_minus_mid_bps\) of window row 0 is not finite: NaN/);
   });
 
   it('refuses a corrupt file and a file that breaks the contract, saying why', () => {

@@ -212,7 +212,7 @@ export declare class MarketState {
   get modelGeneration(): number | null
 }
 
-/** A loaded ONNX model that meets the FlashMM contract. */
+/** A loaded ONNX model that meets the FlashMM contract, with its batch-1 run state. */
 export declare class Model {
   /** Reads and checks an ONNX file; throws naming what is wrong. */
   static load(path: string): Model
@@ -229,6 +229,12 @@ export declare class Model {
   get featureNames(): Array<string>
   /** One window, `seq × 64` raw features, oldest row first. */
   predict(window: Float32Array): Prediction
+  /**
+   * One window as `predict`, the `[down, flat, up]` probabilities of each horizon written
+   * to `out` (`horizons × 3` floats, shortest horizon first): no JS object is created,
+   * for callers that predict on every tick.
+   */
+  predictInto(window: Float32Array, out: Float32Array): void
   /** `n` windows back to back (`n × seq × 64`), one call through the model. */
   predictBatch(windows: Float32Array, n: number): Array<Prediction>
   /** Raw logits of `n` windows, `[n, horizons, 3]` flat (cross-checks with other runtimes). */
@@ -501,6 +507,11 @@ export interface BookCounts {
   badLevels: number
   invalidStates: number
   bufferDropped: number
+}
+
+export interface CandidateModel {
+  name: string
+  onnx: Buffer
 }
 
 /** What `convertRecording` wrote. */
@@ -982,8 +993,19 @@ export declare function trainModel(options: TrainOptions, onProgress?: (((arg: T
 export interface TrainOptions {
   /** Binance recordings (gzip lines `<ns> <json>`), one dataset each. */
   data: Array<string>
-  /** "mlp" | "lstm" | "transformer" | "ensemble". */
-  arch: string
+  /**
+   * "mlp" | "lstm" | "transformer" | "logistic" | "ensemble" (its reference config), or
+   * "select": train every candidate of the core's list and keep the one chosen on
+   * validation (`flashmm_core::train::select`).
+   */
+  arch?: string
+  /**
+   * A full training config as JSON (the core's `TrainConfig`), instead of `arch`'s
+   * reference; `seed`, `epochs`, `patience`, `batchSize` and `lr` still override it.
+   */
+  config?: string
+  /** Also train one model per recording left out and report them in the card. */
+  leaveOneOut?: boolean
   /** Seeds initialisation, batch order and dropout (default 42): same seed, same bytes. */
   seed?: number
   /** Most epochs (default 30; 3 with `tiny`). */
@@ -1011,6 +1033,8 @@ export interface TrainProgress {
   /** At the end of an epoch only. */
   valLoss?: number
   samplesPerSec: number
+  /** The candidate being trained, during a selection. */
+  candidate?: string
 }
 
 export interface TrainResult {
@@ -1026,6 +1050,11 @@ export interface TrainResult {
   samplesPerSec: number
   bestEpoch: number
   counts: TrainCounts
+  /** With `arch: "select"`: the candidates' validation comparison (JSON and Markdown). */
+  selection?: string
+  selectionMarkdown?: string
+  /** With `arch: "select"`: every candidate's name and ONNX model. */
+  candidates?: Array<CandidateModel>
 }
 
 /**

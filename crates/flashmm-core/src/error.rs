@@ -198,7 +198,7 @@ mod ml {
                 ModelError::Contract(_) => "CONTRACT_MISMATCH",
                 ModelError::Run(_) | ModelError::NonFinite { .. } | ModelError::NotReady { .. } => "MODEL_RUN",
                 ModelError::StepMismatch { .. } => "STEP_MISMATCH",
-                ModelError::WindowLength { .. } => "INVALID_ARGUMENT",
+                ModelError::WindowLength { .. } | ModelError::NonFiniteInput { .. } => "INVALID_ARGUMENT",
             }
         }
     }

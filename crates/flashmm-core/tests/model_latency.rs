@@ -95,3 +95,34 @@ fn push_is_allocation_free_and_predict_latency_is_profiled() {
     let one_by_one_us = t.elapsed().as_secs_f64() * 1e6 / 50.0;
     eprintln!("64 windows: batch plan {batch_us:.0} µs, one by one {one_by_one_us:.0} µs");
 }
+
+/// Allocations and latency per batch-1 prediction of model files (ignored: needs files).
+/// `FLASHMM_BENCH_MODELS=models/default.onnx,models/lstm.onnx cargo test --release -p
+/// flashmm-core --test model_latency -- --ignored --nocapture model_files`
+#[test]
+#[ignore]
+fn model_files_profile() {
+    let Ok(list) = std::env::var("FLASHMM_BENCH_MODELS") else { return };
+    let n: usize = std::env::var("FLASHMM_PROFILE_CALLS").ok().and_then(|s| s.parse().ok()).unwrap_or(5_000);
+    for file in list.split(',').filter(|s| !s.is_empty()) {
+        let m = Arc::new(Model::load(file).expect("load"));
+        let mut p = Predictor::new(Arc::clone(&m));
+        let vs = window(64, 5);
+        vs[..m.seq()].iter().for_each(|v| p.push(v));
+        for _ in 0..50 {
+            p.predict().unwrap();
+        }
+        let mut lat = Vec::with_capacity(n);
+        let a0 = allocs();
+        for v in vs.iter().cycle().take(n) {
+            p.push(v);
+            let t = Instant::now();
+            std::hint::black_box(p.predict().unwrap());
+            lat.push(t.elapsed().as_nanos() as u64);
+        }
+        let per = (allocs() - a0) as f64 / n as f64;
+        lat.sort_unstable();
+        let q = |f: f64| lat[((n as f64 * f) as usize).min(n - 1)] as f64 / 1000.0;
+        eprintln!("{file}: p50 {:.1} µs, p99 {:.1} µs; {per:.1} allocations per predict", q(0.5), q(0.99));
+    }
+}

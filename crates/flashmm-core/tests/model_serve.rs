@@ -137,3 +137,25 @@ fn a_reload_with_another_seq_resizes_the_window() {
     assert!(p.is_ready());
     assert!(p.window().eq(vs[4..6].iter()));
 }
+
+#[test]
+fn a_predictor_keeps_its_run_state_across_threads() {
+    // The session (tract's run state) is built once and moved with the predictor.
+    let m = Arc::new(model(&Spec::new(4, 3)));
+    let vs = window(12, 9);
+    let mut p = Predictor::new(Arc::clone(&m));
+    vs[..4].iter().for_each(|v| p.push(v));
+    let first = p.predict().unwrap();
+    assert_eq!(first, m.predict_window(&vs[..4]).unwrap());
+    let (mut p, second) = std::thread::spawn(move || {
+        p.push(&vs[4]);
+        let got = p.predict().unwrap();
+        (p, got)
+    })
+    .join()
+    .unwrap();
+    let vs = window(12, 9);
+    assert_eq!(second, m.predict_window(&vs[1..5]).unwrap());
+    p.push(&vs[5]);
+    assert_eq!(p.predict().unwrap(), m.predict_window(&vs[2..6]).unwrap());
+}

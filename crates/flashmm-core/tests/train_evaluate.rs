@@ -160,7 +160,7 @@ fn baselines_on_a_trending_mid_have_known_answers() {
         s.iter().map(|s| datasets[s.recording].labels[s.end]).collect()
     };
     let (train_y, test_y) = (labels(&splits.train), labels(&splits.test));
-    let fit = BaselineFit::fit(&contexts(&datasets, &splits.train, STEP), &train_y);
+    let fit = BaselineFit::fit(&contexts(&datasets, &splits.train, STEP), &train_y).unwrap();
 
     // Prior: add-one smoothed training frequencies.
     let n = train_y.len();
@@ -180,8 +180,11 @@ fn baselines_on_a_trending_mid_have_known_answers() {
 
     let ctx = contexts(&datasets, &splits.test, STEP);
     let evals = evaluate_baselines(&fit, &ctx, &test_y);
-    assert_eq!(evals.iter().map(|e| e.name).collect::<Vec<_>>(), ["always_flat", "persistence", "imbalance_sign"]);
-    let [flat, pers, imb] = [&evals[0], &evals[1], &evals[2]];
+    assert_eq!(
+        evals.iter().map(|e| e.name).collect::<Vec<_>>(),
+        ["always_flat", "persistence", "imbalance_sign", "logistic_imbalance"]
+    );
+    let [flat, pers, imb, logit] = [&evals[0], &evals[1], &evals[2], &evals[3]];
     for k in 0..3 {
         let (f, p) = (&flat.metrics[k], &pers.metrics[k]);
         // Always flat: right exactly on the flat labels.
@@ -201,6 +204,9 @@ fn baselines_on_a_trending_mid_have_known_answers() {
     assert_eq!(imb.metrics[0].accuracy, 1.0);
     assert!(imb.metrics[0].log_loss < 0.1, "{}", imb.metrics[0].log_loss);
     assert_eq!(fit.predict(Baseline::ImbalanceSign, &ctx[0]).1, [ctx[0].imbalance; 3]);
+    // The logistic regression on the imbalances learns the same rule from the training rows.
+    assert_eq!(logit.metrics[0].direction_accuracy, Some(1.0));
+    assert!(logit.metrics[0].log_loss < 0.1, "{}", logit.metrics[0].log_loss);
 }
 
 /// The end-to-end report on one recording: tiny MLP, scored by candle and by tract.
@@ -212,7 +218,8 @@ fn report_on_a_real_recording() {
     let datasets = [ds];
     let cfg = TrainConfig { max_epochs: 2, ..TrainConfig::tiny(ArchKind::Mlp) };
     let trained = train_model(&datasets, &cfg, |_| {}).expect("trains");
-    let report = evaluate_model(|x| trained.predict(x), &datasets, &cfg, &trained).expect("evaluates");
+    let markets = ["spot_btcusdt_20240808".to_string()];
+    let report = evaluate_model(|x| trained.predict(x), &datasets, &markets, &cfg, &trained).expect("evaluates");
     let c = trained.counts;
     assert_eq!((report.split.train, report.split.val, report.split.test), (c.train, c.val, c.test));
     assert_eq!((report.validation.n, report.test.n), (c.val, c.test));
@@ -224,7 +231,18 @@ fn report_on_a_real_recording() {
         report.selection
     );
     for split in [&report.validation, &report.test] {
-        assert_eq!(split.baselines.len(), 3);
+        assert_eq!(split.baselines.len(), 4);
+        // One market: its figures are the pooled ones, and so are the means over markets.
+        assert_eq!(split.markets.len(), 1);
+        let mut pooled = split.model.clone();
+        pooled.iter_mut().for_each(|h| h.reliability.clear());
+        assert_eq!(split.markets[0].model, pooled, "one market: its figures are the pooled ones (bins aside)");
+        let mean = split.mean_of("model").unwrap();
+        assert_eq!(mean.horizons[0].log_loss, split.model[0].log_loss);
+        assert_eq!(
+            split.mean.iter().map(|p| p.name).collect::<Vec<_>>()[1..],
+            split.baselines.iter().map(|b| b.name).collect::<Vec<_>>()[..]
+        );
         let all = std::iter::once(&split.model).chain(split.baselines.iter().map(|b| &b.metrics));
         for m in all.flatten() {
             assert_eq!(m.n, split.n);
@@ -252,7 +270,7 @@ fn report_on_a_real_recording() {
         let out = plan.run(tvec!(input.into()))?;
         Ok(out[0].to_array_view::<f32>()?.iter().copied().collect())
     };
-    let served = evaluate_model(tract_logits, &datasets, &cfg, &trained).expect("evaluates in tract");
+    let served = evaluate_model(tract_logits, &datasets, &markets, &cfg, &trained).expect("evaluates in tract");
     for (a, b) in served.test.model.iter().zip(&report.test.model) {
         assert!((a.log_loss - b.log_loss).abs() < 1e-5 && (a.accuracy - b.accuracy).abs() < 1e-3, "{a:?} vs {b:?}");
     }
@@ -268,13 +286,21 @@ fn report_on_a_real_recording() {
     assert_eq!(choose_default(&[worse, report.clone()]), Some(1));
 
     let md = markdown_table(&report);
-    for name in ["| model |", "| always_flat |", "| persistence |", "| imbalance_sign |", "500 ms ahead"] {
+    for name in [
+        "| **model** |",
+        "| always_flat |",
+        "| persistence |",
+        "| imbalance_sign |",
+        "| logistic_imbalance |",
+        "500 ms ahead",
+        "spot_btcusdt_20240808",
+    ] {
         assert!(md.contains(name), "{name} missing:\n{md}");
     }
     eprintln!("{md}\n({:.1} s)", t.elapsed().as_secs_f64());
 
     // A different split is not the run's split.
     let other = TrainConfig { split: SplitConfig { train_frac: 0.6, ..cfg.split }, ..cfg.clone() };
-    let err = evaluate_model(|x| trained.predict(x), &datasets, &other, &trained).unwrap_err();
+    let err = evaluate_model(|x| trained.predict(x), &datasets, &markets, &other, &trained).unwrap_err();
     assert!(matches!(err, EvalError::Mismatch(_)), "{err}");
 }

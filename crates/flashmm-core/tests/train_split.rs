@@ -43,7 +43,7 @@ fn split_is_time_ordered_disjoint_with_exact_boundaries() {
 
     // 70 % of 94 = 65 train (rows 3..=49, 53..=70), 15 % = 14 val (71..=84), 15 test.
     // A val window must start after row 70: ends 71..=73 dropped; test after 84: 85..=87.
-    let cfg = SplitConfig { train_frac: 0.7, val_frac: 0.15, embargo_ns: 0 };
+    let cfg = SplitConfig { train_frac: 0.7, val_frac: 0.15, embargo_ns: 0, held_out: None };
     let s = split_samples(std::slice::from_ref(&ds), 4, STEP, &cfg).unwrap();
     assert_eq!(ends(&s.train), (3..=49).chain(53..=70).collect::<Vec<_>>());
     assert_eq!(ends(&s.val), (74..=84).collect::<Vec<_>>());
@@ -91,7 +91,11 @@ fn early_stopping_stops_and_keeps_the_best_epoch() {
     let ds = synthetic(1500, None, 3, false);
     let mut cfg =
         TrainConfig { max_epochs: 60, patience: 3, lr: 1e-2, batch_size: 64, ..TrainConfig::tiny(ArchKind::Mlp) };
-    cfg.arch = flashmm_core::train::ArchConfig::Mlp(flashmm_core::train::MlpConfig { seq: 1, hidden: vec![128, 128] });
+    cfg.arch = flashmm_core::train::ArchConfig::Mlp(flashmm_core::train::MlpConfig {
+        seq: 1,
+        hidden: vec![128, 128],
+        dropout: 0.0,
+    });
     let mut ends_seen = Vec::new();
     let m = train_model(std::slice::from_ref(&ds), &cfg, |p| {
         if let Some(v) = p.val_loss {
@@ -128,7 +132,10 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(matches!(train_model(&[ragged], &cfg, |_| {}), Err(TrainError::Input(_))));
     let bad = TrainConfig { batch_size: 0, ..cfg.clone() };
     assert!(matches!(train_model(&[synthetic(600, None, 7, false)], &bad, |_| {}), Err(TrainError::Config(_))));
-    let bad = TrainConfig { split: SplitConfig { train_frac: 0.9, val_frac: 0.2, embargo_ns: 0 }, ..cfg.clone() };
+    let bad = TrainConfig {
+        split: SplitConfig { train_frac: 0.9, val_frac: 0.2, embargo_ns: 0, held_out: None },
+        ..cfg.clone()
+    };
     assert!(matches!(train_model(&[synthetic(600, None, 7, false)], &bad, |_| {}), Err(TrainError::Config(_))));
     let mut nan = synthetic(600, None, 8, false);
     nan.features[10][3] = f32::NAN;

@@ -8,6 +8,9 @@
 
 #![deny(clippy::all)]
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod backtest;
 mod batch;
 mod book;

@@ -63,10 +63,18 @@ fn split_windows(data: &[f32], n: u32, seq: usize) -> Result<Vec<&[[f32; N_FEATU
     Ok(rows.chunks_exact(seq.max(1)).collect())
 }
 
-/// A loaded ONNX model that meets the FlashMM contract.
+/// A loaded ONNX model that meets the FlashMM contract, with its batch-1 run state.
 #[napi]
 pub struct Model {
     inner: Arc<core::Model>,
+    session: core::Session,
+}
+
+impl Model {
+    fn new(model: core::Model) -> Result<Self> {
+        let session = model.session().map_err(core_err)?;
+        Ok(Self { inner: Arc::new(model), session })
+    }
 }
 
 #[napi]
@@ -74,12 +82,12 @@ impl Model {
     /// Reads and checks an ONNX file; throws naming what is wrong.
     #[napi(factory)]
     pub fn load(path: String) -> Result<Self> {
-        guard(|| Ok(Self { inner: Arc::new(core::Model::load(&path).map_err(core_err)?) }))
+        guard(|| Self::new(core::Model::load(&path).map_err(core_err)?))
     }
 
     #[napi(factory)]
     pub fn from_buffer(bytes: Buffer) -> Result<Self> {
-        guard(|| Ok(Self { inner: Arc::new(core::Model::from_bytes(&bytes).map_err(core_err)?) }))
+        guard(|| Self::new(core::Model::from_bytes(&bytes).map_err(core_err)?))
     }
 
     /// Feature vectors per window.
@@ -114,10 +122,30 @@ impl Model {
 
     /// One window, `seq × 64` raw features, oldest row first.
     #[napi]
-    pub fn predict(&self, window: Float32ArraySlice) -> Result<Prediction> {
+    pub fn predict(&mut self, window: Float32ArraySlice) -> Result<Prediction> {
         guard(|| {
             let w = split_windows(&window, 1, self.inner.seq())?;
-            Ok(self.inner.predict_window(w[0]).map_err(core_err)?.into())
+            Ok(self.session.predict_window(w[0]).map_err(core_err)?.into())
+        })
+    }
+
+    /// One window as `predict`, the `[down, flat, up]` probabilities of each horizon written
+    /// to `out` (`horizons × 3` floats, shortest horizon first): no JS object is created,
+    /// for callers that predict on every tick.
+    #[napi]
+    pub fn predict_into(&mut self, window: Float32ArraySlice, mut out: Float32ArraySlice) -> Result<()> {
+        guard(|| {
+            let w = split_windows(&window, 1, self.inner.seq())?;
+            let p = self.session.predict_window(w[0]).map_err(core_err)?;
+            let want = p.horizons() * 3;
+            // SAFETY: the call is synchronous on the JS thread, so nothing else touches `out`'s
+            // memory while it is written; its length is checked first.
+            let dst = unsafe { out.as_mut() };
+            if dst.len() != want {
+                return Err(invalid_arg(format!("out must hold {want} floats (horizons × 3), got {}", dst.len())));
+            }
+            dst.copy_from_slice(p.probs().as_flattened());
+            Ok(())
         })
     }
 

@@ -4,13 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use flashmm_core::train::{self as core, ArchConfig, ArchKind, TrainConfig};
+use flashmm_core::train::{self as core, ArchConfig, ArchKind, RunOptions, TrainConfig};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
-
-use crate::convert::core_err;
 
 /// Training runs on the libuv pool through napi's `Task`, whose error type is napi's own: a
 /// rejection carries napi's status code (`InvalidArg`), not the core's.
@@ -18,12 +16,24 @@ fn bad_arg(e: impl std::fmt::Display) -> napi::Error {
     napi::Error::new(napi::Status::InvalidArg, e.to_string())
 }
 
+/// A failure of the run itself (unreadable data, too few samples): the core's message.
+fn failed(e: impl std::fmt::Display) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, e.to_string())
+}
+
 #[napi(object)]
 pub struct TrainOptions {
     /// Binance recordings (gzip lines `<ns> <json>`), one dataset each.
     pub data: Vec<String>,
-    /// "mlp" | "lstm" | "transformer" | "ensemble".
-    pub arch: String,
+    /// "mlp" | "lstm" | "transformer" | "logistic" | "ensemble" (its reference config), or
+    /// "select": train every candidate of the core's list and keep the one chosen on
+    /// validation (`flashmm_core::train::select`).
+    pub arch: Option<String>,
+    /// A full training config as JSON (the core's `TrainConfig`), instead of `arch`'s
+    /// reference; `seed`, `epochs`, `patience`, `batchSize` and `lr` still override it.
+    pub config: Option<String>,
+    /// Also train one model per recording left out and report them in the card.
+    pub leave_one_out: Option<bool>,
     /// Seeds initialisation, batch order and dropout (default 42): same seed, same bytes.
     pub seed: Option<f64>,
     /// Most epochs (default 30; 3 with `tiny`).
@@ -52,6 +62,8 @@ pub struct TrainProgress {
     /// At the end of an epoch only.
     pub val_loss: Option<f64>,
     pub samples_per_sec: f64,
+    /// The candidate being trained, during a selection.
+    pub candidate: Option<String>,
 }
 
 impl From<core::TrainProgress> for TrainProgress {
@@ -66,6 +78,7 @@ impl From<core::TrainProgress> for TrainProgress {
             train_loss: p.train_loss,
             val_loss: p.val_loss,
             samples_per_sec: p.samples_per_sec,
+            candidate: None,
         }
     }
 }
@@ -95,6 +108,17 @@ pub struct TrainResult {
     pub samples_per_sec: f64,
     pub best_epoch: u32,
     pub counts: TrainCounts,
+    /// With `arch: "select"`: the candidates' validation comparison (JSON and Markdown).
+    pub selection: Option<String>,
+    pub selection_markdown: Option<String>,
+    /// With `arch: "select"`: every candidate's name and ONNX model.
+    pub candidates: Option<Vec<CandidateModel>>,
+}
+
+#[napi(object)]
+pub struct CandidateModel {
+    pub name: String,
+    pub onnx: Buffer,
 }
 
 /// `(progress) => unknown`, called on the JS thread; no error-first argument.
@@ -108,8 +132,14 @@ pub struct TrainTask {
 /// How often minibatch progress crosses to JS (epoch ends always do).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// A finished run, and the candidate comparison when it was a selection.
+pub struct TrainOutput {
+    run: core::TrainRun,
+    selection: Option<core::select::SelectionReport>,
+}
+
 impl Task for TrainTask {
-    type Output = core::TrainRun;
+    type Output = TrainOutput;
     type JsValue = TrainResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -117,23 +147,44 @@ impl Task for TrainTask {
         if self.options.data.is_empty() {
             return Err(bad_arg("no recordings given (data is empty)"));
         }
-        let cfg = config(&self.options)?;
+        let options = RunOptions { leave_one_out: self.options.leave_one_out.unwrap_or(false) };
         let mut last: Option<Instant> = None;
         let progress = self.progress.as_ref();
-        let report = |p: core::TrainProgress| {
+        let mut report = |candidate: Option<&str>, p: core::TrainProgress| {
             let Some(f) = progress else { return };
             let due = p.val_loss.is_some() || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
             if due {
                 last = Some(Instant::now());
+                let mut js: TrainProgress = p.into();
+                js.candidate = candidate.map(str::to_string);
                 // Non-blocking: a busy JS thread never slows training; a full queue drops a tick.
-                f.call(p.into(), ThreadsafeFunctionCallMode::NonBlocking);
+                f.call(js, ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
-        core::train_on_recordings(&self.options.data, &cfg, report)
-            .map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))
+        if self.options.arch.as_deref() == Some("select") {
+            let seed = seed(&self.options)?.unwrap_or(TrainConfig::new(ArchConfig::reference(ArchKind::Mlp)).seed);
+            let datasets = core::datasets_from_files(&self.options.data).map_err(failed)?;
+            let markets: Vec<String> = self.options.data.iter().map(|p| core::market_name(p.as_ref())).collect();
+            let (selection, trained, mut card) =
+                core::select::select(&datasets, &markets, &core::select::candidates(seed), |c, p| report(Some(c), p))
+                    .map_err(failed)?;
+            if options.leave_one_out {
+                card.leave_one_out =
+                    Some(core::leave_one_out(&datasets, &markets, &card.config, |p| report(None, p)).map_err(failed)?);
+            }
+            let report_json = serde_json::to_string_pretty(&card).map_err(failed)?;
+            let markdown = core::evaluate::markdown_table(&card);
+            let rows = datasets.iter().map(|d| d.len()).collect();
+            let run = core::TrainRun { trained, report: card, report_json, markdown, rows };
+            return Ok(TrainOutput { run, selection: Some(selection) });
+        }
+        let cfg = config(&self.options)?;
+        let run = core::train_on_recordings(&self.options.data, &cfg, options, |p| report(None, p)).map_err(failed)?;
+        Ok(TrainOutput { run, selection: None })
     }
 
-    fn resolve(&mut self, _env: Env, run: Self::Output) -> napi::Result<Self::JsValue> {
+    fn resolve(&mut self, _env: Env, out: Self::Output) -> napi::Result<Self::JsValue> {
+        let run = out.run;
         let t = &run.trained;
         let c = t.counts;
         Ok(TrainResult {
@@ -151,26 +202,48 @@ impl Task for TrainTask {
                 dropped_boundary: c.dropped_boundary as u32,
                 rows: run.rows.iter().map(|&n| n as u32).collect(),
             },
+            selection: out.selection.as_ref().map(serde_json::to_string_pretty).transpose().map_err(failed)?,
+            selection_markdown: out.selection.as_ref().map(core::select::markdown),
+            candidates: out.selection.map(|s| {
+                s.candidates
+                    .iter()
+                    .zip(s.models)
+                    .map(|(c, m)| CandidateModel { name: c.name.into(), onnx: m.into() })
+                    .collect()
+            }),
         })
     }
 }
 
 fn arch(name: &str) -> napi::Result<ArchKind> {
-    ArchKind::ALL
-        .into_iter()
-        .find(|k| k.name() == name)
-        .ok_or_else(|| bad_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer or ensemble)")))
+    ArchKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+        bad_arg(format!("unknown arch '{name}' (expected mlp, lstm, transformer, logistic, ensemble or select)"))
+    })
+}
+
+fn seed(o: &TrainOptions) -> napi::Result<Option<u64>> {
+    match o.seed {
+        Some(s) if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) => {
+            Err(bad_arg(format!("seed must be a non-negative integer, got {s}")))
+        }
+        s => Ok(s.map(|s| s as u64)),
+    }
 }
 
 fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
-    let kind = arch(&o.arch)?;
-    let mut cfg =
-        if o.tiny.unwrap_or(false) { TrainConfig::tiny(kind) } else { TrainConfig::new(ArchConfig::reference(kind)) };
-    if let Some(s) = o.seed {
-        if !(s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s <= 9_007_199_254_740_991.0) {
-            return Err(bad_arg(format!("seed must be a non-negative integer, got {s}")));
+    let mut cfg = match &o.config {
+        Some(json) => serde_json::from_str(json).map_err(|e| bad_arg(format!("config: {e}")))?,
+        None => {
+            let kind = arch(o.arch.as_deref().ok_or_else(|| bad_arg("give an arch or a config"))?)?;
+            if o.tiny.unwrap_or(false) {
+                TrainConfig::tiny(kind)
+            } else {
+                TrainConfig::new(ArchConfig::reference(kind))
+            }
         }
-        cfg.seed = s as u64;
+    };
+    if let Some(s) = seed(o)? {
+        cfg.seed = s;
     }
     if let Some(e) = o.epochs {
         cfg.max_epochs = e as usize;
@@ -184,7 +257,7 @@ fn config(o: &TrainOptions) -> napi::Result<TrainConfig> {
     if let Some(lr) = o.lr {
         cfg.lr = lr;
     }
-    cfg.check().map_err(|e| napi::Error::new(napi::Status::GenericFailure, core_err(e).reason))?;
+    cfg.check().map_err(failed)?;
     Ok(cfg)
 }
 

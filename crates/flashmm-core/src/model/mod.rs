@@ -28,15 +28,18 @@
 //! training saw. [`ModelSlot`] hot-swaps models: a reload is loaded and checked completely
 //! before it replaces the serving model.
 //!
-//! **Allocation**: pushing and copying the window into the input tensor allocate nothing;
-//! tract's `SimplePlan::run` allocates its per-run state and every intermediate and output
-//! tensor (a handful of small allocations per prediction, measured in
-//! `tests/model_latency.rs`). Avoiding them would need a persistent `SimpleState`, which is
-//! `!Send` (it holds `Rc` values) and would pin the predictor to one thread.
+//! **Per-call cost**: a [`Session`] (one per [`Predictor`], one per binding `Model`) keeps
+//! tract's run state and the input tensor across predictions, so pushing and copying the
+//! window allocate nothing and a prediction allocates only the graph's intermediate tensors
+//! (counted in `tests/model_latency.rs`). The plans are concretised to batch 1 before tract
+//! optimises them, and three operators tract expands into many small nodes run as one fused
+//! node each (`LSTM`, `LayerNormalization`, `Softmax`; see `fused.rs`). Inputs must be
+//! finite: a non-finite feature is refused with its row and name before the model runs.
 //!
 //! [`N_FEATURES`]: crate::features::N_FEATURES
 
 mod contract;
+mod fused;
 mod onnx;
 mod prediction;
 mod predictor;
@@ -47,7 +50,7 @@ mod slot;
 use std::path::PathBuf;
 
 pub use contract::{ContractError, ModelInfo};
-pub use onnx::Model;
+pub use onnx::{Model, Session};
 pub(crate) use prediction::softmax;
 pub use prediction::{MAX_HORIZONS, Prediction, argmax};
 pub use predictor::Predictor;
@@ -85,6 +88,10 @@ pub enum ModelError {
     /// tract failed while running the plan.
     #[error("inference failed: {0}")]
     Run(String),
+    /// An input feature is NaN or infinite (the feature engine never emits one; a caller's
+    /// window did). Models are never run on such input.
+    #[error("feature {feature} ({name}) of window row {row} is not finite: {value}")]
+    NonFiniteInput { row: usize, feature: usize, name: &'static str, value: f32 },
     /// The model produced a NaN or infinite logit.
     #[error("model produced a non-finite logit at horizon {horizon}")]
     NonFinite { horizon: usize },

@@ -9,19 +9,24 @@ use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
 use super::contract::{ContractError, ModelInfo, check_output_shape, check_proto};
+use super::fused;
 use super::prediction::Prediction;
 use super::{ModelError, N_CLASSES, OUTPUT_NAME, Result};
-use crate::features::N_FEATURES;
+use crate::features::{N_FEATURES, feature_names};
 
 type Plan = TypedSimplePlan<TypedModel>;
+/// tract's per-run state of a batch-1 plan: node values, op states (an LSTM's scan keeps its
+/// body's state here), scratch space.
+type State = TypedSimpleState<TypedModel, Arc<Plan>>;
 
 /// A loaded model that meets the contract, ready to run. Immutable and `Send + Sync`:
 /// share it behind an `Arc` (see [`ModelSlot`](super::ModelSlot)).
 #[derive(Debug)]
 pub struct Model {
     info: ModelInfo,
-    /// Concretised to batch 1 and optimised: the quote-tick path.
-    plan1: Plan,
+    /// Concretised to batch 1 and optimised: the quote-tick path. Shared with the
+    /// [`Session`]s that run it.
+    plan1: Arc<Plan>,
     /// Symbolic batch, optimised; None when the batch is fixed at 1 or tract could not
     /// optimise the graph for a symbolic batch (batches then run item by item on `plan1`).
     plan_batch: Option<Plan>,
@@ -33,6 +38,22 @@ fn tract_err(e: impl std::fmt::Display) -> ModelError {
 
 fn run_err(e: impl std::fmt::Display) -> ModelError {
     ModelError::Run(format!("{e:#}"))
+}
+
+/// Refuses non-finite inputs (`x`: windows of raw features, row-major).
+fn check_finite(x: &[f32]) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => {
+            let feature = i % N_FEATURES;
+            Err(ModelError::NonFiniteInput {
+                row: i / N_FEATURES,
+                feature,
+                name: feature_names()[feature],
+                value: x[i],
+            })
+        }
+    }
 }
 
 /// The prediction of one window's logits; a non-finite logit is an error.
@@ -81,7 +102,9 @@ impl Model {
     }
 
     fn build(proto: &pb::ModelProto, mut info: ModelInfo, declared_horizons: Option<usize>) -> Result<Self> {
-        let model = tract_onnx::onnx()
+        let mut onnx = tract_onnx::onnx();
+        fused::register(&mut onnx.op_register);
+        let model = onnx
             .model_for_proto_model(proto)
             .map_err(tract_err)?
             // Only `logits` is computed; other outputs the exporter left are ignored.
@@ -104,10 +127,13 @@ impl Model {
                 ContractError::OutputShape { shape: format!("{shape} (the graph declares {h} horizons)") }.into()
             );
         }
-        let plan1 = typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?;
+        let plan1 = Arc::new(typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?);
 
         let plan_batch = if info.dynamic_batch { Self::batch_plan(model, seq, info.horizons) } else { None };
-        Ok(Model { info, plan1, plan_batch })
+        let model = Model { info, plan1, plan_batch };
+        // A model that loads is one a predictor can run: its run state builds.
+        model.session()?;
+        Ok(model)
     }
 
     /// A plan with a symbolic batch, if tract can type and optimise one whose output is
@@ -142,24 +168,25 @@ impl Model {
         self.info.horizons
     }
 
+    /// The batch-1 plan's nodes, one `name: op` per line (which kernels serve).
+    pub fn describe_plan(&self) -> String {
+        self.plan1.model().nodes.iter().map(|n| format!("{}: {}\n", n.name, n.op.name())).collect()
+    }
+
     /// Whether batches run in one call (a symbolic-batch plan exists).
     pub fn has_batch_plan(&self) -> bool {
         self.plan_batch.is_some()
     }
 
-    /// Runs the batch-1 plan on a `[1, seq, 64]` f32 tensor. The tensor is passed as a
-    /// shared constant, so the caller keeps it and can overwrite it in place next time.
-    pub(crate) fn run_one(&self, input: &Arc<Tensor>) -> Result<Prediction> {
-        let out = self.plan1.run(tvec![TValue::Const(Arc::clone(input))]).map_err(run_err)?;
-        prediction(out[0].as_slice::<f32>().map_err(run_err)?)
+    /// A run state for this model's batch-1 plan (see [`Session`]).
+    pub fn session(&self) -> Result<Session> {
+        Session::new(self)
     }
 
-    /// Predicts on one window (`seq` vectors, oldest first). Allocates its input tensor;
-    /// the serving path is [`Predictor::predict`](super::Predictor::predict).
+    /// Predicts on one window (`seq` vectors, oldest first) with a fresh run state. The
+    /// serving path keeps one ([`Session`], [`Predictor`](super::Predictor)).
     pub fn predict_window(&self, window: &[[f32; N_FEATURES]]) -> Result<Prediction> {
-        self.check_window(0, window)?;
-        let t = Tensor::from_shape(&[1, self.info.seq, N_FEATURES], window.as_flattened()).map_err(tract_err)?;
-        self.run_one(&Arc::new(t))
+        self.session()?.predict_window(window)
     }
 
     fn check_window(&self, index: usize, w: &[[f32; N_FEATURES]]) -> Result<()> {
@@ -181,6 +208,7 @@ impl Model {
                 seq: self.info.seq,
             });
         }
+        check_finite(flat)?;
         let n = flat.len() / w;
         let run = |plan: &Plan, rows: usize, x: &[f32]| -> Result<Vec<f32>> {
             let t = Tensor::from_shape(&[rows, self.info.seq, N_FEATURES], x).map_err(tract_err)?;
@@ -192,7 +220,7 @@ impl Model {
             None => {
                 let mut out = Vec::with_capacity(n * self.info.horizons * N_CLASSES);
                 for x in flat.chunks_exact(w) {
-                    out.extend(run(&self.plan1, 1, x)?);
+                    out.extend(run(self.plan1.as_ref(), 1, x)?);
                 }
                 out
             }
@@ -215,6 +243,78 @@ impl Model {
         }
         let flat: Vec<f32> = windows.iter().flat_map(|w| w.as_flattened()).copied().collect();
         self.logits(&flat)?.chunks_exact(self.info.horizons * N_CLASSES).map(prediction).collect()
+    }
+}
+
+/// One model's batch-1 run state, kept across predictions: tract's `SimpleState` (node
+/// values, op states, scratch space) and the `[1, seq, 64]` input tensor are built once, so a
+/// prediction costs the graph's arithmetic and its intermediate tensors only. Not shared:
+/// each serving thread (each [`Predictor`](super::Predictor)) owns one.
+pub struct Session {
+    seq: usize,
+    state: State,
+    /// Overwritten in place each run; handed to tract as a shared constant and taken back
+    /// from the state's input map afterwards, so this is its only owner between runs.
+    input: Arc<Tensor>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("seq", &self.seq).finish_non_exhaustive()
+    }
+}
+
+// SAFETY: `SimpleState` is `!Send` because it *may* hold `Rc`-backed values (`TValue::Var`)
+// and boxed op states without a `Send` bound. A `Session` owns its state exclusively, never
+// hands out a value that outlives a run (outputs are read and converted before `run`
+// returns, then `reset_turn` drops every node value and the input map is emptied), so no
+// `Rc` it contains has a clone outside it: moving the whole session to another thread moves
+// every handle at once, which is sound. tract's thread-local scratch is per thread and
+// re-synchronised by generation on first use on a new thread. Not `Sync`: running needs
+// `&mut self`.
+unsafe impl Send for Session {}
+
+impl Session {
+    fn new(model: &Model) -> Result<Self> {
+        let state = State::new(Arc::clone(&model.plan1)).map_err(tract_err)?;
+        let seq = model.info.seq;
+        let input = Arc::new(Tensor::zero::<f32>(&[1, seq, N_FEATURES]).map_err(tract_err)?);
+        Ok(Session { seq, state, input })
+    }
+
+    /// Feature vectors per window.
+    pub fn seq(&self) -> usize {
+        self.seq
+    }
+
+    /// Runs the plan on an input written by `fill` (`seq · 64` values, oldest row first).
+    pub(crate) fn run_with(&mut self, fill: impl FnOnce(&mut [f32])) -> Result<Prediction> {
+        let input = Arc::get_mut(&mut self.input).expect("a session's input has no other owner between runs");
+        let x = input.as_slice_mut::<f32>().map_err(run_err)?;
+        fill(x);
+        check_finite(x)?;
+        let outcome = self.exec();
+        // Whatever happened, leave no value behind: the next run starts clean and the input
+        // is uniquely owned again.
+        let reset = self.state.reset_turn().map_err(run_err);
+        self.state.session_state.inputs.clear();
+        let p = outcome?;
+        reset?;
+        Ok(p)
+    }
+
+    fn exec(&mut self) -> Result<Prediction> {
+        self.state.set_input(0, TValue::Const(Arc::clone(&self.input))).map_err(run_err)?;
+        self.state.exec().map_err(run_err)?;
+        prediction(self.state.output(0).map_err(run_err)?.as_slice::<f32>().map_err(run_err)?)
+    }
+
+    /// Predicts on one window (`seq` vectors, oldest first).
+    pub fn predict_window(&mut self, window: &[[f32; N_FEATURES]]) -> Result<Prediction> {
+        if window.len() != self.seq {
+            return Err(ModelError::WindowLength { index: 0, len: window.len(), seq: self.seq });
+        }
+        self.run_with(|dst| dst.copy_from_slice(window.as_flattened()))
     }
 }
 

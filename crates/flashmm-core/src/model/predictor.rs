@@ -1,11 +1,9 @@
-//! The serving predictor: a rolling window of the last `seq` feature vectors and a
-//! preallocated batch-1 input tensor.
+//! The serving predictor: a rolling window of the last `seq` feature vectors and the
+//! model's batch-1 run state.
 
 use std::sync::Arc;
 
-use tract_onnx::prelude::Tensor;
-
-use super::onnx::Model;
+use super::onnx::{Model, Session};
 use super::prediction::Prediction;
 use super::slot::ModelSlot;
 use super::{ModelError, Result};
@@ -13,8 +11,9 @@ use crate::features::N_FEATURES;
 
 /// Predicts on the latest window of feature vectors.
 ///
-/// `push` and the window copy allocate nothing; the input tensor is allocated once per
-/// model (re-created only if its `seq` changes on a reload). Bound to a [`ModelSlot`]
+/// `push` and the window copy allocate nothing; the run state ([`Session`]: tract's state
+/// and the input tensor) is built once per model, so a prediction allocates only the
+/// graph's intermediate tensors. Bound to a [`ModelSlot`]
 /// ([`Predictor::from_slot`]), it follows reloads: at each `predict` one atomic load tells
 /// whether the slot swapped models. **Window across a reload**: the vectors are kept when
 /// the new model has the same `seq`; otherwise the window is resized keeping the newest
@@ -29,13 +28,8 @@ pub struct Predictor {
     ring: Vec<[f32; N_FEATURES]>,
     head: usize,
     len: usize,
-    /// `[1, seq, 64]`, handed to tract as a shared constant and overwritten in place.
-    input: Arc<Tensor>,
-}
-
-fn input_tensor(seq: usize) -> Arc<Tensor> {
-    // Cannot fail: f32 zeros of a concrete shape.
-    Arc::new(Tensor::zero::<f32>(&[1, seq, N_FEATURES]).expect("f32 zero tensor"))
+    /// `model`'s run state, built at the first prediction (and after each swap).
+    session: Option<Session>,
 }
 
 impl Predictor {
@@ -49,7 +43,7 @@ impl Predictor {
             ring: vec![[0.0; N_FEATURES]; seq],
             head: 0,
             len: 0,
-            input: input_tensor(seq),
+            session: None,
         }
     }
 
@@ -116,6 +110,7 @@ impl Predictor {
         }
         let (model, generation) = slot.current_with_generation();
         self.generation = generation;
+        self.session = None;
         let new_seq = model.seq();
         self.model = model;
         if new_seq != self.ring.len() {
@@ -127,7 +122,6 @@ impl Predictor {
             for v in keep {
                 self.push(v);
             }
-            self.input = input_tensor(new_seq);
         }
     }
 
@@ -137,18 +131,18 @@ impl Predictor {
         if !self.is_ready() {
             return Err(ModelError::NotReady { have: self.len, seq: self.ring.len() });
         }
-        // tract drops its references to the input when a run ends, so this is the only
-        // one; were it not (a tract change), a fresh tensor keeps predictions correct.
-        if Arc::get_mut(&mut self.input).is_none() {
-            self.input = input_tensor(self.ring.len());
-        }
-        let t = Arc::get_mut(&mut self.input).expect("sole owner");
-        let dst = t.as_slice_mut::<f32>().map_err(|e| ModelError::Run(format!("{e:#}")))?;
-        // Full ring: the oldest vector is at `head`; two contiguous copies, oldest first.
-        let split = (self.ring.len() - self.head) * N_FEATURES;
-        dst[..split].copy_from_slice(self.ring[self.head..].as_flattened());
-        dst[split..].copy_from_slice(self.ring[..self.head].as_flattened());
-        self.model.run_one(&self.input)
+        // Built once per model (the loader checked that it can be).
+        let session = match &mut self.session {
+            Some(s) => s,
+            empty => empty.insert(self.model.session()?),
+        };
+        let (ring, head) = (&self.ring, self.head);
+        session.run_with(|dst| {
+            // Full ring: the oldest vector is at `head`; two contiguous copies, oldest first.
+            let split = (ring.len() - head) * N_FEATURES;
+            dst[..split].copy_from_slice(ring[head..].as_flattened());
+            dst[split..].copy_from_slice(ring[..head].as_flattened());
+        })
     }
 
     /// Predicts on many windows (each `seq` vectors, oldest first) with the current model.

@@ -10,8 +10,9 @@ use rand_pcg::Pcg64;
 
 use crate::features::{N_FEATURES, N_HORIZONS};
 
-use super::config::{ClassWeights, TrainConfig};
-use super::nets::{CResult, Dropout, Net};
+use super::config::{ClassWeights, LogisticConfig, TrainConfig};
+use super::logistic;
+use super::nets::{CResult, Dropout, LogisticNet, Member};
 use super::windows::WindowSet;
 use super::{TrainError, TrainProgress};
 
@@ -75,11 +76,11 @@ fn loss(logits: &Tensor, set: &WindowSet, idx: &[usize], w: &[[f32; 3]; N_HORIZO
 }
 
 /// Mean loss over a whole split (no dropout), in batches.
-fn eval_loss(net: &Net, set: &WindowSet, w: &[[f32; 3]; N_HORIZONS], batch: usize) -> CResult<f64> {
+fn eval_loss(net: &Member, set: &WindowSet, w: &[[f32; 3]; N_HORIZONS], batch: usize) -> CResult<f64> {
     let (mut sum, mut n) = (0f64, 0usize);
     let idx: Vec<usize> = (0..set.len()).collect();
     for chunk in idx.chunks(batch.max(1024)) {
-        let l = loss(&net.forward(&batch_x(set, chunk, net.seq())?, None)?, set, chunk, w)?;
+        let l = loss(&net.forward(&batch_x(set, chunk, net.net.seq())?, None)?, set, chunk, w)?;
         sum += f64::from(l.to_scalar::<f32>()?) * chunk.len() as f64;
         n += chunk.len();
     }
@@ -89,7 +90,7 @@ fn eval_loss(net: &Net, set: &WindowSet, w: &[[f32; 3]; N_HORIZONS], batch: usiz
 /// Trains `net` (its parameters `vars`) on normalised `train`, stops on `val`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit(
-    net: &Net,
+    net: &Member,
     vars: Vec<candle_core::Var>,
     train: &WindowSet,
     val: &WindowSet,
@@ -118,7 +119,7 @@ pub(crate) fn fit(
         let started = Instant::now();
         let mut sum = 0f64;
         for (bi, idx) in order.chunks(cfg.batch_size).enumerate() {
-            let x = batch_x(train, idx, net.seq())?;
+            let x = batch_x(train, idx, net.net.seq())?;
             let l = loss(&net.forward(&x, Some(&mut drop))?, train, idx, &w)?;
             opt.backward_step(&l)?;
             let lv = f64::from(l.to_scalar::<f32>()?);
@@ -182,5 +183,39 @@ pub(crate) fn fit(
         train_loss: train_losses,
         val_loss: val_losses,
         samples_per_sec: trained as f64 / busy.max(1e-9),
+    })
+}
+
+/// Fits a logistic member exactly on the last rows of the normalised training windows
+/// (its features only), then reports its losses as the loop does (one "epoch").
+pub(crate) fn fit_logistic(
+    member: &Member,
+    net: &LogisticNet,
+    lc: &LogisticConfig,
+    train: &WindowSet,
+    val: &WindowSet,
+    cfg: &TrainConfig,
+) -> Result<FitReport, TrainError> {
+    let started = Instant::now();
+    let idx = lc.features.indices();
+    let rows: Vec<Vec<f64>> = (0..train.len())
+        .map(|i| {
+            let w = train.window(i);
+            let last = &w[w.len() - N_FEATURES..];
+            idx.iter().map(|&j| f64::from(last[j])).collect()
+        })
+        .collect();
+    let fit = logistic::fit(&rows, &train.labels, lc.l2).map_err(|e| TrainError::Input(e.to_string()))?;
+    net.set(&fit, &idx)?;
+    let secs = started.elapsed().as_secs_f64();
+    let w = class_weights(train, cfg.class_weights);
+    let tl = eval_loss(member, train, &w, cfg.batch_size)?;
+    let vl = eval_loss(member, val, &w, cfg.batch_size)?;
+    Ok(FitReport {
+        best_epoch: 1,
+        epochs_run: 1,
+        train_loss: vec![tl],
+        val_loss: vec![vl],
+        samples_per_sec: train.len() as f64 / secs.max(1e-9),
     })
 }

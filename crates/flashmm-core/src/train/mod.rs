@@ -18,10 +18,13 @@
 
 mod config;
 pub mod evaluate;
+pub mod feature_set;
 mod fit;
+pub mod logistic;
 mod nets;
 pub mod onnx;
 pub mod recordings;
+pub mod select;
 mod transformer;
 pub mod windows;
 
@@ -29,12 +32,18 @@ use candle_core::{Device, Tensor};
 
 use crate::features::{Dataset, HORIZONS_NS, N_FEATURES, NormalizeError, Normalizer};
 
-pub use config::{ArchConfig, ArchKind, ClassWeights, LstmConfig, MlpConfig, TrainConfig, TransformerConfig};
+pub use config::{
+    ArchConfig, ArchKind, ClassWeights, Combine, LogisticConfig, LstmConfig, MlpConfig, TrainConfig, TransformerConfig,
+};
+pub use feature_set::FeatureSet;
 pub use fit::FitReport;
-pub use recordings::{RunError, TrainRun, datasets_from_files, train_on_recordings};
+pub use recordings::{
+    RunError, RunOptions, TrainRun, datasets_from_files, leave_one_out, market_name, train_and_evaluate,
+    train_on_datasets, train_on_recordings,
+};
 pub use windows::{Sample, SplitConfig, Splits, WindowSet};
 
-use nets::{Lstm, Mlp, Net, Nets, ParamInit};
+use nets::{LogisticNet, Lstm, Member, Mlp, Net, Nets, ParamInit};
 
 /// Why training failed.
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +163,7 @@ fn build(arch: &ArchConfig, seed: u64) -> candle_core::Result<(Net, Vec<candle_c
         ArchConfig::Mlp(c) => Net::Mlp(Mlp::new(c, &mut p)?),
         ArchConfig::Lstm(c) => Net::Lstm(Lstm::new(c, &mut p)?),
         ArchConfig::Transformer(c) => Net::Transformer(transformer::Transformer::new(c, &mut p)?),
+        ArchConfig::Logistic(_) => Net::Logistic(LogisticNet::new(&mut p)?),
         ArchConfig::Ensemble { .. } => unreachable!("members are built one by one"),
     };
     Ok((net, p.vars))
@@ -195,7 +205,7 @@ pub fn train_model(
     let test = windows::gather(datasets, &raw_rows, &splits.test, seq);
 
     let member_cfgs: Vec<&ArchConfig> = match &cfg.arch {
-        ArchConfig::Ensemble { members } => members.iter().collect(),
+        ArchConfig::Ensemble { members, .. } => members.iter().collect(),
         one => vec![one],
     };
     let n = member_cfgs.len();
@@ -203,10 +213,37 @@ pub fn train_model(
     for (i, arch) in member_cfgs.into_iter().enumerate() {
         let seed = cfg.seed.wrapping_add(i as u64);
         let (net, vars) = build(arch, seed)?;
-        reports.push(fit::fit(&net, vars, &train, &val, cfg, seed, (i, n), &mut progress)?);
-        members.push(net);
+        let features = match arch {
+            ArchConfig::Logistic(c) => c.features,
+            _ => cfg.features,
+        };
+        let member = Member { net, mask: features.mask() };
+        let report = match (&member.net, arch) {
+            (Net::Logistic(l), ArchConfig::Logistic(c)) => {
+                let r = fit::fit_logistic(&member, l, c, &train, &val, cfg)?;
+                progress(TrainProgress {
+                    member: i,
+                    members: n,
+                    epoch: 1,
+                    epochs: 1,
+                    batch: 1,
+                    batches: 1,
+                    train_loss: r.train_loss[0],
+                    val_loss: Some(r.val_loss[0]),
+                    samples_per_sec: r.samples_per_sec,
+                });
+                r
+            }
+            _ => fit::fit(&member, vars, &train, &val, cfg, seed, (i, n), &mut progress)?,
+        };
+        reports.push(report);
+        members.push(member);
     }
-    let nets = Nets { seq, ensemble: matches!(cfg.arch, ArchConfig::Ensemble { .. }), members };
+    let combine = match &cfg.arch {
+        ArchConfig::Ensemble { combine, .. } => Some(*combine),
+        _ => None,
+    };
+    let nets = Nets { seq, combine, members };
     let onnx = onnx::export(&nets, &normalizer, cfg)?;
     // Overall throughput: total samples over total time (time = samples / rate per member).
     let secs: f64 = reports.iter().map(|r| (counts.train * r.epochs_run) as f64 / r.samples_per_sec.max(1e-9)).sum();

@@ -84,10 +84,11 @@ impl Linear {
     }
 }
 
-/// Flattened window → hidden layers (ReLU) → 9 logits.
+/// Flattened window → hidden layers (ReLU, dropout in training) → 9 logits.
 pub(crate) struct Mlp {
     pub seq: usize,
     pub layers: Vec<Linear>,
+    pub dropout: f32,
 }
 
 impl Mlp {
@@ -99,19 +100,58 @@ impl Mlp {
             n_in = h;
         }
         layers.push(Linear::new(p, n_in, N_OUT)?);
-        Ok(Self { seq: cfg.seq, layers })
+        Ok(Self { seq: cfg.seq, layers, dropout: cfg.dropout })
     }
 
-    fn forward(&self, x: &Tensor) -> CResult<Tensor> {
+    fn forward(&self, x: &Tensor, mut drop: Option<&mut Dropout>) -> CResult<Tensor> {
         let b = x.dim(0)?;
         let mut h = x.reshape((b, self.seq * N_FEATURES))?;
         for (i, l) in self.layers.iter().enumerate() {
             h = l.forward(&h)?;
             if i + 1 < self.layers.len() {
                 h = h.relu()?;
+                if let Some(d) = drop.as_deref_mut() {
+                    h = d.apply(&h, self.dropout)?;
+                }
             }
         }
         h.reshape((b, N_HORIZONS, 3))
+    }
+}
+
+/// Multinomial logistic regression on the last row (see [`super::logistic`]): one linear
+/// map `[64, 9]` whose columns for `flat` are zero and whose rows outside the member's
+/// feature set are zero. Fitted by Newton's method, not by the optimiser.
+pub(crate) struct LogisticNet {
+    pub linear: Linear,
+}
+
+impl LogisticNet {
+    /// Zero weights; [`set`](Self::set) installs a fit.
+    pub fn new(p: &mut ParamInit) -> CResult<Self> {
+        Ok(Self { linear: Linear { w: p.constant(&[N_FEATURES, N_OUT], 0.0)?, b: p.constant(&[N_OUT], 0.0)? } })
+    }
+
+    /// Installs `fit`, whose inputs are the features `indices` (normalised) in order.
+    pub fn set(&self, fit: &super::logistic::LogisticFit, indices: &[usize]) -> CResult<()> {
+        let mut w = vec![0f32; N_FEATURES * N_OUT];
+        let mut b = vec![0f32; N_OUT];
+        for k in 0..N_HORIZONS {
+            for c in 0..3 {
+                b[k * 3 + c] = fit.intercept[k][c] as f32;
+                for (j, &i) in indices.iter().enumerate() {
+                    w[i * N_OUT + k * 3 + c] = fit.slopes[k][c][j] as f32;
+                }
+            }
+        }
+        self.linear.w.set(&Tensor::from_vec(w, (N_FEATURES, N_OUT), &Device::Cpu)?)?;
+        self.linear.b.set(&Tensor::from_vec(b, N_OUT, &Device::Cpu)?)
+    }
+
+    fn forward(&self, x: &Tensor) -> CResult<Tensor> {
+        let (b, s, _) = x.dims3()?;
+        let last = x.narrow(1, s - 1, 1)?.reshape((b, N_FEATURES))?;
+        self.linear.forward(&last)?.reshape((b, N_HORIZONS, 3))
     }
 }
 
@@ -166,6 +206,7 @@ pub(crate) enum Net {
     Mlp(Mlp),
     Lstm(Lstm),
     Transformer(Transformer),
+    Logistic(LogisticNet),
 }
 
 impl Net {
@@ -174,16 +215,39 @@ impl Net {
             Net::Mlp(m) => m.seq,
             Net::Lstm(m) => m.seq,
             Net::Transformer(m) => m.cfg.seq,
+            Net::Logistic(_) => 1,
         }
     }
 
     /// Logits `[b, 3, 3]` of normalised windows `[b, seq, 64]`; dropout only with `drop`.
     pub fn forward(&self, x: &Tensor, drop: Option<&mut Dropout>) -> CResult<Tensor> {
         match self {
-            Net::Mlp(m) => m.forward(x),
+            Net::Mlp(m) => m.forward(x, drop),
             Net::Lstm(m) => m.forward(x),
             Net::Transformer(m) => m.forward(x, drop),
+            Net::Logistic(m) => m.forward(x),
         }
+    }
+}
+
+/// One network and the features it reads (others are zeroed after normalisation).
+pub(crate) struct Member {
+    pub net: Net,
+    pub mask: [bool; N_FEATURES],
+}
+
+impl Member {
+    /// `x` with the features outside the mask zeroed (a no-op for all features).
+    pub fn masked(&self, x: &Tensor) -> CResult<Tensor> {
+        if self.mask.iter().all(|&m| m) {
+            return Ok(x.clone());
+        }
+        let m: Vec<f32> = self.mask.iter().map(|&on| f32::from(u8::from(on))).collect();
+        x.broadcast_mul(&Tensor::from_vec(m, N_FEATURES, x.device())?)
+    }
+
+    pub fn forward(&self, x: &Tensor, drop: Option<&mut Dropout>) -> CResult<Tensor> {
+        self.net.forward(&self.masked(x)?, drop)
     }
 }
 
@@ -191,8 +255,9 @@ impl Net {
 pub(crate) struct Nets {
     /// Window length of the model's input (the longest member's).
     pub seq: usize,
-    pub ensemble: bool,
-    pub members: Vec<Net>,
+    /// How an ensemble combines its members; `None` for a single network.
+    pub combine: Option<super::config::Combine>,
+    pub members: Vec<Member>,
 }
 
 impl Nets {
@@ -200,19 +265,25 @@ impl Nets {
     /// ensemble returns `log(mean_i softmax(member_i))` per horizon; each member sees the
     /// last `member.seq()` rows.
     pub fn forward(&self, x: &Tensor) -> CResult<Tensor> {
-        if !self.ensemble {
+        let Some(combine) = self.combine else {
             return self.members[0].forward(x, None);
-        }
-        let mut sum: Option<Tensor> = None;
+        };
+        let mut probs = Vec::with_capacity(self.members.len());
         for m in &self.members {
-            let xm = x.narrow(1, self.seq - m.seq(), m.seq())?.contiguous()?;
-            let p = candle_nn::ops::softmax(&m.forward(&xm, None)?, D::Minus1)?;
-            sum = Some(match sum {
-                None => p,
-                Some(s) => s.add(&p)?,
-            });
+            let s = m.net.seq();
+            let xm = x.narrow(1, self.seq - s, s)?.contiguous()?;
+            probs.push(candle_nn::ops::softmax(&m.forward(&xm, None)?, D::Minus1)?);
         }
-        let sum = sum.expect("an ensemble has members");
-        (sum * (1.0 / self.members.len() as f64))?.log()
+        let p = match combine {
+            super::config::Combine::Mean => (Tensor::stack(&probs, 0)?.sum(0)? * (1.0 / probs.len() as f64))?,
+            super::config::Combine::MoveDirection => {
+                let (a, b) = (&probs[0], &probs[1]);
+                let flat = a.narrow(D::Minus1, 1, 1)?;
+                let (down, up) = (b.narrow(D::Minus1, 0, 1)?, b.narrow(D::Minus1, 2, 1)?);
+                let moved = flat.affine(-1.0, 1.0)?.div(&(&down + &up)?)?;
+                Tensor::cat(&[(&down * &moved)?, flat, (&up * &moved)?], D::Minus1)?
+            }
+        };
+        p.log()
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::evaluate::{EvalError, ModelCardReport, evaluate_model, markdown_table};
+use super::evaluate::{EvalError, LeaveOneOut, ModelCardReport, evaluate_model, markdown_table, means_over_markets};
 use super::{TrainConfig, TrainError, TrainProgress, TrainedModel, train_model};
 use crate::features::{Dataset, DatasetConfig, dataset_from_binance_file};
 use crate::model::{Model, ModelError};
@@ -40,6 +40,19 @@ pub struct TrainRun {
     pub rows: Vec<usize>,
 }
 
+/// A recording's market name: its file name without the `.gz`.
+pub fn market_name(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.strip_suffix(".gz").map(str::to_string).unwrap_or(name)
+}
+
+/// What a run computes besides the walk-forward model and its card.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Also train one model per recording left out (same config) and report them.
+    pub leave_one_out: bool,
+}
+
 /// Builds one dataset per recording (default [`DatasetConfig`], the one the served grid
 /// reproduces).
 pub fn datasets_from_files(paths: &[impl AsRef<Path>]) -> Result<Vec<Dataset>, RunError> {
@@ -57,14 +70,61 @@ pub fn datasets_from_files(paths: &[impl AsRef<Path>]) -> Result<Vec<Dataset>, R
 pub fn train_on_recordings(
     paths: &[impl AsRef<Path>],
     cfg: &TrainConfig,
+    options: RunOptions,
     progress: impl FnMut(TrainProgress),
 ) -> Result<TrainRun, RunError> {
     let datasets = datasets_from_files(paths)?;
-    let trained = train_model(&datasets, cfg, progress)?;
-    let model = Model::from_bytes(&trained.onnx)?;
-    let report = evaluate_model(|raw: &[f32]| model.logits(raw), &datasets, cfg, &trained)?;
+    let markets: Vec<String> = paths.iter().map(|p| market_name(p.as_ref())).collect();
+    train_on_datasets(&datasets, &markets, cfg, options, progress)
+}
+
+/// [`train_on_recordings`] on datasets already built (one per market, named).
+pub fn train_on_datasets(
+    datasets: &[Dataset],
+    markets: &[String],
+    cfg: &TrainConfig,
+    options: RunOptions,
+    mut progress: impl FnMut(TrainProgress),
+) -> Result<TrainRun, RunError> {
+    let (trained, mut report) = train_and_evaluate(datasets, markets, cfg, &mut progress)?;
+    if options.leave_one_out {
+        report.leave_one_out = Some(leave_one_out(datasets, markets, cfg, &mut progress)?);
+    }
     // Serialising plain numbers and strings cannot fail; non-finite floats become null.
     let report_json = serde_json::to_string_pretty(&report).expect("the report serialises");
     let markdown = markdown_table(&report);
     Ok(TrainRun { rows: datasets.iter().map(Dataset::len).collect(), trained, report, report_json, markdown })
+}
+
+/// One model and its card, scored through tract on the exported ONNX (the serving path).
+pub fn train_and_evaluate(
+    datasets: &[Dataset],
+    markets: &[String],
+    cfg: &TrainConfig,
+    progress: impl FnMut(TrainProgress),
+) -> Result<(TrainedModel, ModelCardReport), RunError> {
+    let trained = train_model(datasets, cfg, progress)?;
+    let model = Model::from_bytes(&trained.onnx)?;
+    let report = evaluate_model(|raw: &[f32]| model.logits(raw), datasets, markets, cfg, &trained)?;
+    Ok((trained, report))
+}
+
+/// One fold per recording: `cfg` trained on the others ([`SplitConfig::held_out`]), scored on
+/// the held-out recording.
+///
+/// [`SplitConfig::held_out`]: super::SplitConfig::held_out
+pub fn leave_one_out(
+    datasets: &[Dataset],
+    markets: &[String],
+    cfg: &TrainConfig,
+    mut progress: impl FnMut(TrainProgress),
+) -> Result<LeaveOneOut, RunError> {
+    let (mut folds, mut best_epochs) = (Vec::new(), Vec::new());
+    for r in 0..datasets.len() {
+        let fold = TrainConfig { split: super::SplitConfig { held_out: Some(r), ..cfg.split }, ..cfg.clone() };
+        let (trained, report) = train_and_evaluate(datasets, markets, &fold, &mut progress)?;
+        best_epochs.push(trained.best_epoch);
+        folds.extend(report.test.markets.into_iter().filter(|m| m.recording == r));
+    }
+    Ok(LeaveOneOut { mean: means_over_markets(&folds), folds, best_epochs })
 }

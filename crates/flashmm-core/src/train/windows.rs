@@ -9,6 +9,9 @@
 //!   the last training (validation) sample's row + `embargo_ns` is dropped: windows that
 //!   straddle a boundary would share rows with the previous split. With `embargo_ns` ≥ the
 //!   longest label horizon, no training label looks into the validation period either.
+//! * **Leave one recording out** ([`SplitConfig::held_out`]): the held-out recording is the
+//!   test split, whole; every other recording is split by time into training and validation
+//!   in the ratio `train_frac : val_frac`, with the same embargo.
 //! * **Normaliser.** Fitted on the distinct rows covered by training windows only.
 
 use serde::{Deserialize, Serialize};
@@ -26,13 +29,16 @@ pub struct SplitConfig {
     pub val_frac: f64,
     /// Extra gap (ns) between the last row of one split and the first row of the next.
     pub embargo_ns: i64,
+    /// Leave this recording out: it is the test split, whole (see the module docs).
+    #[serde(default)]
+    pub held_out: Option<usize>,
 }
 
 impl Default for SplitConfig {
     fn default() -> Self {
         // Embargo = the longest horizon (500 ms): the last training labels end before
         // validation starts.
-        Self { train_frac: 0.70, val_frac: 0.15, embargo_ns: 500_000_000 }
+        Self { train_frac: 0.70, val_frac: 0.15, embargo_ns: 500_000_000, held_out: None }
     }
 }
 
@@ -97,14 +103,28 @@ pub fn split_samples(datasets: &[Dataset], seq: usize, step_ns: i64, cfg: &Split
     if seq == 0 || step_ns <= 0 {
         return Err(TrainError::Config(format!("seq ({seq}) and step_ns ({step_ns}) must be positive")));
     }
+    if let Some(h) = cfg.held_out
+        && h >= datasets.len()
+    {
+        return Err(TrainError::Config(format!("held-out recording {h} of {}", datasets.len())));
+    }
     let mut out = Splits::default();
     for (r, ds) in datasets.iter().enumerate() {
         check_dataset(r, ds)?;
         let ends = window_ends(ds, seq, step_ns);
         let n = ends.len();
         // The epsilon keeps e.g. 0.7 · 600 (= 419.999… in binary) at 420.
-        let n_train = ((n as f64 * cfg.train_frac + 1e-9).floor() as usize).min(n);
-        let n_val = ((n as f64 * cfg.val_frac + 1e-9).floor() as usize).min(n - n_train);
+        let (n_train, n_val) = match cfg.held_out {
+            Some(h) if h == r => (0, 0),
+            Some(_) => {
+                let t = ((n as f64 * cfg.train_frac / (cfg.train_frac + cfg.val_frac) + 1e-9).floor() as usize).min(n);
+                (t, n - t)
+            }
+            None => {
+                let t = ((n as f64 * cfg.train_frac + 1e-9).floor() as usize).min(n);
+                (t, ((n as f64 * cfg.val_frac + 1e-9).floor() as usize).min(n - t))
+            }
+        };
         let parts = [&ends[..n_train], &ends[n_train..n_train + n_val], &ends[n_train + n_val..]];
         // Time of the last row of the previous split: a later window must start after it.
         let mut last_ts: Option<i64> = None;

@@ -15,6 +15,10 @@
 //! * **Imbalance sign**: decides the sign of the level-1 order-book imbalance
 //!   ([`IMBALANCE_FEATURE`]) on the window's last row: positive → up, negative → down, zero
 //!   → flat. Probabilities: the training split's class frequencies within each sign bucket.
+//! * **Logistic on imbalances**: multinomial logistic regression per horizon on the seven
+//!   imbalance features ([`IMBALANCE_FEATURES`]) of the window's last row, fitted exactly on
+//!   the training split ([`logistic`](crate::train::logistic)); decides the argmax. The same
+//!   model is the `logistic` architecture, exportable through the ONNX contract.
 //!
 //! The `m2` path is on the 100 ms grid, so a change that reverts within one step is not a
 //! move here (the `last_mid_move` feature sees every book update; the baseline deliberately
@@ -23,6 +27,8 @@
 use serde::Serialize;
 
 use crate::features::{Dataset, Direction, N_HORIZONS, feature_index};
+use crate::train::feature_set::IMBALANCE_FEATURES;
+use crate::train::logistic::{self, LogisticError, LogisticFit};
 use crate::train::windows::Sample;
 
 use super::metrics::{DIRS, N_CLASSES, Probs, argmax};
@@ -37,16 +43,22 @@ pub enum Baseline {
     AlwaysFlat,
     Persistence,
     ImbalanceSign,
+    Logistic,
 }
 
+/// L2 penalty of the logistic baseline (standardised coordinates; ≈13 000 training rows).
+pub const LOGISTIC_L2: f64 = 1.0;
+
 impl Baseline {
-    pub const ALL: [Baseline; 3] = [Baseline::AlwaysFlat, Baseline::Persistence, Baseline::ImbalanceSign];
+    pub const ALL: [Baseline; 4] =
+        [Baseline::AlwaysFlat, Baseline::Persistence, Baseline::ImbalanceSign, Baseline::Logistic];
 
     pub fn name(self) -> &'static str {
         match self {
             Baseline::AlwaysFlat => "always_flat",
             Baseline::Persistence => "persistence",
             Baseline::ImbalanceSign => "imbalance_sign",
+            Baseline::Logistic => "logistic_imbalance",
         }
     }
 
@@ -60,18 +72,23 @@ impl Baseline {
             Baseline::ImbalanceSign => {
                 "decides the sign of imbalance_l1 (0 → flat); probabilities = training frequencies per sign"
             }
+            Baseline::Logistic => {
+                "multinomial logistic regression on the 7 imbalance features (l1, l3, l5, l10, 5/10/25 bps), fitted on the training split; decides the argmax"
+            }
         }
     }
 }
 
 /// What the baselines see of one sample.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Context {
     /// Direction of the last non-zero grid change of the mid up to the sample (`None`: no
     /// change since the recording or the last gap began).
     pub last_move: Option<Direction>,
     /// Sign of the level-1 imbalance on the sample's row, as a direction.
     pub imbalance: Direction,
+    /// The sample row's imbalance features ([`IMBALANCE_FEATURES`], in order).
+    pub imbalances: [f32; IMBALANCE_FEATURES.len()],
 }
 
 /// Per row of `ds`: the direction of the last non-zero change of `m2` between consecutive
@@ -107,6 +124,7 @@ fn sign(x: f32) -> Direction {
 /// If a sample's row is out of range or a dataset lacks `m2` for its rows.
 pub fn contexts(datasets: &[Dataset], samples: &[Sample], step_ns: i64) -> Vec<Context> {
     let imb = feature_index(IMBALANCE_FEATURE).expect("imbalance_l1 is in the feature table");
+    let imbs = IMBALANCE_FEATURES.map(|f| feature_index(f).expect("imbalance features are in the table"));
     // Only the recordings the samples use; O(rows) each.
     let mut moves: Vec<Option<Vec<Option<Direction>>>> = vec![None; datasets.len()];
     samples
@@ -114,7 +132,8 @@ pub fn contexts(datasets: &[Dataset], samples: &[Sample], step_ns: i64) -> Vec<C
         .map(|s| {
             let ds = &datasets[s.recording];
             let m = moves[s.recording].get_or_insert_with(|| last_moves(ds, step_ns));
-            Context { last_move: m[s.end], imbalance: sign(ds.features[s.end][imb]) }
+            let row = &ds.features[s.end];
+            Context { last_move: m[s.end], imbalance: sign(row[imb]), imbalances: imbs.map(|i| row[i]) }
         })
         .collect()
 }
@@ -135,6 +154,9 @@ pub struct BaselineFit {
     pub imbalance_counts: [usize; N_CLASSES],
     /// `[horizon][sign: negative, zero, positive][down, flat, up]`.
     pub imbalance: [[[f64; N_CLASSES]; N_CLASSES]; N_HORIZONS],
+    pub logistic_features: [&'static str; IMBALANCE_FEATURES.len()],
+    /// The logistic baseline, in the raw features' coordinates.
+    pub logistic: LogisticFit,
 }
 
 /// Add-one smoothed frequencies.
@@ -144,11 +166,12 @@ fn freqs(c: [usize; N_CLASSES]) -> [f64; N_CLASSES] {
 }
 
 impl BaselineFit {
-    /// Counts the tables on the training samples' contexts and labels.
+    /// Counts the tables and fits the logistic baseline on the training samples' contexts
+    /// and labels.
     ///
     /// # Panics
     /// If the slices differ in length.
-    pub fn fit(ctx: &[Context], labels: &[[Direction; N_HORIZONS]]) -> Self {
+    pub fn fit(ctx: &[Context], labels: &[[Direction; N_HORIZONS]]) -> Result<Self, LogisticError> {
         assert_eq!(ctx.len(), labels.len(), "one context per label");
         let mut prior = [[0usize; N_CLASSES]; N_HORIZONS];
         let mut pers = [[0usize; N_CLASSES]; N_HORIZONS];
@@ -171,7 +194,8 @@ impl BaselineFit {
                 }
             }
         }
-        Self {
+        let rows: Vec<Vec<f64>> = ctx.iter().map(|c| c.imbalances.iter().map(|&v| f64::from(v)).collect()).collect();
+        Ok(Self {
             n_train: labels.len(),
             prior: prior.map(freqs),
             n_with_last_move,
@@ -179,7 +203,9 @@ impl BaselineFit {
             imbalance_feature: IMBALANCE_FEATURE,
             imbalance_counts,
             imbalance: imb.map(|h| h.map(freqs)),
-        }
+            logistic_features: IMBALANCE_FEATURES,
+            logistic: logistic::fit(&rows, labels, LOGISTIC_L2)?,
+        })
     }
 
     /// Probabilities and decisions of `baseline` for one sample.
@@ -206,6 +232,11 @@ impl BaselineFit {
             },
             Baseline::ImbalanceSign => {
                 (std::array::from_fn(|k| f32s(self.imbalance[k][c.imbalance.index()])), [c.imbalance; N_HORIZONS])
+            }
+            Baseline::Logistic => {
+                let x: Vec<f64> = c.imbalances.iter().map(|&v| f64::from(v)).collect();
+                let p: Probs = self.logistic.probs(&x).map(f32s);
+                (p, p.map(|row| DIRS[argmax(&row)]))
             }
         }
     }
