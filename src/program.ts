@@ -58,6 +58,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   version: async () => (await import('./commands/version.js')).registerVersion,
   health: async () => (await import('./commands/health.js')).registerHealth,
   sim: async () => (await import('./commands/sim.js')).registerSim,
+  sei: async () => (await import('./commands/sei-traders.js')).registerSei,
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

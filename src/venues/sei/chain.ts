@@ -221,3 +221,11 @@ function decodes(b64: string): string | null {
     return null;
   }
 }
+
+const SEQUENCE_MISMATCH = /account sequence mismatch, expected (\d+), got (\d+)/;
+
+/** The sequence the node expects, from a CheckTx refusal for a wrong one (code 32); else null. */
+export function expectedSequence(result: { readonly code: number; readonly log: string }): number | null {
+  const m = result.code === 32 ? SEQUENCE_MISMATCH.exec(result.log) : null;
+  return m === null ? null : Number(m[1]);
+}

@@ -6,6 +6,8 @@
 // cosmjs's `calculateFee` does the exact decimal arithmetic (rounding up).
 import { GasPrice, calculateFee } from '@cosmjs/stargate';
 import type { StdFee } from '@cosmjs/amino';
+import type { SeiVenueConfig } from '../../config/schema.js';
+import type { DexParams } from './proto.js';
 
 export interface GasSchedule {
   /** Gas of a transaction carrying no order operation (signature, fee, messages). */
@@ -77,4 +79,18 @@ export function txCost(rule: FeeRule, places: number, dataBytes: number, cancels
   }
   const denom = GasPrice.fromString(rule.gasPrice).denom;
   return { gas, amount, fee: { amount: [{ denom, amount: amount.toString() }], gas: String(gas) } };
+}
+
+/** The fee rule of a venue configuration and the module's Params (read from the chain at connect). */
+export function feeRuleOf(
+  config: Pick<SeiVenueConfig, 'gas' | 'gasPrice' | 'feeDenom' | 'feeMarginPercent' | 'maxFee'>,
+  p: DexParams,
+): FeeRule {
+  return {
+    gas: config.gas, gasPrice: `${config.gasPrice}${config.feeDenom}`, marginPercent: config.feeMarginPercent, maxFee: BigInt(config.maxFee),
+    dex: {
+      gasPerOrder: Number(p.defaultGasPerOrder), gasPerCancel: Number(p.defaultGasPerCancel),
+      gasPerOrderDataByte: Number(p.defaultGasPerOrderDataByte), sudoCallGasPrice: p.sudoCallGasPrice,
+    },
+  };
 }

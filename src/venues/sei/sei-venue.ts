@@ -19,9 +19,9 @@ import {
   type VenueListener, type VenueOrder,
 } from '../venue.js';
 import { BlockFeed, endpointOf, type Endpoint } from './block-feed.js';
-import { SeiChain, eventValues, type BookSide, type TxOutcome } from './chain.js';
+import { SeiChain, eventValues, expectedSequence, type BookSide, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
-import { FeeCapError } from './fees.js';
+import { FeeCapError, feeRuleOf } from './fees.js';
 import { resolveMarkets, type SeiMarket, type SeiMarketConfig } from './markets.js';
 import { OrderTable, orderSpecs, type InFlight, type TrackedOrder } from './orders.js';
 import { dex, LONG, PLACE_ORDERS_URL, type MatchResult, type Order } from './proto.js';
@@ -62,7 +62,6 @@ interface Trades {
 }
 
 const MAX_RESIGNS = 3;
-const SEQUENCE_MISMATCH = /account sequence mismatch, expected (\d+), got (\d+)/;
 
 export class SeiVenue implements Venue {
   readonly name = 'sei';
@@ -144,14 +143,7 @@ export class SeiVenue implements Venue {
       const p = await chain.params();
       builder = await SeiTxBuilder.create({
         chainId: config.chainId, contract: config.contractAddr, signer: options.signer, orderData: config.orderData,
-        fee: {
-          gas: config.gas, gasPrice: `${config.gasPrice}${config.feeDenom}`, marginPercent: config.feeMarginPercent,
-          maxFee: BigInt(config.maxFee),
-          dex: {
-            gasPerOrder: Number(p.defaultGasPerOrder), gasPerCancel: Number(p.defaultGasPerCancel),
-            gasPerOrderDataByte: Number(p.defaultGasPerOrderDataByte), sudoCallGasPrice: p.sudoCallGasPrice,
-          },
-        },
+        fee: feeRuleOf(config, p),
       });
     }
     const venue = new SeiVenue(options, endpoints, chain, markets, builder);
@@ -489,10 +481,10 @@ export class SeiVenue implements Venue {
         this.counters.txSent += 1;
         return;
       }
-      const expected = SEQUENCE_MISMATCH.exec(result.log);
-      if (result.code === 32 && expected !== null && attempt < MAX_RESIGNS && this.account !== null) {
+      const expected = expectedSequence(result);
+      if (expected !== null && attempt < MAX_RESIGNS && this.account !== null) {
         // CheckTx refused it: it never reached the mempool, so re-signing cannot place twice.
-        this.account.sequence = Number(expected[1]);
+        this.account.sequence = expected;
         this.counters.sequenceResyncs += 1;
         continue;
       }
@@ -685,7 +677,7 @@ function sideOf(o: Order): Side {
 }
 
 /** Order ids of the MsgPlaceOrders in a transaction result (TxMsgData.data; msgResponses is empty on Sei). */
-function placedIds(outcome: TxOutcome): bigint[] {
+export function placedIds(outcome: TxOutcome): bigint[] {
   const data = TxMsgData.decode(outcome.data);
   const out: bigint[] = [];
   for (const d of data.data) {
