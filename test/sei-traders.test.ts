@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SeiChain } from '../src/venues/sei/chain.js';
-import { TraderPlan, type PlannedAction } from '../src/venues/sei/traders/plan.js';
+import { TraderPlan, type PlannedAction, type PlannedPlace } from '../src/venues/sei/traders/plan.js';
 import { repoRoot } from './helpers/cargo.js';
 import { startSeiChain, type SeiChainHandle } from './helpers/sei-chain.js';
 import { chainOrders } from './helpers/sei-daemon.js';
@@ -80,7 +80,7 @@ async function runTraders(record: string): Promise<Record<string, unknown>> {
 function byAccount(path: string): unknown {
   const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PlannedAction);
   return [0, 1].map((account) => ({
-    places: lines.filter((l) => l.account === account && l.kind !== 'cancel').map(({ kind, ref, side, price, size }) => ({ kind, ref, side, price, size } as Record<string, unknown>)),
+    places: lines.filter((l): l is PlannedPlace => l.account === account && l.kind !== 'cancel').map(({ kind, ref, side, price, size }) => ({ kind, ref, side, price, size })),
     cancels: lines.filter((l) => l.account === account && l.kind === 'cancel').map((l) => l.ref).sort((x, y) => x - y),
   }));
 }
@@ -97,7 +97,7 @@ describe('flashmm sei traders', () => {
     const one = byAccount(join(dir, 'run1.jsonl'));
     expect(byAccount(join(dir, 'run2.jsonl'))).toEqual(one);
     // The plan of the seed is what went out.
-    const plan = planned(7, 45).flat().filter((x) => x.kind !== 'cancel');
+    const plan = planned(7, 45).flat().filter((x): x is PlannedPlace => x.kind !== 'cancel');
     const sent = (one as { places: { ref: number }[] }[]).flatMap((a) => a.places).sort((x, y) => x.ref - y.ref);
     expect(sent).toEqual(plan.slice(0, sent.length).map(({ kind, ref, side, price, size }) => ({ kind, ref, side, price, size })));
     for (const name of ['b', 'c'] as const) expect(await chainOrders(rpc, chain.info.contract, chain.account(name).address)).toEqual([]);
