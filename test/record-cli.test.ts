@@ -62,15 +62,17 @@ describe('record → train → serve on the simulated venue', () => {
   it('records rotated parts that read back exactly, trains on them and serves the model', async () => {
     const out = join(dir, 'rec');
     // 40× wall time, a new part every simulated minute (~1.5 s): stop when the fourth opens.
-    const r = await recordUntil(out, 'spot_sei_usdc_e2e-4.gz', ['--name', 'e2e', '--clock-speed', '40', '--max-minutes', '1']);
+    const r = await recordUntil(out, 'spot_sei_usdc_e2e-4.gz', ['--name', 'e2e', '--clock-speed', '40', '--max-minutes', '1', '--summary', join(dir, 'summary.json')]);
     expect(r.code, r.stderr).toBe(0);
     const stopped = /^stopped \(SIGTERM\): (\d+) events in (\d+) part\(s\)$/m.exec(r.stderr);
     expect(stopped, r.stderr).not.toBeNull();
     const parts = r.stdout.trim().split('\n');
     expect(parts).toHaveLength(Number(stopped?.[2]));
     expect(parts.length).toBeGreaterThanOrEqual(4);
-    const bookLine = r.stderr.split('\n').find((l) => l.startsWith('book '));
-    const recorded = JSON.parse(bookLine?.slice(5) ?? 'null') as RecordedBook;
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { reason: string; events: number; parts: string[]; books: RecordedBook[] };
+    expect(summary).toMatchObject({ reason: 'SIGTERM', events: Number(stopped?.[1]), parts });
+    const recorded = summary.books[0] as RecordedBook;
+    expect(summary.books).toHaveLength(1);
     expect(recorded.symbol).toBe('SEI/USDC');
     expect(recorded.valid).toBe(true);
 

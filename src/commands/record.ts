@@ -4,6 +4,7 @@
 // <part>`) and served (`flashmm run` with the model). The configured venue: the simulated one
 // (generated market, or a recording replayed with --replay); the Sei venue when it exists.
 // Parts rotate by size or time; SIGINT/SIGTERM (or --duration) closes the open part cleanly.
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import type { Clock } from '../execution/clock.js';
@@ -20,6 +21,8 @@ interface RecordCliOptions extends RunOptions {
   readonly maxMinutes?: number;
   /** Speed of the generated market's clock (a replay has --speed of its own). */
   readonly clockSpeed?: number;
+  /** Where to write the stop's summary JSON: reason, events, parts, each market's recorded book. */
+  readonly summary?: string;
 }
 
 /** Wall time sped up `speed` times from now: a generated market then runs that much faster. */
@@ -93,12 +96,14 @@ export async function record(o: RecordCliOptions): Promise<number> {
   await venue.close();
   let events = 0;
   const parts: string[] = [];
+  const books: unknown[] = [];
   for (const [symbol, r] of recorders) {
     events += r.events;
     // The book as recorded: replaying every part ends in exactly this (test/record-cli.test.ts).
-    console.error(`book ${JSON.stringify({ symbol, ...r.book })}`);
+    books.push({ symbol, ...r.book });
     parts.push(...r.finish());
   }
+  if (o.summary !== undefined) writeFileSync(o.summary, `${JSON.stringify({ reason, events, parts, books })}\n`);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   const bad = skipped > 0 ? ` (${skipped} unusable input line(s) of the replay skipped)` : '';
@@ -126,6 +131,7 @@ export function registerRecord(program: Command): void {
     .option('--max-mb <n>', 'start a new part past this many MiB of text (default 256)', positiveNumber)
     .option('--max-minutes <n>', 'start a new part past this many minutes (default 60)', positiveNumber)
     .option('--duration <seconds>', 'stop by itself after this many seconds', positiveNumber)
+    .option('--summary <file>', 'at the stop, write JSON: the reason, events, parts and each market\'s book as recorded (every level)')
     .action(async (opts: RecordCliOptions) => {
       try {
         process.exitCode = await record(opts);
