@@ -57,7 +57,7 @@ class DaemonProcess {
       engine: { intervalMs: 50 },
       shard: { owner: name, leaseTtlMs: TTL_MS, renewMs: RENEW_MS },
       model: { enabled: false },
-      api: { enabled: false },
+      api: { enabled: true, port: 0 },
       telemetry: { logLevel: 'info', logFormat: 'json' },
     }));
     this.child = spawn(process.execPath, [CLI, 'run', '--config', configPath, '--redis', redisUrl, '--shard'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FLASHMM_ENV: 'development' } });
@@ -173,6 +173,17 @@ describe('markets sharded over three daemons', () => {
       return Math.max(...per.values()) <= 2 && per.size >= 2 ? a : null;
     }, 20_000, 'every market quoted by one daemon, at most two each');
     expect([...shares.keys()].sort()).toEqual(SYMBOLS);
+    // /api/v1/status of each daemon names the holder of each market: the venue's quoting daemon.
+    const settled = assignment()!;
+    for (const d of daemons.values()) {
+      const { url } = (await d.until((l) => l.msg?.startsWith('api listening') === true)) as { url: string };
+      const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { shard: { owner: string; markets: Record<string, { holder: string | null; mine: boolean }> } };
+      expect(status.shard.owner).toBe(d.name);
+      for (const s of SYMBOLS) {
+        expect(status.shard.markets[s]!.mine).toBe(settled.get(s) === d.name);
+        if (status.shard.markets[s]!.mine) expect(status.shard.markets[s]!.holder).toBe(d.name);
+      }
+    }
     expect(monitor.violations).toEqual([]);
   }, 30_000);
 

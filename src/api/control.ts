@@ -62,7 +62,7 @@ export interface DaemonStatus {
   readonly shard?: {
     readonly owner: string;
     readonly leaseTtlMs: number;
-    readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly token: number | null; readonly mine: boolean }>>;
+    readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly fence: number | null; readonly mine: boolean }>>;
   } | null;
 }
 

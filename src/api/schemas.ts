@@ -36,7 +36,7 @@ export const StatusSchema = z
     shard: z
       .object({
         owner: z.string(), leaseTtlMs: z.number(),
-        markets: z.record(z.string(), z.object({ holder: z.string().nullable(), token: z.number().nullable(), mine: z.boolean() })),
+        markets: z.record(z.string(), z.object({ holder: z.string().nullable(), fence: z.number().nullable().openapi({ description: "the lease's fencing token" }), mine: z.boolean() })),
       })
       .nullable()
       .optional()

@@ -35,7 +35,7 @@ export interface ShardStatus {
   readonly owner: string;
   readonly leaseTtlMs: number;
   /** Each market's lease holder as last seen (null: free), and whether it is this daemon. */
-  readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly token: number | null; readonly mine: boolean }>>;
+  readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly fence: number | null; readonly mine: boolean }>>;
 }
 
 export class MarketLeases {
@@ -71,11 +71,11 @@ export class MarketLeases {
   }
 
   status(): ShardStatus {
-    const markets: Record<string, { holder: string | null; token: number | null; mine: boolean }> = {};
+    const markets: Record<string, { holder: string | null; fence: number | null; mine: boolean }> = {};
     for (const s of this.deps.symbols) {
       const mine = this.held.get(s);
       const seen = this.seen.get(s) ?? null;
-      markets[s] = mine !== undefined ? { holder: this.deps.owner, token: mine.token, mine: true } : { holder: seen?.owner ?? null, token: seen?.token ?? null, mine: false };
+      markets[s] = mine !== undefined ? { holder: this.deps.owner, fence: mine.token, mine: true } : { holder: seen?.owner ?? null, fence: seen?.token ?? null, mine: false };
     }
     return { owner: this.deps.owner, leaseTtlMs: this.deps.ttlMs, markets };
   }
@@ -122,7 +122,7 @@ export class MarketLeases {
     if (holder.owner !== owner || this.stopped) return;
     if (!holder.fresh) return; // our name on a lease we did not just take: an earlier run's, left to expire
     this.hold(symbol, { token: holder.token, validUntilMs: startMs + ttlMs, timer: null });
-    log.info({ symbol, token: holder.token, ttlMs }, 'market lease taken: restoring and reconciling before quoting');
+    log.info({ symbol, fence: holder.token, ttlMs }, 'market lease taken: restoring and reconciling before quoting');
     this.deps.onAcquired(symbol, holder.token);
   }
 
@@ -159,7 +159,7 @@ export class MarketLeases {
     if (held.timer !== null) clearTimeout(held.timer);
     this.held.delete(symbol);
     this.releasing.add(symbol);
-    this.deps.log.warn({ symbol, token: held.token, reason }, 'market lease lost: its quotes are pulled');
+    this.deps.log.warn({ symbol, fence: held.token, reason }, 'market lease lost: its quotes are pulled');
     try {
       await this.deps.onLost(symbol, reason);
     } finally {
