@@ -7,6 +7,7 @@ describe('config schema', () => {
     expect(config.env).toBe('development');
     expect(config.venue).toEqual({
       kind: 'sim',
+      client: 'flashmm', // its account's name on a remote simulated venue (flashmm sim serve)
       generator: { kind: 'zi', seed: 1, initialPrice: '0.4000' },
       latency: { entryMs: 5, responseMs: 5 },
       queueModel: { kind: 'power', exponent: 2 },
