@@ -51,6 +51,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   compare: async () => (await import('./commands/compare.js')).registerCompare,
   train: async () => (await import('./commands/train.js')).registerTrain,
+  record: async () => (await import('./commands/record.js')).registerRecord,
   report: async () => (await import('./commands/report.js')).registerReport,
   keys: async () => (await import('./commands/keys.js')).registerKeys,
   ctl: async () => (await import('./commands/ctl.js')).registerCtl,

@@ -301,6 +301,20 @@ export declare class OrderBook {
   ownOverhang(): Array<OwnOverhang>
 }
 
+export declare class Recorder {
+  constructor(spec: MarketSpec, options: RecorderOptions)
+  /** Appends every event of the batch (rotating where due). */
+  writeBatch(batch: EventBatch): void
+  /** Events written so far (each later part's opening snapshot included). */
+  get events(): number
+  /** The book as recorded so far (empty once finished). */
+  get book(): RecordedBook
+  /** Parts written so far (each `<part>.spec.json` beside it). */
+  get parts(): Array<string>
+  /** Closes the open part (its gzip trailer) and returns every part; later writes throw. */
+  finish(): Array<string>
+}
+
 export declare class Secp256k1Signer {
   /**
    * Derives the key of a BIP-39 mnemonic (UTF-8 bytes) at `hdPath` (default m/44'/118'/0'/0/0).
@@ -818,6 +832,35 @@ export interface PublicTrade {
   size: number
   aggressor: Side
   exchangeTsNs: bigint
+}
+
+/**
+ * Writes a market's events to rotating gzip parts the `BinanceReader` reads back exactly.
+ * The book as recorded so far, every level (a reader replaying every part ends in it).
+ */
+export interface RecordedBook {
+  valid: boolean
+  lastUpdateId?: number
+  /** Best first. */
+  bids: Array<Level>
+  /** Best first. */
+  asks: Array<Level>
+}
+
+export interface RecorderOptions {
+  /** Directory of the parts (created if missing). */
+  dir: string
+  /** Part names `<family>_<symbol>_<name>-<n>.gz`; `name` in [A-Za-z0-9_-]. */
+  name: string
+  /**
+   * Sequencing family of the venue's ids: "spot" (contiguous ids; the simulated venue),
+   * "usdm" or "coinm" (futures, chained by `pu`).
+   */
+  market: string
+  /** Start a new part past this many uncompressed bytes (default 256 MiB; 0: never). */
+  maxBytes?: number
+  /** Start a new part past this many seconds of local time (default 3600; 0: never). */
+  maxSeconds?: number
 }
 
 /**

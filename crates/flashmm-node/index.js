@@ -846,6 +846,7 @@ module.exports.MarketSpec = nativeBinding.MarketSpec
 module.exports.MarketState = nativeBinding.MarketState
 module.exports.Model = nativeBinding.Model
 module.exports.OrderBook = nativeBinding.OrderBook
+module.exports.Recorder = nativeBinding.Recorder
 module.exports.Secp256k1Signer = nativeBinding.Secp256k1Signer
 module.exports.Signal = nativeBinding.Signal
 module.exports.SimVenue = nativeBinding.SimVenue

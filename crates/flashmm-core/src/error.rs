@@ -11,6 +11,7 @@ use crate::replay::binance::ReadError;
 use crate::replay::cache::CacheError;
 use crate::replay::input::InputError;
 use crate::replay::npz::NpzError;
+use crate::replay::record::RecordError;
 use crate::replay::{GeneratedError, WireError};
 use crate::sim::{LatencyError, QueueModelError, SimError, VenueError};
 use crate::spec::{DecimalError, SpecError};
@@ -30,10 +31,20 @@ impl ErrorCode for ReadError {
     fn code(&self) -> &'static str {
         match self {
             ReadError::Open { .. } | ReadError::Io { .. } => "IO",
-            ReadError::UnknownMarket { .. } | ReadError::UnknownSpec { .. } | ReadError::NoSymbol { .. } => {
-                "UNKNOWN_MARKET"
-            }
+            ReadError::UnknownMarket { .. }
+            | ReadError::UnknownSpec { .. }
+            | ReadError::NoSymbol { .. }
+            | ReadError::Spec { .. } => "UNKNOWN_MARKET",
             ReadError::Line { .. } => "BAD_LINE",
+        }
+    }
+}
+
+impl ErrorCode for RecordError {
+    fn code(&self) -> &'static str {
+        match self {
+            RecordError::Io { .. } => "IO",
+            RecordError::BadName(_) | RecordError::BadSymbol(_) => "INVALID_ARGUMENT",
         }
     }
 }

@@ -22,6 +22,7 @@ mod generator;
 mod ledger;
 mod market;
 mod model;
+mod record;
 mod replay;
 mod side;
 mod signer;

@@ -389,14 +389,16 @@ impl Cache {
 
     /// Whether the cache still describes `recording`: same size and content hash (the
     /// modification time alone proves nothing after a copy), this build's decoder version and
-    /// the built-in grid of its symbol unchanged.
+    /// the grid of its symbol unchanged (its sidecar's, else the built-in one).
     pub fn check_fresh(&self, recording: &Path) -> Result<(), CacheError> {
         let stale = |reason| CacheError::Stale { path: self.inner.path.clone(), reason };
         let meta = &self.inner.meta;
         if meta.decoder_version != DECODER_VERSION {
             return Err(stale(Stale::Decoder { cached: meta.decoder_version }));
         }
-        if MarketSpec::binance(&meta.spec.symbol, meta.market).as_ref() != Some(&meta.spec) {
+        // The grid the reader would use now: a recorded part's sidecar, else the built-in one.
+        let grid = crate::replay::record::sidecar_spec(recording).ok().flatten();
+        if grid.or_else(|| MarketSpec::binance(&meta.spec.symbol, meta.market)).as_ref() != Some(&meta.spec) {
             let s = &meta.spec;
             return Err(stale(Stale::Spec {
                 symbol: s.symbol.clone(),

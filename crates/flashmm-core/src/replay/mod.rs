@@ -1,6 +1,6 @@
 //! Market events in columnar batches and every source of them, in exchange order: the Binance
 //! reader and recording source (`binance`), a recording's decoded-event cache (`cache`),
-//! hftbacktest's event files (`npz`), the zero-intelligence generator, a source on another clock
+//! hftbacktest's event files (`npz`), the writer of recordings (`record`), the zero-intelligence generator, a source on another clock
 //! (a replay at the host's speed), events in memory, behind one [`EventSource`] trait; `input`
 //! picks the source a backtest reads for a path.
 
@@ -11,6 +11,7 @@ mod driver;
 mod generated;
 pub mod input;
 pub mod npz;
+pub mod record;
 mod retimed;
 mod skipped;
 mod source;

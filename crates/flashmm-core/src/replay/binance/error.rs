@@ -83,6 +83,8 @@ pub enum ReadError {
     NoSymbol { reason: String },
     #[error("line {line}: {reason}")]
     Line { line: u64, reason: LineError },
+    #[error("market spec {}: {reason}", path.display())]
+    Spec { path: PathBuf, reason: String },
     #[error("{} at line {line}: {source}", io_what(source))]
     Io {
         line: u64,
@@ -98,7 +100,10 @@ impl ReadError {
         match self {
             ReadError::Line { reason, .. } => reason.reason(),
             ReadError::Io { .. } | ReadError::Open { .. } => "unreadable",
-            ReadError::UnknownMarket { .. } | ReadError::UnknownSpec { .. } | ReadError::NoSymbol { .. } => "unusable",
+            ReadError::UnknownMarket { .. }
+            | ReadError::UnknownSpec { .. }
+            | ReadError::NoSymbol { .. }
+            | ReadError::Spec { .. } => "unusable",
         }
     }
 

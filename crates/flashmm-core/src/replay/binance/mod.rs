@@ -55,7 +55,7 @@ mod tests;
 mod visitors;
 
 pub use error::{LineError, ReadError};
-pub use reader::{BinanceReader, FileReader, market_from_file_name};
+pub use reader::{BinanceReader, FileReader, market_from_file_name, spec_or_sidecar};
 pub use source::{BinanceSource, CountedFileReader, DEFAULT_REORDER_WINDOW_NS, RecordedEvents};
 
 use crate::spec::BinanceMarket;

@@ -27,6 +27,16 @@ pub fn market_from_file_name(path: &Path) -> Option<BinanceMarket> {
     }
 }
 
+/// `spec`, else the spec in `path`'s sidecar (`<path>.spec.json`, written by `flashmm record`,
+/// [`crate::replay::record`]), else `None` (the reader then takes the symbol's built-in
+/// Binance spec). A bad sidecar is an error naming it, never a silent fallback.
+pub fn spec_or_sidecar(path: &Path, spec: Option<MarketSpec>) -> Result<Option<MarketSpec>, ReadError> {
+    match spec {
+        Some(s) => Ok(Some(s)),
+        None => crate::replay::record::sidecar_spec(path).map_err(|(path, reason)| ReadError::Spec { path, reason }),
+    }
+}
+
 /// Streaming reader of one Binance recording (one symbol) into [`EventBatch`]es.
 pub struct BinanceReader<R: BufRead> {
     pub(super) input: R,
@@ -49,8 +59,9 @@ pub struct BinanceReader<R: BufRead> {
 pub type FileReader = BinanceReader<BufReader<MultiGzDecoder<File>>>;
 
 impl FileReader {
-    /// Opens a gzip recording. `spec`: `None` → [`MarketSpec::binance`] for the first message's
-    /// symbol; the market family from `market`, else from the file name prefix (`spot_`,
+    /// Opens a gzip recording. `spec`: `None` → the sidecar `<path>.spec.json` written by
+    /// `flashmm record` if there is one ([`spec_or_sidecar`]), else [`MarketSpec::binance`] for
+    /// the first message's symbol; the market family from `market`, else from the file name prefix (`spot_`,
     /// `usdm_`, `cm_`), else an error asking to pass it.
     pub fn open(path: &Path, market: Option<BinanceMarket>, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
         let market = match market.or_else(|| market_from_file_name(path)) {
@@ -59,6 +70,7 @@ impl FileReader {
                 return Err(ReadError::UnknownMarket { path: path.to_owned() });
             }
         };
+        let spec = spec_or_sidecar(path, spec)?;
         let file = File::open(path).map_err(|source| ReadError::Open { path: path.to_owned(), source })?;
         Self::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)), market, spec)
     }

@@ -105,6 +105,7 @@ impl CountedFileReader {
         let market = market
             .or_else(|| crate::replay::binance::market_from_file_name(path))
             .ok_or_else(|| ReadError::UnknownMarket { path: path.to_owned() })?;
+        let spec = super::spec_or_sidecar(path, spec)?;
         let file = File::open(path).map_err(|source| ReadError::Open { path: path.to_owned(), source })?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         let count = Arc::new(AtomicU64::new(0));
@@ -116,7 +117,7 @@ impl CountedFileReader {
 
 impl BinanceSource<CountedFileReader> {
     /// Opens a gzip recording (market family from `market` or the file name prefix, spec from
-    /// the first message's symbol when `None`), with byte progress.
+    /// its sidecar or the first message's symbol when `None`), with byte progress.
     pub fn open(path: &Path, market: Option<BinanceMarket>, spec: Option<MarketSpec>) -> Result<Self, ReadError> {
         let (reader, count, total) = CountedFileReader::open_counted(path, market, spec)?;
         let mut s = Self::new(reader);
