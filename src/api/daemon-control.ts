@@ -44,7 +44,7 @@ export class DaemonControl implements ControlPort {
       mode: this.config.env, venue: this.config.venue.kind, startedAtMs,
       uptimeSeconds: Math.max(0, (this.clock.nowMs() - startedAtMs) / 1000), startToFirstQuoteMs: this.daemon.startToFirstQuoteMs(),
       killed: this.daemon.risk.isKilled(), markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.daemon.model(),
-      venueState: this.daemon.venueStatus() as DaemonStatus['venueState'],
+      venueState: this.daemon.venueStatus() as DaemonStatus['venueState'], shard: this.daemon.shardStatus(),
     };
   }
 

@@ -33,6 +33,14 @@ export const StatusSchema = z
     mode: z.string(), venue: z.string(), startedAtMs: z.number(), uptimeSeconds: z.number(),
     startToFirstQuoteMs: z.number().nullable(), killed: z.boolean(), markets: z.array(MarketSummarySchema), model: modelInfo,
     venueState: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'The venue\'s own state (Sei: node, height, counters); null when it keeps none' }),
+    shard: z
+      .object({
+        owner: z.string(), leaseTtlMs: z.number(),
+        markets: z.record(z.string(), z.object({ holder: z.string().nullable(), fence: z.number().nullable().openapi({ description: "the lease's fencing token" }), mine: z.boolean() })),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: 'Sharded (--shard): this daemon\'s lease owner name and who holds each market\'s lease (null holder: free); null when not sharded' }),
   })
   .openapi('Status');
 

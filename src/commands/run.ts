@@ -13,6 +13,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { loadSecrets, type Secrets, SecretsError, secretValues } from '../config/secret.js';
 import { type Config, configSchema, ENVIRONMENTS, type Environment } from '../config/schema.js';
 import { openStorage } from '../storage/open.js';
+import { LeaseStore } from '../storage/leases.js';
 import type { StorageHealth } from '../storage/redis-store.js';
 import { Daemon } from '../engine/daemon.js';
 import { EXIT, Lifecycle, nodeProcess } from '../engine/lifecycle.js';
@@ -42,6 +43,8 @@ export interface RunOptions extends SeiRunOptions {
   readonly duration?: number;
   /** Redis for the journal, hot state and restart recovery (storage.redis.url). */
   readonly redis?: string;
+  /** Shard the markets over the daemons sharing the Redis: quote only those whose lease we hold (storage.redis.shard). */
+  readonly shard?: boolean;
 }
 
 /** The loaded config with the command line's choices applied. */
@@ -67,6 +70,10 @@ function loadRunConfig(options: RunOptions): { config: Config; sources: readonly
     out = { ...out, markets: config.markets.map((m) => ({ ...m, enabled: m.symbol === options.market })) };
   }
   if (options.redis !== undefined) out = withRedis(out, options.redis);
+  if (options.shard === true) out = withShard(out);
+  if (out.shard.enabled && out.storage.redis === undefined) {
+    throw new ConfigError([{ source: options.shard === true ? '--shard' : 'config', path: 'storage.redis', reason: 'sharding keeps its leases in Redis: --redis <url> or storage.redis' }]);
+  }
   if (options.replay !== undefined) {
     if (out.venue.kind !== 'sim') throw new ConfigError([{ source: '--replay', path: 'venue.kind', reason: '--replay drives the sim venue' }]);
     const speed = options.speed === undefined || options.speed === 'max' ? 1 : options.speed;
@@ -82,6 +89,22 @@ function withRedis(config: Config, url: string): Config {
     throw new ConfigError([{ source: '--redis', path: 'storage.redis.url', reason: parsed.error.issues[0]?.message ?? 'invalid' }]);
   }
   return parsed.data;
+}
+
+/** `--shard`: shard.enabled. */
+function withShard(config: Config): Config {
+  return { ...config, shard: { ...config.shard, enabled: true } };
+}
+
+/** The market leases when sharded (shard.enabled), in storage.redis, on their own connection. */
+function shardLeases(config: Config, secrets: Secrets): { store: LeaseStore; owner: string } | null {
+  const redis = config.storage.redis;
+  if (!config.shard.enabled || redis === undefined) return null;
+  const store = new LeaseStore({
+    url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs, maxReconnectDelayMs: redis.maxReconnectDelayMs,
+    ...(secrets.redisPassword && { password: secrets.redisPassword }),
+  });
+  return { store, owner: config.shard.owner ?? `${hostname()}-${process.pid}` };
 }
 
 /**
@@ -110,8 +133,9 @@ export async function runDaemon(options: RunOptions, log?: Logger): Promise<numb
     const notifier = operatorNotifier(secrets, metrics, logger);
     let onRedisHealth = (_health: StorageHealth): void => undefined; // the daemon's, once it exists
     const storage = openStorage(config.storage, secrets, { metrics, logger: componentLogger(logger, 'storage'), onRedisHealth: (health) => onRedisHealth(health) });
+    const shard = shardLeases(config, secrets);
     const daemon = new Daemon({
-      config, venue, sequenceRule, log: logger, metrics, supervisor, storage, readOnly: observe,
+      config, venue, sequenceRule, log: logger, metrics, supervisor, storage, readOnly: observe, ...(shard === null ? {} : { shard }),
       ...(modelPath === null ? {} : { modelPath }), ...(notifier === null ? {} : { notifier }),
       onFatal: (fault) => life.requestStop(`fault: ${fault.kind}`, EXIT.fault),
     });
@@ -217,6 +241,7 @@ export function registerRun(program: Command): void {
     .option('--observe', 'sei: follow the books read-only, with no key and no orders')
     .option('--key <name>', 'sei: sign with this keystore (flashmm keys); its password from FLASHMM_KEYSTORE_PASSWORD or a prompt')
     .option('--redis <url>', 'keep state in Redis (journal, hot state, restart recovery): storage.redis.url')
+    .option('--shard', 'shard the markets over the daemons sharing the Redis: quote only markets whose lease this daemon holds')
     .action(async (options: RunOptions) => {
       try {
         process.exitCode = await runDaemon(options);

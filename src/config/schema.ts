@@ -55,6 +55,8 @@ const simVenueSchema = z.strictObject({
   url: url(['ws', 'wss']).optional(),
   /** Who this daemon is on a remote sim venue: its orders, fills and position are kept under this name. */
   client: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected 1-64 letters, digits, . _ -' }).default('flashmm'),
+  /** The trading account on a remote sim venue, when daemons share one (sharded markets); default: the client's own. */
+  account: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected 1-64 letters, digits, . _ -' }).optional(),
   generator: z
     .strictObject({
       kind: z.literal('zi').default('zi'),
@@ -239,6 +241,19 @@ const telemetrySchema = z.strictObject({
  * Redis: hot state, the journal of order events and fills, restart recovery (docs/storage.md).
  * The password comes from FLASHMM_REDIS_PASSWORD, never from the URL.
  */
+/** A lease per market: a daemon quotes only the markets whose lease it holds. */
+const shardSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** This daemon's name on the leases (default: host name and process id). */
+    owner: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, { error: 'expected 1-100 letters, digits, . _ : -' }).optional(),
+    /** A lease not renewed for this long expires: another daemon may then take the market. */
+    leaseTtlMs: positiveInt().default(10_000),
+    /** Renew (and look for free markets) this often; well before the expiry. */
+    renewMs: positiveInt().default(3_000),
+  })
+  .refine((s) => s.renewMs * 3 <= s.leaseTtlMs, { error: 'renewMs must be at most a third of leaseTtlMs (renewal well before expiry)', path: ['renewMs'] });
+
 const redisSchema = z.strictObject({
   url: url(['redis', 'rediss']),
   /** Prefix of every key, so that several deployments can share one Redis. */
@@ -301,6 +316,8 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   telemetry: telemetrySchema.prefault({}),
   storage: storageSchema.prefault({}),
+  /** Markets sharded over the daemons sharing storage.redis (`flashmm run --shard`; docs/storage.md, Sharding). */
+  shard: shardSchema.prefault({}),
   integrations: integrationsSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // An order below a market's minimum size is rejected by the venue on every tick.

@@ -25,6 +25,8 @@ export interface DaemonStorageDeps extends DaemonParts {
   readonly modelPath?: string;
   /** Books one venue event (Daemon.onOrderEvent). */
   readonly apply: (event: OrderEvent) => void;
+  /** Sharded (`--shard`): whether this daemon holds `symbol`'s lease; a market it does not hold is never restored. */
+  readonly holds?: (symbol: string) => boolean;
 }
 
 export class DaemonStorage {
@@ -72,7 +74,12 @@ export class DaemonStorage {
   async recover(symbol: string): Promise<boolean | null> {
     const p = this.persistence;
     if (p === null) return null;
+    if (this.deps.holds?.(symbol) === false) return false;
     const result = await recoverMarket(p, this.deps, symbol);
+    if (this.deps.holds?.(symbol) === false) {
+      this.release(symbol, 'the lease was lost during recovery');
+      return false;
+    }
     this.outcomes.set(symbol, result);
     if (result.ok) return true;
     this.deps.log.error({ symbol, code: result.code, reason: result.reason, retry: result.retry }, 'market stays halted: restart recovery did not succeed');
@@ -85,6 +92,13 @@ export class DaemonStorage {
       this.retries.add(timer);
     }
     return false;
+  }
+
+  /** Sharded: `symbol`'s lease is gone: halted (no quotes) until it is taken again and restored. */
+  release(symbol: string, detail: string): void {
+    if (this.persistence === null) return;
+    this.outcomes.set(symbol, null);
+    this.deps.risk.recoveryHalted(symbol, detail, this.deps.clock.nowMs());
   }
 
   /** Whether `symbol` is still being restored (its reconciliations wait for recovery). */
@@ -104,7 +118,7 @@ export class DaemonStorage {
     return { redis: this.deps.storage.redis?.health() ?? null, recovery };
   }
 
-  /** Every market's checkpoint now, and no more retries (shutdown). */
+  /** Every market's checkpoint now (sharded: those it holds), and no more retries (shutdown). */
   close(): void {
     this.closed = true;
     for (const t of this.retries) clearTimeout(t);
@@ -113,7 +127,7 @@ export class DaemonStorage {
     if (p === null) return;
     for (const symbol of p.symbols()) {
       const m = p.market(symbol);
-      if (m?.store != null && !m.holding) p.checkpointNow(m);
+      if (m?.store != null && !m.holding && this.deps.holds?.(symbol) !== false) p.checkpointNow(m);
     }
   }
 }

@@ -29,6 +29,8 @@ import { DaemonStorage } from './daemon-storage.js';
 import type { Storage } from '../storage/open.js';
 import type { StorageHealth } from '../storage/redis-store.js';
 import { type Fault, Supervisor } from './supervisor.js';
+import { MarketLeases, type ShardStatus } from './leases.js';
+import type { LeaseStore } from '../storage/leases.js';
 
 export interface DaemonDeps {
   readonly config: Config;
@@ -54,6 +56,8 @@ export interface DaemonDeps {
   readonly storage?: Storage;
   /** Follow the markets without quoting (`flashmm run --observe`: a venue with no key). */
   readonly readOnly?: boolean;
+  /** Sharded (`--shard`): the market leases, under this owner name (config.shard). */
+  readonly shard?: { readonly store: LeaseStore; readonly owner: string };
 }
 
 /** The model the markets forecast with. */
@@ -109,6 +113,7 @@ export class Daemon {
   private reconciledAll = false;
   private scoresReadAtMs = Number.NEGATIVE_INFINITY;
   private readonly storage: DaemonStorage | null;
+  private readonly leases: MarketLeases | null;
 
   constructor(unobserved: DaemonDeps) {
     const deps = { ...unobserved, venue: observedVenue(unobserved.venue, unobserved.metrics) };
@@ -134,9 +139,11 @@ export class Daemon {
         onMissedFill: (fill) => this.storage?.onMissedFill(fill),
       },
     });
+    this.leases = this.createLeases(markets.map((m) => m.symbol));
     this.storage = deps.storage === undefined ? null : new DaemonStorage({
       storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
       log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
+      ...(this.leases === null ? {} : { holds: (symbol: string) => this.leases?.holds(symbol) === true }),
       ...(deps.modelPath === undefined ? {} : { modelPath: deps.modelPath }),
     });
     this.kill = new KillSwitch({
@@ -157,7 +164,8 @@ export class Daemon {
     for (const symbol of this.loops.keys()) this.deps.metrics.initMarket(symbol);
     await venue.connect(this.supervisor.listener(this.listener()));
     let reconciled = true;
-    for (const symbol of this.loops.keys()) {
+    // Sharded: each market is restored and reconciled when its lease is taken (onLeaseAcquired).
+    for (const symbol of this.leases === null ? this.loops.keys() : []) {
       // With Redis, restart recovery restores the market and reconciles it (null: no Redis).
       const ok = (await this.storage?.recover(symbol)) ?? (await this.reconcile(symbol));
       reconciled = ok && reconciled;
@@ -165,6 +173,7 @@ export class Daemon {
     this.reconciledAll = reconciled;
     if (this.stopping !== null) return; // stopped while starting: no quote timer
     if (options.timer ?? true) this.timer = setInterval(() => void this.tick(), config.engine.intervalMs);
+    this.leases?.start();
     this.log.info({ markets: [...this.loops.keys()], venue: venue.name, intervalMs: config.engine.intervalMs }, 'quoting started');
   }
 
@@ -177,6 +186,48 @@ export class Daemon {
   /** Redis's health changed (openStorage's onRedisHealth): the storage breaker condition follows it. */
   onStorageHealth(health: StorageHealth): void {
     this.storage?.onHealth(health);
+  }
+
+  /** Sharded: who holds which market's lease (as this daemon last saw it); null when not sharded. */
+  shardStatus(): ShardStatus | null {
+    return this.leases?.status() ?? null;
+  }
+
+  private createLeases(symbols: readonly string[]): MarketLeases | null {
+    const shard = this.deps.shard;
+    const config = this.deps.config.shard;
+    if (shard === undefined || this.deps.storage?.redis == null) return null;
+    return new MarketLeases({
+      store: shard.store, symbols, owner: shard.owner, ttlMs: config.leaseTtlMs, renewMs: config.renewMs, clock: this.clock,
+      log: componentLogger(this.deps.log, 'leases'),
+      onAcquired: (symbol) => {
+        this.orders.resume(symbol); // a market handed back before was pulled (places blocked); the recovery halt holds it meanwhile
+        this.supervisor.task({ kind: 'recovery', symbol }, this.storage?.recover(symbol) ?? Promise.resolve());
+      },
+      onLost: (symbol, reason) => this.onLeaseLost(symbol, reason),
+    });
+  }
+
+  /** The lease is gone (or handed back): halted at once, its orders pulled; its events are no longer ours after. */
+  private async onLeaseLost(symbol: string, reason: string): Promise<void> {
+    this.storage?.release(symbol, `no market lease: ${reason}`);
+    const outcome = await this.kill.pull([symbol]);
+    if (outcome.ok) this.log.warn({ symbol, reason }, 'market lease lost: its orders are cancelled');
+    else this.log.error({ symbol, reason, outcome }, 'market lease lost: orders remain on the venue');
+    // Our journal entries for it land before a hand-back lets another daemon read it (its writer
+    // continues from Redis's last seq). Bounded: an unreachable Redis holds nothing back.
+    await this.drained(this.deps.config.shard.leaseTtlMs);
+  }
+
+  private async drained(boundMs: number): Promise<void> {
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([this.deps.storage?.redis?.drained(), new Promise((resolve) => (bound = setTimeout(resolve, boundMs)))]);
+    clearTimeout(bound);
+  }
+
+  /** The markets whose orders are this daemon's to cancel and count (sharded: those it holds). */
+  private ownSymbols(): string[] {
+    return this.leases?.ownedSymbols() ?? [...this.loops.keys()];
   }
 
   /** Milliseconds from construction to the first order sent, once it happened. */
@@ -356,7 +407,7 @@ export class Daemon {
       ...(this.deps.onDecision === undefined && this.deps.storage === undefined ? {} : {
         onDecision: (record: DecisionRecord) => {
           const loop = this.loops.get(market.symbol);
-          if (loop !== undefined) this.storage?.afterDecision(loop, record);
+          if (loop !== undefined && this.leases?.holds(market.symbol) !== false) this.storage?.afterDecision(loop, record);
           this.deps.onDecision?.(market.symbol, record);
         },
       }),
@@ -374,6 +425,8 @@ export class Daemon {
         }
       },
       onOrderEvent: (event) => {
+        // Sharded: another daemon's market (the account's reports reach every daemon): not ours to book.
+        if (this.leases?.owns(event.type === 'fill' ? event.fill.symbol : event.symbol) === false) return;
         if (this.storage?.onEvent(event) !== true) this.onOrderEvent(event);
       },
       onConnection: (state, reason) => {
@@ -480,6 +533,11 @@ export class Daemon {
       this.log.info({ symbol, position: this.positions.position(symbol), pnl: this.quotePnl(symbol, loop), pnlUnits, mid2: top?.mid2 ?? null }, 'final state');
     }
     this.storage?.close();
+    if (this.leases !== null) {
+      // The last journal entries and checkpoints land before another daemon may take the markets.
+      await this.drained(config.shard.leaseTtlMs);
+      await this.leases.stop();
+    }
     try {
       await venue.close();
     } catch (err) {
@@ -521,16 +579,17 @@ export class Daemon {
 
   private async cancelRound(): Promise<void> {
     const nowMs = this.clock.nowMs();
-    for (const symbol of this.loops.keys()) {
+    for (const symbol of this.ownSymbols()) {
       const batch = this.orders.cancelAll(symbol, nowMs);
       if (batch.cancels.length > 0) await this.deps.venue.submit(batch);
     }
-    await this.deps.venue.cancelAll();
+    if (this.leases === null) await this.deps.venue.cancelAll();
+    else for (const symbol of this.ownSymbols()) await this.deps.venue.cancelAll(symbol); // the other markets are other daemons'
   }
 
   private async openOnVenue(): Promise<number> {
     let open = 0;
-    for (const symbol of this.loops.keys()) {
+    for (const symbol of this.ownSymbols()) {
       const venueOrders = await this.deps.venue.openOrders(symbol);
       this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       open += venueOrders.length;
@@ -540,7 +599,7 @@ export class Daemon {
 
   /** Places sent and not yet answered: they may still land on the venue. */
   private unansweredPlaces(): string[] {
-    return [...this.loops.keys()].flatMap((s) => this.orders.liveOrders(s).filter((o) => o.state === 'pending').map((o) => o.clientId));
+    return this.ownSymbols().flatMap((s) => this.orders.liveOrders(s).filter((o) => o.state === 'pending').map((o) => o.clientId));
   }
 }
 

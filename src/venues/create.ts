@@ -43,7 +43,7 @@ export function createVenue(config: Config, clock: Clock, options: VenueOptions 
   const v = config.venue;
   if (v.kind === 'sim' && v.url !== undefined) {
     const markets = config.markets.filter((m) => m.enabled).map(marketInfo);
-    const venue = new RemoteSimVenue({ url: v.url, client: v.client, markets, log: options.log ?? createLogger({ level: 'silent' }) });
+    const venue = new RemoteSimVenue({ url: v.url, client: v.client, ...(v.account === undefined ? {} : { account: v.account }), markets, log: options.log ?? createLogger({ level: 'silent' }) });
     return { venue, sequenceRule: () => 'strict' }; // the server's generated markets (checked at connect)
   }
   if (v.kind !== 'sim') {

@@ -20,7 +20,7 @@ const placeSchema = z.strictObject({ clientId: name, symbol: name, side, price: 
 const cancelSchema = z.strictObject({ clientId: name, symbol: name });
 
 export const clientMessageSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('hello'), version: z.number().int(), client: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -'), markets: z.array(name) }),
+  z.strictObject({ op: z.literal('hello'), version: z.number().int(), client: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -'), account: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -').optional(), markets: z.array(name) }),
   z.strictObject({ op: z.literal('submit'), id: int(), cancels: z.array(cancelSchema), places: z.array(placeSchema) }),
   z.strictObject({ op: z.literal('cancel-all'), id: int(), symbol: name.optional() }),
   z.strictObject({ op: z.literal('open-orders'), id: int(), symbol: name }),

@@ -19,6 +19,8 @@ export interface RemoteSimOptions {
   readonly url: string;
   /** Who this daemon is on the venue: its orders, fills and position are kept under this name. */
   readonly client: string;
+  /** The trading account when daemons share one (sharded markets); default: the client's own. */
+  readonly account?: string;
   /** The markets this daemon trades (the venue must list each with the same grid and fees). */
   readonly markets: readonly MarketInfo[];
   readonly log: Logger;
@@ -129,7 +131,7 @@ export class RemoteSimVenue implements Venue {
       let welcomed = false;
       socket.binaryType = 'nodebuffer';
       socket.once('open', () => {
-        socket.send(encodeMessage({ op: 'hello', version: PROTOCOL_VERSION, client: this.opts.client, markets: this.opts.markets.map((m) => m.symbol) }));
+        socket.send(encodeMessage({ op: 'hello', version: PROTOCOL_VERSION, client: this.opts.client, ...(this.opts.account === undefined ? {} : { account: this.opts.account }), markets: this.opts.markets.map((m) => m.symbol) }));
       });
       socket.on('message', (data: Buffer, isBinary) => {
         if (isBinary) return this.onMarketData(data);

@@ -10,6 +10,9 @@
 // are kept, and the daemon finds them when it comes back (`open-orders`, `account`). A second
 // connection under a name replaces the first. Orders of two daemons on one market meet on one
 // simulated exchange as one trader's (it does not match them against each other).
+// Daemons that shard markets over one trading account name it in `hello` (`account`, default
+// the client's own): the account's orders, fills and positions are then one, every connection of
+// it gets its reports, and the venue still records which daemon placed each order.
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../execution/clock.js';
@@ -36,11 +39,18 @@ export interface SimServerOptions {
   readonly clock?: Clock;
 }
 
+interface Session {
+  readonly socket: WebSocket;
+  /** The markets the connection asked for (market data and reports go to those). */
+  readonly markets: ReadonlySet<string>;
+}
+
 interface Account {
   readonly name: string;
-  socket: WebSocket | null;
-  /** The markets its connection asked for (market data goes to those). */
-  markets: ReadonlySet<string>;
+  /** Its connections, by client name. */
+  readonly sessions: Map<string, Session>;
+  /** The client that placed each of its live orders (by client order id). */
+  readonly placedBy: Map<string, string>;
   readonly positions: PositionTracker;
   readonly fills: Map<string, VenueFill[]>;
   /** Fills dropped from the front of each market's history. */
@@ -53,7 +63,7 @@ const SEP = '/';
 
 export class SimServer {
   private readonly accounts = new Map<string, Account>();
-  private readonly bySocket = new Map<WebSocket, Account>();
+  private readonly bySocket = new Map<WebSocket, { readonly account: Account; readonly client: string }>();
 
   private constructor(
     private readonly venue: Venue,
@@ -106,6 +116,17 @@ export class SimServer {
     return this.accounts.get(client)?.fills.get(symbol) ?? [];
   }
 
+  /** Who placed the account's open orders on `symbol`: client name → number of orders. */
+  async placersOf(account: string, symbol: string): Promise<ReadonlyMap<string, number>> {
+    const a = this.accounts.get(account);
+    const out = new Map<string, number>();
+    for (const o of await this.openOrdersOf(account, symbol)) {
+      const client = a?.placedBy.get(o.clientId) ?? '?';
+      out.set(client, (out.get(client) ?? 0) + 1);
+    }
+    return out;
+  }
+
   clients(): readonly string[] {
     return [...this.accounts.keys()];
   }
@@ -126,11 +147,11 @@ export class SimServer {
       void this.handle(socket, decoded.message);
     });
     socket.on('close', () => {
-      const account = this.bySocket.get(socket);
+      const session = this.bySocket.get(socket);
       this.bySocket.delete(socket);
-      if (account !== undefined && account.socket === socket) {
-        account.socket = null;
-        this.log.info({ client: account.name }, 'daemon disconnected: its orders stay on the venue');
+      if (session !== undefined && session.account.sessions.get(session.client)?.socket === socket) {
+        session.account.sessions.delete(session.client);
+        this.log.info({ client: session.client, account: session.account.name }, 'daemon disconnected: its orders stay on the venue');
       }
     });
     socket.on('error', () => undefined); // 'close' follows
@@ -144,10 +165,10 @@ export class SimServer {
 
   private async handle(socket: WebSocket, m: ClientMessage): Promise<void> {
     if (m.op === 'hello') return this.hello(socket, m);
-    const account = this.bySocket.get(socket);
-    if (account === undefined) return this.refuse(socket, 'say hello first');
+    const session = this.bySocket.get(socket);
+    if (session === undefined) return this.refuse(socket, 'say hello first');
     try {
-      const result = await this.request(account, m);
+      const result = await this.request(session.account, session.client, m);
       socket.send(encodeMessage({ op: 'reply', id: m.id, ok: true, result }));
     } catch (err) {
       socket.send(encodeMessage({ op: 'reply', id: m.id, ok: false, error: errorMessage(err) }));
@@ -159,14 +180,14 @@ export class SimServer {
     const listed = new Map(this.venue.markets().map((info) => [info.symbol, info]));
     const unknown = m.markets.filter((s) => !listed.has(s));
     if (unknown.length > 0) return this.refuse(socket, `no market ${unknown.join(', ')} on this venue (it has ${[...listed.keys()].join(', ')})`);
-    const account = this.account(m.client);
-    if (account.socket !== null && account.socket !== socket) {
+    const account = this.account(m.account ?? m.client);
+    const previous = account.sessions.get(m.client);
+    if (previous !== undefined && previous.socket !== socket) {
       this.log.warn({ client: m.client }, 'a new connection replaces the old one');
-      account.socket.terminate();
+      previous.socket.terminate();
     }
-    account.socket = socket;
-    account.markets = new Set(m.markets);
-    this.bySocket.set(socket, account);
+    account.sessions.set(m.client, { socket, markets: new Set(m.markets) });
+    this.bySocket.set(socket, { account, client: m.client });
     const markets = m.markets.map((s) => listed.get(s)!);
     socket.send(encodeMessage({ op: 'welcome', version: PROTOCOL_VERSION, markets, sequenceRules: Object.fromEntries(m.markets.map((s) => [s, this.rules(s)])) }));
     // The book as it stands (the generator's own snapshot went out at its start): the diffs
@@ -175,17 +196,20 @@ export class SimServer {
       const snapshot = this.exchanges.get(symbol)?.snapshot();
       if (snapshot != null) socket.send(encodeMarketData(symbol, snapshot));
     }
-    this.log.info({ client: m.client, markets: m.markets }, 'daemon connected');
+    this.log.info({ client: m.client, account: account.name, markets: m.markets }, 'daemon connected');
   }
 
-  private async request(account: Account, m: Exclude<ClientMessage, { op: 'hello' }>): Promise<unknown> {
+  private async request(account: Account, client: string, m: Exclude<ClientMessage, { op: 'hello' }>): Promise<unknown> {
     const known = (symbol: string) => {
       if (!this.venue.markets().some((x) => x.symbol === symbol)) throw new Error(`no market ${symbol} on this venue`);
     };
     switch (m.op) {
       case 'submit': {
         for (const r of [...m.cancels, ...m.places]) known(r.symbol);
-        for (const p of m.places) account.sizes.set(p.clientId, p.size);
+        for (const p of m.places) {
+          account.sizes.set(p.clientId, p.size);
+          account.placedBy.set(p.clientId, client);
+        }
         await this.venue.submit({
           cancels: m.cancels.map((c) => ({ ...c, clientId: this.venueId(account, c.clientId) })),
           places: m.places.map((p) => ({ ...p, clientId: this.venueId(account, p.clientId) })),
@@ -223,7 +247,7 @@ export class SimServer {
 
   private broadcast(symbol: string, frame: Buffer): void {
     for (const account of this.accounts.values()) {
-      if (account.socket?.readyState === 1 && account.markets.has(symbol)) account.socket.send(frame);
+      for (const session of account.sessions.values()) if (session.socket.readyState === 1 && session.markets.has(symbol)) session.socket.send(frame);
     }
   }
 
@@ -238,6 +262,7 @@ export class SimServer {
     }
     const clientId = venueId.slice(cut + 1);
     let own: OrderEvent;
+    const symbol = event.type === 'fill' ? event.fill.symbol : event.symbol;
     if (event.type === 'fill') {
       const f = event.fill;
       const size = account.sizes.get(clientId) ?? f.size + f.leaves;
@@ -246,13 +271,19 @@ export class SimServer {
       const fill: VenueFill = { ...f, clientId, fillId: String(size - f.leaves) };
       account.positions.applyFill(f.symbol, f.side, f.price, f.size, f.fee);
       this.keep(account, fill);
-      if (f.leaves === 0) account.sizes.delete(clientId);
+      if (f.leaves === 0) this.forget(account, clientId);
       own = { type: 'fill', fill };
     } else {
       own = { ...event, clientId };
-      if (event.type === 'rejected' || event.type === 'cancelled') account.sizes.delete(clientId);
+      if (event.type === 'rejected' || event.type === 'cancelled') this.forget(account, clientId);
     }
-    if (account.socket?.readyState === 1) account.socket.send(encodeMessage({ op: 'events', events: [own] }));
+    const frame = encodeMessage({ op: 'events', events: [own] });
+    for (const session of account.sessions.values()) if (session.socket.readyState === 1 && session.markets.has(symbol)) session.socket.send(frame);
+  }
+
+  private forget(account: Account, clientId: string): void {
+    account.sizes.delete(clientId);
+    account.placedBy.delete(clientId);
   }
 
   private keep(account: Account, fill: VenueFill): void {
@@ -268,7 +299,7 @@ export class SimServer {
   private account(name: string): Account {
     let a = this.accounts.get(name);
     if (a === undefined) {
-      a = { name, socket: null, markets: new Set(), positions: new PositionTracker(), fills: new Map(), trimmed: new Map(), sizes: new Map() };
+      a = { name, sessions: new Map(), placedBy: new Map(), positions: new PositionTracker(), fills: new Map(), trimmed: new Map(), sizes: new Map() };
       this.accounts.set(name, a);
     }
     return a;
