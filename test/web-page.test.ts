@@ -50,10 +50,13 @@ describe('the live page', () => {
     expect(rows).toBe(2 * cp.config.api.stream.depth);
     // Our four quotes (two levels a side) are marked where the venue has them.
     await until('four quotes live', async () => (await text('quotes')) === '4');
-    const venue = await cp.venue.openOrders(SYMBOL);
-    const marked = await market().locator('tr.ours td:nth-child(2)').allInnerTexts();
-    const venuePrices = [...new Set(venue.map((o) => (o.price * 0.0001).toFixed(4)))];
-    for (const price of marked) expect(venuePrices).toContain(price);
+    // The page and the venue are read one after the other while the daemon requotes: compare a
+    // pair of reads taken within the same frame (the page draws at the stream's rate).
+    await until('the marked rows are where the venue has our orders', async () => {
+      const marked = await market().locator('tr.ours td:nth-child(2)').allInnerTexts();
+      const venuePrices = new Set((await cp.venue.openOrders(SYMBOL)).map((o) => (o.price * 0.0001).toFixed(4)));
+      return marked.length > 0 && marked.every((price) => venuePrices.has(price));
+    }, 10_000);
     expect(await market().getByTestId('risk').innerText()).toBe('active');
     expect(await text('feed')).toMatch(/^book valid, last data \d+ ms ago$/);
     expect(await page.getByTestId('daemon').innerText()).toBe('development · venue sim · 1 market(s) · model on');
