@@ -6,6 +6,7 @@
 // Members (live daemons) are a sorted set scored by expiry on Redis's clock: the fair share.
 import { Redis } from 'ioredis';
 import type { Secret } from '../config/secret.js';
+import { failFastOptions } from './connection.js';
 
 const ACQUIRE = `
 local held = redis.call('GET', KEYS[1])
@@ -63,21 +64,12 @@ export class LeaseStore {
   constructor(private readonly opts: LeaseStoreOptions) {
     // Its own connection, failing fast: a lease command must never wait behind the journal's
     // writes or in an offline queue (a renew that cannot be sent now has failed).
-    this.redis = new Redis(opts.url, {
-      ...(opts.password !== undefined && { password: opts.password.reveal() }),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: opts.commandTimeoutMs,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), opts.maxReconnectDelayMs),
-      scripts: {
-        leaseAcquire: { numberOfKeys: 2, lua: ACQUIRE },
-        leaseRenew: { numberOfKeys: 1, lua: RENEW },
-        leaseRelease: { numberOfKeys: 1, lua: RELEASE },
-        leaseMembers: { numberOfKeys: 1, lua: MEMBERS },
-      },
-    }) as LeaseRedis;
+    this.redis = new Redis(opts.url, failFastOptions(opts, {
+      leaseAcquire: { numberOfKeys: 2, lua: ACQUIRE },
+      leaseRenew: { numberOfKeys: 1, lua: RENEW },
+      leaseRelease: { numberOfKeys: 1, lua: RELEASE },
+      leaseMembers: { numberOfKeys: 1, lua: MEMBERS },
+    })) as LeaseRedis;
     this.redis.on('error', () => undefined); // a failed command says it; the connection retries by itself
     this.redis.connect().catch(() => undefined);
   }

@@ -16,6 +16,7 @@ import type { Secret } from '../config/secret.js';
 import type { RedisConfig } from '../config/schema.js';
 import type { BreakerState } from '../risk/events.js';
 import type { Logger } from '../telemetry/logger.js';
+import { failFastOptions } from './connection.js';
 import { marketKeys, type MarketKeys } from './keys.js';
 import type { StorageMetrics } from './metrics.js';
 import { MarketStore } from './market-store.js';
@@ -102,18 +103,8 @@ export class RedisStore {
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.queue = new WriteQueue<Pipe>(opts.maxBufferedWrites, (market, first, last, count) => this.gapOp(market, first, last, count));
-    this.redis = new Redis(opts.url, {
-      ...(opts.password !== undefined && { password: opts.password.reveal() }),
-      lazyConnect: true,
-      // The queue is the only buffer: commands fail fast while Redis is away, are never resent
-      // behind our back, and go out again from the queue, in order.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: opts.commandTimeoutMs,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), opts.maxReconnectDelayMs),
-      scripts: SCRIPTS,
-    });
+    // The queue is the only buffer: failed commands go out again from it, in order.
+    this.redis = new Redis(opts.url, failFastOptions(opts, SCRIPTS));
     this.redis.on('ready', () => this.onReady());
     this.redis.on('close', () => this.degrade('connection closed'));
     // ioredis reports every failed reconnection as an error event; the state change says enough.
