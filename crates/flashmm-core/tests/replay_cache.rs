@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use flashmm_core::backtest::{Backtest, BacktestConfig, BaselineConfig, BaselineQuoter};
 use flashmm_core::replay::binance::{BinanceSource, FileReader, RecordedEvents, market_from_file_name};
@@ -29,28 +29,6 @@ const DECODER_DIGESTS: [(&str, u64); 6] = [
     ("cm_btcusd_perp_20240808.gz", 0xa9138a964fb9d40f),
     ("cm_ethusd_perp_20240808.gz", 0x3d50750caaf67b4b),
 ];
-
-/// A directory of its own under the temp dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("flashmm-cache-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn assert_same(a: &EventBatch, b: &EventBatch, what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: batch length");
@@ -111,11 +89,11 @@ fn compare_readers(
 
 #[test]
 fn cache_gives_the_readers_events_on_all_six_recordings() {
-    let dir = Scratch::new("six");
+    let dir = tempfile::tempdir().unwrap();
     let mut digests = Vec::new();
     for (name, _) in DECODER_DIGESTS {
         let src = common::data_file(name);
-        let out = dir.path(&format!("{name}.{}", cache::EXTENSION));
+        let out = dir.path().join(format!("{name}.{}", cache::EXTENSION));
         let summary = cache::convert(&src, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(summary.bytes, fs::metadata(&out).unwrap().len());
         let c = Cache::open(&out).unwrap();
@@ -175,10 +153,10 @@ fn backtest_json(src: impl EventSource, spec: &MarketSpec, rule: flashmm_core::b
 
 #[test]
 fn backtests_from_the_cache_are_byte_identical() {
-    let dir = Scratch::new("backtest");
+    let dir = tempfile::tempdir().unwrap();
     for name in common::BINANCE_FILES {
         let src = common::data_file(name);
-        let out = dir.path(&format!("{name}.{}", cache::EXTENSION));
+        let out = dir.path().join(format!("{name}.{}", cache::EXTENSION));
         cache::convert(&src, &out).unwrap();
         let gz = BinanceSource::open(&src, None, None).unwrap();
         let (spec, rule) = (gz.spec().clone(), gz.rule());
@@ -230,10 +208,10 @@ fn first_trade_local_ts(s: RecordedSource) -> i64 {
 
 #[test]
 fn stale_caches_are_detected_and_rebuilt_beside_a_recording() {
-    let dir = Scratch::new("stale");
-    let rec = dir.path("spot_btcusdt_tiny.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("spot_btcusdt_tiny.gz");
     let beside = cache::default_path(&rec);
-    assert_eq!(beside, dir.path("spot_btcusdt_tiny.gz.fmcache"));
+    assert_eq!(beside, dir.path().join("spot_btcusdt_tiny.gz.fmcache"));
     fs::write(&rec, tiny_recording(1723161254400000000, 2)).unwrap();
 
     // No cache: the recording is read (no cache is made behind the user's back).
@@ -277,7 +255,7 @@ fn stale_caches_are_detected_and_rebuilt_beside_a_recording() {
         )
     );
     // ...and read as it is once the recording is gone.
-    let moved = dir.path("spot_btcusdt_moved.gz");
+    let moved = dir.path().join("spot_btcusdt_moved.gz");
     fs::rename(&rec, &moved).unwrap();
     assert!(matches!(
         RecordedSource::open(&beside, &InputOptions::default()).unwrap().source,
@@ -298,7 +276,7 @@ fn stale_caches_are_detected_and_rebuilt_beside_a_recording() {
     Cache::open(&beside).unwrap().check_fresh(&rec).unwrap();
 
     // A recording the reader stops on cannot be cached.
-    let bad = dir.path("spot_btcusdt_bad.gz");
+    let bad = dir.path().join("spot_btcusdt_bad.gz");
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     gz.write_all(b"1 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"1.00\",\"q\":\"1\",\"T\":1,\"m\":true}}\ngarbage\n").unwrap();
     fs::write(&bad, gz.finish().unwrap()).unwrap();
@@ -318,13 +296,13 @@ fn reseal(bytes: &mut [u8]) {
 
 #[test]
 fn corrupt_truncated_and_foreign_caches_are_refused() {
-    let dir = Scratch::new("corrupt");
-    let rec = dir.path("spot_btcusdt_tiny.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("spot_btcusdt_tiny.gz");
     fs::write(&rec, tiny_recording(1723161254400000000, 2)).unwrap();
-    let good_path = dir.path("good.fmcache");
+    let good_path = dir.path().join("good.fmcache");
     cache::convert(&rec, &good_path).unwrap();
     let good = fs::read(&good_path).unwrap();
-    let at = dir.path("bad.fmcache");
+    let at = dir.path().join("bad.fmcache");
     let check = |bytes: &[u8]| {
         fs::write(&at, bytes).unwrap();
         Cache::open(&at).map(|_| ()).unwrap_err().to_string()

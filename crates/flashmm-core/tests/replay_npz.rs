@@ -41,27 +41,6 @@ fn row(ev: u64, exch_ts: i64, local_ts: i64, px: f64, qty: f64) -> Row {
     Row { ev, exch_ts, local_ts, px, qty, order_id: 0, ival: 0, fval: 0.0 }
 }
 
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("flashmm-npz-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn write_npy(path: &Path, rows: &[Row]) {
     npyz::to_file_1d(path, rows.iter().copied()).unwrap();
 }
@@ -92,7 +71,7 @@ fn lv(price: i64, size: i64) -> Level {
 
 #[test]
 fn maps_depth_snapshots_and_trades_in_exchange_order() {
-    let dir = Scratch::new("map");
+    let dir = tempfile::tempdir().unwrap();
     let rows = [
         row(LOCAL_EVENT | DEPTH | BUY_EVENT, 100, 90, 100.0, 9.0), // a local-order copy
         row(EX | CLEAR | BUY_EVENT, 100, 110, 99.9, 0.0),
@@ -108,9 +87,9 @@ fn maps_depth_snapshots_and_trades_in_exchange_order() {
         row(EXCH_EVENT | DEPTH | BUY_EVENT, 300, 310, 100.0, 0.0),
         row(EX | TRADE | BUY_EVENT, 300, 305, 100.1, 0.001),
     ];
-    let npz = dir.path("usdm_btcusdt_synthetic.npz");
+    let npz = dir.path().join("usdm_btcusdt_synthetic.npz");
     write_npz(&npz, "data", &rows);
-    let npy = dir.path("usdm_btcusdt_synthetic.npy");
+    let npy = dir.path().join("usdm_btcusdt_synthetic.npy");
     write_npy(&npy, &rows);
 
     for path in [&npz, &npy] {
@@ -141,7 +120,7 @@ fn maps_depth_snapshots_and_trades_in_exchange_order() {
     }
 
     // Through the input selection: told apart from a recording by its bytes, not its name.
-    let renamed = dir.path("usdm_btcusdt_renamed.gz");
+    let renamed = dir.path().join("usdm_btcusdt_renamed.gz");
     fs::copy(&npz, &renamed).unwrap();
     let o = RecordedSource::open(&renamed, &InputOptions::default()).unwrap();
     assert!(matches!(o.source, RecordedSource::Npz(_)));
@@ -156,8 +135,8 @@ fn maps_depth_snapshots_and_trades_in_exchange_order() {
 
 #[test]
 fn bad_files_and_rows_get_clear_errors() {
-    let dir = Scratch::new("errors");
-    let path = dir.path("usdm_btcusdt_bad.npz");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usdm_btcusdt_bad.npz");
     let p = path.display().to_string();
     let err = |rows: &[Row]| {
         write_npz(&path, "data", rows);
@@ -208,7 +187,7 @@ fn bad_files_and_rows_get_clear_errors() {
         format!("{p} has no 'data' array (hftbacktest's event files keep their events there)")
     );
     // hftbacktest 1.x wrote plain (n, 6) float arrays.
-    let old = dir.path("usdm_btcusdt_old.npy");
+    let old = dir.path().join("usdm_btcusdt_old.npy");
     use npyz::WriterBuilder;
     npyz::WriteOptions::<f64>::new()
         .default_dtype()
@@ -219,7 +198,7 @@ fn bad_files_and_rows_get_clear_errors() {
         .unwrap();
     let e = NpzSource::open(&old, None, None).unwrap_err().to_string();
     assert!(e.starts_with(&format!("the data array of {} is not in hftbacktest's event dtype", old.display())), "{e}");
-    let unnamed = dir.path("events.npz");
+    let unnamed = dir.path().join("events.npz");
     write_npz(&unnamed, "data", &[ok]);
     assert_eq!(
         NpzSource::open(&unnamed, None, None).unwrap_err().to_string(),
@@ -256,9 +235,9 @@ fn python_with_hftbacktest() -> Option<PathBuf> {
 #[test]
 fn reads_a_file_from_hftbacktests_converter() {
     let Some(python) = python_with_hftbacktest() else { return };
-    let dir = Scratch::new("hbt");
+    let dir = tempfile::tempdir().unwrap();
     let gz = common::data_file("usdm_btcusdt_20240808.gz");
-    let npz = dir.path("usdm_btcusdt_20240808.npz");
+    let npz = dir.path().join("usdm_btcusdt_20240808.npz");
     let script = "import sys\nfrom hftbacktest.data.utils import binancefutures\nd = binancefutures.convert(sys.argv[1], output_filename=sys.argv[2])\nprint(len(d))";
     let out = Command::new(&python).args(["-c", script]).arg(&gz).arg(&npz).output().unwrap();
     assert!(out.status.success(), "hftbacktest's converter failed: {}", String::from_utf8_lossy(&out.stderr));
