@@ -45,11 +45,13 @@ export function nodeProcess(): ProcessPort {
     onSignal: (handler) => {
       const release = claimSignals(handler);
       return () => {
+        // The shutdown has run: a signal while the process drains ends it at once with the exit
+        // code decided (process.exitCode), not by the default action (a death by signal). These
+        // go on before the held ones come off: with no listener left for a moment, Node restores
+        // the default disposition, and a signal arriving then kills the process.
+        for (const s of HELD_SIGNALS) process.on(s, () => process.exit());
         release();
         releaseSignals();
-        // The shutdown has run: a signal while the process drains ends it at once with the exit
-        // code decided (process.exitCode), not by the default action (a death by signal).
-        for (const s of HELD_SIGNALS) process.on(s, () => process.exit());
       };
     },
     onLastResort: (handler) => {
