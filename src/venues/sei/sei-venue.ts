@@ -80,7 +80,10 @@ export class SeiVenue implements Venue {
   private readonly queuedCancels = new Set<TrackedOrder>();
   private readonly cancelWaiters: (() => void)[] = [];
   private readonly chains = new Map<string, SeiChain>();
-  private readonly blockTxs = new Map<number, { hashes: string[]; timeNs: bigint }>();
+  /** Each block seen on the websocket: its transactions, time and arrival (performance.now() ms). */
+  private readonly blockTxs = new Map<number, { hashes: string[]; timeNs: bigint; atMs: number }>();
+  /** The block processed last in this drain: its arrival and when its queries answered (the pump's latency origin). */
+  private released: { blockAtMs: number | null; dataAtMs: number } | null = null;
   private readonly feed: BlockFeed;
   private readonly clock: Clock;
   private readonly logOnce: LogOnce | null;
@@ -135,7 +138,7 @@ export class SeiVenue implements Venue {
   static async open(options: SeiVenueOptions): Promise<SeiVenue> {
     const { config } = options;
     const endpoints = [config.rpcUrl, ...config.fallbackRpcUrls].map((rpc, i) => endpointOf(rpc, i === 0 ? config.wsUrl : undefined));
-    const chain = await firstAnswering(endpoints);
+    const chain = await firstAnswering(endpoints, config.connection.requestTimeoutMs);
     const node = await chain.checkNode(config.chainId, config.contractAddr);
     const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr);
     let builder: SeiTxBuilder | null = null;
@@ -181,8 +184,9 @@ export class SeiVenue implements Venue {
   // ---- blocks ------------------------------------------------------------------------------
 
   private onBlock(block: NewBlock): void {
+    const atMs = performance.now();
     const hashes = block.txs.map((b64) => txHash(Buffer.from(b64, 'base64')));
-    this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs });
+    this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs, atMs });
     if (this.processed === 0) this.processed = block.height - 1;
     this.target = Math.max(this.target, block.height);
     this.kick();
@@ -210,7 +214,7 @@ export class SeiVenue implements Venue {
       this.chain = known;
       return;
     }
-    guardOf(this.listener).task({ kind: 'sei-connect' }, SeiChain.connect(endpoint.rpc).then((c) => {
+    guardOf(this.listener).task({ kind: 'sei-connect' }, SeiChain.connect(endpoint.rpc, { timeoutMs: this.options.config.connection.requestTimeoutMs }).then((c) => {
       this.chains.set(endpoint.rpc, c);
       if (this.feed.endpoint?.rpc === endpoint.rpc) this.chain = c;
     }, (err: unknown) => this.count('processingErrors', 'connect', err)));
@@ -226,6 +230,7 @@ export class SeiVenue implements Venue {
   }
 
   private async drain(): Promise<void> {
+    this.released = null;
     try {
       if (this.target - this.processed > this.options.config.maxCatchUpBlocks) await this.jump();
       while (this.processed < this.target && !this.closed) {
@@ -279,6 +284,7 @@ export class SeiVenue implements Venue {
     const contract = this.options.config.contractAddr;
     const books = latest ? await Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null;
     // ---- apply: no await below this line
+    this.released = { blockAtMs: seen?.atMs ?? null, dataAtMs: performance.now() };
     this.counters.blocks += 1;
     if (seen === undefined) this.counters.caughtUp += 1;
     let cancels: { tx: InFlight; ids: Set<bigint> } | null = null;
@@ -372,6 +378,10 @@ export class SeiVenue implements Venue {
       }
       this.orders.opened(order, id, outcome.height);
       this.emit({ type: 'accepted', clientId: order.clientId, symbol: order.market.info.symbol, tsNs: timeNs });
+      if (order.requested !== undefined) {
+        const { atMs, height } = order.requested;
+        this.listener?.onLatency?.({ kind: 'resting', seconds: (performance.now() - atMs) / 1000, blocks: outcome.height - height });
+      }
     });
     const cancelled = new Set(eventValues(outcome.events, 'cancel_order', 'cancellation_id').map((v) => BigInt(v)));
     return { tx: flight, ids: cancelled };
@@ -467,6 +477,7 @@ export class SeiVenue implements Venue {
     for (let attempt = 0; ; attempt++) {
       const tx = await builder.sign(specs.cancels, specs.places, { ...account, sequence: this.account?.sequence ?? account.sequence, timeoutHeight }, cost);
       const sequence = this.account?.sequence ?? account.sequence;
+      const outAtMs = performance.now();
       let result: { code: number; log: string };
       try {
         result = await this.chain.broadcastSync(tx.bytes);
@@ -479,6 +490,7 @@ export class SeiVenue implements Venue {
         this.inFlight = { tx, sequence, places, cancels, timeoutHeight, sentAtMs: this.clock.nowMs(), waiters };
         if (this.account !== null) this.account.sequence = sequence + 1;
         this.counters.txSent += 1;
+        this.broadcastLatency(outAtMs, places);
         return;
       }
       const expected = expectedSequence(result);
@@ -493,6 +505,20 @@ export class SeiVenue implements Venue {
       this.undo({ places, cancels, waiters }, `refused by the node (code ${result.code}): ${result.log}`, nowNs);
       return;
     }
+  }
+
+  /** Event in → these signed bytes out: from the block that released them, its data, and the earliest decision in them. */
+  private broadcastLatency(outAtMs: number, places: readonly TrackedOrder[]): void {
+    const report = this.listener?.onLatency;
+    if (report === undefined) return;
+    const released = this.released;
+    this.released = null;
+    if (released !== null) {
+      if (released.blockAtMs !== null) report({ kind: 'broadcast', from: 'block', seconds: (outAtMs - released.blockAtMs) / 1000 });
+      report({ kind: 'broadcast', from: 'data', seconds: (outAtMs - released.dataAtMs) / 1000 });
+    }
+    const decided = Math.min(...places.map((o) => o.requested?.atMs ?? Infinity));
+    if (decided !== Infinity) report({ kind: 'broadcast', from: 'decision', seconds: (outAtMs - decided) / 1000 });
   }
 
   // ---- fills ---------------------------------------------------------------------------------
@@ -542,8 +568,9 @@ export class SeiVenue implements Venue {
       for (const p of batch.places) this.emit({ type: 'rejected', clientId: p.clientId, symbol: p.symbol, reason: 'observe mode: no signing key', tsNs: nowNs });
       return;
     }
+    const atMs = performance.now();
     for (const c of batch.cancels) this.requestCancel(c, nowNs);
-    for (const p of batch.places) this.requestPlace(p, nowNs);
+    for (const p of batch.places) this.requestPlace(p, nowNs, { atMs, height: this.processed });
     this.kick();
     await this.processing;
   }
@@ -565,7 +592,7 @@ export class SeiVenue implements Venue {
     this.queuedCancels.add(order); // an order still 'sending' is cancelled once its id is known
   }
 
-  private requestPlace(p: PlaceRequest, nowNs: bigint): void {
+  private requestPlace(p: PlaceRequest, nowNs: bigint, requested: NonNullable<TrackedOrder['requested']>): void {
     const market = this.bySymbol.get(p.symbol);
     const reject = (reason: string) => this.emit({ type: 'rejected', clientId: p.clientId, symbol: p.symbol, reason, tsNs: nowNs });
     if (market === undefined) return reject(`unknown market ${p.symbol}`);
@@ -578,7 +605,7 @@ export class SeiVenue implements Venue {
     if (p.postOnly && crosses) return reject('post-only: would take liquidity');
     const order: TrackedOrder = {
       clientId: p.clientId, market, side: p.side, price: p.price, size: p.size, filled: 0, state: 'queued', orderId: null,
-      placedHeight: 0, cancelling: false,
+      placedHeight: 0, cancelling: false, requested,
     };
     this.orders.add(order);
     this.queuedPlaces.push(order);
@@ -690,11 +717,11 @@ export function placedIds(outcome: TxOutcome): bigint[] {
 }
 
 /** The first endpoint whose RPC answers (the websocket is the feed's to find). */
-async function firstAnswering(endpoints: readonly Endpoint[]): Promise<SeiChain> {
+async function firstAnswering(endpoints: readonly Endpoint[], timeoutMs: number): Promise<SeiChain> {
   const errors: string[] = [];
   for (const e of endpoints) {
     try {
-      return await SeiChain.connect(e.rpc);
+      return await SeiChain.connect(e.rpc, { timeoutMs });
     } catch (err) {
       errors.push(`${e.rpc}: ${(err as Error).message}`);
     }
