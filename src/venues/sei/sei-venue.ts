@@ -62,6 +62,12 @@ interface Trades {
 }
 
 const MAX_RESIGNS = 3;
+/**
+ * Heights in a row whose queries failed (each after the request timeout) before the venue drops
+ * the connection, so the feed moves to the next endpoint: a node whose websocket still delivers
+ * blocks while its RPC hangs would otherwise hold the venue on it for good.
+ */
+const MAX_FAILED_HEIGHTS = 3;
 
 export class SeiVenue implements Venue {
   readonly name = 'sei';
@@ -93,6 +99,8 @@ export class SeiVenue implements Venue {
   private processed = 0;
   private target = 0;
   private processing: Promise<void> | null = null;
+  /** Consecutive drains whose height could not be read (MAX_FAILED_HEIGHTS). */
+  private failedHeights = 0;
   /** Set while the feed is down and until the first block after it is back is processed. */
   private resyncing = true;
   private feedUp = false;
@@ -238,6 +246,7 @@ export class SeiVenue implements Venue {
         await this.processHeight(h, h === this.target);
         this.processed = h;
         this.blockTxs.delete(h);
+        this.failedHeights = 0;
         if (this.resyncing && this.feedUp && h === this.target) {
           this.resyncing = false;
           this.emitConnection('connected');
@@ -245,6 +254,11 @@ export class SeiVenue implements Venue {
       }
     } catch (err) {
       this.count('processingErrors', 'block', err); // the same height is read again on the next block
+      this.failedHeights += 1;
+      if (this.failedHeights >= MAX_FAILED_HEIGHTS) {
+        this.failedHeights = 0;
+        this.feed.drop(`rpc: ${MAX_FAILED_HEIGHTS} heights in a row unreadable (${(err as Error).message})`);
+      }
     }
     try {
       await this.pump();
@@ -269,20 +283,17 @@ export class SeiVenue implements Venue {
    */
   private async processHeight(h: number, latest: boolean): Promise<void> {
     const seen = this.blockTxs.get(h);
-    const timeNs = seen?.timeNs ?? BigInt((await this.chain.block(h)).timeMs) * 1_000_000n;
     const flight = this.inFlight;
-    let outcome: TxOutcome | null = null;
-    if (flight !== null) {
-      const hashes = seen?.hashes ?? (await this.chain.block(h)).txs.map((t) => txHash(t));
-      const index = hashes.indexOf(flight.tx.hash);
-      if (index >= 0) {
-        outcome = await this.chain.txResult(h, index);
-        if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
-      }
-    }
-    const match = await this.chain.matchResult(this.options.config.contractAddr, h);
     const contract = this.options.config.contractAddr;
-    const books = latest ? await Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null;
+    // A height missed on the websocket: its header from the node (time and transactions).
+    const block = seen ?? this.chain.block(h).then((b) => ({ hashes: b.txs.map((t) => txHash(t)), timeNs: BigInt(b.timeMs) * 1_000_000n }));
+    // The reads are independent: one round trip to the node per height, not one per query.
+    const [{ timeNs }, outcome, match, books] = await Promise.all([
+      block,
+      flight === null ? null : this.outcomeOf(flight, h, block),
+      this.chain.matchResult(contract, h),
+      latest ? Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null,
+    ]);
     // ---- apply: no await below this line
     this.released = { blockAtMs: seen?.atMs ?? null, dataAtMs: performance.now() };
     this.counters.blocks += 1;
@@ -303,6 +314,15 @@ export class SeiVenue implements Venue {
       if (book !== undefined) this.snapshot(market, h, timeNs, localNs, book);
       if (market.builder.length > 0) this.deliver(market, market.builder.finish());
     });
+  }
+
+  /** Our transaction's result in block `h`, or null when the block does not carry it. */
+  private async outcomeOf(flight: InFlight, h: number, block: { hashes: readonly string[] } | Promise<{ hashes: readonly string[] }>): Promise<TxOutcome | null> {
+    const index = (await block).hashes.indexOf(flight.tx.hash);
+    if (index < 0) return null;
+    const outcome = await this.chain.txResult(h, index);
+    if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
+    return outcome;
   }
 
   /** Our fills of block `h`, and every settlement as a public trade (the new order took liquidity). */
