@@ -43,23 +43,27 @@ async function metrics(url) {
   return out;
 }
 const sum = (m, name) => [...m].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((s, [, v]) => s + v, 0);
-/** histogram_quantile: the bucket holding rank q·n, linear inside it (the +Inf bucket answers its lower bound). */
-function quantile(m, name, label, q) {
+/**
+ * histogram_quantile: the bucket holding rank q·n, linear inside it (the +Inf bucket answers its
+ * lower bound); a whole-number histogram (`discrete`, blocks) answers the bucket's bound itself.
+ */
+function quantile(m, name, label, q, discrete = false) {
   const buckets = [...m].filter(([k]) => k.startsWith(`${name}_bucket{`) && k.includes(label)).map(([k, v]) => [Number(/le="([^"]+)"/.exec(k)?.[1] ?? NaN), v]).sort((a, b) => a[0] - b[0]);
   const total = buckets.at(-1)?.[1] ?? 0;
   if (total === 0) return null;
   const rank = q * total;
   const i = buckets.findIndex(([, c]) => c >= rank);
   const [upper, count] = buckets[i];
+  if (discrete) return upper;
   const [lower, below] = i === 0 ? [0, 0] : buckets[i - 1];
   if (!Number.isFinite(upper)) return lower;
   return lower + ((upper - lower) * (rank - below)) / Math.max(1, count - below);
 }
 const ms = (x) => (x === null ? null : Math.round(x * 1e5) / 100);
 const us = (x) => (x === null ? null : Math.round(x * 1e7) / 10);
-function latency(m, name, label = '') {
+function latency(m, name, label = '', discrete = false) {
   const n = [...m].filter(([k]) => k.startsWith(`${name}_count{`) && k.includes(label)).reduce((a, [, v]) => a + v, 0);
-  return { p50: quantile(m, name, label, 0.5), p99: quantile(m, name, label, 0.99), n };
+  return { p50: quantile(m, name, label, 0.5, discrete), p99: quantile(m, name, label, 0.99, discrete), n };
 }
 
 const chainLog = [];
@@ -131,7 +135,7 @@ const final = daemonLog.find((l) => l.msg === 'final state');
 const summary = tradersLog.filter((l) => l.txSent !== undefined).at(-1);
 const mean = (k) => samples.reduce((s, x) => s + x[k], 0) / Math.max(1, samples.length);
 const resting = latency(m, 'flashmm_order_resting_seconds');
-const restingBlocks = latency(m, 'flashmm_order_resting_blocks');
+const restingBlocks = latency(m, 'flashmm_order_resting_blocks', '', true);
 const broadcast = Object.fromEntries(['block', 'data', 'decision'].map((from) => {
   const l = latency(m, 'flashmm_venue_broadcast_seconds', `from="${from}"`);
   return [from, { p50Ms: ms(l.p50), p99Ms: ms(l.p99), n: l.n }];
@@ -150,7 +154,8 @@ console.log(JSON.stringify({
   predictionAccuracy: accuracy, predictions: sum(m, 'flashmm_predictions_total'),
   daemonTx: venue?.counters, daemonTxFailures: daemonLog.filter((l) => /transaction (failed|refused)/.test(String(l.msg))).map((l) => ({ msg: l.msg, code: l.code })),
   errorsByKind: Object.fromEntries([...m].filter(([k, v]) => k.startsWith('flashmm_errors_total{') && v > 0).map(([k, v]) => [/kind="([^"]+)"/.exec(k)?.[1], v])),
-  badInput: sum(m, 'flashmm_bad_input_total'),
+  rejectedByReason: Object.fromEntries([...m].filter(([k, v]) => k.startsWith('flashmm_orders_rejected_total{') && v > 0).map(([k, v]) => [/reason="([^"]+)"/.exec(k)?.[1], v])),
+  badInput: Object.fromEntries([...m].filter(([k, v]) => k.startsWith('flashmm_bad_input_total{') && v > 0).map(([k, v]) => [/reason="([^"]+)"/.exec(k)?.[1], v])),
   traders: summary, daemonExit: daemonCode, tradersExit: tradersCode, oursAfterSigterm: ours.length,
   errorLines: [...daemonLog, ...tradersLog].filter((l) => Number(l.level) >= 50).length,
   warnLines: [...new Set([...daemonLog, ...tradersLog].filter((l) => Number(l.level) === 40).map((l) => l.msg))],
