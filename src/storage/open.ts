@@ -17,7 +17,7 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** What /api/v1/status shows of the stores (DaemonStorage.status; src/api/schemas.ts, StorageStatusSchema). */
+/** What /api/v1/status shows of the stores (DaemonStorage.status; its schema: StorageStatus in src/api/schemas.ts). */
 export interface StorageStatus {
   readonly redis: (StorageHealth & { readonly lastError: StorageError | null }) | null;
   readonly timeseries: (TimeSeriesStats & TimeSeriesHealth) | null;
