@@ -400,7 +400,9 @@ export class SeiVenue implements Venue {
       this.emit({ type: 'accepted', clientId: order.clientId, symbol: order.market.info.symbol, tsNs: timeNs });
       if (order.requested !== undefined) {
         const { atMs, height } = order.requested;
-        this.listener?.onLatency?.({ kind: 'resting', seconds: (performance.now() - atMs) / 1000, blocks: outcome.height - height });
+        const seconds = (performance.now() - atMs) / 1000;
+        // Asked before the first block was processed: no height to count from.
+        this.listener?.onLatency?.(height === 0 ? { kind: 'resting', seconds } : { kind: 'resting', seconds, blocks: outcome.height - height });
       }
     });
     const cancelled = new Set(eventValues(outcome.events, 'cancel_order', 'cancellation_id').map((v) => BigInt(v)));
