@@ -140,6 +140,8 @@ export class Daemon {
       },
     });
     this.leases = this.createLeases(markets.map((m) => m.symbol));
+    // A write refused by its fencing token: another daemon took the market; we stop quoting it at once.
+    if (this.leases !== null) deps.storage?.redis?.onFenced((symbol, token, current) => this.leases?.fenced(symbol, token, current));
     this.storage = deps.storage === undefined ? null : new DaemonStorage({
       storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
       log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
@@ -200,9 +202,9 @@ export class Daemon {
     return new MarketLeases({
       store: shard.store, symbols, owner: shard.owner, ttlMs: config.leaseTtlMs, renewMs: config.renewMs, clock: this.clock,
       log: componentLogger(this.deps.log, 'leases'),
-      onAcquired: (symbol) => {
+      onAcquired: (symbol, token) => {
         this.orders.resume(symbol); // a market handed back before was pulled (places blocked); the recovery halt holds it meanwhile
-        this.supervisor.task({ kind: 'recovery', symbol }, this.storage?.recover(symbol) ?? Promise.resolve());
+        this.supervisor.task({ kind: 'recovery', symbol }, this.storage?.recover(symbol, token) ?? Promise.resolve());
       },
       onLost: (symbol, reason) => this.onLeaseLost(symbol, reason),
     });

@@ -80,6 +80,16 @@ export class MarketLeases {
     return { owner: this.deps.owner, leaseTtlMs: this.deps.ttlMs, markets };
   }
 
+  /**
+   * Redis refused a write of `symbol` made under lease `token`: a later lease (`current`) was
+   * issued, so ours is gone even if no renew has failed yet (a paused process, a late write).
+   * Lost at once if it is the lease we hold; a write left over from an earlier holding changes nothing.
+   */
+  fenced(symbol: string, token: number, current: number): void {
+    if (this.held.get(symbol)?.token !== token) return;
+    void this.lose(symbol, `a write was refused: its fencing token ${token} is older than the market's ${current} (another daemon took the lease)`);
+  }
+
   /** One round at a time: renew what we hold, then take or hand back to reach the fair share. */
   round(): Promise<void> {
     if (this.running !== null || this.stopped) return this.running ?? Promise.resolve();

@@ -44,6 +44,8 @@ export interface MarketPersistence {
   readonly info: MarketInfo;
   /** Null until the market is restored (recovery.ts). */
   store: MarketStore | null;
+  /** Sharded: the fencing token of the lease the market was taken under (its writes carry it); 0 otherwise. */
+  fence: number;
   /** Seq of the last journaled fill the ledger includes: a checkpoint's `throughSeq`. */
   lastBookedSeq: number;
   /** Client ids the journal has seen (their later events need not repeat the order's details). */
@@ -72,7 +74,7 @@ export class EnginePersistence {
     this.log = deps.log;
     for (const info of deps.markets) {
       this.markets.set(info.symbol, {
-        symbol: info.symbol, info, store: null, lastBookedSeq: 0, known: new Set(), queue: [], holding: true, pumping: false,
+        symbol: info.symbol, info, store: null, fence: 0, lastBookedSeq: 0, known: new Set(), queue: [], holding: true, pumping: false,
         checkpointDue: false, checkpointScheduled: false, fillInFlight: false,
       });
     }
@@ -228,7 +230,8 @@ export class EnginePersistence {
         this.deps.risk.onError(m.symbol, 'unrecordable fill', this.deps.clock.nowMs());
         return;
       }
-      if (receipt.status === 'duplicate') return; // re-delivered: booked once already
+      // Re-delivered: booked once already. Fenced: another daemon holds the market now, the fill is its to book.
+      if (receipt.status === 'duplicate' || receipt.status === 'fenced') return;
       m.lastBookedSeq = Math.max(m.lastBookedSeq, receipt.seq);
       m.checkpointDue = true;
       this.deps.apply(event); // no await between the receipt and the booking
