@@ -150,6 +150,7 @@ export class Daemon {
     });
     this.kill = new KillSwitch({
       risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+      sharedAccount: this.leases !== null, // sharded: the account's other orders are other daemons'
     });
     if (deps.notifier !== undefined) this.risk.subscribe(riskNotifications(deps.notifier));
     this.trades = new TradeObserver(deps.metrics, markets);
@@ -586,13 +587,13 @@ export class Daemon {
       if (batch.cancels.length > 0) await this.deps.venue.submit(batch);
     }
     if (this.leases === null) await this.deps.venue.cancelAll();
-    else for (const symbol of this.ownSymbols()) await this.deps.venue.cancelAll(symbol); // the other markets are other daemons'
+    else for (const symbol of this.ownSymbols()) await this.kill.sweep(symbol); // our orders only: the account's others are other daemons'
   }
 
   private async openOnVenue(): Promise<number> {
     let open = 0;
     for (const symbol of this.ownSymbols()) {
-      const venueOrders = await this.deps.venue.openOrders(symbol);
+      const venueOrders = await this.kill.openOf(symbol);
       this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       open += venueOrders.length;
     }
