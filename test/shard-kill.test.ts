@@ -28,17 +28,16 @@ const config = configSchema.parse({
   venue: { generator: { seed: 9, initialPrice: '0.4000', ziParams: { marketRate: 5, limitRate: 20 } }, latency: { entryMs: 1, responseMs: 1 } },
 });
 let sim: SimServer;
-const parts: Participant[] = [];
+const venues: RemoteSimVenue[] = [];
 
 /** Far from the 0.4000 market: post-only orders that rest and never fill during the test. */
 const bid = (price: number): DesiredQuote => ({ side: 'buy', price, size: 10, level: 0, postOnly: true });
 const ask = (price: number): DesiredQuote => ({ side: 'sell', price, size: 10, level: 0, postOnly: true });
 
-type Participant = Awaited<ReturnType<typeof participant>>;
-
 /** One daemon's trading parts on the shared account, wired as the daemon wires them. */
 async function participant(name: string, bootId: string, sharedAccount: boolean) {
-  const venue = new RemoteSimVenue({ url: `ws://127.0.0.1:${sim.port}`, client: name, account: ACCOUNT, markets: MARKETS.map((m) => marketInfo(m)), log });
+  const venue = new RemoteSimVenue({ url: `ws://127.0.0.1:${sim.port}`, client: name, account: ACCOUNT, markets: config.markets.map((m) => marketInfo(m)), log });
+  venues.push(venue);
   const orders = new OrderManager({
     clock: systemClock, ids: new ClientIdGenerator(bootId), positions: new PositionTracker(), markets: venue.markets(), ackTimeoutMs: 10_000, orphanPolicy: 'cancel',
   });
@@ -54,9 +53,7 @@ async function participant(name: string, bootId: string, sharedAccount: boolean)
   const risk = new RiskManager({ [AAA]: TEST_LIMITS, [BBB]: TEST_LIMITS }, Date.now());
   const kill = new KillSwitch({ risk, orders, venue, clock: systemClock, sharedAccount, roundDelayMs: 20 });
   const quote = async (symbol: string, quotes: readonly DesiredQuote[]) => venue.submit(orders.sync(symbol, quotes, Date.now()).batch);
-  const part = { name, venue, orders, events, kill, quote };
-  parts.push(part);
-  return part;
+  return { name, venue, orders, events, kill, quote };
 }
 
 async function eventually<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
@@ -84,7 +81,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of parts) await p.venue.close();
+  for (const v of venues) await v.close();
   await sim?.close();
 });
 
@@ -104,7 +101,7 @@ describe('the kill switch on a shared account', () => {
     await placers({ [AAA]: { b: 1 }, [BBB]: { b: 2 } });
     // The very same orders of b, none cancelled, none replaced; b was told of no cancel.
     for (const s of [AAA, BBB]) expect(await restingIds(s)).toEqual(bBefore[s]!.filter((id) => id.startsWith('fm-bootb-')));
-    expect(b.events.filter((e) => e.type === 'cancelled' && e.clientId.startsWith('fm-bootb-'))).toEqual([]);
+    expect(b.events.filter((e: OrderEvent) => e.type === 'cancelled' && e.clientId.startsWith('fm-bootb-'))).toEqual([]);
     expect(a.orders.liveOrders(AAA)).toEqual([]);
     expect(a.orders.liveOrders(BBB)).toEqual([]);
     // b's kill switch in turn leaves the account empty (a has nothing left).
@@ -120,6 +117,6 @@ describe('the kill switch on a shared account', () => {
     await placers({ [AAA]: { c: 1, d: 1 }, [BBB]: {} });
     await c.kill.engage('operator');
     await placers({ [AAA]: {}, [BBB]: {} });
-    expect(d.events.filter((e) => e.type === 'cancelled' && e.clientId.startsWith('fm-bootd-'))).toHaveLength(1);
+    expect(d.events.filter((e: OrderEvent) => e.type === 'cancelled' && e.clientId.startsWith('fm-bootd-'))).toHaveLength(1);
   });
 });
