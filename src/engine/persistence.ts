@@ -194,24 +194,33 @@ export class EnginePersistence {
   private pump(m: MarketPersistence): void {
     if (m.pumping) return;
     m.pumping = true;
-    void this.drain(m).finally(() => {
-      m.pumping = false;
-    });
+    void this.drain(m);
   }
 
+  /**
+   * Books the queued events in order. `pumping` is cleared in the same synchronous step as the
+   * last look at the queue, never a microtask later: events arrive several per socket read (one
+   * ws 'message' after another with no microtask between), and one pushed while a finished drain
+   * still looked busy was left in the queue until the market's next event, which on a quiet
+   * market came only with the order timeout's reconciliation, 10 s later (the shard test's flake).
+   */
   private async drain(m: MarketPersistence): Promise<void> {
-    while (!m.holding && m.queue.length > 0) {
-      const event = m.queue.shift() as OrderEvent;
-      if (event.type !== 'fill' || m.store === null) {
-        this.deps.apply(event);
-        continue;
+    try {
+      while (!m.holding && m.queue.length > 0) {
+        const event = m.queue.shift() as OrderEvent;
+        if (event.type !== 'fill' || m.store === null) {
+          this.deps.apply(event);
+          continue;
+        }
+        try {
+          await this.journalThenBook(m, m.store, event);
+        } catch (err) {
+          this.log.error({ symbol: m.symbol, err: errorMessage(err) }, 'fill handling failed');
+          this.deps.metrics.errors.inc({ kind: 'journal' });
+        }
       }
-      try {
-        await this.journalThenBook(m, m.store, event);
-      } catch (err) {
-        this.log.error({ symbol: m.symbol, err: errorMessage(err) }, 'fill handling failed');
-        this.deps.metrics.errors.inc({ kind: 'journal' });
-      }
+    } finally {
+      m.pumping = false; // no await between the loop's last check and this
     }
   }
 
