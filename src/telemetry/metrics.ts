@@ -31,8 +31,8 @@ export const STORAGE_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.
 
 /** Where the daemon writes off the hot path: Redis (state, journal) and the time-series database. */
 export type StorageSink = 'redis' | 'tsdb';
-/** Why a buffered write was given up. */
-export type DropReason = 'buffer_full' | 'rejected';
+/** Why a buffered write was given up (fenced: Redis refused a sharded market's write made under a lease another daemon has taken since). */
+export type DropReason = 'buffer_full' | 'rejected' | 'fenced';
 /** What became of one notification (src/telemetry/notifier.ts). */
 export type NotificationOutcome = 'sent' | 'failed' | 'deduplicated' | 'rate_limited';
 /** 0.1 ms to 1 s: an API request served from memory, up to one waiting on the venue (kill). */
@@ -117,7 +117,7 @@ function create(registry: Registry, started: number) {
     storageBuffered: gauge('storage_buffered_writes', 'Writes waiting in the bounded buffer for the sink to return.', ['sink']),
     storageBufferCapacity: gauge('storage_buffer_capacity_writes', 'Size of the bounded buffer; beyond it writes are dropped.', ['sink']),
     storageWrites: counter('storage_writes_total', 'Writes the sink acknowledged (replayed ones included).', ['sink']),
-    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed).', ['sink', 'reason']),
+    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed; rejected: Redis refused it; fenced: a sharded market\'s write under a lease taken by another daemon since).', ['sink', 'reason']),
     storageWrite: histogram('storage_write_seconds', 'One write (a Redis command or pipeline, a time-series batch) until acknowledged.', ['sink'], STORAGE_BUCKETS),
 
     notifications: counter('notifications_total', 'Operator notifications of the daemon\'s own notifier, by event kind and outcome.', ['kind', 'outcome']),
@@ -177,7 +177,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
       m.storageBuffered.set({ sink }, 0);
       m.storageBufferCapacity.set({ sink }, capacity);
       m.storageWrites.inc({ sink }, 0);
-      for (const reason of ['buffer_full', 'rejected'] satisfies DropReason[]) m.storageDropped.inc({ sink, reason }, 0);
+      const reasons: DropReason[] = sink === 'redis' ? ['buffer_full', 'rejected', 'fenced'] : ['buffer_full', 'rejected'];
+      for (const reason of reasons) m.storageDropped.inc({ sink, reason }, 0);
     },
     render: () => registry.metrics(),
   };
