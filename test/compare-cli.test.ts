@@ -33,7 +33,8 @@ interface Report {
 
 describe('flashmm compare', () => {
   const file = recording('usdm_ethusdt_20240808.gz');
-  const args = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx'];
+  const none = ['--model', '/nonexistent/model.onnx', '--baseline', '/nonexistent/logistic.onnx'];
+  const args = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', ...none];
 
   it('prints one row per model for the recording, deterministically', async () => {
     const a = await run(process.execPath, args, { timeout: 60_000, maxBuffer: 64 << 20 });
@@ -41,7 +42,7 @@ describe('flashmm compare', () => {
     expect(b.stdout).toBe(a.stdout);
     const report = JSON.parse(a.stdout) as Report;
     expect(report.model).toBeNull();
-    expect(report.notes.join(' ')).toMatch(/no model file.*left out/);
+    expect(report.notes.join(' ')).toMatch(/no model file.*left out.*no baseline model file.*left out/);
     expect(report.recordings).toHaveLength(1);
     const rec = report.recordings[0];
     expect(rec?.params.symbol).toBe('ETHUSDT');
@@ -54,7 +55,7 @@ describe('flashmm compare', () => {
   }, 60_000);
 
   it('runs a strategy with each control on beside the same strategy with it off, on the same recording', async () => {
-    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx', '--strategies', 'glft'];
+    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', ...none, '--strategies', 'glft'];
     const off = JSON.parse((await run(process.execPath, base, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
     const withControls = [...base, '--controls', 'ping-pong,execution-timeframe,hanging-orders'];
     const on = JSON.parse((await run(process.execPath, withControls, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
