@@ -60,8 +60,8 @@ export type {
   StepRecord,
 } from '@flashmm/core';
 // Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
-export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';
-export type { Prediction, TrainCounts, TrainOptions, TrainProgress, TrainResult } from '@flashmm/core';
+export { FeatureEngine, Model, Signal, trainModel, walkForwardSplit } from '@flashmm/core';
+export type { Prediction, SplitPart, TrainCounts, TrainOptions, TrainProgress, TrainResult, WalkForwardSplit } from '@flashmm/core';
 // Recording market data (crates/flashmm-node/src/record.rs).
 export { Recorder } from '@flashmm/core';
 export type { RecorderOptions } from '@flashmm/core';
