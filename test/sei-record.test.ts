@@ -3,10 +3,11 @@
 // closes them cleanly, and the recorder's own reader gives back exactly what the chain holds: at
 // every recorded height the book the chain answers for that height (every level), and every
 // settlement of that height's match result as one trade (price, size, aggressor), none else.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BinanceReader, MarketSpec, OrderBook, type EventBatch } from '../src/native.js';
@@ -108,6 +109,7 @@ describe('flashmm record --venue sei', () => {
     const snapshots: Snapshot[] = [];
     const trades: Trade[] = [];
     let events = 0;
+    const perPart: number[] = [];
     for (const [i, p] of parts.entries()) {
       expect(p).toBe(join(out, `spot_sei_usdc_t-${i + 1}.gz`));
       gunzipSync(readFileSync(p)); // a complete gzip member: throws on a missing trailer
@@ -125,6 +127,7 @@ describe('flashmm record --venue sei', () => {
       snapshots.push(...(i > 0 ? read.snapshots.slice(1) : read.snapshots));
       trades.push(...read.trades);
       events += read.events;
+      perPart.push(read.events);
     }
     expect(events).toBe(summary.events);
     expect(whole.lastUpdateId).toBe(summary.books[0]?.lastUpdateId);
@@ -164,5 +167,9 @@ describe('flashmm record --venue sei', () => {
     expect(trades.length).toBeGreaterThan(10);
     // Midpoint settlements are among them, on the half-tick grid.
     expect(trades.some((x) => x.price % 2 === 1)).toBe(true);
+
+    // The backtest reads a part whole.
+    const bt = await promisify(execFile)(process.execPath, [CLI, 'backtest', parts[1] ?? '', '--no-cache'], { cwd, timeout: 60_000 });
+    expect(bt.stdout).toMatch(new RegExp(`^SEI/USDC backtest of .*: [\\d.]+ s, ${perPart[1]} events, `, 'm'));
   }, 180_000);
 });
