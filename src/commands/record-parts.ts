@@ -20,7 +20,7 @@ export interface SnapshotPartsOptions {
   readonly maxSeconds: number;
 }
 
-/** Rotation defaults of the core's Recorder: 256 MiB, one hour. */
+/** The core Recorder's rotation defaults (`Rotation::default`, replay/record.rs: 256 MiB, one hour), restated: the binding does not export them. */
 export const PART_DEFAULTS = { maxBytes: 256 * 2 ** 20, maxSeconds: 3600 } as const;
 
 export class SnapshotParts {
