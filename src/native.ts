@@ -64,7 +64,7 @@ export { FeatureEngine, Model, Signal, trainModel, walkForwardSplit } from '@fla
 export type { Prediction, SplitPart, TrainCounts, TrainOptions, TrainProgress, TrainResult, WalkForwardSplit } from '@flashmm/core';
 // Recording market data (crates/flashmm-node/src/record.rs).
 export { Recorder } from '@flashmm/core';
-export type { RecorderOptions } from '@flashmm/core';
+export type { RecordedBook, RecorderOptions } from '@flashmm/core';
 // Sei: the secp256k1 signer and the batch builder for venues that normalise in TypeScript
 // (crates/flashmm-node/src/{signer,batch}.rs).
 export { EventBatchBuilder, Secp256k1Signer } from '@flashmm/core';

@@ -22,7 +22,7 @@ import { BlockFeed, endpointOf, type Endpoint } from './block-feed.js';
 import { SeiChain, eventValues, expectedSequence, type BookSide, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
 import { FeeCapError, feeRuleOf } from './fees.js';
-import { resolveMarkets, type SeiMarket, type SeiMarketConfig } from './markets.js';
+import { resolveMarkets, type MarketDataGrid, type SeiMarket, type SeiMarketConfig } from './markets.js';
 import { OrderTable, orderSpecs, type InFlight, type TrackedOrder } from './orders.js';
 import { dex, LONG, PLACE_ORDERS_URL, type MatchResult, type Order } from './proto.js';
 import type { CoreDirectSigner } from './signer.js';
@@ -33,6 +33,8 @@ export interface SeiVenueOptions {
   readonly markets: readonly SeiMarketConfig[];
   /** Without a signer the venue only observes (books and trades; no orders). */
   readonly signer?: CoreDirectSigner;
+  /** 'half-tick': books and trades on half the pair's tick, every settlement exact (observing only: markets.ts). */
+  readonly grid?: MarketDataGrid;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -148,7 +150,8 @@ export class SeiVenue implements Venue {
     const endpoints = [config.rpcUrl, ...config.fallbackRpcUrls].map((rpc, i) => endpointOf(rpc, i === 0 ? config.wsUrl : undefined));
     const chain = await firstAnswering(endpoints, config.connection.requestTimeoutMs);
     const node = await chain.checkNode(config.chainId, config.contractAddr);
-    const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr);
+    if (options.grid === 'half-tick' && options.signer !== undefined) throw new Error('the half-tick grid is for observing only: orders go on the pair\'s grid');
+    const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr, options.grid);
     let builder: SeiTxBuilder | null = null;
     if (options.signer !== undefined) {
       const p = await chain.params();
