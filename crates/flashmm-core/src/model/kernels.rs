@@ -3,7 +3,7 @@
 //! recurrence of one sequence, a layer norm and a softmax of one row. Each computes the ONNX
 //! definition in f32; callers own every buffer, so none of them allocates.
 
-use tract_onnx::tract_core::tract_linalg::frame::element_wise::ElementWise;
+use tract_onnx::tract_core::tract_linalg::element_wise::ElementWise;
 
 /// `acc += x · m`, `m` row-major `[x.len()][acc.len()]`: one axpy per element of `x`.
 pub(crate) fn gemv_acc(x: &[f32], m: &[f32], acc: &mut [f32]) {
