@@ -365,7 +365,11 @@ impl TractRun {
     }
 
     /// Runs the plan on an input written by `fill`; `out` sees the logits.
-    fn run<T>(&mut self, fill: impl FnOnce(&mut [f32]) -> Result<()>, out: impl FnOnce(&[f32]) -> Result<T>) -> Result<T> {
+    fn run<T>(
+        &mut self,
+        fill: impl FnOnce(&mut [f32]) -> Result<()>,
+        out: impl FnOnce(&[f32]) -> Result<T>,
+    ) -> Result<T> {
         let input = Arc::get_mut(&mut self.input).expect("a session's input has no other owner between runs");
         fill(input.as_slice_mut::<f32>().map_err(run_err)?)?;
         let outcome = self.exec(out);

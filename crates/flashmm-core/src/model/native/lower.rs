@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use tract_onnx::pb::{self, NodeProto, TensorProto};
 
 use super::shape::{self, numel};
-use super::{BinOp, Bcast, Opd, Program, Step, UnOp};
+use super::{Bcast, BinOp, Opd, Program, Step, UnOp};
 use crate::features::N_FEATURES;
 use crate::model::kernels::LstmActivations;
 use crate::model::{INPUT_NAME, OUTPUT_NAME};
@@ -36,7 +36,10 @@ type Lowered<T = ()> = Result<T, String>;
 /// A value of the graph at load time.
 #[derive(Clone, Debug)]
 enum Val {
-    F32 { opd: Opd, shape: Vec<usize> },
+    F32 {
+        opd: Opd,
+        shape: Vec<usize>,
+    },
     /// A constant int64 tensor: only read as a shape argument.
     I64(Vec<i64>),
 }
@@ -62,7 +65,8 @@ struct Builder {
 /// Lowers `proto`'s graph for a `[1, seq, 64]` input; `Err` says what is not supported.
 pub(crate) fn lower(proto: &pb::ModelProto, seq: usize) -> Lowered<Program> {
     let graph = proto.graph.as_ref().ok_or("no graph")?;
-    let opset = proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map_or(1, |o| o.version);
+    let opset =
+        proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map_or(1, |o| o.version);
     let needed = needed_nodes(graph)?;
     let mut b = Builder {
         opset,
@@ -127,7 +131,8 @@ fn attr_ints(n: &NodeProto, name: &str) -> Lowered<Option<Vec<i64>>> {
 
 impl Builder {
     fn tensor(&mut self, t: &TensorProto) -> Lowered<Val> {
-        let dims: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d).map_err(|_| "negative dim")).collect::<Result<_, _>>()?;
+        let dims: Vec<usize> =
+            t.dims.iter().map(|&d| usize::try_from(d).map_err(|_| "negative dim")).collect::<Result<_, _>>()?;
         if t.data_location == Some(pb::tensor_proto::DataLocation::External as i32) {
             return Err(format!("tensor {} has external data", t.name));
         }
@@ -139,7 +144,9 @@ impl Builder {
             if t.raw_data.len() != n * w {
                 return Err(format!("tensor {} has {} bytes for {n} values", t.name, t.raw_data.len()));
             }
-            Ok(Some(t.raw_data.chunks_exact(w).map(|c| std::array::from_fn(|i| if i < w { c[i] } else { 0 })).collect()))
+            Ok(Some(
+                t.raw_data.chunks_exact(w).map(|c| std::array::from_fn(|i| if i < w { c[i] } else { 0 })).collect(),
+            ))
         };
         let val = match t.data_type {
             1 => {
@@ -264,7 +271,8 @@ impl Builder {
             "ReduceSum" => self.reduce(n, false),
             "LSTM" => self.lstm(n),
             "Constant" => {
-                let t = n.attribute.iter().find(|a| a.name == "value").and_then(|a| a.t.as_ref()).ok_or("no `value`")?;
+                let t =
+                    n.attribute.iter().find(|a| a.name == "value").and_then(|a| a.t.as_ref()).ok_or("no `value`")?;
                 let v = self.tensor(t)?;
                 let out = n.output.first().ok_or("no output")?;
                 self.vals.insert(out.clone(), v);
@@ -278,8 +286,11 @@ impl Builder {
         let (x, s) = self.f32_in(n, 0)?;
         let spec = self.i64_in(n, 1)?.ok_or("no shape")?;
         let allow_zero = attr(n, "allowzero", 0i64)? != 0;
-        let mut out: Vec<i64> =
-            spec.iter().enumerate().map(|(i, &d)| if d == 0 && !allow_zero { s.get(i).map_or(-2, |&v| v as i64) } else { d }).collect();
+        let mut out: Vec<i64> = spec
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| if d == 0 && !allow_zero { s.get(i).map_or(-2, |&v| v as i64) } else { d })
+            .collect();
         let known: i64 = out.iter().filter(|&&d| d >= 0).product();
         match out.iter().filter(|&&d| d == -1).count() {
             0 => {}
@@ -289,7 +300,8 @@ impl Builder {
             }
             _ => return Err(format!("shape {spec:?}")),
         }
-        let out: Vec<usize> = out.iter().map(|&d| usize::try_from(d).map_err(|_| format!("shape {spec:?}"))).collect::<Result<_, _>>()?;
+        let out: Vec<usize> =
+            out.iter().map(|&d| usize::try_from(d).map_err(|_| format!("shape {spec:?}"))).collect::<Result<_, _>>()?;
         if numel(&out) != numel(&s) {
             return Err(format!("shape {spec:?} for {s:?}"));
         }
@@ -311,9 +323,13 @@ impl Builder {
         } else {
             let axes = axes.ok_or("no axes")?;
             let r = s.len() + axes.len();
-            let axes: Vec<usize> = axes.iter().map(|&a| shape::axis(a, r).ok_or("bad axis")).collect::<Result<_, _>>()?;
+            let axes: Vec<usize> =
+                axes.iter().map(|&a| shape::axis(a, r).ok_or("bad axis")).collect::<Result<_, _>>()?;
             let mut rest = s.iter();
-            (0..r).map(|i| if axes.contains(&i) { Some(1) } else { rest.next().copied() }).collect::<Option<Vec<_>>>().ok_or("bad axes")?
+            (0..r)
+                .map(|i| if axes.contains(&i) { Some(1) } else { rest.next().copied() })
+                .collect::<Option<Vec<_>>>()
+                .ok_or("bad axes")?
         };
         self.set(n, x, out)
     }
@@ -337,7 +353,8 @@ impl Builder {
         let (ba, bb) = (&sa[..sa.len() - 2], &sb[..sb.len() - 2]);
         let batch = shape::broadcast(ba, bb).ok_or(format!("batch dims {ba:?} {bb:?}"))?;
         let (ia, ib) = (shape::broadcast_index(ba, &batch), shape::broadcast_index(bb, &batch));
-        let offsets = (0..numel(&batch)).map(|i| [ia[i] as usize * m * k, ib[i] as usize * k * nn, i * m * nn]).collect();
+        let offsets =
+            (0..numel(&batch)).map(|i| [ia[i] as usize * m * k, ib[i] as usize * k * nn, i * m * nn]).collect();
         let mut out = batch;
         out.extend([m, nn]);
         self.emit(n, out, |out| Step::MatMul { a, b, m, k, n: nn, offsets, out })?;
@@ -573,7 +590,9 @@ impl Builder {
         let axes_from_input = if mean { self.opset >= 18 } else { self.opset >= 13 };
         let axes = if axes_from_input { self.i64_in(n, 1)? } else { attr_ints(n, "axes")? };
         let axes: Vec<usize> = match axes {
-            Some(a) if !a.is_empty() => a.iter().map(|&a| shape::axis(a, s.len()).ok_or("bad axis")).collect::<Result<_, _>>()?,
+            Some(a) if !a.is_empty() => {
+                a.iter().map(|&a| shape::axis(a, s.len()).ok_or("bad axis")).collect::<Result<_, _>>()?
+            }
             _ if attr(n, "noop_with_empty_axes", 0i64)? != 0 => return Err("noop_with_empty_axes".into()),
             _ => (0..s.len()).collect(),
         };

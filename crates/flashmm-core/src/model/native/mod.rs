@@ -70,21 +70,71 @@ enum Bcast {
 enum Step {
     /// `out[r] = bias[r] + x[r] · w` for each of `rows` rows, `w` a `[k, n]` weight, `bias`
     /// `rows · n` values (the biases the graph adds after the product, summed).
-    Dense { x: Opd, w: usize, bias: Option<usize>, rows: usize, k: usize, n: usize, out: usize },
+    Dense {
+        x: Opd,
+        w: usize,
+        bias: Option<usize>,
+        rows: usize,
+        k: usize,
+        n: usize,
+        out: usize,
+    },
     /// Batched product of two operands: for each `(a, b, out)` offset, `[m, k] · [k, n]`.
-    MatMul { a: Opd, b: Opd, m: usize, k: usize, n: usize, offsets: Vec<[usize; 3]>, out: usize },
-    Binary { op: BinOp, a: Opd, b: Opd, how: Bcast, out: usize },
-    Unary { op: UnOp, x: Opd, out: usize },
+    MatMul {
+        a: Opd,
+        b: Opd,
+        m: usize,
+        k: usize,
+        n: usize,
+        offsets: Vec<[usize; 3]>,
+        out: usize,
+    },
+    Binary {
+        op: BinOp,
+        a: Opd,
+        b: Opd,
+        how: Bcast,
+        out: usize,
+    },
+    Unary {
+        op: UnOp,
+        x: Opd,
+        out: usize,
+    },
     /// Over rows of `d`; `scale`, `bias`: `d` values each.
-    LayerNorm { x: Opd, scale: usize, bias: usize, d: usize, eps: f32, out: usize },
+    LayerNorm {
+        x: Opd,
+        scale: usize,
+        bias: usize,
+        d: usize,
+        eps: f32,
+        out: usize,
+    },
     /// Over rows of `d`.
-    Softmax { x: Opd, d: usize, out: usize },
+    Softmax {
+        x: Opd,
+        d: usize,
+        out: usize,
+    },
     /// `out[i] = x[idx[i]]`: a transpose or a slice.
-    Gather { x: Opd, idx: Vec<u32>, out: usize },
+    Gather {
+        x: Opd,
+        idx: Vec<u32>,
+        out: usize,
+    },
     /// `outer` times, each part's next `len` elements, in order.
-    Concat { parts: Vec<(Opd, usize)>, outer: usize, out: usize },
+    Concat {
+        parts: Vec<(Opd, usize)>,
+        outer: usize,
+        out: usize,
+    },
     /// `out[map[i]] += x[i]`, then `out /= div` (a sum, or a mean over `div` elements).
-    Reduce { x: Opd, map: Vec<u32>, div: f32, out: usize },
+    Reduce {
+        x: Opd,
+        map: Vec<u32>,
+        div: f32,
+        out: usize,
+    },
     Lstm(Box<Lstm>),
 }
 

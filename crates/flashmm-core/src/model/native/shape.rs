@@ -111,8 +111,12 @@ pub(super) fn slice(shape: &[usize], ranges: &[Range]) -> (Vec<usize>, Vec<u32>)
     let out: Vec<usize> = ranges.iter().map(|r| r.len).collect();
     let mut v = Vec::with_capacity(numel(&out));
     for_each_index(&out, |idx| {
-        let flat: isize =
-            idx.iter().zip(ranges).zip(&st).map(|((&i, r), &s)| (r.start as isize + i as isize * r.step) * s as isize).sum();
+        let flat: isize = idx
+            .iter()
+            .zip(ranges)
+            .zip(&st)
+            .map(|((&i, r), &s)| (r.start as isize + i as isize * r.step) * s as isize)
+            .sum();
         v.push(flat as u32);
     });
     (out, v)

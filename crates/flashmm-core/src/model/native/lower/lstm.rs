@@ -62,7 +62,9 @@ impl Builder {
         let (xw, gates, tc) = (self.buf(steps * 4 * h), self.buf(4 * h), self.buf(h));
         let l = Lstm { x, wt, rt, bias, h0, c0, steps, input, hidden: h, y, yh, yc, xw, gates, tc };
         self.steps.push(Step::Lstm(Box::new(l)));
-        for (name, buf, shape) in [(out(0), y, vec![steps, 1, 1, h]), (out(1), Some(yh), vec![1, 1, h]), (out(2), Some(yc), vec![1, 1, h])] {
+        for (name, buf, shape) in
+            [(out(0), y, vec![steps, 1, 1, h]), (out(1), Some(yh), vec![1, 1, h]), (out(2), Some(yc), vec![1, 1, h])]
+        {
             if let (Some(name), Some(buf)) = (name, buf) {
                 self.vals.insert(name, super::Val::F32 { opd: Opd::Buf(buf), shape });
             }
