@@ -70,7 +70,7 @@ fn the_contract_spec_model_runs_native_with_its_known_logits() {
 /// by scalars, Add of two activations, LayerNormalization, Softmax, Log.
 #[test]
 fn elementwise_and_shape_operators_give_their_known_answers() {
-    let (half, gamma, beta) = ([0.5, 0.25, -0.5], [1.0, 2.0, 0.5], [0.0, 0.25, -1.0]);
+    let (half, gamma, beta): ([f32; 3], [f32; 3], [f32; 3]) = ([0.5, 0.25, -0.5], [1.0, 2.0, 0.5], [0.0, 0.25, -1.0]);
     let inits = vec![
         tensor_i64("s0", &[0]),
         tensor_i64("e3", &[3]),
@@ -104,13 +104,13 @@ fn elementwise_and_shape_operators_give_their_known_answers() {
         let ad: Vec<f64> = (0..3)
             .map(|c| {
                 let s = f64::from(w[0][c]) + f64::from(w[1][c]);
-                let d = s.clamp(-1.0, 1.5) - half[c];
+                let d = s.clamp(-1.0, 1.5) - f64::from(half[c]);
                 d.max(0.0) * 2.0 / 4.0 + d
             })
             .collect();
         let mean = ad.iter().sum::<f64>() / 3.0;
         let var = ad.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / 3.0;
-        (0..3).map(|c| (ad[c] - mean) / (var + 1e-5).sqrt() * gamma[c] + beta[c]).collect()
+        (0..3).map(|c| (ad[c] - mean) / (var + 1e-5).sqrt() * f64::from(gamma[c]) + f64::from(beta[c])).collect()
     };
     check_known(&graph_bytes(nodes, inits, 2, 1, 17), 2, "elementwise", 1e-6, want);
 }
