@@ -11,8 +11,8 @@ mod sim_support;
 use flashmm_core::book::Side::{Buy, Sell};
 use flashmm_core::money::{FillPrice, Liquidity};
 use flashmm_core::sim::{
-    CancelReason, ConstantLatency, FillTrigger, Matching, NewOrder, QueueModel, Report, ReportKind, Request,
-    SimError, SimExchange,
+    CancelReason, ConstantLatency, FillTrigger, Matching, NewOrder, QueueModel, Report, ReportKind, Request, SimError,
+    SimExchange,
 };
 use sim_support::{Script, account_from, config, fills, finish, of};
 
@@ -57,7 +57,15 @@ fn an_order_waits_for_its_blocks_end_and_crossing_levels_settle_at_midpoints() {
     assert!(early.is_empty(), "nothing before the block ends: {early:?}");
     assert_eq!(x.pending_requests(), 1);
     let r = finish(&mut x);
-    assert_eq!(r[0], Report { client_id: 1, exchange_ts: 100, local_ts: 100, kind: ReportKind::Accepted { side: Buy, price: 102, lots: 6 } });
+    assert_eq!(
+        r[0],
+        Report {
+            client_id: 1,
+            exchange_ts: 100,
+            local_ts: 100,
+            kind: ReportKind::Accepted { side: Buy, price: 102, lots: 6 }
+        }
+    );
     // 4 against 101 at (102 + 101) / 2 = 101.5, then 2 against 102 at 102.
     assert_eq!(fills_of(&r, 1), vec![(203, 4, 2, Taker, TAKE, 100), (204, 2, 0, Taker, TAKE, 100)]);
     // Taker fee 500 ppm: 4 × 101.5 × 500 = 203 000 units, 2 × 102 × 500 = 102 000.

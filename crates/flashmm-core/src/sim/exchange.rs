@@ -706,7 +706,14 @@ impl<L: LatencyModel> SimExchange<L> {
                 }
                 covered = covered.saturating_add(avail);
                 let id = u64::MAX - levels.len() as u64;
-                let o = SeiOrder { id, account: PUBLIC, side, lots: avail, order_type: SeiOrderType::Limit, price: Some(l.price) };
+                let o = SeiOrder {
+                    id,
+                    account: PUBLIC,
+                    side,
+                    lots: avail,
+                    order_type: SeiOrderType::Limit,
+                    price: Some(l.price),
+                };
                 book.place(o).expect("a public level is a valid order");
                 levels.insert(id, (side, l.price));
             }

@@ -398,7 +398,15 @@ mod tests {
 
     fn s(id: SeiOrderId, account: AccountId, side: Side, lots: i64, half_ticks: i64) -> Settlement {
         let exec = FillPrice::half_ticks(half_ticks);
-        Settlement { order_id: id, account, side, lots, order_type: SeiOrderType::Limit, price: SettlePrice::Fill(exec), exec }
+        Settlement {
+            order_id: id,
+            account,
+            side,
+            lots,
+            order_type: SeiOrderType::Limit,
+            price: SettlePrice::Fill(exec),
+            exec,
+        }
     }
 
     #[test]
@@ -437,7 +445,12 @@ mod tests {
         // Order 1 first (FIFO), then 2 gets 2; the midpoint of 100 and 99 is 99.5.
         assert_eq!(
             out.settlements,
-            vec![s(1, A, Side::Buy, 5, 199), s(3, B, Side::Sell, 5, 199), s(2, B, Side::Buy, 2, 199), s(3, B, Side::Sell, 2, 199)]
+            vec![
+                s(1, A, Side::Buy, 5, 199),
+                s(3, B, Side::Sell, 5, 199),
+                s(2, B, Side::Buy, 2, 199),
+                s(3, B, Side::Sell, 2, 199)
+            ]
         );
         assert_eq!(b.resting(2), Some((Side::Buy, 100, 3)));
         assert_eq!(b.resting(1), None);
@@ -531,6 +544,9 @@ mod tests {
         let half = SettlePrice::Clearing { notional: 1, lots: 2 };
         assert_eq!(half.dec_atto(1), Some(0));
         assert_eq!(SettlePrice::Clearing { notional: 3, lots: 2 }.dec_atto(1), Some(2));
-        assert_eq!(SettlePrice::Fill(FillPrice::midpoint(11_000, 11_001)).dec_atto(100_000_000_000_000), Some(1_100_050_000_000_000_000));
+        assert_eq!(
+            SettlePrice::Fill(FillPrice::midpoint(11_000, 11_001)).dec_atto(100_000_000_000_000),
+            Some(1_100_050_000_000_000_000)
+        );
     }
 }
