@@ -101,5 +101,5 @@ describe('@flashmm/core packed, installed from the tarballs and used as the READ
       env: { ...process.env, FLASHMM_DATA_DIR: dataDir(), FLASHMM_MODEL: join(ROOT, 'models/default.onnx') },
     });
     expect(stdout).toBe(example.output);
-  });
+  }, 120_000); // a cold strict tsc over @types/node plus the example run: 10 s idle, > 30 s on a loaded machine
 });

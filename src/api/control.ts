@@ -7,6 +7,7 @@
 // answers 501 with code `not_implemented` (see daemon-control.ts for the hooks of today's Daemon).
 import type { PriceLevel as Level, Side } from '../market/types.js';
 import type { BreakerState } from '../risk/events.js';
+import type { StorageStatus } from '../storage/open.js';
 import type { VenueOrder } from '../venues/venue.js';
 import type { ApiRole } from './config.js';
 
@@ -64,6 +65,8 @@ export interface DaemonStatus {
     readonly leaseTtlMs: number;
     readonly markets: Readonly<Record<string, { readonly holder: string | null; readonly fence: number | null; readonly mine: boolean }>>;
   } | null;
+  /** Redis and the time-series writer (connected, buffered, dropped, last error; each null when not configured) and each market's restart recovery. */
+  readonly storage?: StorageStatus | null;
 }
 
 export interface Readiness {

@@ -45,6 +45,7 @@ export class DaemonControl implements ControlPort {
       uptimeSeconds: Math.max(0, (this.clock.nowMs() - startedAtMs) / 1000), startToFirstQuoteMs: this.daemon.startToFirstQuoteMs(),
       killed: this.daemon.risk.isKilled(), markets: this.symbols().map((symbol) => this.summary(symbol)), model: this.daemon.model(),
       venueState: this.daemon.venueStatus() as DaemonStatus['venueState'], shard: this.daemon.shardStatus(),
+      storage: this.daemon.storageStatus(),
     };
   }
 

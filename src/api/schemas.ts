@@ -28,6 +28,28 @@ export const MarketSummarySchema = z
 
 const modelInfo = z.object({ enabled: z.boolean(), path: z.string(), generation: z.number().int().nullable() }).openapi('ModelInfo');
 
+const storageError = z
+  .object({ atMs: z.number(), message: z.string().openapi({ description: "the server's or the client's message, secrets taken out" }) })
+  .nullable()
+  .openapi('StorageError', { description: 'the last failure since start; null when none' });
+
+const storageStatus = z
+  .object({
+    redis: z.object({
+      connected: z.boolean(), buffered: z.number().int().openapi({ description: 'writes waiting (an outage\'s backlog)' }),
+      dropped: z.number().int().openapi({ description: 'journal entries dropped (buffer full) or refused, since start' }),
+      state: riskState.openapi({ description: 'what the markets may do meanwhile (storage.redis.onDisconnect)' }),
+      reason: z.string().nullable(), lastError: storageError,
+    }).nullable().openapi({ description: 'null without storage.redis' }),
+    timeseries: z.object({
+      connected: z.boolean(), accepted: z.number().int(), written: z.number().int(), buffered: z.number().int(),
+      dropped: z.number().int().openapi({ description: 'lines given up (retry buffer full, or refused)' }),
+      skipped: z.number().int().openapi({ description: 'samples with a value that was not a finite number' }), lastError: storageError,
+    }).nullable().openapi({ description: 'null without storage.influx' }),
+    recovery: z.record(z.string(), z.string()).openapi({ description: "per market with Redis: 'recovering', 'recovered: …' or 'halted (code): reason'" }),
+  })
+  .openapi('StorageStatus');
+
 export const StatusSchema = z
   .object({
     mode: z.string(), venue: z.string(), startedAtMs: z.number(), uptimeSeconds: z.number(),
@@ -41,6 +63,7 @@ export const StatusSchema = z
       .nullable()
       .optional()
       .openapi({ description: 'Sharded (--shard): this daemon\'s lease owner name and who holds each market\'s lease (null holder: free); null when not sharded' }),
+    storage: storageStatus.nullable().optional(),
   })
   .openapi('Status');
 

@@ -5,8 +5,9 @@
 import { errorMessage } from '../errors.js';
 import type { MissedFillBooked, OrderStateChange } from '../execution/events.js';
 import { Model } from '../native.js';
-import type { Storage } from '../storage/open.js';
+import type { Storage, StorageStatus } from '../storage/open.js';
 import type { StorageHealth } from '../storage/redis-store.js';
+import type { StorageError } from '../storage/timeseries.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { MarketInfo } from '../market/types.js';
 import type { OrderEvent } from '../venues/venue.js';
@@ -25,6 +26,8 @@ export interface DaemonStorageDeps extends DaemonParts {
   readonly modelPath?: string;
   /** Books one venue event (Daemon.onOrderEvent). */
   readonly apply: (event: OrderEvent) => void;
+  /** The market's fill rate (the daemon's TradeObserver), for the time series. */
+  readonly fillRate: (symbol: string) => number | null;
   /** Sharded (`--shard`): whether this daemon holds `symbol`'s lease; a market it does not hold is never restored. */
   readonly holds?: (symbol: string) => boolean;
 }
@@ -35,12 +38,13 @@ export class DaemonStorage {
   private readonly outcomes = new Map<string, RecoveryResult | null>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private closed = false;
+  private redisError: StorageError | null = null;
 
   constructor(private readonly deps: DaemonStorageDeps) {
     const horizonMs = forecastHorizonMs(deps.modelPath);
     const { redis, timeseries } = deps.storage;
     this.persistence = redis === null ? null : new EnginePersistence({ ...deps, store: redis, horizonMs });
-    this.series = timeseries === null ? null : new SeriesFeed({ writer: timeseries, positions: deps.positions, horizonMs });
+    this.series = timeseries === null ? null : new SeriesFeed({ writer: timeseries, positions: deps.positions, horizonMs, fillRate: deps.fillRate });
     if (this.persistence !== null) {
       const nowMs = deps.clock.nowMs();
       for (const m of deps.markets) {
@@ -59,7 +63,6 @@ export class DaemonStorage {
 
   onStateChange(change: OrderStateChange): void {
     this.persistence?.onStateChange(change);
-    this.series?.onStateChange(change);
   }
 
   onMissedFill(fill: MissedFillBooked): void {
@@ -67,6 +70,10 @@ export class DaemonStorage {
   }
 
   onHealth(health: StorageHealth): void {
+    // Redis's reason while writes do not go through; a replay after it is no error of its own.
+    if (!health.connected && health.reason !== null && !health.reason.startsWith('redis: replaying')) {
+      this.redisError = { atMs: this.deps.clock.nowMs(), message: health.reason };
+    }
     this.persistence?.onHealth(health);
   }
 
@@ -101,6 +108,16 @@ export class DaemonStorage {
     this.deps.risk.recoveryHalted(symbol, detail, this.deps.clock.nowMs());
   }
 
+  /**
+   * Whether every market this daemon holds has been restored and reconciled (without Redis:
+   * true). A retry that succeeds makes it true, with no reconnection needed: /ready reads it.
+   */
+  restored(): boolean {
+    if (this.persistence === null) return true;
+    for (const [symbol, r] of this.outcomes) if (this.deps.holds?.(symbol) !== false && r?.ok !== true) return false;
+    return true;
+  }
+
   /** Whether `symbol` is still being restored (its reconciliations wait for recovery). */
   recovering(symbol: string): boolean {
     return this.persistence !== null && (this.outcomes.get(symbol) === null || this.persistence.market(symbol)?.holding === true);
@@ -111,11 +128,19 @@ export class DaemonStorage {
     this.series?.afterDecision(loop, record);
   }
 
-  /** For /status: each market's recovery, and Redis's health. */
-  status(): { readonly redis: StorageHealth | null; readonly recovery: Record<string, string> } {
+  /** For /api/v1/status: Redis's and the time-series writer's health, each market's recovery; messages without secrets. */
+  status(): StorageStatus {
+    const { redis, timeseries, redact } = this.deps.storage;
     const recovery: Record<string, string> = {};
-    for (const [symbol, r] of this.outcomes) recovery[symbol] = r === null ? 'recovering' : r.ok ? `recovered: ${r.detail}` : `halted (${r.code}): ${r.reason}`;
-    return { redis: this.deps.storage.redis?.health() ?? null, recovery };
+    for (const [symbol, r] of this.outcomes) recovery[symbol] = r === null ? 'recovering' : r.ok ? `recovered: ${r.detail}` : `halted (${r.code}): ${redact(r.reason)}`;
+    const scrubbed = (e: StorageError | null) => (e === null ? null : { atMs: e.atMs, message: redact(e.message) });
+    const h = redis?.health();
+    const ts = timeseries === null ? null : { ...timeseries.stats(), ...timeseries.health() };
+    return {
+      redis: h === undefined ? null : { ...h, reason: h.reason === null ? null : redact(h.reason), lastError: scrubbed(this.redisError) },
+      timeseries: ts === null ? null : { ...ts, lastError: scrubbed(ts.lastError) },
+      recovery,
+    };
   }
 
   /** Every market's checkpoint now (sharded: those it holds), and no more retries (shutdown). */

@@ -26,7 +26,7 @@ import { observedVenue } from './observed-venue.js';
 import { recordFill, TradeObserver, wireRiskEvents } from './observe.js';
 import { checkParams, type LiveParams, type ParamProblem, type ParamsPatch } from './params.js';
 import { DaemonStorage } from './daemon-storage.js';
-import type { Storage } from '../storage/open.js';
+import type { Storage, StorageStatus } from '../storage/open.js';
 import type { StorageHealth } from '../storage/redis-store.js';
 import { type Fault, Supervisor } from './supervisor.js';
 import { MarketLeases, type ShardStatus } from './leases.js';
@@ -143,6 +143,7 @@ export class Daemon {
     this.storage = deps.storage === undefined ? null : new DaemonStorage({
       storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
       log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
+      fillRate: (symbol) => this.trades.fillRate(symbol),
       ...(this.leases === null ? {} : { holds: (symbol: string) => this.leases?.holds(symbol) === true }),
       ...(deps.modelPath === undefined ? {} : { modelPath: deps.modelPath }),
     });
@@ -166,9 +167,10 @@ export class Daemon {
     let reconciled = true;
     // Sharded: each market is restored and reconciled when its lease is taken (onLeaseAcquired).
     for (const symbol of this.leases === null ? this.loops.keys() : []) {
-      // With Redis, restart recovery restores the market and reconciles it (null: no Redis).
-      const ok = (await this.storage?.recover(symbol)) ?? (await this.reconcile(symbol));
-      reconciled = ok && reconciled;
+      // With Redis, restart recovery restores the market and reconciles it, retrying until it
+      // can: readiness waits for it (reconciled()). Null: no Redis, reconciled here.
+      const recovered = await this.storage?.recover(symbol);
+      if (recovered === undefined || recovered === null) reconciled = (await this.reconcile(symbol)) && reconciled;
     }
     this.reconciledAll = reconciled;
     if (this.stopping !== null) return; // stopped while starting: no quote timer
@@ -186,6 +188,11 @@ export class Daemon {
   /** Redis's health changed (openStorage's onRedisHealth): the storage breaker condition follows it. */
   onStorageHealth(health: StorageHealth): void {
     this.storage?.onHealth(health);
+  }
+
+  /** Redis's and the time-series writer's health and each market's recovery; null without storage configured. */
+  storageStatus(): StorageStatus | null {
+    return this.storage?.status() ?? null;
   }
 
   /** Sharded: who holds which market's lease (as this daemon last saw it); null when not sharded. */
@@ -314,9 +321,9 @@ export class Daemon {
     return this.connectionState;
   }
 
-  /** Every market reconciled with the venue since the last (re)connection. */
+  /** Every market reconciled with the venue since the last (re)connection, and (with Redis) restored. */
   reconciled(): boolean {
-    return this.reconciledAll;
+    return this.reconciledAll && (this.storage?.restored() ?? true);
   }
 
   /**
@@ -404,14 +411,31 @@ export class Daemon {
       },
       log: componentLogger(this.deps.log, 'quoter', market.symbol), metrics,
       onFault: (err) => this.supervisor.fault({ kind: 'decision', symbol: market.symbol }, err),
-      ...(this.deps.onDecision === undefined && this.deps.storage === undefined ? {} : {
+      ...(this.deps.onDecision === undefined && this.deps.storage === undefined && !this.log.isLevelEnabled('debug') ? {} : {
         onDecision: (record: DecisionRecord) => {
           const loop = this.loops.get(market.symbol);
           if (loop !== undefined && this.leases?.holds(market.symbol) !== false) this.storage?.afterDecision(loop, record);
+          if (loop !== undefined && this.log.isLevelEnabled('debug')) this.log.debug(this.decisionFields(loop, record), 'decision');
           this.deps.onDecision?.(market.symbol, record);
         },
       }),
     });
+  }
+
+  /**
+   * A decision as the debug log reports it: what it saw (touch in ticks, forecast), what it
+   * quoted (half spreads in ticks), the ledger then (lots, exact net P&L), the fill rate and its
+   * latency. The time series of the same decision is derived from these (docs/storage.md).
+   */
+  private decisionFields(loop: MarketLoop, record: DecisionRecord): Record<string, unknown> {
+    const top = record.inputs.top;
+    const pnl = top === undefined ? null : this.positions.pnl(loop.symbol, top.mid2);
+    return {
+      symbol: loop.symbol, atMs: record.atMs, bid: top?.bid.price ?? null, ask: top?.ask.price ?? null, mid2: top?.mid2 ?? null,
+      halfSpreads: record.decision?.halfSpreads ?? null, lots: pnl?.lots ?? this.positions.position(loop.symbol),
+      pnlNet: pnl === null ? null : formatPnl(pnl, loop.market).net, fillRate: this.trades.fillRate(loop.symbol),
+      forecast: record.inputs.forecast ?? null, seconds: record.stages.total,
+    };
   }
 
   private listener(): VenueListener {
@@ -503,10 +527,11 @@ export class Daemon {
     if (this.connectionState === 'connected') this.reconciledAll = ok;
   }
 
-  /** True when the venue answered and the order manager agrees with it. */
+  /** True when the venue answered and the order manager agrees with it (or restart recovery will make it so). */
   private async reconcile(symbol: string): Promise<boolean> {
     try {
-      if (this.storage?.recovering(symbol) === true) return false; // recovery reconciles once it has restored the market
+      // Recovery reconciles once it has restored the market; readiness waits for it (reconciled()).
+      if (this.storage?.recovering(symbol) === true) return true;
       const venueOrders = await this.deps.venue.openOrders(symbol);
       const report = this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       if (report.batch.cancels.length + report.batch.places.length > 0) await this.deps.venue.submit(report.batch);

@@ -97,6 +97,11 @@ export class TradeObserver {
     this.metrics.makerFees.set({ market: fill.symbol }, moneyToQuote(t.makerFees, t.market.tickSize, t.market.lotSize));
   }
 
+  /** Of `symbol`'s last orders placed, the share that filled (what flashmm_fill_rate shows); null before any order. */
+  fillRate(symbol: string): number | null {
+    return this.markets.get(symbol)?.fillRate.ratio() ?? null;
+  }
+
   /** The core's forecast tallies of one market (`MarketState.forecastScores()`). */
   scores(symbol: string, scores: readonly ForecastScore[]): void {
     const t = this.markets.get(symbol);

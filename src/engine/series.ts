@@ -5,7 +5,6 @@
 // of the last decision at or before t + h (the report's rule, src/report/predictions.ts); the
 // outcome is the sign of the mid's change, and a forecast is right when its most probable class
 // (down, flat, up) was the outcome.
-import type { OrderStateChange } from '../execution/events.js';
 import type { PositionTracker } from '../execution/position.js';
 import type { Direction, TimeSeriesWriter } from '../storage/timeseries.js';
 import type { DecisionRecord, MarketLoop } from './market-loop.js';
@@ -13,8 +12,6 @@ import { moneyToQuote } from './observe.js';
 
 /** Forecasts scored per horizon for the rolling accuracy. */
 export const ACCURACY_WINDOW = 100;
-/** Orders placed over which the fill rate is the share that filled. */
-export const FILL_RATE_WINDOW = 200;
 
 interface Pending {
   readonly atMs: number;
@@ -27,8 +24,6 @@ interface MarketSeries {
   readonly scores: boolean[];
   /** The previous decision's time and mid (the mid in force until this one). */
   last: { atMs: number; mid2: number } | null;
-  /** Recently placed orders, oldest first, and whether each filled. */
-  readonly placed: Map<string, boolean>;
 }
 
 export interface SeriesFeedOptions {
@@ -36,6 +31,8 @@ export interface SeriesFeedOptions {
   readonly positions: PositionTracker;
   /** The model's forecast horizon, ms (null: no model). */
   readonly horizonMs: number | null;
+  /** The market's fill rate, the one its Prometheus gauge shows (TradeObserver); null before any order. */
+  readonly fillRate: (symbol: string) => number | null;
 }
 
 export class SeriesFeed {
@@ -58,7 +55,7 @@ export class SeriesFeed {
     const ourSpreadBps = half === undefined ? Number.NaN : ((half.bid + half.ask) / top.mid) * 1e4;
     w.trading({
       market: loop.symbol, atMs: record.atMs, marketSpreadBps, ourSpreadBps, spreadImprovementBps: marketSpreadBps - ourSpreadBps,
-      pnl: moneyToQuote(pnl.net, loop.market.tickSize, loop.market.lotSize), inventoryLots: pnl.lots, fillRate: fillRate(s),
+      pnl: moneyToQuote(pnl.net, loop.market.tickSize, loop.market.lotSize), inventoryLots: pnl.lots, fillRate: this.opts.fillRate(loop.symbol) ?? Number.NaN,
     });
     this.score(loop.symbol, s, record.atMs, top.mid2);
     const f = record.inputs.forecast;
@@ -68,17 +65,6 @@ export class SeriesFeed {
       s.pending.push({ atMs: record.atMs, mid2: top.mid2, probs });
     }
     s.last = { atMs: record.atMs, mid2: top.mid2 };
-  }
-
-  /** Placed orders and their first fill, for the fill rate. */
-  onStateChange(change: OrderStateChange): void {
-    const s = this.of(change.symbol);
-    if (change.from === 'new' && change.to === 'pending') {
-      s.placed.set(change.clientId, false);
-      if (s.placed.size > FILL_RATE_WINDOW) s.placed.delete(s.placed.keys().next().value as string);
-    } else if ((change.to === 'partially-filled' || change.to === 'filled') && s.placed.has(change.clientId)) {
-      s.placed.set(change.clientId, true);
-    }
   }
 
   /** Forecasts whose horizon ended before this decision, against the mid in force then. */
@@ -100,7 +86,7 @@ export class SeriesFeed {
   private of(symbol: string): MarketSeries {
     let s = this.markets.get(symbol);
     if (s === undefined) {
-      s = { pending: [], scores: [], last: null, placed: new Map() };
+      s = { pending: [], scores: [], last: null };
       this.markets.set(symbol, s);
     }
     return s;
@@ -111,11 +97,4 @@ const DIRECTIONS = ['down', 'flat', 'up'] as const;
 
 function argmax(p: readonly number[]): number {
   return p.reduce((best, x, i) => (x > (p[best] ?? -Infinity) ? i : best), 0);
-}
-
-function fillRate(s: MarketSeries): number {
-  if (s.placed.size === 0) return Number.NaN;
-  let filled = 0;
-  for (const f of s.placed.values()) if (f) filled += 1;
-  return filled / s.placed.size;
 }

@@ -83,6 +83,19 @@ export interface TimeSeriesStats {
   readonly skipped: number;
 }
 
+/** A failure as the status page shows it: when, and the server's or the client's message. */
+export interface StorageError {
+  readonly atMs: number;
+  readonly message: string;
+}
+
+export interface TimeSeriesHealth {
+  /** The last write went through (true until one fails). */
+  readonly connected: boolean;
+  /** The last failed write or refused batch; null when none has failed since start. */
+  readonly lastError: StorageError | null;
+}
+
 export class TimeSeriesWriter {
   private readonly api: WriteApi;
   private accepted = 0;
@@ -90,6 +103,7 @@ export class TimeSeriesWriter {
   private dropped = 0;
   private skipped = 0;
   private connected = true;
+  private lastError: StorageError | null = null;
   private waiters: { pred: (stats: TimeSeriesStats) => boolean; resolve: (stats: TimeSeriesStats) => void }[] = [];
 
   constructor(private readonly opts: TimeSeriesOptions) {
@@ -112,6 +126,7 @@ export class TimeSeriesWriter {
       writeSuccess: (lines) => this.onWritten(lines.length),
       writeFailed: (error, lines) => {
         // Retried by the client unless the server refused the lines themselves.
+        this.lastError = { atMs: Date.now(), message: error.message };
         if (error instanceof HttpError && error.statusCode < 429) this.onDropped(lines.length, 'rejected', error.message);
         else this.setConnected(false, error.message);
       },
@@ -151,6 +166,10 @@ export class TimeSeriesWriter {
   stats(): TimeSeriesStats {
     const { accepted, written, dropped, skipped } = this;
     return { accepted, written, dropped, skipped, buffered: accepted - written - dropped };
+  }
+
+  health(): TimeSeriesHealth {
+    return { connected: this.connected, lastError: this.lastError };
   }
 
   /** Sends the current batch now (it does not wait for the retry buffer). */
