@@ -28,6 +28,9 @@ export type {
   SimVenueOptions,
   ZiOptions,
 } from '@flashmm/core';
+// Sei's end-of-block matching, every account's orders (crates/flashmm-node/src/sei_block.rs; docs/sim-venue.md).
+export { SeiBlockBook } from '@flashmm/core';
+export type { SeiBlockOrder, SeiBlockOutcome, SeiSettlement } from '@flashmm/core';
 // One market's state and the one ledger (crates/flashmm-node/src/{market,ledger}.rs; docs/market-state.md).
 export { coreDefaults, EwmaVolatility, feeFor, IntensityEstimator, Ledger, MarketState, MONEY_PER_TICK_LOT, notional, validateMarketOptions } from '@flashmm/core';
 export type {

@@ -11,6 +11,8 @@ describe('config schema', () => {
       generator: { kind: 'zi', seed: 1, initialPrice: '0.4000' },
       latency: { entryMs: 5, responseMs: 5 },
       queueModel: { kind: 'power', exponent: 2 },
+      matching: 'continuous', // sei-block: Sei's end-of-block matching
+      blockTimeMs: 210, // the local Sei chain's block time (its default for sei-block)
     });
     expect(config.markets).toEqual([DEFAULT_MARKET]);
     expect(config.risk).toEqual({

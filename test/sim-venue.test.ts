@@ -113,6 +113,34 @@ describe('SimVenue (the embedded simulated venue)', () => {
     expect(session(12).reports).not.toEqual(a);
   });
 
+  it("sei-block matching holds orders until their block ends and settles crossing limits at the midpoint", () => {
+    const v = new SimVenue({ startNs: START, seed: 7, entryLatencyMs: 0, responseLatencyMs: 0, matching: 'sei-block', blockTimeMs: 100 });
+    const book = new OrderBook('strict');
+    // START is a multiple of 100 ms: blocks end at START + k × 100 ms.
+    book.applyBatch(v.advance(START + 1010n * MS).market);
+    const ask = book.bestAsk();
+    expect(ask).not.toBeNull();
+    if (ask === null) return;
+    // A bid 3 ticks through the best ask: it waits for the block's end (START + 1100 ms) and then
+    // meets the best ask at the midpoint, 1.5 ticks above the ask.
+    const bid = ask.price + 3;
+    v.place(START + 1010n * MS, 1, 'buy', bid, 1, false);
+    const early = v.advance(START + 1099n * MS);
+    book.applyBatch(early.market);
+    expect(early.reports).toEqual([]);
+    const { reports, market } = v.advance(START + 1100n * MS);
+    book.applyBatch(market); // market events at the block's end go first: this is its book
+    expect(reports.map((r) => [r.kind, r.exchangeTs])).toEqual([['accepted', START + 1100n * MS], ['fill', START + 1100n * MS]]);
+    const fill = reports[1];
+    const end = book.bestAsk();
+    if (fill?.kind !== 'fill' || end === null) throw new Error('no fill');
+    expect(end.price).toBeLessThanOrEqual(bid);
+    expect(fill).toMatchObject({ side: 'buy', price: (bid + end.price) / 2, lots: 1, leaves: 0, liquidity: 'taker', trigger: 'taker' });
+    expect(() => new SimVenue({ startNs: START, matching: 'batch' as 'sei-block' })).toThrow(/unknown matching 'batch'/);
+    expect(() => new SimVenue({ startNs: START, blockTimeMs: 100 })).toThrow(/blockTimeMs applies to matching 'sei-block' only/);
+    expect(() => new SimVenue({ startNs: START, matching: 'sei-block', blockTimeMs: 0 })).toThrow(/blockTimeMs/);
+  });
+
   it('throws on bad options naming them, and refuses to send into the past', () => {
     expect(() => new SimVenue({ startNs: START, queue: 'fifo' })).toThrow(/unknown queue model 'fifo'/);
     expect(() => new SimVenue({ startNs: START, entryLatencyMs: -1 })).toThrow(/entryLatencyMs/);

@@ -327,6 +327,17 @@ export declare class Secp256k1Signer {
   sign(signBytes: Uint8Array): Buffer
 }
 
+export declare class SeiBlockBook {
+  /** A book on `spec`'s grid (its tick size gives the chain's decimal prices). */
+  constructor(spec: MarketSpec)
+  /** Holds an order for the end of the block. */
+  place(order: SeiBlockOrder): void
+  /** Holds a cancel for the end of the block. */
+  cancel(orderId: number): void
+  /** Ends the block: cancels, new limits, market orders, crossing limits, as the chain does. */
+  endBlock(): SeiBlockOutcome
+}
+
 /**
  * The forecast source of one market: feed it the market's events, ask for the latest
  * prediction. Rows are taken exactly as the training datasets take them.
@@ -492,6 +503,10 @@ export interface BacktestOptions {
   queue?: string
   /** Exponent of the power queue model (default 2). */
   queueExponent?: number
+  /** "continuous" (default) | "sei-block": Sei's end-of-block matching (docs/sim-venue.md). */
+  matching?: 'continuous' | 'sei-block'
+  /** Block time of `sei-block`, ms (default the local chain's, `coreDefaults().seiBlockTimeMs`). */
+  blockTimeMs?: number
   entryLatencyMs?: number
   responseLatencyMs?: number
   /** Fee overrides, parts per million of notional (negative = rebate). */
@@ -569,6 +584,9 @@ export interface CoreDefaults {
   queue: 'risk-averse' | 'power' | 'log'
   /** The exponent of a power queue model. */
   queueExponent: number
+  matching: 'continuous' | 'sei-block'
+  /** The block time of `sei-block` matching (the local chain's). */
+  seiBlockTimeMs: number
   largeMoveBps: number
   volatility: VolatilityDefaults
   intensity: IntensityDefaults
@@ -882,6 +900,46 @@ export interface RecorderOptions {
  */
 export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg0: number, arg1: number) => unknown) | undefined | null): BacktestOutput
 
+/**
+ * A new order of `place`: the chain's order id, who sent it (a number the host gives each
+ * account), `'limit' | 'market'`, and the limit (or a market order's worst price; none: any).
+ */
+export interface SeiBlockOrder {
+  id: number
+  account: number
+  side: Side
+  lots: number
+  orderType: 'limit' | 'market'
+  price?: number
+}
+
+/**
+ * What one block did: settlements in the chain's order, resting orders cancelled and market
+ * orders' unfilled lots (`[orderId, lots]`).
+ */
+export interface SeiBlockOutcome {
+  settlements: Array<SeiSettlement>
+  cancelled: Array<Array<number>>
+  unfilled: Array<Array<number>>
+}
+
+/**
+ * One settlement as `GetMatchResult` reports it. `price` in ticks when it is a whole or half
+ * tick (absent for a clearing price between); `priceAtto` the chain's `executionCostOrProceed`
+ * × 10¹⁸; `execTicks` where it executed (the maker's price for a market order's fills).
+ */
+export interface SeiSettlement {
+  orderId: number
+  account: number
+  side: Side
+  lots: number
+  /** "Limit" | "Market", as the chain spells it. */
+  orderType: string
+  price?: number
+  priceAtto: bigint
+  execTicks: number
+}
+
 /** `'buy' | 'sell'`. */
 export type Side = 'buy' | 'sell'
 
@@ -997,6 +1055,10 @@ export interface SimVenueOptions {
   /** "risk-averse" | "power" | "log" (default "power", exponent 2). */
   queue?: string
   queueExponent?: number
+  /** "continuous" (default) | "sei-block": Sei's end-of-block matching (docs/sim-venue.md). */
+  matching?: 'continuous' | 'sei-block'
+  /** Block time of `sei-block`, ms (default the local chain's, `coreDefaults().seiBlockTimeMs`). */
+  blockTimeMs?: number
   /** Fee overrides, ppm of notional (negative = rebate); default the spec's. */
   makerFeePpm?: number
   takerFeePpm?: number

@@ -848,6 +848,7 @@ module.exports.Model = nativeBinding.Model
 module.exports.OrderBook = nativeBinding.OrderBook
 module.exports.Recorder = nativeBinding.Recorder
 module.exports.Secp256k1Signer = nativeBinding.Secp256k1Signer
+module.exports.SeiBlockBook = nativeBinding.SeiBlockBook
 module.exports.Signal = nativeBinding.Signal
 module.exports.SimVenue = nativeBinding.SimVenue
 module.exports.ApplyOutcome = nativeBinding.ApplyOutcome

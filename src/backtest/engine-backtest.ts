@@ -32,6 +32,8 @@ export interface EngineBacktestOptions {
   readonly responseLatencyMs?: number;
   readonly queue?: 'risk-averse' | 'power' | 'log';
   readonly queueExponent?: number;
+  readonly matching?: 'continuous' | 'sei-block';
+  readonly blockTimeMs?: number;
   /** Requote at once when the mid moves this many bps since the last decision (default the daemon's). */
   readonly largeMoveBps?: number;
   /** Adverse-selection horizons, ms (default the core's: 1 s, 10 s). */
@@ -89,7 +91,11 @@ export function engineBacktestConfig(o: EngineBacktestOptions, market: MarketInf
   };
   const queueModel = { ...(o.queue === undefined ? {} : { kind: o.queue }), ...(o.queueExponent === undefined ? {} : { exponent: o.queueExponent }) };
   return configSchema.parse({
-    venue: { kind: 'sim', replay: { path: o.recording, speed: 1 }, latency, queueModel },
+    venue: {
+      kind: 'sim', replay: { path: o.recording, speed: 1 }, latency, queueModel,
+      ...(o.matching === undefined ? {} : { matching: o.matching }),
+      ...(o.blockTimeMs === undefined ? {} : { blockTimeMs: o.blockTimeMs }),
+    },
     markets: [{ ...market, enabled: true }],
     strategy: o.strategy,
     risk: o.risk ?? {},

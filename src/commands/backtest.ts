@@ -21,6 +21,8 @@ export interface BacktestCliOptions extends Partial<GenerateCliOptions> {
   postOnly: boolean;
   queue: 'risk-averse' | 'power' | 'log';
   queueN: number;
+  matching?: 'continuous' | 'sei-block';
+  blockTimeMs?: number;
   latencyMs: number;
   responseMs: number;
   makerFeePpm?: number;
@@ -94,6 +96,8 @@ function backtestOptions(file: string | undefined, o: BacktestCliOptions): Backt
     postOnly: o.postOnly,
     queue: o.queue,
     queueExponent: o.queueN,
+    ...(o.matching === undefined ? {} : { matching: o.matching }),
+    ...(o.blockTimeMs === undefined ? {} : { blockTimeMs: o.blockTimeMs }),
     entryLatencyMs: o.latencyMs,
     responseLatencyMs: o.responseMs,
     records: o.records === true || o.report !== undefined,
@@ -124,6 +128,8 @@ export function registerBacktest(program: Command): void {
     .option('--no-post-only', 'send plain limit orders instead of post-only')
     .addOption(new Option('--queue <model>', 'queue-position model').choices(['risk-averse', 'power', 'log']).default('power'))
     .option('--queue-n <n>', 'exponent of the power queue model', positiveNumber, 2)
+    .addOption(new Option('--matching <mode>', "matching: continuous, or sei-block (Sei's end-of-block matching; default continuous)").choices(['continuous', 'sei-block']))
+    .option('--block-time-ms <ms>', 'block time of sei-block matching, ms (default the local Sei chain\'s)', positiveNumber)
     .option('--latency-ms <ms>', 'order entry latency, ms', nonNegativeMs, 5)
     .option('--response-ms <ms>', 'response (report) latency, ms', nonNegativeMs, 5)
     .option('--maker-fee-ppm <ppm>', "maker fee override, ppm of notional (negative = rebate; default the spec's)", integer)

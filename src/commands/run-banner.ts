@@ -26,7 +26,11 @@ function venueLine(v: Config['venue']): string {
   const how = v.replay !== undefined
     ? `driven by the recording ${v.replay.path} at ${v.replay.speed}x`
     : `fed by generated zero-intelligence order flow (seed ${v.generator.seed}, from ${v.generator.initialPrice})`;
-  return `simulated exchange in this process, ${how}; latency ${v.latency.entryMs}/${v.latency.responseMs} ms, queue ${v.queueModel.kind}; no keys, no network`;
+  return `simulated exchange in this process, ${how}; latency ${v.latency.entryMs}/${v.latency.responseMs} ms, queue ${v.queueModel.kind}${matchingNote(v)}; no keys, no network`;
+}
+
+function matchingNote(v: Config['venue']): string {
+  return v.kind === 'sim' && v.matching === 'sei-block' ? `, Sei block matching every ${v.blockTimeMs} ms` : '';
 }
 
 function marketLines(config: Config): string[] {

@@ -85,6 +85,14 @@ const simVenueSchema = z.strictObject({
       exponent: positiveNumber().default(CORE.queueExponent),
     })
     .prefault({}),
+  /**
+   * How the simulated exchange matches: `continuous` (each order on arrival), or `sei-block`, as
+   * Sei's order-book module does (orders held until their block ends, crossing limit orders
+   * settled at the midpoint; docs/sim-venue.md). Defaults: the core's.
+   */
+  matching: z.enum(['continuous', 'sei-block']).default(CORE.matching),
+  /** Block time of `sei-block` matching, ms (default: the local Sei chain's). */
+  blockTimeMs: positiveNumber().default(CORE.seiBlockTimeMs),
 });
 
 const SEI_ADDRESS = /^sei1[02-9ac-hj-np-z]{38,58}$/;

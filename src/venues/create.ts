@@ -49,7 +49,10 @@ export function createVenue(config: Config, clock: Clock, options: VenueOptions 
   if (v.kind !== 'sim') {
     throw new Error(`venue '${v.kind}' connects before it knows its markets: open it with openVenue()`);
   }
-  const queue = { queue: v.queueModel.kind, queueExponent: v.queueModel.exponent };
+  const queue = {
+    queue: v.queueModel.kind, queueExponent: v.queueModel.exponent,
+    ...(v.matching === 'sei-block' ? { matching: v.matching, blockTimeMs: v.blockTimeMs } : {}),
+  };
   const manual = options.manual === true ? { pumpMs: 0 } : {};
   const record = options.manual === true ? { record: true } : {};
   const latency = { entryLatencyMs: v.latency.entryMs, responseLatencyMs: v.latency.responseMs };

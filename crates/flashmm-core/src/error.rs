@@ -132,8 +132,14 @@ impl ErrorCode for SimError {
     fn code(&self) -> &'static str {
         match self {
             SimError::SendTimeWentBackwards { .. } => "SEND_BEFORE_CLOCK",
-            SimError::Queue(_) | SimError::Fee(_) | SimError::MinSize(_) => "INVALID_OPTION",
+            SimError::Queue(_) | SimError::Fee(_) | SimError::MinSize(_) | SimError::BlockTime(_) => "INVALID_OPTION",
         }
+    }
+}
+
+impl ErrorCode for crate::sim::sei_block::SeiBookError {
+    fn code(&self) -> &'static str {
+        "INVALID_ARGUMENT"
     }
 }
 

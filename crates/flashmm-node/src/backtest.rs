@@ -6,7 +6,7 @@
 use flashmm_core::backtest::{BaselineConfig, BaselineRun, DEFAULT_INTERVAL_NS, FeedSpec, QuoteMode, SourceSpec};
 use flashmm_core::replay::input::{InputKind, InputOptions};
 use flashmm_core::replay::{DEFAULT_GENERATOR_START_NS, ZiSource};
-use flashmm_core::sim::{ConstantLatency, QueueModel, SimConfig};
+use flashmm_core::sim::{ConstantLatency, Matching, QueueModel, SimConfig};
 use napi::Either;
 use napi::bindgen_prelude::{FnArgs, Function, Unknown};
 use napi_derive::napi;
@@ -77,6 +77,11 @@ pub struct BacktestOptions {
     pub queue: Option<String>,
     /// Exponent of the power queue model (default 2).
     pub queue_exponent: Option<f64>,
+    /// "continuous" (default) | "sei-block": Sei's end-of-block matching (docs/sim-venue.md).
+    #[napi(ts_type = "'continuous' | 'sei-block'")]
+    pub matching: Option<String>,
+    /// Block time of `sei-block`, ms (default the local chain's, `coreDefaults().seiBlockTimeMs`).
+    pub block_time_ms: Option<f64>,
     pub entry_latency_ms: Option<f64>,
     pub response_latency_ms: Option<f64>,
     /// Fee overrides, parts per million of notional (negative = rebate).
@@ -164,6 +169,41 @@ pub(crate) fn queue_model(name: Option<&str>, n: Option<f64>) -> Result<QueueMod
     Ok(q)
 }
 
+/// The options that choose the simulated exchange's matching (`matching`, `blockTimeMs`).
+pub(crate) struct MatchingInput<'a> {
+    pub kind: Option<&'a str>,
+    pub block_time_ms: Option<f64>,
+}
+
+/// Missing: the core's defaults (continuous; the local chain's block time for `sei-block`).
+impl TryFrom<MatchingInput<'_>> for Matching {
+    type Error = crate::error::Error;
+
+    fn try_from(o: MatchingInput<'_>) -> Result<Self> {
+        match o.kind {
+            None | Some("continuous") if o.block_time_ms.is_some() => {
+                Err(invalid_arg("blockTimeMs applies to matching 'sei-block' only"))
+            }
+            None => Ok(Matching::default()),
+            Some("continuous") => Ok(Matching::Continuous),
+            Some("sei-block") => {
+                let block_ns = match o.block_time_ms {
+                    None => Matching::SEI_LOCAL_BLOCK_NS,
+                    Some(ms) => ms_to_ns(ms, "blockTimeMs")?,
+                };
+                if block_ns <= 0 {
+                    return Err(invalid_arg(format!(
+                        "blockTimeMs must be > 0, got {}",
+                        o.block_time_ms.unwrap_or(0.0)
+                    )));
+                }
+                Ok(Matching::SeiBlock { block_ns })
+            }
+            Some(other) => Err(invalid_arg(format!("unknown matching '{other}' (expected continuous or sei-block)"))),
+        }
+    }
+}
+
 /// Runs the built-in quoter over a recording or a generated market and returns the result
 /// JSON. `onProgress(done, total)` (compressed bytes of a recording; ns of exchange time of a
 /// generated market) is called at most every 100 ms of wall time and once at the end; if it
@@ -185,6 +225,8 @@ pub fn run_backtest(
         };
         quoter.validate().map_err(core_err)?;
         let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
+        let matching =
+            Matching::try_from(MatchingInput { kind: o.matching.as_deref(), block_time_ms: o.block_time_ms })?;
         let interval = o.interval_ms.map_or(Ok(DEFAULT_INTERVAL_NS), |ms| ms_to_ns(ms, "interval"))?;
         let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entry latency", "response latency"])?;
         let end_ns = o.end_exchange_ms.map(|ms| ms_to_ns(ms, "end exchange time")).transpose()?;
@@ -205,6 +247,7 @@ pub fn run_backtest(
         let spec = BaselineRun {
             quoter,
             queue,
+            matching,
             latency,
             maker_fee_ppm: o.maker_fee_ppm.map(|f| ppm(f, "maker fee")).transpose()?,
             taker_fee_ppm: o.taker_fee_ppm.map(|f| ppm(f, "taker fee")).transpose()?,

@@ -3,7 +3,7 @@
 
 use flashmm_core::backtest::DEFAULT_INTERVAL_NS;
 use flashmm_core::market::MarketOptions;
-use flashmm_core::sim::{ConstantLatency, QueueModel};
+use flashmm_core::sim::{ConstantLatency, Matching, QueueModel};
 use flashmm_core::stats::StatsConfig;
 use napi_derive::napi;
 
@@ -41,6 +41,10 @@ pub struct CoreDefaults {
     pub queue: &'static str,
     /// The exponent of a power queue model.
     pub queue_exponent: f64,
+    #[napi(ts_type = "'continuous' | 'sei-block'")]
+    pub matching: &'static str,
+    /// The block time of `sei-block` matching (the local chain's).
+    pub sei_block_time_ms: f64,
     pub large_move_bps: f64,
     pub volatility: VolatilityDefaults,
     pub intensity: IntensityDefaults,
@@ -65,6 +69,8 @@ pub fn core_defaults() -> CoreDefaults {
         response_latency_ms: latency.response_ns() as f64 / NS_PER_MS,
         queue,
         queue_exponent,
+        matching: Matching::default().name(),
+        sei_block_time_ms: Matching::SEI_LOCAL_BLOCK_NS as f64 / NS_PER_MS,
         large_move_bps: m.large_move_bps,
         volatility: VolatilityDefaults {
             half_life_seconds: v.half_life_s,

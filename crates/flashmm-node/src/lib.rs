@@ -24,6 +24,7 @@ mod market;
 mod model;
 mod record;
 mod replay;
+mod sei_block;
 mod side;
 mod signer;
 mod sim_convert;

@@ -10,11 +10,11 @@ use flashmm_core::replay::EventBatch as CoreBatch;
 use flashmm_core::replay::binance::BinanceSource;
 use flashmm_core::replay::{LIVE_GENERATOR_WINDOW_NS, ZiSource};
 use flashmm_core::replay::{REAL_TIME_PPM, RecordingSource, RetimedSource, Skipped, VenueFeed};
-use flashmm_core::sim::{self as core, Report, Request, SimConfig};
+use flashmm_core::sim::{self as core, Matching, Report, Request, SimConfig};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
-use crate::backtest::{latency, queue_model, with_fees};
+use crate::backtest::{MatchingInput, latency, queue_model, with_fees};
 use crate::convert::{core_err, id, invalid_arg, ns};
 use crate::error::{Result, coded, guard};
 use crate::generator::{ZiOptions, resolve_spec, seed, zi_params};
@@ -50,6 +50,11 @@ pub struct SimVenueOptions {
     /// "risk-averse" | "power" | "log" (default "power", exponent 2).
     pub queue: Option<String>,
     pub queue_exponent: Option<f64>,
+    /// "continuous" (default) | "sei-block": Sei's end-of-block matching (docs/sim-venue.md).
+    #[napi(ts_type = "'continuous' | 'sei-block'")]
+    pub matching: Option<String>,
+    /// Block time of `sei-block`, ms (default the local chain's, `coreDefaults().seiBlockTimeMs`).
+    pub block_time_ms: Option<f64>,
     /// Fee overrides, ppm of notional (negative = rebate); default the spec's.
     pub maker_fee_ppm: Option<f64>,
     pub taker_fee_ppm: Option<f64>,
@@ -103,6 +108,8 @@ impl SimVenue {
             let o = options;
             let start = ns(&o.start_ns, "startNs")?;
             let queue = queue_model(o.queue.as_deref(), o.queue_exponent)?;
+            let matching =
+                Matching::try_from(MatchingInput { kind: o.matching.as_deref(), block_time_ms: o.block_time_ms })?;
             let latency = latency(o.entry_latency_ms, o.response_latency_ms, ["entryLatencyMs", "responseLatencyMs"])?;
             let (feed, spec, rule) = if let Some(path) = &o.replay_path {
                 if o.spec.is_some() || o.symbol.is_some() || o.initial_price.is_some() || o.zi.is_some() {
@@ -131,7 +138,7 @@ impl SimVenue {
                 (VenueFeed::Generated(src), spec, rule)
             };
             let sim = with_fees(
-                SimConfig::new(&spec, rule).with_queue(queue),
+                SimConfig::new(&spec, rule).with_queue(queue).with_matching(matching),
                 o.maker_fee_ppm,
                 o.taker_fee_ppm,
                 ["makerFeePpm", "takerFeePpm"],

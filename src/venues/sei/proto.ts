@@ -29,8 +29,9 @@ export const CANCEL_ORDERS_URL = '/seiprotocol.seichain.dex.MsgCancelOrders';
 /** PositionDirection on the wire: a bid is LONG, an ask SHORT. */
 export const LONG = 0;
 export const SHORT = 1;
-/** OrderType LIMIT; CancellationInitiator USER. */
+/** OrderType LIMIT and MARKET; CancellationInitiator USER. */
 export const LIMIT = 0;
+export const MARKET = 1;
 export const USER = 0;
 
 export function seiRegistry(): Registry {

@@ -10,7 +10,7 @@ import { SigningStargateClient } from '@cosmjs/stargate';
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import type { CoreDirectSigner } from './signer.js';
 import { txCost, type FeeRule, type TxCost } from './fees.js';
-import { CANCEL_ORDERS_URL, LIMIT, LONG, PLACE_ORDERS_URL, SHORT, USER, seiRegistry, type Cancellation, type Order } from './proto.js';
+import { CANCEL_ORDERS_URL, LIMIT, LONG, MARKET, PLACE_ORDERS_URL, SHORT, USER, seiRegistry, type Cancellation, type Order } from './proto.js';
 import type { Pair } from './chain.js';
 
 /** What the contract of the local chain expects in an order's `data` (shared/SEI.md). */
@@ -19,9 +19,11 @@ export const DEFAULT_ORDER_DATA = '{"leverage":"1","position_effect":"Open"}';
 export interface PlaceSpec {
   readonly pair: Pair;
   readonly side: 'buy' | 'sell';
-  /** Decimal strings on the pair's grid. */
+  /** Decimal strings on the pair's grid; a market order's price is its worst price. */
   readonly price: string;
   readonly quantity: string;
+  /** Default 'limit' (the daemon quotes with limit orders only). */
+  readonly orderType?: 'limit' | 'market';
 }
 
 export interface CancelSpec {
@@ -77,7 +79,7 @@ export class SeiTxBuilder {
     if (places.length > 0) {
       const orders: Order[] = places.map((p) => ({
         account: creator, contractAddr: contract, price: p.price, quantity: p.quantity, ...p.pair,
-        orderType: LIMIT, positionDirection: p.side === 'buy' ? LONG : SHORT, data,
+        orderType: p.orderType === 'market' ? MARKET : LIMIT, positionDirection: p.side === 'buy' ? LONG : SHORT, data,
         statusDescription: '', nominal: '0', triggerPrice: '0', triggerStatus: false,
       }));
       msgs.push({ typeUrl: PLACE_ORDERS_URL, value: { creator, contractAddr: contract, orders, funds: [] } });

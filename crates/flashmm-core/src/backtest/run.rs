@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::replay::input::{InputKind, InputOptions, RecordedSource};
 use crate::replay::{EventSource, ZiSource};
-use crate::sim::{ConstantLatency, QueueModel, SimConfig};
+use crate::sim::{ConstantLatency, Matching, QueueModel, SimConfig};
 use crate::spec::{BinanceMarket, MarketSpec};
 
 use super::{
@@ -48,6 +48,7 @@ pub struct BaselineRun {
     pub source: SourceSpec,
     pub quoter: BaselineConfig,
     pub queue: QueueModel,
+    pub matching: Matching,
     pub latency: ConstantLatency,
     /// Fee overrides, ppm of notional (default the spec's).
     pub maker_fee_ppm: Option<i64>,
@@ -65,6 +66,7 @@ impl BaselineRun {
             source,
             quoter: BaselineConfig::default(),
             queue: QueueModel::default(),
+            matching: Matching::default(),
             latency: ConstantLatency::default(),
             maker_fee_ppm: None,
             taker_fee_ppm: None,
@@ -124,7 +126,7 @@ impl BaselineRun {
                 (Opened::Generated(source.clone()), spec.clone(), source.rule(), None, None)
             }
         };
-        let mut sim = SimConfig::new(&spec, rule).with_queue(self.queue);
+        let mut sim = SimConfig::new(&spec, rule).with_queue(self.queue).with_matching(self.matching);
         sim.maker_fee_ppm = self.maker_fee_ppm.unwrap_or(sim.maker_fee_ppm);
         sim.taker_fee_ppm = self.taker_fee_ppm.unwrap_or(sim.taker_fee_ppm);
         let mut cfg = BacktestConfig::new(sim, self.latency);

@@ -15,6 +15,7 @@ use super::order::{
     ReportKind, Request,
 };
 use super::queue::{QueueModel, QueueModelError, QueuePos};
+use super::sei_block::{AccountId, SeiBlockBook, SeiOrder, SeiOrderType};
 use crate::ledger::Account;
 use crate::money::{FillPrice, Liquidity};
 
@@ -30,6 +31,37 @@ pub enum SelfTradePrevention {
     CancelResting,
 }
 
+/// How the exchange matches our orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Matching {
+    /// Each request when it arrives (a central limit order book).
+    #[default]
+    Continuous,
+    /// Sei's order-book module: requests are held until the end of their block and matched
+    /// there by the chain's rules ([`super::sei_block`]); blocks end every `block_ns` on the
+    /// exchange clock (at multiples of it).
+    SeiBlock { block_ns: i64 },
+}
+
+impl Matching {
+    /// The local chain's block time (`shared/sei/localnet.sh`: commit timeout 200 ms, blocks
+    /// every ~0.21 s as measured).
+    pub const SEI_LOCAL_BLOCK_NS: i64 = 210_000_000;
+
+    /// `sei-block` at the local chain's block time.
+    pub const fn sei_block() -> Self {
+        Matching::SeiBlock { block_ns: Self::SEI_LOCAL_BLOCK_NS }
+    }
+
+    /// `continuous` or `sei-block`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Matching::Continuous => "continuous",
+            Matching::SeiBlock { .. } => "sei-block",
+        }
+    }
+}
+
 /// Configuration of one simulated market.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimConfig {
@@ -42,6 +74,7 @@ pub struct SimConfig {
     pub min_size_lots: i64,
     pub queue: QueueModel,
     pub self_trade: SelfTradePrevention,
+    pub matching: Matching,
 }
 
 impl SimConfig {
@@ -55,7 +88,13 @@ impl SimConfig {
             min_size_lots: spec.min_size_lots.max(1),
             queue: QueueModel::default(),
             self_trade: SelfTradePrevention::RejectNew,
+            matching: Matching::default(),
         }
+    }
+
+    pub fn with_matching(mut self, matching: Matching) -> Self {
+        self.matching = matching;
+        self
     }
 
     pub fn with_queue(mut self, queue: QueueModel) -> Self {
@@ -85,6 +124,8 @@ pub enum SimError {
     Fee(i64),
     #[error("minimum size must be >= 1 lot, got {0}")]
     MinSize(i64),
+    #[error("block time must be > 0 ns, got {0}")]
+    BlockTime(i64),
 }
 
 /// Counters of one simulation.
@@ -168,6 +209,10 @@ impl Ord for Outbound {
     }
 }
 
+/// Accounts of the Sei block matching: us, and the public book's displayed lots.
+const OURS: AccountId = 0;
+const PUBLIC: AccountId = 1;
+
 const fn si(side: Side) -> usize {
     side as usize
 }
@@ -206,6 +251,9 @@ pub struct SimExchange<L: LatencyModel = OrderLatency> {
     scratch_levels: Vec<(Side, i64, i64)>,
     scratch_ids: Vec<ClientId>,
     scratch_takes: Vec<(i64, i64)>,
+    /// Sei block matching: requests arrived in the current block, and the block's end.
+    held: Vec<Request>,
+    block_end: Option<i64>,
 }
 
 impl<L: LatencyModel> SimExchange<L> {
@@ -218,6 +266,11 @@ impl<L: LatencyModel> SimExchange<L> {
         }
         if cfg.min_size_lots < 1 {
             return Err(SimError::MinSize(cfg.min_size_lots));
+        }
+        if let Matching::SeiBlock { block_ns } = cfg.matching
+            && block_ns <= 0
+        {
+            return Err(SimError::BlockTime(block_ns));
         }
         Ok(Self {
             book: L2Book::new(cfg.rule),
@@ -240,6 +293,8 @@ impl<L: LatencyModel> SimExchange<L> {
             scratch_levels: Vec::new(),
             scratch_ids: Vec::new(),
             scratch_takes: Vec::new(),
+            held: Vec::new(),
+            block_end: None,
         })
     }
 
@@ -312,6 +367,7 @@ impl<L: LatencyModel> SimExchange<L> {
             self.inbound.pop_front();
             self.process(inb);
         }
+        self.end_block_by(t, true);
         self.now = self.now.max(t);
     }
 
@@ -327,6 +383,7 @@ impl<L: LatencyModel> SimExchange<L> {
             self.inbound.pop_front();
             self.process(inb);
         }
+        self.end_block_by(t, false);
         self.now = self.now.max(t);
         self.stats.market_events += 1;
         match e.kind {
@@ -364,8 +421,9 @@ impl<L: LatencyModel> SimExchange<L> {
         &self.latency
     }
 
+    /// Requests in flight, and (Sei block matching) those held for the end of their block.
     pub fn pending_requests(&self) -> usize {
-        self.inbound.len()
+        self.inbound.len() + self.held.len()
     }
 
     pub fn pending_reports(&self) -> usize {
@@ -391,8 +449,21 @@ impl<L: LatencyModel> SimExchange<L> {
     // ---- requests ----
 
     fn process(&mut self, inb: Inbound) {
+        if let Matching::SeiBlock { block_ns } = self.cfg.matching {
+            // A block ends before the first request of the next one is held (markets win ties,
+            // so the end at `b` runs before a request arriving at `b`, which is the next block's).
+            self.end_block_by(inb.arrival, true);
+            self.now = self.now.max(inb.arrival);
+            self.block_end.get_or_insert((inb.arrival.div_euclid(block_ns) + 1).saturating_mul(block_ns));
+            self.held.push(inb.req);
+            return;
+        }
         self.now = self.now.max(inb.arrival);
-        match inb.req {
+        self.apply(inb.req);
+    }
+
+    fn apply(&mut self, req: Request) {
+        match req {
             Request::New(o) => self.on_new(o),
             Request::Cancel { client_id } => self.on_cancel(client_id),
             Request::CancelAll => self.on_cancel_all(),
@@ -406,24 +477,39 @@ impl<L: LatencyModel> SimExchange<L> {
     }
 
     fn on_new(&mut self, o: NewOrder) {
+        let Some((limit, post_only, crosses_public)) = self.admit(o) else { return };
+        let id = o.client_id;
+        let leaves = if crosses_public { self.take(id, o.side, limit, o.lots) } else { o.lots };
+        if leaves > 0 {
+            match limit {
+                Some(price) => self.rest(id, o.side, price, o.lots, o.lots - leaves, leaves, post_only),
+                None => self.emit(id, ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves }),
+            }
+        }
+    }
+
+    /// Checks a new order (size, price, id, market data, post-only, self-trade prevention) and
+    /// reports it accepted or rejected; for an accepted one: its limit, post-only flag, and
+    /// whether it crosses the displayed opposite side.
+    fn admit(&mut self, o: NewOrder) -> Option<(Option<i64>, bool, bool)> {
         let id = o.client_id;
         if o.lots <= 0 || o.lots < self.cfg.min_size_lots {
-            return self.reject(id, RejectReason::InvalidSize);
+            return self.refuse(id, RejectReason::InvalidSize);
         }
         let (limit, post_only) = match o.kind {
             OrderType::Limit { price, post_only } => {
                 if price <= 0 {
-                    return self.reject(id, RejectReason::InvalidPrice);
+                    return self.refuse(id, RejectReason::InvalidPrice);
                 }
                 (Some(price), post_only)
             }
             OrderType::Market => (None, false),
         };
         if id == NO_ORDER || self.orders.contains_key(&id) || self.accepted.contains(&id) {
-            return self.reject(id, RejectReason::DuplicateClientId);
+            return self.refuse(id, RejectReason::DuplicateClientId);
         }
         if !self.book.is_valid() {
-            return self.reject(id, RejectReason::NoMarketData);
+            return self.refuse(id, RejectReason::NoMarketData);
         }
         let opp = o.side.opposite();
         let crosses_public = match limit {
@@ -431,7 +517,7 @@ impl<L: LatencyModel> SimExchange<L> {
             None => true,
         };
         if post_only && crosses_public {
-            return self.reject(id, RejectReason::PostOnlyWouldCross);
+            return self.refuse(id, RejectReason::PostOnlyWouldCross);
         }
         // The furthest opposite price the order can reach (None: any).
         let reach = match limit {
@@ -440,19 +526,18 @@ impl<L: LatencyModel> SimExchange<L> {
         };
         if self.own_crossing(o.side, reach) {
             match self.cfg.self_trade {
-                SelfTradePrevention::RejectNew => return self.reject(id, RejectReason::SelfTrade),
+                SelfTradePrevention::RejectNew => return self.refuse(id, RejectReason::SelfTrade),
                 SelfTradePrevention::CancelResting => self.cancel_crossing(o.side, reach),
             }
         }
         self.accepted.insert(id);
         self.emit(id, ReportKind::Accepted { side: o.side, price: limit.unwrap_or(0), lots: o.lots });
-        let leaves = if crosses_public { self.take(id, o.side, limit, o.lots) } else { o.lots };
-        if leaves > 0 {
-            match limit {
-                Some(price) => self.rest(id, o.side, price, o.lots, o.lots - leaves, leaves, post_only),
-                None => self.emit(id, ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves }),
-            }
-        }
+        Some((limit, post_only, crosses_public))
+    }
+
+    fn refuse<T>(&mut self, id: ClientId, reason: RejectReason) -> Option<T> {
+        self.reject(id, reason);
+        None
     }
 
     fn on_cancel(&mut self, id: ClientId) {
@@ -518,6 +603,123 @@ impl<L: LatencyModel> SimExchange<L> {
             self.rest(id, o.side, price, lots, o.filled, leaves, o.post_only);
         }
         self.emit(id, ReportKind::Amended { price, lots, leaves, priority_kept });
+    }
+
+    // ---- Sei block matching ----
+
+    /// Ends the held block if it ended by `t` (`inclusive`: at `t` too).
+    fn end_block_by(&mut self, t: i64, inclusive: bool) {
+        let Some(b) = self.block_end else { return };
+        if b < t || (inclusive && b == t) {
+            self.block_end = None;
+            self.now = self.now.max(b);
+            self.run_block();
+        }
+    }
+
+    /// The held requests at their block's end, in the chain's order ([`super::sei_block`]):
+    /// cancels (cancel-alls, amends) as sent; then the new orders, limit buys, limit sells,
+    /// market buys, market sells, each checked as on arrival (our new limits rest at once, so
+    /// self-trade prevention sees them), then matched by [`SeiBlockBook`] against the public
+    /// book as of the block's end: its displayed lots not yet used are resting limit orders.
+    fn run_block(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        for req in held.iter().filter(|r| !matches!(r, Request::New(_))) {
+            self.apply(*req);
+        }
+        let news = |market: bool, side: Side| {
+            held.iter().filter_map(move |r| match r {
+                Request::New(o) if o.side == side && matches!(o.kind, OrderType::Market) == market => Some(*o),
+                _ => None,
+            })
+        };
+        let mut ours = Vec::new();
+        let sorted = news(false, Side::Buy).chain(news(false, Side::Sell)).chain(news(true, Side::Buy));
+        for o in sorted.chain(news(true, Side::Sell)).collect::<Vec<_>>() {
+            let Some((limit, post_only, _)) = self.admit(o) else { continue };
+            if let Some(p) = limit {
+                self.rest(o.client_id, o.side, p, o.lots, 0, o.lots, post_only);
+            }
+            let order_type = if limit.is_some() { SeiOrderType::Limit } else { SeiOrderType::Market };
+            let (id, side, lots) = (o.client_id, o.side, o.lots);
+            ours.push(SeiOrder { id, account: OURS, side, lots, order_type, price: limit });
+        }
+        if ours.is_empty() {
+            return;
+        }
+        let mut book = SeiBlockBook::new();
+        let public = self.seed_public(&mut book, &ours);
+        let mut market_left: HashMap<ClientId, i64> = HashMap::new();
+        for o in &ours {
+            book.place(*o).expect("admitted orders are valid");
+            if o.order_type == SeiOrderType::Market {
+                market_left.insert(o.id, o.lots);
+            }
+        }
+        let out = book.end_block();
+        for st in &out.settlements {
+            if st.account != OURS {
+                let &(side, price) = public.get(&st.order_id).expect("a public level");
+                *self.consumed[si(side)].entry(price).or_insert(0) += st.lots;
+            } else if let Some(left) = market_left.get_mut(&st.order_id) {
+                // At the level's price: the chain stamps the side's clearing price on every
+                // market fill of the block, the same notional in total (docs/sim-venue.md).
+                *left -= st.lots;
+                let leaves = *left;
+                self.record_fill(st.order_id, st.side, st.exec, st.lots, leaves, Liquidity::Taker, FillTrigger::Taker);
+            } else {
+                self.fill_order(st.order_id, st.lots, Some(st.exec), Liquidity::Taker, FillTrigger::Taker);
+            }
+        }
+        for (id, leaves) in out.unfilled {
+            self.emit(id, ReportKind::Cancelled { reason: CancelReason::Unfilled, leaves });
+        }
+    }
+
+    /// Rests the public levels our orders can reach in `book` (each level one order of the
+    /// public account, its lots not yet used by our fills); returns their ids' levels.
+    fn seed_public(&self, book: &mut SeiBlockBook, ours: &[SeiOrder]) -> HashMap<u64, (Side, i64)> {
+        let mut levels = HashMap::new();
+        for side in [Side::Buy, Side::Sell] {
+            let opp = side.opposite();
+            let takers = ours.iter().filter(|o| o.side == opp);
+            let (mut market_lots, mut limit) = (0i64, None::<i64>);
+            for o in takers {
+                match o.order_type {
+                    SeiOrderType::Market => market_lots = market_lots.saturating_add(o.lots),
+                    SeiOrderType::Limit => {
+                        let p = o.price.expect("a limit");
+                        limit = Some(limit.map_or(p, |l: i64| if opp == Side::Buy { l.max(p) } else { l.min(p) }));
+                    }
+                }
+            }
+            let used = &self.consumed[si(side)];
+            let mut covered = 0i64;
+            for l in self.book.top_levels(side, usize::MAX) {
+                let reached = limit.is_some_and(|p| crosses(opp, p, l.price));
+                if !reached && covered >= market_lots {
+                    break;
+                }
+                let avail = l.size - used.get(&l.price).copied().unwrap_or(0);
+                if avail <= 0 {
+                    continue;
+                }
+                covered = covered.saturating_add(avail);
+                let id = u64::MAX - levels.len() as u64;
+                let o = SeiOrder {
+                    id,
+                    account: PUBLIC,
+                    side,
+                    lots: avail,
+                    order_type: SeiOrderType::Limit,
+                    price: Some(l.price),
+                };
+                book.place(o).expect("a public level is a valid order");
+                levels.insert(id, (side, l.price));
+            }
+        }
+        book.end_block(); // the public book is never crossed: nothing matches
+        levels
     }
 
     // ---- our resting orders ----
@@ -644,14 +846,19 @@ impl<L: LatencyModel> SimExchange<L> {
 
     /// Fills `lots` of a resting order at its price as maker.
     fn fill_resting(&mut self, id: ClientId, lots: i64, trigger: FillTrigger) {
+        self.fill_order(id, lots, None, Liquidity::Maker, trigger);
+    }
+
+    /// Fills `lots` of a live order at `price` (`None`: its own limit).
+    fn fill_order(&mut self, id: ClientId, lots: i64, price: Option<FillPrice>, liq: Liquidity, trigger: FillTrigger) {
         let Some(o) = self.orders.get_mut(&id) else { return };
         o.leaves -= lots;
         o.filled += lots;
-        let (side, price, leaves) = (o.side, o.price, o.leaves);
+        let (side, limit, leaves) = (o.side, o.price, o.leaves);
         if leaves == 0 {
             self.remove_resting(id);
         }
-        self.record_fill(id, side, FillPrice::ticks(price), lots, leaves, Liquidity::Maker, trigger);
+        self.record_fill(id, side, price.unwrap_or(FillPrice::ticks(limit)), lots, leaves, liq, trigger);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -756,7 +963,12 @@ impl<L: LatencyModel> SimExchange<L> {
                     }
                     avail -= x;
                     *self.consumed[si(opp)].entry(l.price).or_insert(0) += x;
-                    self.fill_resting(id, x, FillTrigger::BookCross);
+                    // On Sei the displayed order crossing ours is a limit order too: the midpoint.
+                    let at = match self.cfg.matching {
+                        Matching::Continuous => None,
+                        Matching::SeiBlock { .. } => Some(FillPrice::midpoint(ours, l.price)),
+                    };
+                    self.fill_order(id, x, at, Liquidity::Maker, FillTrigger::BookCross);
                 }
                 self.scratch_ids = ids;
             }

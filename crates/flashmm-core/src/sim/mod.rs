@@ -79,6 +79,16 @@
 //! negative maker fees are rebates. [`SimExchange::account`] is the exchange's own booking of
 //! position, cash and fees ([`crate::ledger::Account`]).
 //!
+//! # Sei block matching
+//!
+//! With [`Matching::SeiBlock`] the exchange matches as Sei's order-book module does
+//! ([`sei_block`], the one home of that rule): requests are held until their block ends
+//! (blocks end at multiples of the block time; a request arriving at `b` belongs to the block
+//! ending at `b + block`), then applied in the chain's order against the public book, whose
+//! displayed lots are resting limit orders: cancels, new limits, market orders at the levels'
+//! prices, crossing limits at the midpoint of the two prices. A book-cross fill of a resting
+//! order is at the midpoint too. [`Matching::Continuous`] (the default) is everything above.
+//!
 //! # Venue
 //!
 //! [`SimVenue`] wraps the exchange with an event source (a generated market or a recording
@@ -88,9 +98,10 @@ mod exchange;
 mod latency;
 mod order;
 mod queue;
+pub mod sei_block;
 mod venue;
 
-pub use exchange::{OrderView, SelfTradePrevention, SimConfig, SimError, SimExchange, SimStats};
+pub use exchange::{Matching, OrderView, SelfTradePrevention, SimConfig, SimError, SimExchange, SimStats};
 pub use latency::{
     ConstantLatency, FeedLatency, InterpolatedLatency, LatencyError, LatencyModel, OrderLatency, OrderLatencyRow,
 };
@@ -99,4 +110,5 @@ pub use order::{
     ReportKind, Request,
 };
 pub use queue::{QueueModel, QueueModelError, QueuePos};
+pub use sei_block::{BlockOutcome, SeiBlockBook, SeiOrder, SeiOrderType, SettlePrice, Settlement};
 pub use venue::{SimVenue, VenueError};
