@@ -104,10 +104,17 @@ fn logs_forecasts_made_and_each_horizon_scored_in_order() {
     s.book(600 * MS, Some(198)); // t0 + 500 (198 in force): down, wrong; t1 + 500: down, right
     let log = s.drain();
     assert_eq!(log.dropped, 0);
-    let made: Vec<_> = log.made.iter().map(|m| (m.t, m.horizons().iter().map(|h| (h.horizon_ns, h.probs, h.confidence)).collect::<Vec<_>>())).collect();
-    let all = |p: flashmm_core::model::Prediction| H.iter().enumerate().map(|(k, &h)| (h, p.probs()[k], p.confidence()[k])).collect::<Vec<_>>();
+    let made: Vec<_> = log
+        .made
+        .iter()
+        .map(|m| (m.t, m.horizons().iter().map(|h| (h.horizon_ns, h.probs, h.confidence)).collect::<Vec<_>>()))
+        .collect();
+    let all = |p: flashmm_core::model::Prediction| {
+        H.iter().enumerate().map(|(k, &h)| (h, p.probs()[k], p.confidence()[k])).collect::<Vec<_>>()
+    };
     assert_eq!(made, [(0, all(deciding(2))), (100 * MS, all(deciding(0)))]);
-    let scored: Vec<_> = log.scored.iter().map(|x| (x.t / MS, x.forecast.horizon_ns / MS, x.outcome, x.right, x.accuracy)).collect();
+    let scored: Vec<_> =
+        log.scored.iter().map(|x| (x.t / MS, x.forecast.horizon_ns / MS, x.outcome, x.right, x.accuracy)).collect();
     assert_eq!(
         scored,
         [
@@ -141,5 +148,8 @@ fn an_undrained_log_keeps_the_newest_and_counts_the_dropped() {
     assert_eq!(log.dropped, (5_000 - 4_096) + (14_992 - 4_096));
     assert_eq!((log.made[0].t, log.made[MAX_LOG - 1].t), (904 * 100 * MS, 4_999 * 100 * MS));
     let last = log.scored[MAX_LOG - 1];
-    assert_eq!((last.t, last.forecast.horizon_ns, last.outcome, last.right, last.accuracy), (4_998 * 100 * MS, 100 * MS, Direction::Flat, true, 1.0));
+    assert_eq!(
+        (last.t, last.forecast.horizon_ns, last.outcome, last.right, last.accuracy),
+        (4_998 * 100 * MS, 100 * MS, Direction::Flat, true, 1.0)
+    );
 }

@@ -1,7 +1,9 @@
 //! The core's forecast log (`model::score`) as plain objects: the forecasts a market's model
 //! made and their outcomes by the dataset's label rule. Conversions only.
 
-use flashmm_core::model::{ForecastLog as CoreLog, HorizonForecast as CoreHorizon, MadeForecast as CoreMade, ScoredForecast as CoreScored};
+use flashmm_core::model::{
+    ForecastLog as CoreLog, HorizonForecast as CoreHorizon, MadeForecast as CoreMade, ScoredForecast as CoreScored,
+};
 use napi_derive::napi;
 
 /// Nanoseconds to whole milliseconds (floored): the precision the time series keep.
@@ -22,7 +24,13 @@ pub struct HorizonForecast {
 impl From<&CoreHorizon> for HorizonForecast {
     fn from(h: &CoreHorizon) -> Self {
         let [down, flat, up] = h.probs.map(f64::from);
-        Self { horizon_ms: h.horizon_ns as f64 / 1e6, p_down: down, p_flat: flat, p_up: up, confidence: f64::from(h.confidence) }
+        Self {
+            horizon_ms: h.horizon_ns as f64 / 1e6,
+            p_down: down,
+            p_flat: flat,
+            p_up: up,
+            confidence: f64::from(h.confidence),
+        }
     }
 }
 

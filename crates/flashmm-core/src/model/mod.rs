@@ -54,7 +54,9 @@ pub use onnx::{Model, Session};
 pub(crate) use prediction::softmax;
 pub use prediction::{MAX_HORIZONS, Prediction, argmax};
 pub use predictor::Predictor;
-pub use score::{ForecastLog, ForecastScorer, HorizonForecast, HorizonScore, MadeForecast, SCORE_WINDOW, ScoredForecast};
+pub use score::{
+    ForecastLog, ForecastScorer, HorizonForecast, HorizonScore, MadeForecast, SCORE_WINDOW, ScoredForecast,
+};
 pub use signal::Signal;
 pub use slot::ModelSlot;
 

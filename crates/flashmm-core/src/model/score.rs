@@ -164,7 +164,14 @@ impl ForecastScorer {
     /// [`MAX_HORIZONS`], extra rows are not scored).
     pub fn new(horizons_ns: &[i64]) -> Self {
         let scores = horizons_ns.iter().take(MAX_HORIZONS).map(|&h| HorizonScore::new(h)).collect();
-        Self { path: MidPath::new(), pending: VecDeque::new(), scores, last_t: None, latest_row: None, log: Log::default() }
+        Self {
+            path: MidPath::new(),
+            pending: VecDeque::new(),
+            scores,
+            last_t: None,
+            latest_row: None,
+            log: Log::default(),
+        }
     }
 
     pub fn scores(&self) -> &[HorizonScore] {
