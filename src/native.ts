@@ -64,11 +64,11 @@ export type {
   StepRecord,
 } from '@flashmm/core';
 // Models, the live signal and training (crates/flashmm-node/src/{model,train}.rs).
-export { FeatureEngine, Model, Signal, trainModel } from '@flashmm/core';
-export type { Prediction, TrainCounts, TrainOptions, TrainProgress, TrainResult } from '@flashmm/core';
+export { FeatureEngine, Model, Signal, trainModel, walkForwardSplit } from '@flashmm/core';
+export type { Prediction, SplitPart, TrainCounts, TrainOptions, TrainProgress, TrainResult, WalkForwardSplit } from '@flashmm/core';
 // Recording market data (crates/flashmm-node/src/record.rs).
 export { Recorder } from '@flashmm/core';
-export type { RecorderOptions } from '@flashmm/core';
+export type { RecordedBook, RecorderOptions } from '@flashmm/core';
 // Sei: the secp256k1 signer and the batch builder for venues that normalise in TypeScript
 // (crates/flashmm-node/src/{signer,batch}.rs).
 export { EventBatchBuilder, Secp256k1Signer } from '@flashmm/core';

@@ -1,11 +1,14 @@
 // `flashmm compare` through the CLI (dist/, so its worker threads run the compiled module):
-// one recording, --json, the report's shape, and the same output twice.
+// one recording, --json, the report's shape, and the same output twice; the skew sources on
+// the walk-forward test part.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type CompareReport, formatReport } from '../src/commands/compare.js';
 import { recording } from '../src/config/data-dir.js';
+import { MANUAL_START_MS } from '../src/engine/manual-clock.js';
+import { SimVenue, walkForwardSplit } from '../src/native.js';
 import { repoRoot } from './helpers/cargo.js';
 
 const run = promisify(execFile);
@@ -30,7 +33,8 @@ interface Report {
 
 describe('flashmm compare', () => {
   const file = recording('usdm_ethusdt_20240808.gz');
-  const args = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx'];
+  const none = ['--model', '/nonexistent/model.onnx', '--baseline', '/nonexistent/logistic.onnx'];
+  const args = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', ...none];
 
   it('prints one row per model for the recording, deterministically', async () => {
     const a = await run(process.execPath, args, { timeout: 60_000, maxBuffer: 64 << 20 });
@@ -38,7 +42,7 @@ describe('flashmm compare', () => {
     expect(b.stdout).toBe(a.stdout);
     const report = JSON.parse(a.stdout) as Report;
     expect(report.model).toBeNull();
-    expect(report.notes.join(' ')).toMatch(/no model file.*left out/);
+    expect(report.notes.join(' ')).toMatch(/no model file.*left out.*no baseline model file.*left out/);
     expect(report.recordings).toHaveLength(1);
     const rec = report.recordings[0];
     expect(rec?.params.symbol).toBe('ETHUSDT');
@@ -51,7 +55,7 @@ describe('flashmm compare', () => {
   }, 60_000);
 
   it('runs a strategy with each control on beside the same strategy with it off, on the same recording', async () => {
-    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', '--model', '/nonexistent/model.onnx', '--strategies', 'glft'];
+    const base = [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '2', ...none, '--strategies', 'glft'];
     const off = JSON.parse((await run(process.execPath, base, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
     const withControls = [...base, '--controls', 'ping-pong,execution-timeframe,hanging-orders'];
     const on = JSON.parse((await run(process.execPath, withControls, { timeout: 60_000, maxBuffer: 64 << 20 })).stdout) as Report;
@@ -79,4 +83,56 @@ describe('flashmm compare', () => {
     }
     await expect(run(process.execPath, [...base, '--controls', 'jumping'], { timeout: 60_000 })).rejects.toThrow(/unknown control jumping/);
   }, 90_000);
+});
+
+interface SpanResult extends Result {
+  stats: Result['stats'] & { span: { first_ts: string; last_ts: string; steps: number } };
+  spread: { improvementBps: number | null; improvementRatio: number | null; steps: number };
+  window?: { fromNs: string; untilNs: string };
+  fills: { tsNs: string }[];
+}
+
+describe('flashmm compare --test-part', () => {
+  const file = recording('usdm_ethusdt_20240808.gz');
+  const model = fileURLToPath(new URL('models/default.onnx', repoRoot));
+  const baseline = fileURLToPath(new URL('models/logistic.onnx', repoRoot));
+  const args = [
+    cli, 'compare', file, '--json', '--test-part', '--workers', '2', '--model', model, '--baseline', baseline, '--strategies', 'as,as+baseline,as+skew',
+  ];
+
+  it('runs no skew, baseline skew and model skew on exactly the walk-forward test part, deterministically', async () => {
+    const a = await run(process.execPath, args, { timeout: 240_000, maxBuffer: 64 << 20 });
+    const b = await run(process.execPath, args, { timeout: 240_000, maxBuffer: 64 << 20 });
+    expect(b.stdout).toBe(a.stdout);
+    const report = JSON.parse(a.stdout) as Report & { testPart: boolean; recordings: { window?: { fromNs: string; untilNs: string; samples: number } }[] };
+    expect(report.testPart).toBe(true);
+    const rec = report.recordings[0];
+    // The span is the core's split (the one training scores on), read here independently.
+    const test = walkForwardSplit(file, 1).test;
+    expect(rec?.window).toEqual({ fromNs: String(test?.firstNs), untilNs: String(test?.lastNs), samples: test?.samples });
+    // Where that span lands on the backtest's clock: the replay's own mapping (a venue started as the run's).
+    const venue = new SimVenue({ startNs: BigInt(MANUAL_START_MS) * 1_000_000n, replayPath: file });
+    venue.advance(BigInt(MANUAL_START_MS) * 1_000_000n);
+    const from = venue.hostTimeOf(test?.firstNs ?? 0n);
+    const until = venue.hostTimeOf(test?.lastNs ?? 0n);
+    expect(rec?.rows.map((r) => r.strategy)).toEqual(['as', 'as+baseline', 'as+skew']);
+    const results = (rec?.rows ?? []).map((r) => r.result as SpanResult);
+    for (const r of results) {
+      // The first recorded step is the test part's first sample, the last its last.
+      expect([r.stats.span.first_ts, r.stats.span.last_ts]).toEqual([String(from), String(until)]);
+      expect(r.window).toEqual({ fromNs: String(test?.firstNs), untilNs: String(test?.lastNs) });
+      // One decision every 100 ms over the part (and more on large moves).
+      expect(r.stats.span.steps).toBeGreaterThanOrEqual((test?.samples ?? 0));
+      expect(r.stats.trading.fills).toBeGreaterThan(0);
+      for (const f of r.fills) expect(BigInt(f.tsNs)).toBeGreaterThanOrEqual(from ?? 0n);
+      expect(r.spread.steps).toBeGreaterThan(0);
+      expect(r.spread.improvementBps).not.toBeNull();
+    }
+    // The three skew sources trade differently.
+    expect(new Set(results.map((r) => JSON.stringify([r.money.net, r.stats.trading.fills]))).size).toBe(3);
+  }, 480_000);
+
+  it('refuses a duration with the test part', async () => {
+    await expect(run(process.execPath, [...args, '--duration-ms', '1000'], { timeout: 60_000 })).rejects.toThrow(/no --duration-ms/);
+  }, 60_000);
 });

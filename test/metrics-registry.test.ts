@@ -53,6 +53,9 @@ async function populatedPage(defaultMetrics: boolean): Promise<string> {
   m.predictionAccuracy.set({ market, horizon: '200ms' }, 0.55);
   m.tickToDecision.observe({ stage: 'total' }, 0.00012);
   m.venueRequest.observe({ venue: 'sim', op: 'place' }, 0.006);
+  m.orderResting.observe({ venue: 'sei' }, 0.42);
+  m.orderRestingBlocks.observe({ venue: 'sei' }, 2);
+  m.venueBroadcast.observe({ venue: 'sei', from: 'data' }, 0.0008);
   m.bookStaleness.set({ market }, 0.2);
   m.bookValid.set({ market }, 1);
   m.venueConnected.set({ venue: 'sim' }, 1);
@@ -79,6 +82,11 @@ describe('metrics', () => {
     expect(page).toContain('flashmm_storage_dropped_writes_total{sink="redis",reason="rejected"} 0');
     expect(page).toContain('flashmm_book_valid{market="SEI/USDC"} 1');
     expect(page).toContain('flashmm_venue_request_seconds_bucket{le="0.35",venue="sim",op="place"} 1');
+    expect(page).toContain('flashmm_order_resting_seconds_bucket{le="0.4",venue="sei"} 0');
+    expect(page).toContain('flashmm_order_resting_seconds_bucket{le="0.45",venue="sei"} 1');
+    expect(page).toContain('flashmm_order_resting_blocks_bucket{le="2",venue="sei"} 1');
+    expect(page).toContain('flashmm_venue_broadcast_seconds_bucket{le="0.00075",venue="sei",from="data"} 0');
+    expect(page).toContain('flashmm_venue_broadcast_seconds_bucket{le="0.001",venue="sei",from="data"} 1');
     expect(page).toMatch(/^flashmm_uptime_seconds \d/m);
     expect(page).toContain('flashmm_process_resident_memory_bytes');
     expect(page).toContain(`flashmm_tick_to_decision_seconds_bucket{le="${DECISION_BUCKETS[0]}",stage="total"} 0`);

@@ -42,7 +42,7 @@ describe('flashmm run --speed max and flashmm compare', () => {
     const opts = { timeout: 60_000, maxBuffer: 256 << 20 };
     const [run, compare] = await Promise.all([
       exec(process.execPath, [cli, 'run', '--config', path, '--replay', file, '--speed', 'max', '--duration', '60'], opts),
-      exec(process.execPath, [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '0', '--model', '/nonexistent/model.onnx'], opts),
+      exec(process.execPath, [cli, 'compare', file, '--json', '--duration-ms', '60000', '--workers', '0', '--model', '/nonexistent/model.onnx', '--baseline', '/nonexistent/logistic.onnx'], opts),
     ]);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const runFills = lines.filter((l) => l.msg === 'fill').map((l) => ({ side: l.side, price: l.price, size: l.size, liquidity: l.liquidity, tsNs: l.tsNs }));

@@ -1,7 +1,9 @@
 // Faults at the Sei venue, on the real chain and real sockets: an endpoint refusing connections
 // (failover to the next), the websocket cut by a TCP proxy (reconnect, resubscribe, the missed
 // blocks caught up, stale signalled while down), and the chain stalled with SIGSTOP on seid (stall
-// detected within the threshold; after SIGCONT the venue resyncs and resumes).
+// detected within the threshold; after SIGCONT the venue resyncs and resumes); and an RPC endpoint
+// that accepts connections and never answers while its websocket still delivers blocks: every
+// query times out, and the venue fails over to the next endpoint.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seiVenueSchema } from '../src/config/schema.js';
 import { SeiChain } from '../src/venues/sei/chain.js';
@@ -102,4 +104,59 @@ describe('SeiVenue under faults', () => {
     await listener.until(() => listener.of('q1').some((e) => e.type === 'cancelled'), 'q1 cancelled');
     expect(await venue.openOrders(SYMBOL)).toEqual([]);
   });
+});
+
+describe('an RPC endpoint that never answers (frozen) while blocks still arrive', () => {
+  const TIMEOUT_MS = 400;
+
+  test('every query and the broadcast fail after the request timeout instead of hanging', async () => {
+    const frozen = await startTcpProxy(chain.info.rpcPort);
+    const rpc = await SeiChain.connect(`http://127.0.0.1:${frozen.port}`, { timeoutMs: TIMEOUT_MS });
+    try {
+      const h = await rpc.latestHeight();
+      frozen.freeze(true);
+      const calls: [string, () => Promise<unknown>][] = [
+        ['status', () => rpc.latestHeight()],
+        ['LongBookAll/ShortBookAll', () => rpc.book(chain.info.contract, PAIR, h)],
+        ['GetMatchResult', () => rpc.matchResult(chain.info.contract, h)],
+        ['GetOrders', () => rpc.orders(chain.info.contract, chain.account('a').address)],
+        ['account', () => rpc.account(chain.account('a').address)],
+        ['block', () => rpc.block(h)],
+        ['block_results', () => rpc.txResult(h, 0)],
+        ['broadcast_tx_sync', () => rpc.broadcastSync(new Uint8Array([1, 2, 3]))],
+      ];
+      for (const [name, call] of calls) {
+        await expect(call(), name).rejects.toThrow(/abort|timeout/i);
+      }
+    } finally {
+      rpc.disconnect();
+      await frozen.close();
+    }
+  }, 30_000);
+
+  test('the venue moves to the next endpoint once heights stay unreadable, and goes on there', async () => {
+    const frozen = await startTcpProxy(chain.info.rpcPort);
+    const config = seiVenueSchema.parse({
+      kind: 'sei', rpcUrl: `http://127.0.0.1:${frozen.port}`, wsUrl: chain.info.websocket, fallbackRpcUrls: [chain.info.rpc],
+      chainId: chain.info.chainId, contractAddr: chain.info.contract, pairs: { [SYMBOL]: PAIR }, stallMs: 10_000,
+      connection: { openTimeoutMs: 1_000, requestTimeoutMs: TIMEOUT_MS, backoffMinMs: 50, backoffMaxMs: 400 },
+    });
+    const v = await SeiVenue.open({ config, markets: [{ symbol: SYMBOL, ...PAIR }] });
+    const l = new RecordingListener();
+    try {
+      await v.connect(l);
+      await l.until(() => l.connection.at(-1)?.state === 'connected', 'connected');
+      expect(v.status().endpoint).toBe(config.rpcUrl);
+      frozen.freeze(true);
+      await l.until(() => l.connection.at(-1)?.state === 'disconnected', 'dropped after unreadable heights', 15_000);
+      expect(l.connection.at(-1)?.reason).toMatch(/^rpc: 3 heights in a row unreadable/);
+      await l.until(() => l.connection.at(-1)?.state === 'connected', 'connected to the next endpoint', 15_000);
+      expect(v.status().endpoint).toBe(chain.info.rpc);
+      const h = v.height;
+      await l.until(() => v.height > h + 1, 'heights processed there');
+    } finally {
+      await v.close();
+      await frozen.close();
+    }
+  }, 60_000);
 });

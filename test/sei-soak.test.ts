@@ -1,8 +1,8 @@
 // The short soak on a real Sei chain (shared/sei/localnet.sh): `flashmm sei traders` (accounts b
 // and c, the core's ZI flow) and `flashmm run --venue sei` (account a) for SOAK_SECONDS (default
 // 100): fills happen, the daemon's booked position and P&L equal the chain's settlements of our
-// account block by block, SIGTERM leaves zero orders of ours on the chain, and neither process
-// logs at error level. The 30-minute version with the full report is bench/sei-soak.mjs.
+// account block by block, SIGTERM leaves zero orders of ours on the chain, neither process
+// logs at error level, and the venue timed decision → resting for its orders. The 30-minute version with the full report is bench/sei-soak.mjs.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,14 @@ test('traders and the daemon for the soak: fills, position = settlements, none o
       await d.next((l) => l.msg === 'sei venue open', 'venue open');
       await d.next((l) => l.msg === 'fill', 'a first fill', SOAK_MS);
       await new Promise((r) => setTimeout(r, Math.max(0, soakStart + SOAK_MS - Date.now()))); // the soak's length is the point
+      // The venue timed its path: every order it placed rests one block or more after its decision.
+      const page = await d.metricsPage();
+      const series = (name: string) => Number(new RegExp(`^${name}\\{venue="sei"\\} (\\S+)$`, 'm').exec(page)?.[1]);
+      const resting = series('flashmm_order_resting_seconds_count');
+      expect(resting).toBeGreaterThan(0);
+      expect(series('flashmm_order_resting_blocks_count')).toBe(resting);
+      expect(series('flashmm_order_resting_blocks_sum')).toBeGreaterThanOrEqual(resting);
+      expect(page).toMatch(/^flashmm_venue_broadcast_seconds_count\{venue="sei",from="(block|data|decision)"\} [1-9]/m);
       d.kill('SIGTERM');
       expect(await d.exited).toBe(0);
     } finally {

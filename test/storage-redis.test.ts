@@ -205,18 +205,19 @@ describe('journal idempotency (client order id + fill id)', () => {
     await market.journalFill(fill('fm-r-1', '1', 'buy', 10, 1, 0n));
     await store.close();
     const k = (name: string) => `resend:${name}:{${SYMBOL}}`;
-    // The same command again, as the writer would resend it.
-    const args = [k('journal'), k('journal-fills'), k('journal-seq'), 1, 'fm-r-1/1', 1_000_000, 100_000, 'type', 'fill'];
-    expect(await raw.eval(SCRIPTS.journalAppend.lua, 3, ...args)).toEqual([ALREADY_WRITTEN, 1]);
+    // The same command again, as the writer would resend it (unsharded: fencing token 0).
+    const args = [k('journal'), k('journal-fills'), k('journal-seq'), k('lease-token'), 1, 'fm-r-1/1', 1_000_000, 100_000, 0, 'type', 'fill'];
+    expect(await raw.eval(SCRIPTS.journalAppend.lua, 4, ...args)).toEqual([ALREADY_WRITTEN, 1]);
     expect(await raw.xlen(k('journal'))).toBe(1);
     // Behind the journal with no entry of its own: refused, never reported as written.
     await raw.set(k('journal-seq'), '3');
-    expect(await raw.eval(SCRIPTS.journalAppend.lua, 3, k('journal'), k('journal-fills'), k('journal-seq'), 2, '', 1_000_000, 100_000, 'type', 'gap')).toEqual([OUT_OF_ORDER, 3]);
+    expect(await raw.eval(SCRIPTS.journalAppend.lua, 4, k('journal'), k('journal-fills'), k('journal-seq'), k('lease-token'), 2, '', 1_000_000, 100_000, 0, 'type', 'gap')).toEqual([OUT_OF_ORDER, 3]);
     expect(await raw.xlen(k('journal'))).toBe(1);
     // Forecasts: a resend merged with newer ones pushes only the newer ones.
-    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p1', 'p2')).toBe(2);
-    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p1', 'p2', 'p3')).toBe(1);
-    expect(await raw.eval(SCRIPTS.pushPredictions.lua, 1, k('predictions'), 100, 'p2', 'p3')).toBe(0);
+    const push = (...entries: string[]) => raw.eval(SCRIPTS.pushPredictions.lua, 2, k('predictions'), k('lease-token'), 100, 0, ...entries);
+    expect(await push('p1', 'p2')).toBe(2);
+    expect(await push('p1', 'p2', 'p3')).toBe(1);
+    expect(await push('p2', 'p3')).toBe(0);
     expect(await raw.lrange(k('predictions'), 0, -1)).toEqual(['p3', 'p2', 'p1']);
   });
 });

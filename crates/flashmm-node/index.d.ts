@@ -405,6 +405,17 @@ export declare class SimVenue {
    * ns as decimal strings, docs/statistics.md), with the venue's order counts.
    */
   statsJson(options?: SimStatsOptions | undefined | null): string
+  /**
+   * The steps recorded so far (`StepRecord[]` as JSON: ns as decimal strings), empty
+   * without `record: true`. What the spread-improvement figure reads (src/report/spread.ts).
+   */
+  stepsJson(): string
+  /**
+   * The host time (ns) at which the replay delivers an event stamped `exchangeNs` in the
+   * recording (the replay's start and speed); null for a generated market, and before the
+   * first `advance` (the recording's first time is not known yet).
+   */
+  hostTimeOf(exchangeNs: bigint): bigint | null
   /** Steps skipped by `recordStep` (no valid two-sided book). */
   get skippedSteps(): number
 }
@@ -1048,6 +1059,16 @@ export interface SkippedInput {
   message: string
 }
 
+/**
+ * One part of a recording's walk-forward split: the times of its first and last samples
+ * (exchange ns, the recording's own clock) and how many samples it holds.
+ */
+export interface SplitPart {
+  firstNs: bigint
+  lastNs: bigint
+  samples: number
+}
+
 /** The touch a decision reads; `mid` may be a half tick. */
 export interface Top {
   bid: Level
@@ -1164,6 +1185,21 @@ export interface VolatilityOptions {
   priorSigma?: number
   /** Seconds of returns before `ready` (default one half-life). */
   warmupSeconds?: number
+}
+
+/**
+ * The walk-forward parts of one recording exactly as `trainModel` splits it (the default
+ * split: 70 % train, 15 % validation, the rest test, 500 ms embargo; the 100 ms sample grid;
+ * windows of `seq` rows, default 1): `flashmm compare --test-part` backtests the test part.
+ * Reads the whole recording (about a second for six minutes of Binance data).
+ */
+export declare function walkForwardSplit(recording: string, seq?: number | undefined | null): WalkForwardSplit
+
+/** A recording's walk-forward parts (a part with no sample is absent). */
+export interface WalkForwardSplit {
+  train?: SplitPart
+  validation?: SplitPart
+  test?: SplitPart
 }
 
 /** Overrides of the generator's parameters (defaults in `docs/market_gen.md`). Rates per second. */

@@ -863,3 +863,4 @@ module.exports.runBacktest = nativeBinding.runBacktest
 module.exports.Side = nativeBinding.Side
 module.exports.trainModel = nativeBinding.trainModel
 module.exports.validateMarketOptions = nativeBinding.validateMarketOptions
+module.exports.walkForwardSplit = nativeBinding.walkForwardSplit

@@ -5,8 +5,19 @@ import { BinanceReader } from '../native.js';
 import type { QuotingConfigInput } from '../strategy/config.js';
 import type { EngineBacktestOptions } from './engine-backtest.js';
 
-export const STRATEGIES = ['fixed', 'as', 'glft', 'as+skew', 'glft+skew'] as const;
+// `+baseline`: skewed by the baseline model's forecast (models/logistic.onnx, the logistic
+// regression on the imbalances); `+skew`: by the model's (models/default.onnx). Same path.
+export const STRATEGIES = ['fixed', 'as', 'glft', 'as+baseline', 'glft+baseline', 'as+skew', 'glft+skew'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+export type QuoterKind = 'fixed' | 'as' | 'glft';
+/** Where a strategy's forecast skew comes from. */
+export type SkewSource = 'none' | 'baseline' | 'model';
+
+/** A strategy's quoting model and skew source. */
+export function strategyParts(s: StrategyName): { readonly kind: QuoterKind; readonly skew: SkewSource } {
+  const [kind, skew] = s.split('+') as [QuoterKind, string | undefined];
+  return { kind, skew: skew === undefined ? 'none' : skew === 'skew' ? 'model' : 'baseline' };
+}
 
 /** Order size per recording (about 100 USD a quote; Binance's USD-M minimum notional is 100 USDT). */
 const SIZE_LOTS: Readonly<Record<string, number>> = {

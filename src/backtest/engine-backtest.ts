@@ -4,9 +4,10 @@
 // path as `flashmm run --speed max`). The venue records one statistics step after each
 // decision; the statistics are the core's (BacktestStats, docs/statistics.md), nothing is
 // recomputed here. Same inputs → identical output.
-import { type BacktestStats, BinanceReader, MarketSpec } from '../native.js';
+import { type BacktestStats, BinanceReader, MarketSpec, type StepRecord } from '../native.js';
 import { configSchema } from '../config/schema.js';
-import { runOnManualClock } from '../engine/manual-clock.js';
+import { type ReplayWindow, runOnManualClock } from '../engine/manual-clock.js';
+import { spreadImprovement, type SpreadImprovement } from '../report/spread.js';
 import type { MarketInfo } from '../market/types.js';
 import type { riskConfigSchema } from '../risk/limits.js';
 import type { QuotingConfigInput } from '../strategy/config.js';
@@ -41,6 +42,8 @@ export interface EngineBacktestOptions {
   readonly durationMs?: number;
   /** An ONNX model: the quotes are skewed by its forecast. */
   readonly modelPath?: string;
+  /** Trade over this span of the recording's clock only (runOnManualClock's `window`); not with durationMs. */
+  readonly window?: ReplayWindow;
 }
 
 export interface EngineBacktestResult {
@@ -64,6 +67,10 @@ export interface EngineBacktestResult {
   /** Every fill the daemon booked (price ticks, size lots, time ns). */
   readonly fills: readonly { readonly side: string; readonly price: number; readonly size: number; readonly liquidity: string; readonly tsNs: string }[];
   readonly maxPositionLots: number;
+  /** Our two-sided quote against the exchange's touch over the recorded steps (src/report/spread.ts). */
+  readonly spread: SpreadImprovement;
+  /** The span traded, the recording's clock (ns as decimal strings), when a window was given. */
+  readonly window?: { readonly fromNs: string; readonly untilNs: string };
 }
 
 function marketOf(reader: BinanceReader): MarketInfo {
@@ -101,6 +108,7 @@ export async function runEngineBacktest(o: EngineBacktestOptions): Promise<Engin
     ...(o.modelPath === undefined ? {} : { modelPath: o.modelPath }),
     ...(o.pumpMs === undefined ? {} : { pumpMs: o.pumpMs }),
     ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs }),
+    ...(o.window === undefined ? {} : { window: o.window }),
   });
   const native = run.venue.exchange;
   const statsJson = native.statsJson({
@@ -114,6 +122,7 @@ export async function runEngineBacktest(o: EngineBacktestOptions): Promise<Engin
   const top = loop?.state.top();
   const pnl = top === undefined || top === null ? null : run.daemon.positions.pnl(market.symbol, top.mid2);
   const limits = config.risk.maxPositionLots;
+  const spread = spreadImprovement(JSON.parse(native.stepsJson()) as StepRecord[]);
   await run.venue.close();
   return {
     market, stats, statsJson,
@@ -128,6 +137,8 @@ export async function runEngineBacktest(o: EngineBacktestOptions): Promise<Engin
     },
     fills: run.fills.map(fillRow),
     maxPositionLots: limits,
+    spread,
+    ...(o.window === undefined ? {} : { window: { fromNs: String(o.window.fromNs), untilNs: String(o.window.untilNs) } }),
   };
 }
 

@@ -1,7 +1,9 @@
 // `flashmm sei traders`: other participants of a Sei order book, as real transactions from their
 // own accounts, on any chain that runs the native order-book module (a local chain: docs/sei.md).
-// The core's zero-intelligence generator, seeded, is turned into limit orders, cancels and
-// marketable orders each block (src/venues/sei/traders/). Keys: FLASHMM_TRADER_MNEMONICS (one
+// The core's zero-intelligence generator, seeded, or a recording's order flow (--recording: its
+// book's top levels and its trades, tick for tick around the pair's mid, sizes scaled and
+// rounded at random by the seed) is turned into limit orders, cancels and marketable orders each
+// block (src/venues/sei/traders/). Keys: FLASHMM_TRADER_MNEMONICS (one
 // mnemonic per line, or separated by ';') or keystores by name (--key, repeatable; the password
 // from FLASHMM_KEYSTORE_PASSWORD). Logs JSON or pretty lines on stderr; the final counters as one
 // JSON line on stdout.
@@ -28,6 +30,9 @@ interface TradersOptions {
   readonly seed: string;
   readonly rate: string;
   readonly price: string;
+  readonly recording?: string;
+  readonly sizeScale: string;
+  readonly depth: string;
   readonly blockMs: string;
   readonly ttlBlocks: string;
   readonly blocks?: string;
@@ -72,22 +77,35 @@ async function runTraders(o: TradersOptions): Promise<void> {
   const blockMs = number('block-ms', o.blockMs, (n) => Number.isInteger(n) && n > 0);
   const ttlBlocks = number('ttl-blocks', o.ttlBlocks, (n) => Number.isInteger(n) && n > 0);
   const blocks = o.blocks === undefined ? Infinity : number('blocks', o.blocks, (n) => Number.isInteger(n) && n > 0);
+  const recording = o.recording === undefined ? undefined : {
+    path: o.recording,
+    sizeScale: number('size-scale', o.sizeScale, (n) => n > 0),
+    depth: number('depth', o.depth, (n) => Number.isInteger(n) && n > 0),
+  };
   const signers = await signersOf(o, process.env);
   const recordFd = o.record === undefined ? undefined : openSync(o.record, 'w');
   const traders = await SeiTraders.open({
     config: venueConfig(o), pair: { priceDenom, assetDenom }, signers, logger: log,
-    plan: (market) => new TraderPlan({
-      spec: { symbol: market.info.symbol, tickSize: market.info.tickSize, lotSize: market.info.lotSize },
-      initialPrice: o.price, seed, rate, accounts: signers.length, blockMs, ttlBlocks,
-    }),
+    plan: (market, mid) => {
+      // A recording's first mid lands on the pair's mid (or --price while its book is one-sided).
+      const initialPrice = recording !== undefined && mid !== null ? mid : o.price;
+      if (recording !== undefined) log.info({ recording: recording.path, mid: initialPrice, chainMid: mid }, 'sei traders: the recording\'s flow around this price');
+      return new TraderPlan({
+        spec: { symbol: market.info.symbol, tickSize: market.info.tickSize, lotSize: market.info.lotSize },
+        initialPrice, seed, rate, accounts: signers.length, blockMs, ttlBlocks, ...(recording === undefined ? {} : { recording }),
+      });
+    },
     ...(recordFd === undefined ? {} : { recordFd }),
   });
   log.info({ accounts: traders.addresses, seed, rate, pair: o.pair }, 'sei traders started');
   const stopped = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
-    if (Number.isFinite(blocks)) {
-      const timer = setInterval(() => traders.counters.blocks >= blocks && (clearInterval(timer), resolve('blocks')), 50);
-    }
+    const timer = setInterval(() => {
+      if (traders.counters.blocks >= blocks) resolve('blocks');
+      else if (traders.finished) resolve('recording ended');
+      else return;
+      clearInterval(timer);
+    }, 50);
   });
   await traders.start();
   const reason = await stopped;
@@ -108,8 +126,11 @@ export function registerSei(program: Command): void {
     .option('--contract <sei1…>', 'the dex contract the pair is registered under')
     .option('--pair <price/asset>', 'the pair traded', 'uusdc/usei')
     .option('--seed <n>', 'seed of the generator: same seed, same orders', '1')
-    .option('--rate <x>', 'multiplies the generator\'s order rates (1 = 12 limit orders/s a side)', '0.25')
-    .option('--price <decimal>', 'best bid of the generated book at the start', '1')
+    .option('--rate <x>', 'multiplies the generator\'s order rates (1 = 12 limit orders/s a side); with --recording its replay speed (1 = real time)', '0.25')
+    .option('--price <decimal>', 'best bid of the generated book at the start; with --recording, where its first mid lands when the pair\'s book is one-sided', '1')
+    .option('--recording <file>', 'a recording\'s order flow (a Binance recording, or flashmm record\'s) instead of the generator: its top levels and trades, tick for tick around the pair\'s mid')
+    .option('--size-scale <x>', 'with --recording: chain lots per unit of the recording\'s size (fractions rounded at random by the seed)', '10')
+    .option('--depth <n>', 'with --recording: levels of each side of its book kept on the chain', '10')
     .option('--block-ms <ms>', 'generated time per block', '210')
     .option('--ttl-blocks <n>', 'blocks a limit order rests at most before it is cancelled', '150')
     .option('--blocks <n>', 'stop after this many blocks (default: until SIGTERM/SIGINT)')

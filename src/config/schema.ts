@@ -133,6 +133,8 @@ export const seiVenueSchema = z.strictObject({
   connection: z
     .strictObject({
       openTimeoutMs: positiveInt().default(5_000),
+      /** Each RPC request (query, broadcast): a frozen node accepts the connection and never answers. */
+      requestTimeoutMs: positiveInt().default(2_000),
       pingIntervalMs: positiveInt().default(5_000),
       pongTimeoutMs: positiveInt().default(5_000),
       backoffMinMs: positiveInt().default(250),

@@ -77,11 +77,17 @@ export class DaemonStorage {
     this.persistence?.onHealth(health);
   }
 
-  /** Restores and reconciles `symbol`: whether it resumed; without Redis, null (the caller reconciles as before). */
-  async recover(symbol: string): Promise<boolean | null> {
+  /**
+   * Restores and reconciles `symbol`: whether it resumed; without Redis, null (the caller
+   * reconciles as before). Sharded: `fence` is the token of the lease just taken; the market's
+   * writes carry it from now on (a retry keeps it).
+   */
+  async recover(symbol: string, fence?: number): Promise<boolean | null> {
     const p = this.persistence;
     if (p === null) return null;
     if (this.deps.holds?.(symbol) === false) return false;
+    const m = p.market(symbol);
+    if (m !== undefined && fence !== undefined) m.fence = fence;
     const result = await recoverMarket(p, this.deps, symbol);
     if (this.deps.holds?.(symbol) === false) {
       this.release(symbol, 'the lease was lost during recovery');

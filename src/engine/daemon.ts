@@ -140,6 +140,8 @@ export class Daemon {
       },
     });
     this.leases = this.createLeases(markets.map((m) => m.symbol));
+    // A write refused by its fencing token: another daemon took the market; we stop quoting it at once.
+    if (this.leases !== null) deps.storage?.redis?.onFenced((symbol, token, current) => this.leases?.fenced(symbol, token, current));
     this.storage = deps.storage === undefined ? null : new DaemonStorage({
       storage: deps.storage, venue: deps.venue, orders: this.orders, positions: this.positions, risk: this.risk, clock: this.clock,
       log: componentLogger(deps.log, 'storage'), metrics: deps.metrics, markets, apply: (event) => this.onOrderEvent(event),
@@ -149,6 +151,7 @@ export class Daemon {
     });
     this.kill = new KillSwitch({
       risk: this.risk, orders: this.orders, venue: deps.venue, clock: this.clock, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+      sharedAccount: this.leases !== null, // sharded: the account's other orders are other daemons'
     });
     if (deps.notifier !== undefined) this.risk.subscribe(riskNotifications(deps.notifier));
     this.trades = new TradeObserver(deps.metrics, markets);
@@ -207,9 +210,9 @@ export class Daemon {
     return new MarketLeases({
       store: shard.store, symbols, owner: shard.owner, ttlMs: config.leaseTtlMs, renewMs: config.renewMs, clock: this.clock,
       log: componentLogger(this.deps.log, 'leases'),
-      onAcquired: (symbol) => {
+      onAcquired: (symbol, token) => {
         this.orders.resume(symbol); // a market handed back before was pulled (places blocked); the recovery halt holds it meanwhile
-        this.supervisor.task({ kind: 'recovery', symbol }, this.storage?.recover(symbol) ?? Promise.resolve());
+        this.supervisor.task({ kind: 'recovery', symbol }, this.storage?.recover(symbol, token) ?? Promise.resolve());
       },
       onLost: (symbol, reason) => this.onLeaseLost(symbol, reason),
     });
@@ -609,13 +612,13 @@ export class Daemon {
       if (batch.cancels.length > 0) await this.deps.venue.submit(batch);
     }
     if (this.leases === null) await this.deps.venue.cancelAll();
-    else for (const symbol of this.ownSymbols()) await this.deps.venue.cancelAll(symbol); // the other markets are other daemons'
+    else for (const symbol of this.ownSymbols()) await this.kill.sweep(symbol); // our orders only: the account's others are other daemons'
   }
 
   private async openOnVenue(): Promise<number> {
     let open = 0;
     for (const symbol of this.ownSymbols()) {
-      const venueOrders = await this.deps.venue.openOrders(symbol);
+      const venueOrders = await this.kill.openOf(symbol);
       this.orders.reconcile(symbol, venueOrders, this.clock.nowMs());
       open += venueOrders.length;
     }

@@ -40,8 +40,8 @@ export interface ShardStatus {
 
 export class MarketLeases {
   private readonly held = new Map<string, Held>();
-  /** Markets being pulled after a loss (their order events are still ours until the pull ends). */
-  private readonly releasing = new Set<string>();
+  /** Markets being pulled after a loss (their order events are still ours until the pull ends): the pull. */
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly seen = new Map<string, LeaseHolder | null>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -80,6 +80,16 @@ export class MarketLeases {
     return { owner: this.deps.owner, leaseTtlMs: this.deps.ttlMs, markets };
   }
 
+  /**
+   * Redis refused a write of `symbol` made under lease `token`: a later lease (`current`) was
+   * issued, so ours is gone even if no renew has failed yet (a paused process, a late write).
+   * Lost at once if it is the lease we hold; a write left over from an earlier holding changes nothing.
+   */
+  fenced(symbol: string, token: number, current: number): void {
+    if (this.held.get(symbol)?.token !== token) return;
+    void this.lose(symbol, `a write was refused: its fencing token ${token} is older than the market's ${current} (another daemon took the lease)`);
+  }
+
   /** One round at a time: renew what we hold, then take or hand back to reach the fair share. */
   round(): Promise<void> {
     if (this.running !== null || this.stopped) return this.running ?? Promise.resolve();
@@ -99,7 +109,7 @@ export class MarketLeases {
     const share = Math.ceil(symbols.length / Math.max(1, alive));
     if (this.held.size > share) {
       const [giveBack] = [...this.held.keys()].slice(-1);
-      if (giveBack !== undefined) await this.handBack(giveBack, `above the fair share (${share} of ${symbols.length} markets for ${alive} daemons)`);
+      if (giveBack !== undefined) this.handBack(giveBack, `above the fair share (${share} of ${symbols.length} markets for ${alive} daemons)`);
       return;
     }
     for (const symbol of symbols) {
@@ -142,7 +152,7 @@ export class MarketLeases {
     if (ok) {
       held.validUntilMs = startMs + this.deps.ttlMs;
       this.hold(symbol, held);
-    } else await this.lose(symbol, why);
+    } else void this.lose(symbol, why);
   }
 
   /** Arms the local guard: pulled a renew interval before the expiry unless renewed meanwhile. */
@@ -153,30 +163,31 @@ export class MarketLeases {
     this.held.set(symbol, held);
   }
 
-  private async lose(symbol: string, reason: string): Promise<void> {
+  /**
+   * Stops quoting `symbol` now and pulls its orders, then (a hand-back) releases its lease. The
+   * pull is not awaited by the round: it can take several venue round trips (the kill switch's
+   * rounds, then our writes landing), and renewing the other leases must not wait for it, or
+   * their guards run out meanwhile and every market is lost (seen under load).
+   */
+  private lose(symbol: string, reason: string, then?: (held: Held) => Promise<unknown>): Promise<void> {
     const held = this.held.get(symbol);
-    if (held === undefined) return;
+    if (held === undefined) return this.releasing.get(symbol) ?? Promise.resolve();
     if (held.timer !== null) clearTimeout(held.timer);
     this.held.delete(symbol);
-    this.releasing.add(symbol);
     this.deps.log.warn({ symbol, fence: held.token, reason }, 'market lease lost: its quotes are pulled');
-    try {
-      await this.deps.onLost(symbol, reason);
-    } finally {
-      this.releasing.delete(symbol);
-    }
+    const pull = Promise.resolve() // its order events stay ours (releasing) from now until the pull ends
+      .then(() => this.deps.onLost(symbol, reason))
+      .then(() => then?.(held))
+      .catch((err: unknown) => this.deps.log.error({ symbol, err: errorMessage(err) }, 'pulling a market after its lease failed'))
+      .finally(() => this.releasing.delete(symbol))
+      .then(() => undefined);
+    this.releasing.set(symbol, pull);
+    return pull;
   }
 
   /** Pulls the market, then releases its lease (another daemon takes it without waiting for the expiry). */
-  private async handBack(symbol: string, reason: string): Promise<void> {
-    const held = this.held.get(symbol);
-    if (held === undefined) return;
-    await this.lose(symbol, reason);
-    try {
-      await this.deps.store.release(symbol, { owner: this.deps.owner, token: held.token });
-    } catch {
-      // left to expire
-    }
+  private handBack(symbol: string, reason: string): void {
+    void this.lose(symbol, reason, (held) => this.deps.store.release(symbol, { owner: this.deps.owner, token: held.token }).catch(() => false)); // else left to expire
   }
 
   /** A clean stop: no more rounds; the caller has pulled every market; every lease is released. */
@@ -184,6 +195,7 @@ export class MarketLeases {
     this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
     await this.running;
+    await Promise.all(this.releasing.values());
     const releases = [...this.held].map(async ([symbol, held]) => {
       if (held.timer !== null) clearTimeout(held.timer);
       this.held.delete(symbol);

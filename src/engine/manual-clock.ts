@@ -25,6 +25,14 @@ export interface ManualRunOptions {
   readonly pumpMs?: number;
   /** Stop after this much market time, ms (default: until a replay ends; required for a generated market). */
   readonly durationMs?: number;
+  /**
+   * Trade only over this span of a replayed recording's own clock (exchange ns, both ends
+   * included): until `fromNs` the daemon follows the market paused (a manual halt: its book,
+   * features, model and estimators run, it sends no order, no step is recorded); its first
+   * recorded decision is at `fromNs`, its last at `untilNs`, where the run ends. Steps then
+   * start and end exactly there (to the ms of the host's clock). Not with `durationMs`.
+   */
+  readonly window?: ReplayWindow;
   /** The process's supervisor (`flashmm run`); default the daemon's own. */
   readonly supervisor?: Supervisor;
   /** Checked before each pump: true ends the run early (a signal). */
@@ -33,6 +41,24 @@ export interface ManualRunOptions {
   readonly onDaemon?: (daemon: Daemon) => void;
   /** A daemon-wide fault (see DaemonDeps.onFatal). */
   readonly onFatal?: (fault: Fault) => void;
+}
+
+/** A span of a recording's own clock (exchange ns). */
+export interface ReplayWindow {
+  readonly fromNs: bigint;
+  readonly untilNs: bigint;
+}
+
+/** The window on the host's clock (ms), once the replay has read its first event (its origin). */
+function hostWindow(sim: SimVenue, window: ReplayWindow): { readonly fromMs: number; readonly untilMs: number } {
+  const ms = (exchangeNs: bigint): number => {
+    const host = sim.exchange.hostTimeOf(exchangeNs);
+    if (host === null) throw new Error('a replay window needs a recording replay that has started');
+    return Number((host + 999_999n) / 1_000_000n); // the first ms at or after it
+  };
+  const span = { fromMs: ms(window.fromNs), untilMs: ms(window.untilNs) };
+  if (!(span.fromMs <= span.untilMs)) throw new Error(`replay window ${window.fromNs}..${window.untilNs} ns is empty`);
+  return span;
 }
 
 export interface ManualRunCounts {
@@ -126,8 +152,11 @@ export async function runOnManualClock(o: ManualRunOptions): Promise<ManualRun> 
   if (o.durationMs === undefined && o.config.venue.kind === 'sim' && o.config.venue.replay === undefined) {
     throw new Error('a generated market never ends: give a duration');
   }
+  if (o.window !== undefined && o.durationMs !== undefined) throw new Error('give a replay window or a duration, not both');
   let maxAbsPosition = 0;
   let decisions = 0;
+  /** Decisions are recorded (as statistics steps) inside the window only; always without one. */
+  let inWindow = o.window === undefined;
   let daemon: Daemon | null = null;
   const venue = new CountingVenue(sim, () => {
     const symbol = sim.markets()[0]?.symbol ?? '';
@@ -144,31 +173,45 @@ export async function runOnManualClock(o: ManualRunOptions): Promise<ManualRun> 
       await settle();
     },
     onDecision: () => {
+      if (!inWindow) return;
       decisions += 1;
       sim.exchange.recordStep();
     },
   });
   o.onDaemon?.(daemon);
+  const symbol = sim.markets()[0]?.symbol ?? '';
+  if (o.window !== undefined) daemon.pause(symbol, 'before the backtest window');
   await daemon.start({ timer: false });
+  const span = o.window === undefined ? null : hostWindow(sim, o.window);
+  if (span !== null && span.fromMs < clock.nowMs()) throw new Error('the replay window starts before the replay');
   let scheduled = 0;
   let next = clock.nowMs() + intervalMs;
-  const end = clock.nowMs() + (o.durationMs ?? Number.POSITIVE_INFINITY);
+  const end = span?.untilMs ?? clock.nowMs() + (o.durationMs ?? Number.POSITIVE_INFINITY);
   while (!sim.exchange.finished && clock.nowMs() < end && o.stopRequested?.() !== true) {
-    clock.advance(pumpMs);
+    // Before the window, the last pump lands on its first ms.
+    clock.advance(span !== null && !inWindow ? Math.max(0, Math.min(pumpMs, span.fromMs - clock.nowMs())) : pumpMs);
     sim.pump();
     await settle();
+    if (span !== null && !inWindow && clock.nowMs() >= span.fromMs) {
+      inWindow = true;
+      daemon.resume(symbol);
+      next = clock.nowMs(); // the window's first decision, then every interval
+    }
     if (clock.nowMs() >= next) {
       next += intervalMs;
-      scheduled += 1;
+      if (inWindow) scheduled += 1;
       await daemon.tick();
       await settle();
     }
   }
-  // One last step once every report is in: every fill is in the statistics.
-  clock.advance(Math.max(pumpMs, o.config.venue.kind === 'sim' ? o.config.venue.latency.responseMs + 1 : 0));
-  sim.pump();
-  await settle();
-  sim.exchange.recordStep();
+  // Without a window, one last step once every report is in: every fill is in the statistics.
+  // With one, the steps end at the window's last decision.
+  if (span === null) {
+    clock.advance(Math.max(pumpMs, o.config.venue.kind === 'sim' ? o.config.venue.latency.responseMs + 1 : 0));
+    sim.pump();
+    await settle();
+    sim.exchange.recordStep();
+  }
   return {
     daemon, venue: sim, clock, fills: venue.fills,
     counts: {

@@ -1,6 +1,7 @@
 // Every venue the daemon drives, observed the same way: each request's round trip timed into
 // flashmm_venue_request_seconds{venue, op} (failed ones too: a timeout is latency an operator
-// must see), and the connection state as flashmm_venue_connected{venue}.
+// must see), the connection state as flashmm_venue_connected{venue}, and the latencies the venue
+// times on its own path (decision → order resting, event in → transaction broadcast).
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ConnectionState, Venue, VenueListener } from '../venues/venue.js';
 
@@ -34,6 +35,15 @@ export function observedVenue(venue: Venue, metrics: Metrics): Venue {
         onConnection: (state, reason) => {
           connected(state);
           listener.onConnection(state, reason);
+        },
+        onLatency: (sample) => {
+          if (sample.kind === 'resting') {
+            metrics.orderResting.observe({ venue: venue.name }, sample.seconds);
+            if (sample.blocks !== undefined) metrics.orderRestingBlocks.observe({ venue: venue.name }, sample.blocks);
+          } else {
+            metrics.venueBroadcast.observe({ venue: venue.name, from: sample.from }, sample.seconds);
+          }
+          listener.onLatency?.(sample);
         },
       });
     },

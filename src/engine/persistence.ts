@@ -44,6 +44,8 @@ export interface MarketPersistence {
   readonly info: MarketInfo;
   /** Null until the market is restored (recovery.ts). */
   store: MarketStore | null;
+  /** Sharded: the fencing token of the lease the market was taken under (its writes carry it); 0 otherwise. */
+  fence: number;
   /** Seq of the last journaled fill the ledger includes: a checkpoint's `throughSeq`. */
   lastBookedSeq: number;
   /** Client ids the journal has seen (their later events need not repeat the order's details). */
@@ -72,7 +74,7 @@ export class EnginePersistence {
     this.log = deps.log;
     for (const info of deps.markets) {
       this.markets.set(info.symbol, {
-        symbol: info.symbol, info, store: null, lastBookedSeq: 0, known: new Set(), queue: [], holding: true, pumping: false,
+        symbol: info.symbol, info, store: null, fence: 0, lastBookedSeq: 0, known: new Set(), queue: [], holding: true, pumping: false,
         checkpointDue: false, checkpointScheduled: false, fillInFlight: false,
       });
     }
@@ -192,24 +194,33 @@ export class EnginePersistence {
   private pump(m: MarketPersistence): void {
     if (m.pumping) return;
     m.pumping = true;
-    void this.drain(m).finally(() => {
-      m.pumping = false;
-    });
+    void this.drain(m);
   }
 
+  /**
+   * Books the queued events in order. `pumping` is cleared in the same synchronous step as the
+   * last look at the queue, never a microtask later: events arrive several per socket read (one
+   * ws 'message' after another with no microtask between), and one pushed while a finished drain
+   * still looked busy was left in the queue until the market's next event, which on a quiet
+   * market came only with the order timeout's reconciliation, 10 s later (the shard test's flake).
+   */
   private async drain(m: MarketPersistence): Promise<void> {
-    while (!m.holding && m.queue.length > 0) {
-      const event = m.queue.shift() as OrderEvent;
-      if (event.type !== 'fill' || m.store === null) {
-        this.deps.apply(event);
-        continue;
+    try {
+      while (!m.holding && m.queue.length > 0) {
+        const event = m.queue.shift() as OrderEvent;
+        if (event.type !== 'fill' || m.store === null) {
+          this.deps.apply(event);
+          continue;
+        }
+        try {
+          await this.journalThenBook(m, m.store, event);
+        } catch (err) {
+          this.log.error({ symbol: m.symbol, err: errorMessage(err) }, 'fill handling failed');
+          this.deps.metrics.errors.inc({ kind: 'journal' });
+        }
       }
-      try {
-        await this.journalThenBook(m, m.store, event);
-      } catch (err) {
-        this.log.error({ symbol: m.symbol, err: errorMessage(err) }, 'fill handling failed');
-        this.deps.metrics.errors.inc({ kind: 'journal' });
-      }
+    } finally {
+      m.pumping = false; // no await between the loop's last check and this
     }
   }
 
@@ -228,7 +239,8 @@ export class EnginePersistence {
         this.deps.risk.onError(m.symbol, 'unrecordable fill', this.deps.clock.nowMs());
         return;
       }
-      if (receipt.status === 'duplicate') return; // re-delivered: booked once already
+      // Re-delivered: booked once already. Fenced: another daemon holds the market now, the fill is its to book.
+      if (receipt.status === 'duplicate' || receipt.status === 'fenced') return;
       m.lastBookedSeq = Math.max(m.lastBookedSeq, receipt.seq);
       m.checkpointDue = true;
       this.deps.apply(event); // no await between the receipt and the booking

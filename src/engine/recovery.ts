@@ -82,6 +82,7 @@ async function recover(p: EnginePersistence, m: MarketPersistence, parts: Daemon
     for (const fill of account.fills) {
       const receipt = await m.store!.journalFill(fillRecord(fill, fill.fillId));
       if (receipt.status === 'buffered') return { ok: false, retry: true, code: 'redis-unavailable', reason: `${symbol}: redis became unreachable while the venue's fills were journaled` };
+      if (receipt.status === 'fenced') return halt('fenced', `${symbol}: another daemon took the market's lease during the recovery`);
       if (receipt.status === 'durable') appended += 1;
     }
     if (appended > 0) {
@@ -130,7 +131,7 @@ type Read = { ok: true; market: RestoredMarket } | { ok: false; result: Recovery
  */
 async function read(p: EnginePersistence, m: MarketPersistence): Promise<Read> {
   if (m.store !== null) await p.store.drained();
-  const outcome = await p.store.restore([m.symbol]);
+  const outcome = await p.store.restore([m.symbol], undefined, { [m.symbol]: m.fence });
   if (!outcome.ok) return { ok: false, result: { ok: false, retry: true, code: 'redis-unavailable', reason: outcome.reason } };
   m.store = p.store.market(m.symbol);
   return { ok: true, market: outcome.markets.get(m.symbol)! };

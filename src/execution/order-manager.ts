@@ -202,6 +202,15 @@ export class OrderManager implements ReconcileHost {
     return this.orders.get(clientId);
   }
 
+  /**
+   * Whether an order on the venue is this daemon's to cancel on an account other daemons share
+   * (sharded markets): one it tracks (placed, restored or adopted on a market it held) or one
+   * minted by this boot (a record already let go).
+   */
+  owns(clientId: string): boolean {
+    return this.orders.has(clientId) || this.opts.ids.isFromThisBoot(clientId);
+  }
+
   symbolsInDoubt(): string[] {
     return [...new Set([...this.orders.values()].filter((o) => o.state === 'unknown').map((o) => o.symbol))];
   }

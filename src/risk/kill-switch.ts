@@ -2,7 +2,9 @@
 // venue (venue.cancelAll also catches orders we have no record of), local state reconciled
 // with the venue until it shows no open orders, and the order manager blocked from placing
 // until an operator resets it. Fires on `engage` (manual) or on the risk manager's automatic
-// kill (limits.autoKillOn).
+// kill (limits.autoKillOn). On a trading account shared with other daemons (sharded markets)
+// "every order" means every order of ours: cancel-all would take the other daemons' orders
+// too, so our own are cancelled by id instead, and only ours are waited for.
 import type { Clock } from '../execution/clock.js';
 import type { ReconcileReport } from '../execution/reconcile.js';
 import type { OrderBatch, Venue, VenueOrder } from '../venues/venue.js';
@@ -14,6 +16,8 @@ export interface KillTarget {
   cancelAll(symbol: string, nowMs: number): OrderBatch;
   reconcile(symbol: string, venueOrders: readonly VenueOrder[], nowMs: number): ReconcileReport;
   resume(symbol: string): void;
+  /** Whether an order on the venue is ours (used on a shared account only). */
+  owns(clientId: string): boolean;
 }
 
 export type KillOutcome =
@@ -23,8 +27,10 @@ export type KillOutcome =
 export interface KillSwitchDeps {
   readonly risk: RiskManager;
   readonly orders: KillTarget;
-  readonly venue: Pick<Venue, 'cancelAll' | 'openOrders'>;
+  readonly venue: Pick<Venue, 'cancelAll' | 'openOrders' | 'submit'>;
   readonly clock: Clock;
+  /** The venue account is shared with other daemons (`--shard`): cancel and count only our orders. */
+  readonly sharedAccount?: boolean;
   /** cancel-all → check rounds before giving up and reporting what is left (default 20). */
   readonly maxRounds?: number;
   /**
@@ -102,8 +108,7 @@ export class KillSwitch {
       const still: string[] = [];
       for (const symbol of pending) {
         try {
-          await venue.cancelAll(symbol);
-          const open = await venue.openOrders(symbol);
+          const open = await this.sweep(symbol);
           orders.reconcile(symbol, open, clock.nowMs());
           remaining[symbol] = open.length;
           if (open.length > 0) still.push(symbol);
@@ -116,6 +121,27 @@ export class KillSwitch {
     }
     if (pending.length === 0) return { ok: true, rounds };
     return { ok: false, remaining: Object.fromEntries(pending.map((s) => [s, remaining[s] ?? -1])), errors };
+  }
+
+  /**
+   * One cancel pass over `symbol`: cancel-all, or on a shared account a cancel of each order of
+   * ours by id. Returns our orders still open after it (being cancelled, most of them).
+   */
+  async sweep(symbol: string): Promise<readonly VenueOrder[]> {
+    const { venue } = this.deps;
+    if (this.deps.sharedAccount !== true) {
+      await venue.cancelAll(symbol);
+      return venue.openOrders(symbol);
+    }
+    const mine = await this.openOf(symbol);
+    if (mine.length > 0) await venue.submit({ cancels: mine.map((o) => ({ clientId: o.clientId, symbol })), places: [] });
+    return this.openOf(symbol);
+  }
+
+  /** Our open orders on `symbol` as the venue shows them (on a shared account, the others' left out). */
+  async openOf(symbol: string): Promise<readonly VenueOrder[]> {
+    const open = await this.deps.venue.openOrders(symbol);
+    return this.deps.sharedAccount === true ? open.filter((o) => this.deps.orders.owns(o.clientId)) : open;
   }
 }
 

@@ -17,6 +17,10 @@ export interface MarketKeys {
   readonly fillKeys: string;
   /** String: the last sequence number written to the journal. */
   readonly lastSeq: string;
+  /** String, with an expiry: the market's lease when sharded, `<fencing token> <owner>`. */
+  readonly lease: string;
+  /** String: the market's fencing counter (the latest lease token issued); every write of a sharded market checks it. */
+  readonly leaseToken: string;
 }
 
 export function marketKeys(prefix: string, symbol: string): MarketKeys {
@@ -29,5 +33,7 @@ export function marketKeys(prefix: string, symbol: string): MarketKeys {
     journal: key('journal'),
     fillKeys: key('journal-fills'),
     lastSeq: key('journal-seq'),
+    lease: key('lease'),
+    leaseToken: key('lease-token'),
   };
 }

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import type { Secret } from '../config/secret.js';
 import { failFastOptions } from './connection.js';
+import { marketKeys } from './keys.js';
 
 const ACQUIRE = `
 local held = redis.call('GET', KEYS[1])
@@ -76,18 +77,19 @@ export class LeaseStore {
 
   /** Takes `symbol`'s lease if free; returns the holder after the attempt (ours with a new token, or another's). */
   async acquire(symbol: string, owner: string, ttlMs: number): Promise<LeaseHolder> {
-    const [value, ttl, fresh] = await this.redis.leaseAcquire(this.key('lease', symbol), this.key('lease-token', symbol), owner, ttlMs);
+    const keys = marketKeys(this.opts.keyPrefix, symbol);
+    const [value, ttl, fresh] = await this.redis.leaseAcquire(keys.lease, keys.leaseToken, owner, ttlMs);
     return { ...parseValue(value), ttlMs: Number(ttl), fresh: fresh === 1 };
   }
 
   /** Extends our lease; false when it is no longer ours (expired, or taken since). */
   async renew(symbol: string, holder: Pick<LeaseHolder, 'owner' | 'token'>, ttlMs: number): Promise<boolean> {
-    return (await this.redis.leaseRenew(this.key('lease', symbol), `${holder.token} ${holder.owner}`, ttlMs)) === 1;
+    return (await this.redis.leaseRenew(marketKeys(this.opts.keyPrefix, symbol).lease, `${holder.token} ${holder.owner}`, ttlMs)) === 1;
   }
 
   /** Gives our lease up at once (a clean stop, a hand-off); false when it was not ours any more. */
   async release(symbol: string, holder: Pick<LeaseHolder, 'owner' | 'token'>): Promise<boolean> {
-    return (await this.redis.leaseRelease(this.key('lease', symbol), `${holder.token} ${holder.owner}`)) === 1;
+    return (await this.redis.leaseRelease(marketKeys(this.opts.keyPrefix, symbol).lease, `${holder.token} ${holder.owner}`)) === 1;
   }
 
   /** Keeps `owner` among the live daemons for `ttlMs` (0: leaves) and returns how many are alive. */
@@ -97,10 +99,6 @@ export class LeaseStore {
 
   close(): void {
     this.redis.disconnect();
-  }
-
-  private key(kind: string, symbol: string): string {
-    return `${this.opts.keyPrefix}${kind}:{${symbol}}`;
   }
 }
 

@@ -8,7 +8,7 @@ import {
   encodeBook, encodeFill, encodeInt, encodeOrder, encodeOrderEvent, encodePosition, encodePrediction, fillKey, RecordError,
   type BookRecord, type Checkpoint, type FillRecord, type OrderEventRecord, type PredictionRecord, type StoredOrder,
 } from './records.js';
-import type { RedisStore } from './redis-store.js';
+import { FENCED_WRITE, type RedisStore } from './redis-store.js';
 import type { RestoredMarket } from './restore.js';
 import { ALREADY_WRITTEN, APPENDED, DUPLICATE_FILL } from './scripts.js';
 import type { WriteOp } from './write-queue.js';
@@ -31,7 +31,9 @@ export type JournalReceipt =
   /** Queued while Redis is unreachable or slow: book it, it is written when Redis returns (unless dropped). */
   | { readonly status: 'buffered'; readonly seq: number }
   /** The journal already has this fill (same client id and fill id), as entry `seq`: do not book it again. */
-  | { readonly status: 'duplicate'; readonly seq: number };
+  | { readonly status: 'duplicate'; readonly seq: number }
+  /** Refused: another daemon took the market's lease since this writer's (the fill is the new holder's to book). */
+  | { readonly status: 'fenced'; readonly seq: number };
 
 /**
  * One market's writes. Every method returns at once; only `journalFill` returns a promise, for
@@ -47,6 +49,8 @@ export class MarketStore {
     readonly symbol: string,
     private readonly keys: MarketKeys,
     restored: RestoredMarket,
+    /** The fencing token of the market's lease this writer works under (0: not sharded, unchecked). */
+    readonly fence = 0,
   ) {
     this.seq = restored.lastSeq;
     for (const entry of restored.tail) if (entry.type === 'fill') this.remember(fillKey(entry.fill.clientId, entry.fill.fillId), entry.seq);
@@ -81,7 +85,7 @@ export class MarketStore {
     this.remember(key, seq);
     return new Promise((resolve) => {
       let settled = false;
-      const args = this.store.journalArgs(this.keys, seq, key, fields);
+      const args = this.store.journalArgs(this.keys, seq, key, this.fence, fields);
       this.store.enqueue({
         journal: { market: this.symbol, seq },
         send: (p) => void p.journalAppend(...args),
@@ -99,7 +103,7 @@ export class MarketStore {
     const fields = this.encoded('order event', () => encodeOrderEvent(event));
     if (fields === null) return;
     const seq = this.nextSeq();
-    const args = this.store.journalArgs(this.keys, seq, '', fields);
+    const args = this.store.journalArgs(this.keys, seq, '', this.fence, fields);
     this.store.enqueue({ journal: { market: this.symbol, seq }, send: (p) => void p.journalAppend(...args) });
   }
 
@@ -111,12 +115,14 @@ export class MarketStore {
   checkpoint(state: { readonly throughSeq: number; readonly position: Checkpoint['position']; readonly openOrders: readonly StoredOrder[] }): void {
     const args = this.encoded('checkpoint', () => {
       const p = encodePosition(state.position);
-      const out: (string | number)[] = [this.keys.positions, this.keys.orders, encodeInt(state.throughSeq), this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume];
+      const out: (string | number)[] = [
+        this.keys.positions, this.keys.orders, this.keys.leaseToken, encodeInt(state.throughSeq), this.store.nowMs, p.position, p.cost, p.realised, p.fees, p.volume, this.fence,
+      ];
       for (const order of state.openOrders) out.push(order.clientId, encodeOrder(order));
       return out;
     });
     if (args === null) return;
-    this.lastCheckpoint = { key: this.keys.positions, send: (pipe) => void pipe.checkpoint(...args) };
+    this.lastCheckpoint = { key: this.keys.positions, market: this.symbol, send: (pipe) => void pipe.checkpoint(...args) };
     this.store.enqueue(this.lastCheckpoint);
   }
 
@@ -130,7 +136,7 @@ export class MarketStore {
     const encoded = this.encoded('book', () => encodeBook(book));
     if (encoded === null) return;
     const fields = Object.entries(encoded).flat();
-    this.store.enqueue({ key: this.keys.book, send: (p) => void p.saveBook(this.keys.book, BOOK_TTL_MS, ...fields) });
+    this.store.enqueue({ key: this.keys.book, market: this.symbol, send: (p) => void p.saveBook(this.keys.book, this.keys.leaseToken, BOOK_TTL_MS, this.fence, ...fields) });
   }
 
   /** A forecast (`predictions:{symbol}`, the latest PREDICTIONS_KEPT, newest first). */
@@ -153,7 +159,8 @@ export class MarketStore {
   private predictionsOp(entries: readonly string[]): Op {
     const op: Op = {
       key: this.keys.predictions,
-      send: (p) => void p.pushPredictions(this.keys.predictions, PREDICTIONS_KEPT, ...entries),
+      market: this.symbol,
+      send: (p) => void p.pushPredictions(this.keys.predictions, this.keys.leaseToken, PREDICTIONS_KEPT, this.fence, ...entries),
       // Waiting forecasts accumulate (oldest first); only the latest PREDICTIONS_KEPT matter.
       mergeAfter: (older) => this.predictionsOp([...(pendingPredictions.get(older) ?? []), ...entries].slice(-PREDICTIONS_KEPT)),
     };
@@ -173,6 +180,7 @@ export class MarketStore {
 }
 
 function receiptOf(seq: number, reply: unknown): JournalReceipt {
+  if (reply === FENCED_WRITE) return { status: 'fenced', seq };
   if (!Array.isArray(reply)) return { status: 'buffered', seq };
   const [status, at] = reply as [number, number];
   if (status === DUPLICATE_FILL) return { status: 'duplicate', seq: at };

@@ -16,6 +16,7 @@ import type { Secret } from '../config/secret.js';
 import type { RedisConfig } from '../config/schema.js';
 import type { BreakerState } from '../risk/events.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { DropReason } from '../telemetry/metrics.js';
 import { failFastOptions } from './connection.js';
 import { marketKeys, type MarketKeys } from './keys.js';
 import type { StorageMetrics } from './metrics.js';
@@ -24,7 +25,7 @@ import {
   decodeEntry, decodeOrder, decodePosition, decodeInt, encodeGap, fieldMap, seqOfStreamId, streamId, RecordError, type Checkpoint, type JournalEntry,
 } from './records.js';
 import { foldJournal, type RestoredMarket } from './restore.js';
-import { OUT_OF_ORDER, SCRIPTS } from './scripts.js';
+import { fencedTokens, OUT_OF_ORDER, SCRIPTS } from './scripts.js';
 import { WriteQueue, type WriteOp } from './write-queue.js';
 
 declare module 'ioredis' {
@@ -65,6 +66,12 @@ export interface StorageHealth {
   readonly reason: string | null;
 }
 
+/** A write of `symbol` was refused: its fencing token is older than the market's lease token now. */
+export type FencedListener = (symbol: string, token: number, current: number) => void;
+
+/** What a fenced write settles with (its journal receipt says 'fenced'). */
+export const FENCED_WRITE = Symbol('fenced');
+
 export type RestoreOutcome =
   | { readonly ok: true; readonly markets: ReadonlyMap<string, RestoredMarket> }
   | { readonly ok: false; readonly reason: string };
@@ -98,6 +105,7 @@ export class RedisStore {
   private lastHealth: StorageHealth | null = null;
   private drainWaiters: (() => void)[] = [];
   private readonly loggedReplies = new Set<string>();
+  private readonly fencedListeners: FencedListener[] = [];
   private closed = false;
   private everReady = false;
 
@@ -133,16 +141,17 @@ export class RedisStore {
   /**
    * Reads every market's checkpoint and journal tail. Waits up to `timeoutMs` for Redis; an
    * unreachable Redis is a failure (the engine keeps the markets halted and retries), never an
-   * empty state. Must run before `market()`.
+   * empty state. Must run before `market()`. A sharded market's writer carries its lease's
+   * fencing token (`fences`): Redis refuses its writes once another daemon took the lease.
    */
-  async restore(symbols: readonly string[], timeoutMs = 10_000): Promise<RestoreOutcome> {
+  async restore(symbols: readonly string[], timeoutMs = 10_000, fences: Readonly<Record<string, number>> = {}): Promise<RestoreOutcome> {
     if (!(await this.waitReady(timeoutMs))) return { ok: false, reason: `redis unreachable for ${timeoutMs} ms (${new URL(this.opts.url).host})` };
     const markets = new Map<string, RestoredMarket>();
     try {
       for (const symbol of symbols) {
         const restored = await this.readMarket(symbol);
         markets.set(symbol, restored);
-        this.handles.set(symbol, new MarketStore(this, symbol, marketKeys(this.opts.keyPrefix, symbol), restored));
+        this.handles.set(symbol, new MarketStore(this, symbol, marketKeys(this.opts.keyPrefix, symbol), restored, fences[symbol] ?? 0));
       }
     } catch (err) {
       return { ok: false, reason: `redis restore failed: ${messageOf(err)}` };
@@ -155,6 +164,11 @@ export class RedisStore {
     const handle = this.handles.get(symbol);
     if (handle === undefined) throw new Error(`market ${symbol} was not restored from Redis`);
     return handle;
+  }
+
+  /** Calls `listener` on every fenced write (the daemon then stops quoting the market). */
+  onFenced(listener: FencedListener): void {
+    this.fencedListeners.push(listener);
   }
 
   /** Resolves once every queued write is in Redis (or at once if none). */
@@ -203,8 +217,8 @@ export class RedisStore {
     this.enqueue(op);
   }
 
-  journalArgs(keys: MarketKeys, seq: number, dedupeKey: string, fields: readonly string[]): (string | number)[] {
-    return [keys.journal, keys.fillKeys, keys.lastSeq, seq, dedupeKey, this.opts.journalMaxEntries, FILL_KEYS_KEPT, ...fields];
+  journalArgs(keys: MarketKeys, seq: number, dedupeKey: string, fence: number, fields: readonly string[]): (string | number)[] {
+    return [keys.journal, keys.fillKeys, keys.lastSeq, keys.leaseToken, seq, dedupeKey, this.opts.journalMaxEntries, FILL_KEYS_KEPT, fence, ...fields];
   }
 
   get nowMs(): number {
@@ -215,7 +229,7 @@ export class RedisStore {
 
   private gapOp(market: string, first: number, last: number, count: number): Op {
     const keys = marketKeys(this.opts.keyPrefix, market);
-    const args = this.journalArgs(keys, last, '', encodeGap(first, last, count));
+    const args = this.journalArgs(keys, last, '', this.handles.get(market)?.fence ?? 0, encodeGap(first, last, count));
     return { journal: { market, seq: last, gap: { first, last, count } }, send: (p) => void p.journalAppend(...args) };
   }
 
@@ -249,7 +263,10 @@ export class RedisStore {
     for (let i = 0; i < ops.length; i += 1) {
       const op = ops[i] as Op;
       const [err, reply] = results[i] ?? [new Error('no reply'), null];
-      if (err === null && isOutOfOrder(reply)) {
+      const fenced = err === null ? null : fencedTokens(err);
+      if (fenced !== null) {
+        this.fenced(op, fenced.token, fenced.current);
+      } else if (err === null && isOutOfOrder(reply)) {
         this.countDrop('rejected', 1);
         this.logOnce('out-of-order', 'error', { seq: op.journal?.seq }, 'a journal entry could not be written in sequence; it is dropped');
         op.settle?.(null);
@@ -335,7 +352,17 @@ export class RedisStore {
     this.opts.onHealth?.(health);
   }
 
-  private countDrop(reason: 'buffer_full' | 'rejected', n: number): void {
+  /** Another daemon holds the market's lease now: the write is dropped (never resent), counted, logged once per market and token. */
+  private fenced(op: Op, token: number, current: number): void {
+    this.countDrop('fenced', 1);
+    const symbol = op.journal?.market ?? op.market ?? '?';
+    this.logOnce(`fenced:${symbol}:${token}`, 'error', { symbol, fence: token, current },
+      'a write was refused: its fencing token is older than the market\'s lease (another daemon took the market); the market stops quoting');
+    op.settle?.(FENCED_WRITE);
+    for (const listener of this.fencedListeners) listener(symbol, token, current);
+  }
+
+  private countDrop(reason: DropReason, n: number): void {
     this.dropped += n;
     this.opts.metrics?.storageDropped.inc({ sink: 'redis', reason }, n);
     if (reason === 'buffer_full') this.logOnce('buffer_full', 'error', { capacity: this.queue.capacity }, 'redis buffer full: the oldest journal entries are dropped');

@@ -23,6 +23,8 @@ export interface WriteOp<P> {
   readonly journal?: { readonly market: string; readonly seq: number; readonly gap?: JournalGap };
   /** State: the key this write replaces. */
   readonly key?: string;
+  /** The market a state write belongs to (journal entries name theirs in `journal`). */
+  readonly market?: string;
   /** Adds this write's one command to `pipeline`. */
   send(pipeline: P): void;
   /** State writes that accumulate: this write, merged after `older` (still waiting). */

@@ -20,13 +20,19 @@ export const DECISION_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2
  * bound so that the seed's p95 > 350 ms alert reads an exact bucket, not an interpolation.
  */
 export const VENUE_BUCKETS = [1e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.35, 0.5, 1, 2.5, 5, 10];
+/** 50 ms to 10 s: an order from the decision to resting on a book, one block (~0.2–0.4 s on Sei) to a congested chain. */
+export const RESTING_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.8, 1, 1.5, 2, 3, 5, 10];
+/** Whole blocks: the next block is 1. */
+export const RESTING_BLOCK_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20];
+/** 100 µs to 1 s: an event in to the transaction's bytes out; the budget is 2 ms at p99 without the network. */
+export const BROADCAST_BUCKETS = [1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 5e-3, 7.5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1];
 /** 100 µs to 1 s: one Redis command or one time-series batch, loopback to a remote region. */
 export const STORAGE_BUCKETS = [1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 1];
 
 /** Where the daemon writes off the hot path: Redis (state, journal) and the time-series database. */
 export type StorageSink = 'redis' | 'tsdb';
-/** Why a buffered write was given up. */
-export type DropReason = 'buffer_full' | 'rejected';
+/** Why a buffered write was given up (fenced: Redis refused a sharded market's write made under a lease another daemon has taken since). */
+export type DropReason = 'buffer_full' | 'rejected' | 'fenced';
 /** What became of one notification (src/telemetry/notifier.ts). */
 export type NotificationOutcome = 'sent' | 'failed' | 'deduplicated' | 'rate_limited';
 /** 0.1 ms to 1 s: an API request served from memory, up to one waiting on the venue (kill). */
@@ -101,6 +107,9 @@ function create(registry: Registry, started: number) {
 
     tickToDecision: histogram('tick_to_decision_seconds', 'Time from a quote tick to its decision, per stage.', ['stage'], DECISION_BUCKETS),
     venueRequest: histogram('venue_request_seconds', 'Venue request round trip.', ['venue', 'op'], VENUE_BUCKETS),
+    orderResting: histogram('order_resting_seconds', 'Quote decision to the venue reporting the order resting on its book.', ['venue'], RESTING_BUCKETS),
+    orderRestingBlocks: histogram('order_resting_blocks', 'Blocks from the height processed at the quote decision to the block that placed the order.', ['venue'], RESTING_BLOCK_BUCKETS),
+    venueBroadcast: histogram('venue_broadcast_seconds', 'Venue event in (block message, its data, or the decision) to the order transaction broadcast.', ['venue', 'from'], BROADCAST_BUCKETS),
     bookStaleness: gauge('book_staleness_seconds', 'Seconds since the book last changed or was confirmed.', market),
 
     // Off the hot path: the quote loop never awaits a sink; it buffers (bounded) and drops.
@@ -108,7 +117,7 @@ function create(registry: Registry, started: number) {
     storageBuffered: gauge('storage_buffered_writes', 'Writes waiting in the bounded buffer for the sink to return.', ['sink']),
     storageBufferCapacity: gauge('storage_buffer_capacity_writes', 'Size of the bounded buffer; beyond it writes are dropped.', ['sink']),
     storageWrites: counter('storage_writes_total', 'Writes the sink acknowledged (replayed ones included).', ['sink']),
-    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed).', ['sink', 'reason']),
+    storageDropped: counter('storage_dropped_writes_total', 'Writes given up, by reason (buffer_full: the buffer overflowed; rejected: Redis refused it; fenced: a sharded market\'s write under a lease taken by another daemon since).', ['sink', 'reason']),
     storageWrite: histogram('storage_write_seconds', 'One write (a Redis command or pipeline, a time-series batch) until acknowledged.', ['sink'], STORAGE_BUCKETS),
 
     notifications: counter('notifications_total', 'Operator notifications of the daemon\'s own notifier, by event kind and outcome.', ['kind', 'outcome']),
@@ -168,7 +177,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
       m.storageBuffered.set({ sink }, 0);
       m.storageBufferCapacity.set({ sink }, capacity);
       m.storageWrites.inc({ sink }, 0);
-      for (const reason of ['buffer_full', 'rejected'] satisfies DropReason[]) m.storageDropped.inc({ sink, reason }, 0);
+      const reasons: DropReason[] = sink === 'redis' ? ['buffer_full', 'rejected', 'fenced'] : ['buffer_full', 'rejected'];
+      for (const reason of reasons) m.storageDropped.inc({ sink, reason }, 0);
     },
     render: () => registry.metrics(),
   };

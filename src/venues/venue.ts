@@ -132,6 +132,19 @@ export interface BadInput {
   readonly detail: string;
 }
 
+/**
+ * A latency the venue timed on its own path (the daemon observes it as a metric, docs/metrics.md).
+ * `resting`: the quote decision (its batch handed to `submit`) → the venue's word that the order
+ * rests on the book (`accepted`), in seconds and, on a block venue, in blocks (the height the
+ * venue had processed at the decision → the block that placed it). `broadcast`: → the order
+ * transaction's signed bytes handed to the node, from the venue event that released it (`block`:
+ * the block's message arrived; `data`: its queries answered, the venue's own path from there) or
+ * from the decision (`decision`: includes waiting for the previous transaction's block).
+ */
+export type VenueLatency =
+  | { readonly kind: 'resting'; readonly seconds: number; readonly blocks?: number }
+  | { readonly kind: 'broadcast'; readonly from: 'block' | 'data' | 'decision'; readonly seconds: number };
+
 export interface VenueListener {
   /**
    * Normalised market data for `symbol`: depth snapshots/diffs and trades in the core's columnar
@@ -144,6 +157,8 @@ export interface VenueListener {
   onConnection(state: ConnectionState, reason?: string): void;
   /** Input skipped as unusable: the daemon counts it and logs the first of each kind. */
   onBadInput?(input: BadInput): void;
+  /** A latency the venue measured (observed by the daemon's metrics). */
+  onLatency?(sample: VenueLatency): void;
   /**
    * The daemon's supervisor: every timer, handler and task of the venue runs under it. The
    * daemon always sets it (and runs the callbacks above under it); a venue driven without a

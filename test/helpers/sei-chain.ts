@@ -10,7 +10,8 @@ import type { EventBatch } from '../../src/native.js';
 import type { ConnectionState, OrderEvent, VenueListener } from '../../src/venues/venue.js';
 import { freePort, removeDir, scratchDir, startServer, type RunningServer } from './servers.js';
 
-const LOCALNET = resolve(import.meta.dirname, '../../../shared/sei/localnet.sh');
+// `../shared/sei` beside the clone; FLASHMM_SEI_LOCALNET for a clone elsewhere (a git worktree).
+const LOCALNET = process.env['FLASHMM_SEI_LOCALNET'] ?? resolve(import.meta.dirname, '../../../shared/sei/localnet.sh');
 
 export interface LocalnetAccount {
   readonly name: 'a' | 'b' | 'c';

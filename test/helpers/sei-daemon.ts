@@ -123,10 +123,15 @@ export class DaemonProcess {
     return { killed: status.killed, markets, venue: status.venueState };
   }
 
+  /** The daemon's /metrics page, once (series read from one page agree with each other). */
+  async metricsPage(): Promise<string> {
+    await this.status(); // the API is up
+    return (await fetch(`${this.apiUrl}/metrics`)).text();
+  }
+
   /** The sum of a Prometheus series over its label sets (0 before its first sample). */
   async metric(name: string): Promise<number> {
-    await this.status(); // the API is up
-    const text = await (await fetch(`${this.apiUrl}/metrics`)).text();
+    const text = await this.metricsPage();
     let sum = 0;
     for (const line of text.split('\n')) {
       const [series, value] = line.split(' ');

@@ -1,5 +1,5 @@
-//! Batch-1 inference in the core (no N-API): `Predictor::predict` on a full window, per model
-//! file. Models: `FLASHMM_BENCH_MODELS` (comma-separated ONNX paths), else every
+//! Batch-1 inference in the core (no N-API): `Predictor::predict` on a full window (the
+//! evaluator when it serves the model), and tract's plan on the same window, per model file. Models: `FLASHMM_BENCH_MODELS` (comma-separated ONNX paths), else every
 //! `models/*.onnx` of the repository. The N-API figures against onnxruntime-node are
 //! `bench/inference.bench.ts`; this isolates the core's share.
 
@@ -39,6 +39,9 @@ fn inference(c: &mut Criterion) {
         (0..model.seq()).for_each(|r| p.push(&row(r)));
         g.bench_function(format!("predict/{name}"), |b| b.iter(|| black_box(p.predict().expect("predict"))));
         let w: Vec<[f32; N_FEATURES]> = (0..model.seq()).map(row).collect();
+        // The same window on tract's plan (what serves when the evaluator cannot).
+        let mut tract = model.tract_session().expect("tract session");
+        g.bench_function(format!("tract/{name}"), |b| b.iter(|| black_box(tract.predict_window(&w).expect("predict"))));
         g.bench_function(format!("fresh_state/{name}"), |b| {
             b.iter(|| black_box(model.predict_window(&w).expect("predict")))
         });

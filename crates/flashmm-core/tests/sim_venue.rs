@@ -138,8 +138,12 @@ fn a_recording_replays_on_the_host_clock_at_speed() {
         SimVenue::new(retimed, spec, SimConfig::new(src.spec(), rule), ConstantLatency::new(ENTRY, RESPONSE).unwrap())
             .unwrap();
     let (mut market, mut reports) = (EventBatch::default(), Vec::new());
+    assert_eq!(v.source().host_ts(first), None, "no origin before the first event is read");
     v.advance_to(START + data_span / 2 - 1, &mut market, &mut reports).unwrap();
     assert!(!v.is_exhausted());
+    // The host time of a recorded time: the first event at START, the last at half its span.
+    assert_eq!(v.source().host_ts(first), Some(START));
+    assert_eq!(v.source().host_ts(first + data_span), Some(START + data_span / 2));
     assert!(market.iter().all(|e| e.exchange_ts >= START && e.exchange_ts < START + data_span / 2));
     v.advance_to(START + data_span / 2 + 1, &mut market, &mut reports).unwrap();
     assert_eq!(market.len(), head.len());

@@ -7,8 +7,8 @@ mod common;
 use std::sync::OnceLock;
 
 use flashmm_core::features::{Dataset, DatasetConfig, HORIZONS_NS, dataset_from_binance_file};
-use flashmm_core::train::windows::split_samples;
-use flashmm_core::train::{Sample, SplitConfig, Splits};
+use flashmm_core::train::windows::{part_spans, split_samples};
+use flashmm_core::train::{PartSpan, Sample, SplitConfig, Splits, walk_forward_parts};
 
 const STEP: i64 = 100_000_000;
 const RECORDINGS: [&str; 6] = [
@@ -110,4 +110,23 @@ fn leave_one_out_holds_a_whole_recording_out() {
     }
     let err = split_samples(ds, 1, STEP, &SplitConfig { held_out: Some(6), ..SplitConfig::default() }).unwrap_err();
     assert!(err.to_string().contains("held-out recording 6 of 6"), "{err}");
+}
+
+/// What a backtest of the test part replays (`walk_forward_parts`, one recording read alone) is
+/// the split of training on all six: same first and last sample, same count, every part.
+#[test]
+fn one_recordings_parts_are_the_training_split() {
+    let ds = datasets();
+    let s = split_samples(ds, 1, STEP, &SplitConfig::default()).unwrap();
+    let all = part_spans(ds, &s);
+    for (r, name) in RECORDINGS.iter().enumerate() {
+        let mine = walk_forward_parts(&common::data_file(name), 1).unwrap();
+        assert_eq!(mine, all[r], "{name}");
+        let test: Vec<i64> = s.test.iter().filter(|x| x.recording == r).map(|x| ds[r].ts[x.end]).collect();
+        let want = PartSpan { first_ts: test[0], last_ts: *test.last().unwrap(), samples: test.len() };
+        assert_eq!(mine.test, Some(want), "{name}");
+        // In time order, the embargo between the parts.
+        let (tr, va, te) = (mine.train.unwrap(), mine.val.unwrap(), want);
+        assert!(tr.last_ts + SplitConfig::default().embargo_ns < va.first_ts && va.last_ts + 500_000_000 < te.first_ts);
+    }
 }

@@ -37,5 +37,5 @@ pub use backtest::run_backtest;
 pub use cache::convert_recording;
 pub use defaults::{core_defaults, validate_market_options};
 pub use ledger::{fee_for, notional};
-pub use train::train_model;
+pub use train::{train_model, walk_forward_split};
 pub use version::core_version;

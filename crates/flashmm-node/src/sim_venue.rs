@@ -317,6 +317,21 @@ impl SimVenue {
         })
     }
 
+    /// The steps recorded so far (`StepRecord[]` as JSON: ns as decimal strings), empty
+    /// without `record: true`. What the spread-improvement figure reads (src/report/spread.ts).
+    #[napi]
+    pub fn steps_json(&self) -> String {
+        serde_json::to_string(self.inner.recorded_steps()).expect("steps serialise")
+    }
+
+    /// The host time (ns) at which the replay delivers an event stamped `exchangeNs` in the
+    /// recording (the replay's start and speed); null for a generated market, and before the
+    /// first `advance` (the recording's first time is not known yet).
+    #[napi]
+    pub fn host_time_of(&self, exchange_ns: BigInt) -> Result<Option<BigInt>> {
+        guard(|| Ok(self.inner.source().host_ts(ns(&exchange_ns, "exchangeNs")?).map(BigInt::from)))
+    }
+
     /// Steps skipped by `recordStep` (no valid two-sided book).
     #[napi(getter, catch_unwind)]
     pub fn skipped_steps(&self) -> f64 {

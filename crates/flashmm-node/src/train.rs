@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use flashmm_core::train::{self as core, ArchConfig, ArchKind, RunOptions, TrainConfig};
-use napi::bindgen_prelude::{AsyncTask, Buffer, Unknown};
+use napi::bindgen_prelude::{AsyncTask, BigInt, Buffer, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
@@ -271,4 +271,38 @@ pub fn train_model(
     on_progress: Option<ThreadsafeFunction<TrainProgress, Unknown<'static>, TrainProgress, Status, false>>,
 ) -> AsyncTask<TrainTask> {
     AsyncTask::new(TrainTask { options, progress: on_progress })
+}
+
+/// One part of a recording's walk-forward split: the times of its first and last samples
+/// (exchange ns, the recording's own clock) and how many samples it holds.
+#[napi(object, object_from_js = false)]
+pub struct SplitPart {
+    pub first_ns: BigInt,
+    pub last_ns: BigInt,
+    pub samples: u32,
+}
+
+/// A recording's walk-forward parts (a part with no sample is absent).
+#[napi(object, object_from_js = false)]
+pub struct WalkForwardSplit {
+    pub train: Option<SplitPart>,
+    pub validation: Option<SplitPart>,
+    pub test: Option<SplitPart>,
+}
+
+/// The walk-forward parts of one recording exactly as `trainModel` splits it (the default
+/// split: 70 % train, 15 % validation, the rest test, 500 ms embargo; the 100 ms sample grid;
+/// windows of `seq` rows, default 1): `flashmm compare --test-part` backtests the test part.
+/// Reads the whole recording (about a second for six minutes of Binance data).
+#[napi(catch_unwind)]
+pub fn walk_forward_split(recording: String, seq: Option<u32>) -> napi::Result<WalkForwardSplit> {
+    let seq = seq.unwrap_or(1);
+    if seq == 0 {
+        return Err(bad_arg("seq must be at least 1"));
+    }
+    let parts = core::walk_forward_parts(std::path::Path::new(&recording), seq as usize).map_err(failed)?;
+    let part = |p: Option<core::PartSpan>| {
+        p.map(|p| SplitPart { first_ns: p.first_ts.into(), last_ns: p.last_ts.into(), samples: p.samples as u32 })
+    };
+    Ok(WalkForwardSplit { train: part(parts.train), validation: part(parts.val), test: part(parts.test) })
 }

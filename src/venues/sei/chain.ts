@@ -1,9 +1,11 @@
 // Queries and broadcasts against one Sei node over CometBFT RPC (HTTP): the dex module's
 // queries through abci_query (at a given height, so a block's book, match result and our orders
 // are read as of that block), accounts, transactions and blocks. No state: the venue owns it.
+// Every request can carry a timeout: a frozen node (SIGSTOP, a hung peer) accepts the TCP
+// connection and never answers, and without one a query would wait for undici's 300 s.
 import { fromBase64, toHex } from '@cosmjs/encoding';
 import { QueryClient, StargateClient } from '@cosmjs/stargate';
-import { connectComet, type CometClient } from '@cosmjs/tendermint-rpc';
+import { Comet1Client, Comet38Client, HttpClient, Tendermint37Client, type CometClient } from '@cosmjs/tendermint-rpc';
 import { dex, type DexParams, type DexQuery, type MatchResult, type Order } from './proto.js';
 
 export interface Pair {
@@ -53,8 +55,9 @@ export class SeiChain {
     private readonly stargate: StargateClient,
   ) {}
 
-  static async connect(rpcUrl: string): Promise<SeiChain> {
-    const comet = await connectComet(rpcUrl);
+  /** `timeoutMs`: each request (query, broadcast, the connect itself) fails after it; none without. */
+  static async connect(rpcUrl: string, options: { timeoutMs?: number } = {}): Promise<SeiChain> {
+    const comet = await connectComet(rpcUrl, options.timeoutMs);
     return new SeiChain(rpcUrl, comet, new QueryClient(comet), await StargateClient.create(comet));
   }
 
@@ -199,6 +202,19 @@ export class SeiChain {
   disconnect(): void {
     this.stargate.disconnect();
   }
+}
+
+/**
+ * cosmjs's connectComet with a request timeout (cosmjs's own takes none): the client of the
+ * node's CometBFT version, 0.37 the fallback (Sei's fork says "0.35.0-unreleased").
+ */
+async function connectComet(rpcUrl: string, timeoutMs: number | undefined): Promise<CometClient> {
+  const http = () => new HttpClient(rpcUrl, timeoutMs);
+  const tm37 = Tendermint37Client.create(http());
+  const version = (await tm37.status()).nodeInfo.version;
+  if (version.startsWith('0.38.')) return Comet38Client.create(http());
+  if (version.startsWith('1.')) return Comet1Client.create(http());
+  return tm37;
 }
 
 /** Values of attribute `key` in events of `type` (cosmjs 0.38+ keeps them base64-encoded). */

@@ -1,7 +1,9 @@
 // The venue's markets: symbol → the chain's registered pair (denoms, tick sizes) and the core
 // MarketSpec that converts the chain's decimals to ticks and lots exactly. Settlement prices can
 // sit half a tick off the grid (two crossing orders settle at their midpoint), so each market also
-// has a half-tick spec: fill prices are exact in ticks with halves.
+// has a half-tick spec: fill prices are exact in ticks with halves. A market observed for a
+// recording (`flashmm record --venue sei`) can carry its market data on that half-tick grid, so
+// every settlement is a public trade at its exact price (on the pair's grid a midpoint is skipped).
 import { EventBatchBuilder, MarketSpec } from '../../native.js';
 import type { MarketInfo } from '../../market/types.js';
 import type { Pair, RegisteredPair } from './chain.js';
@@ -9,6 +11,9 @@ import type { Pair, RegisteredPair } from './chain.js';
 export interface SeiMarketConfig extends Pair {
   readonly symbol: string;
 }
+
+/** The grid of a market's data: the pair's tick, or half of it (recording only: no orders). */
+export type MarketDataGrid = 'pair' | 'half-tick';
 
 export class SeiMarket {
   readonly info: MarketInfo;
@@ -19,15 +24,16 @@ export class SeiMarket {
   bestBid: number | null = null;
   bestAsk: number | null = null;
 
-  constructor(readonly config: SeiMarketConfig, registered: RegisteredPair) {
+  constructor(readonly config: SeiMarketConfig, registered: RegisteredPair, grid: MarketDataGrid = 'pair') {
+    const dataTick = grid === 'pair' ? registered.priceTick : halfOf(registered.priceTick);
     this.info = {
-      symbol: config.symbol, tickSize: registered.priceTick, lotSize: registered.quantityTick, minSizeLots: 1,
+      symbol: config.symbol, tickSize: dataTick, lotSize: registered.quantityTick, minSizeLots: 1,
       // The module charges no trading fee of its own; a contract may (the local one does not).
       makerFeePpm: 0, takerFeePpm: 0,
     };
     this.spec = new MarketSpec({ symbol: config.symbol, tickSize: registered.priceTick, lotSize: registered.quantityTick });
     this.halfTick = new MarketSpec({ symbol: config.symbol, tickSize: halfOf(registered.priceTick), lotSize: registered.quantityTick });
-    this.builder = new EventBatchBuilder(this.spec);
+    this.builder = new EventBatchBuilder(grid === 'pair' ? this.spec : this.halfTick);
   }
 
   get pair(): Pair {
@@ -50,13 +56,13 @@ export function halfOf(decimal: string): string {
 }
 
 /** The configured markets, each matched with its registered pair; unknown pairs are an error. */
-export function resolveMarkets(configs: readonly SeiMarketConfig[], registered: readonly RegisteredPair[], contract: string): SeiMarket[] {
+export function resolveMarkets(configs: readonly SeiMarketConfig[], registered: readonly RegisteredPair[], contract: string, grid: MarketDataGrid = 'pair'): SeiMarket[] {
   return configs.map((c) => {
     const pair = registered.find((p) => p.priceDenom === c.priceDenom && p.assetDenom === c.assetDenom);
     if (pair === undefined) {
       const known = registered.map((p) => `${p.priceDenom}/${p.assetDenom}`).join(', ') || 'none';
       throw new Error(`market ${c.symbol}: pair ${c.priceDenom}/${c.assetDenom} is not registered under contract ${contract} (registered: ${known})`);
     }
-    return new SeiMarket(c, pair);
+    return new SeiMarket(c, pair, grid);
   });
 }

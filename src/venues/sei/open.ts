@@ -11,6 +11,7 @@ import { keystorePassword } from '../../keys/password.js';
 import { loadSigner } from '../../keys/signing-key.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { UnsupportedChainError } from './chain.js';
+import type { MarketDataGrid } from './markets.js';
 import { SEI_PRESETS } from './presets.js';
 import { SeiVenue } from './sei-venue.js';
 import type { CoreDirectSigner } from './signer.js';
@@ -20,6 +21,8 @@ export interface SeiOpenOptions {
   readonly logger: Logger;
   /** Follow the books with no key: no orders. */
   readonly observe?: boolean;
+  /** The market data's grid (observing only; default the pair's). */
+  readonly grid?: MarketDataGrid;
   /** A keystore of the keys directory by name (`flashmm keys add <name>`); its password from the environment or a prompt. */
   readonly key?: { readonly name: string; readonly dir?: string };
   readonly env?: NodeJS.ProcessEnv;
@@ -51,7 +54,7 @@ export async function openSeiVenue(config: Config, options: SeiOpenOptions): Pro
     return { symbol: m.symbol, ...pair };
   });
   const signer = options.observe === true ? undefined : await signerOf(options);
-  const opened = await SeiVenue.open({ config: venue, markets, clock: options.clock, logger: options.logger, ...(signer === undefined ? {} : { signer }) });
+  const opened = await SeiVenue.open({ config: venue, markets, clock: options.clock, logger: options.logger, ...(signer === undefined ? {} : { signer }), ...(options.grid === undefined ? {} : { grid: options.grid }) });
   options.logger.info(
     {
       chainId: venue.chainId, node: opened.node, contract: venue.contractAddr, address: opened.address,

@@ -21,6 +21,8 @@ export interface TrackedOrder {
   placedHeight: number;
   /** A cancel is queued or in flight. */
   cancelling: boolean;
+  /** When the quote decision asked for it (performance.now() ms) and the height processed then; absent for adopted orders. */
+  readonly requested?: { readonly atMs: number; readonly height: number };
 }
 
 /** A transaction sent and not yet seen in a block. */

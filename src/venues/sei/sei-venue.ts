@@ -22,7 +22,7 @@ import { BlockFeed, endpointOf, type Endpoint } from './block-feed.js';
 import { SeiChain, eventValues, expectedSequence, type BookSide, type TxOutcome } from './chain.js';
 import type { NewBlock } from './comet-socket.js';
 import { FeeCapError, feeRuleOf } from './fees.js';
-import { resolveMarkets, type SeiMarket, type SeiMarketConfig } from './markets.js';
+import { resolveMarkets, type MarketDataGrid, type SeiMarket, type SeiMarketConfig } from './markets.js';
 import { OrderTable, orderSpecs, type InFlight, type TrackedOrder } from './orders.js';
 import { dex, LONG, PLACE_ORDERS_URL, type MatchResult, type Order } from './proto.js';
 import type { CoreDirectSigner } from './signer.js';
@@ -33,6 +33,8 @@ export interface SeiVenueOptions {
   readonly markets: readonly SeiMarketConfig[];
   /** Without a signer the venue only observes (books and trades; no orders). */
   readonly signer?: CoreDirectSigner;
+  /** 'half-tick': books and trades on half the pair's tick, every settlement exact (observing only: markets.ts). */
+  readonly grid?: MarketDataGrid;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -62,6 +64,12 @@ interface Trades {
 }
 
 const MAX_RESIGNS = 3;
+/**
+ * Heights in a row whose queries failed (each after the request timeout) before the venue drops
+ * the connection, so the feed moves to the next endpoint: a node whose websocket still delivers
+ * blocks while its RPC hangs would otherwise hold the venue on it for good.
+ */
+const MAX_FAILED_HEIGHTS = 3;
 
 export class SeiVenue implements Venue {
   readonly name = 'sei';
@@ -80,7 +88,10 @@ export class SeiVenue implements Venue {
   private readonly queuedCancels = new Set<TrackedOrder>();
   private readonly cancelWaiters: (() => void)[] = [];
   private readonly chains = new Map<string, SeiChain>();
-  private readonly blockTxs = new Map<number, { hashes: string[]; timeNs: bigint }>();
+  /** Each block seen on the websocket: its transactions, time and arrival (performance.now() ms). */
+  private readonly blockTxs = new Map<number, { hashes: string[]; timeNs: bigint; atMs: number }>();
+  /** The block processed last in this drain: its arrival and when its queries answered (the pump's latency origin). */
+  private released: { blockAtMs: number | null; dataAtMs: number } | null = null;
   private readonly feed: BlockFeed;
   private readonly clock: Clock;
   private readonly logOnce: LogOnce | null;
@@ -90,6 +101,8 @@ export class SeiVenue implements Venue {
   private processed = 0;
   private target = 0;
   private processing: Promise<void> | null = null;
+  /** Consecutive drains whose height could not be read (MAX_FAILED_HEIGHTS). */
+  private failedHeights = 0;
   /** Set while the feed is down and until the first block after it is back is processed. */
   private resyncing = true;
   private feedUp = false;
@@ -135,9 +148,10 @@ export class SeiVenue implements Venue {
   static async open(options: SeiVenueOptions): Promise<SeiVenue> {
     const { config } = options;
     const endpoints = [config.rpcUrl, ...config.fallbackRpcUrls].map((rpc, i) => endpointOf(rpc, i === 0 ? config.wsUrl : undefined));
-    const chain = await firstAnswering(endpoints);
+    const chain = await firstAnswering(endpoints, config.connection.requestTimeoutMs);
     const node = await chain.checkNode(config.chainId, config.contractAddr);
-    const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr);
+    if (options.grid === 'half-tick' && options.signer !== undefined) throw new Error('the half-tick grid is for observing only: orders go on the pair\'s grid');
+    const markets = resolveMarkets(options.markets, await chain.registeredPairs(config.contractAddr), config.contractAddr, options.grid);
     let builder: SeiTxBuilder | null = null;
     if (options.signer !== undefined) {
       const p = await chain.params();
@@ -181,8 +195,9 @@ export class SeiVenue implements Venue {
   // ---- blocks ------------------------------------------------------------------------------
 
   private onBlock(block: NewBlock): void {
+    const atMs = performance.now();
     const hashes = block.txs.map((b64) => txHash(Buffer.from(b64, 'base64')));
-    this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs });
+    this.blockTxs.set(block.height, { hashes, timeNs: block.timeNs, atMs });
     if (this.processed === 0) this.processed = block.height - 1;
     this.target = Math.max(this.target, block.height);
     this.kick();
@@ -210,7 +225,7 @@ export class SeiVenue implements Venue {
       this.chain = known;
       return;
     }
-    guardOf(this.listener).task({ kind: 'sei-connect' }, SeiChain.connect(endpoint.rpc).then((c) => {
+    guardOf(this.listener).task({ kind: 'sei-connect' }, SeiChain.connect(endpoint.rpc, { timeoutMs: this.options.config.connection.requestTimeoutMs }).then((c) => {
       this.chains.set(endpoint.rpc, c);
       if (this.feed.endpoint?.rpc === endpoint.rpc) this.chain = c;
     }, (err: unknown) => this.count('processingErrors', 'connect', err)));
@@ -226,6 +241,7 @@ export class SeiVenue implements Venue {
   }
 
   private async drain(): Promise<void> {
+    this.released = null;
     try {
       if (this.target - this.processed > this.options.config.maxCatchUpBlocks) await this.jump();
       while (this.processed < this.target && !this.closed) {
@@ -233,6 +249,7 @@ export class SeiVenue implements Venue {
         await this.processHeight(h, h === this.target);
         this.processed = h;
         this.blockTxs.delete(h);
+        this.failedHeights = 0;
         if (this.resyncing && this.feedUp && h === this.target) {
           this.resyncing = false;
           this.emitConnection('connected');
@@ -240,6 +257,11 @@ export class SeiVenue implements Venue {
       }
     } catch (err) {
       this.count('processingErrors', 'block', err); // the same height is read again on the next block
+      this.failedHeights += 1;
+      if (this.failedHeights >= MAX_FAILED_HEIGHTS) {
+        this.failedHeights = 0;
+        this.feed.drop(`rpc: ${MAX_FAILED_HEIGHTS} heights in a row unreadable (${(err as Error).message})`);
+      }
     }
     try {
       await this.pump();
@@ -264,21 +286,19 @@ export class SeiVenue implements Venue {
    */
   private async processHeight(h: number, latest: boolean): Promise<void> {
     const seen = this.blockTxs.get(h);
-    const timeNs = seen?.timeNs ?? BigInt((await this.chain.block(h)).timeMs) * 1_000_000n;
     const flight = this.inFlight;
-    let outcome: TxOutcome | null = null;
-    if (flight !== null) {
-      const hashes = seen?.hashes ?? (await this.chain.block(h)).txs.map((t) => txHash(t));
-      const index = hashes.indexOf(flight.tx.hash);
-      if (index >= 0) {
-        outcome = await this.chain.txResult(h, index);
-        if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
-      }
-    }
-    const match = await this.chain.matchResult(this.options.config.contractAddr, h);
     const contract = this.options.config.contractAddr;
-    const books = latest ? await Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null;
+    // A height missed on the websocket: its header from the node (time and transactions).
+    const block = seen ?? this.chain.block(h).then((b) => ({ hashes: b.txs.map((t) => txHash(t)), timeNs: BigInt(b.timeMs) * 1_000_000n }));
+    // The reads are independent: one round trip to the node per height, not one per query.
+    const [{ timeNs }, outcome, match, books] = await Promise.all([
+      block,
+      flight === null ? null : this.outcomeOf(flight, h, block),
+      this.chain.matchResult(contract, h),
+      latest ? Promise.all(this.seiMarkets.map((m) => this.chain.book(contract, m.pair, h))) : null,
+    ]);
     // ---- apply: no await below this line
+    this.released = { blockAtMs: seen?.atMs ?? null, dataAtMs: performance.now() };
     this.counters.blocks += 1;
     if (seen === undefined) this.counters.caughtUp += 1;
     let cancels: { tx: InFlight; ids: Set<bigint> } | null = null;
@@ -297,6 +317,15 @@ export class SeiVenue implements Venue {
       if (book !== undefined) this.snapshot(market, h, timeNs, localNs, book);
       if (market.builder.length > 0) this.deliver(market, market.builder.finish());
     });
+  }
+
+  /** Our transaction's result in block `h`, or null when the block does not carry it. */
+  private async outcomeOf(flight: InFlight, h: number, block: { hashes: readonly string[] } | Promise<{ hashes: readonly string[] }>): Promise<TxOutcome | null> {
+    const index = (await block).hashes.indexOf(flight.tx.hash);
+    if (index < 0) return null;
+    const outcome = await this.chain.txResult(h, index);
+    if (outcome === null) throw new Error(`block ${h} lists our transaction but has no result for it`);
+    return outcome;
   }
 
   /** Our fills of block `h`, and every settlement as a public trade (the new order took liquidity). */
@@ -372,6 +401,12 @@ export class SeiVenue implements Venue {
       }
       this.orders.opened(order, id, outcome.height);
       this.emit({ type: 'accepted', clientId: order.clientId, symbol: order.market.info.symbol, tsNs: timeNs });
+      if (order.requested !== undefined) {
+        const { atMs, height } = order.requested;
+        const seconds = (performance.now() - atMs) / 1000;
+        // Asked before the first block was processed: no height to count from.
+        this.listener?.onLatency?.(height === 0 ? { kind: 'resting', seconds } : { kind: 'resting', seconds, blocks: outcome.height - height });
+      }
     });
     const cancelled = new Set(eventValues(outcome.events, 'cancel_order', 'cancellation_id').map((v) => BigInt(v)));
     return { tx: flight, ids: cancelled };
@@ -467,6 +502,7 @@ export class SeiVenue implements Venue {
     for (let attempt = 0; ; attempt++) {
       const tx = await builder.sign(specs.cancels, specs.places, { ...account, sequence: this.account?.sequence ?? account.sequence, timeoutHeight }, cost);
       const sequence = this.account?.sequence ?? account.sequence;
+      const outAtMs = performance.now();
       let result: { code: number; log: string };
       try {
         result = await this.chain.broadcastSync(tx.bytes);
@@ -479,6 +515,7 @@ export class SeiVenue implements Venue {
         this.inFlight = { tx, sequence, places, cancels, timeoutHeight, sentAtMs: this.clock.nowMs(), waiters };
         if (this.account !== null) this.account.sequence = sequence + 1;
         this.counters.txSent += 1;
+        this.broadcastLatency(outAtMs, places);
         return;
       }
       const expected = expectedSequence(result);
@@ -493,6 +530,20 @@ export class SeiVenue implements Venue {
       this.undo({ places, cancels, waiters }, `refused by the node (code ${result.code}): ${result.log}`, nowNs);
       return;
     }
+  }
+
+  /** Event in → these signed bytes out: from the block that released them, its data, and the earliest decision in them. */
+  private broadcastLatency(outAtMs: number, places: readonly TrackedOrder[]): void {
+    const report = this.listener?.onLatency;
+    if (report === undefined) return;
+    const released = this.released;
+    this.released = null;
+    if (released !== null) {
+      if (released.blockAtMs !== null) report({ kind: 'broadcast', from: 'block', seconds: (outAtMs - released.blockAtMs) / 1000 });
+      report({ kind: 'broadcast', from: 'data', seconds: (outAtMs - released.dataAtMs) / 1000 });
+    }
+    const decided = Math.min(...places.map((o) => o.requested?.atMs ?? Infinity));
+    if (decided !== Infinity) report({ kind: 'broadcast', from: 'decision', seconds: (outAtMs - decided) / 1000 });
   }
 
   // ---- fills ---------------------------------------------------------------------------------
@@ -542,8 +593,9 @@ export class SeiVenue implements Venue {
       for (const p of batch.places) this.emit({ type: 'rejected', clientId: p.clientId, symbol: p.symbol, reason: 'observe mode: no signing key', tsNs: nowNs });
       return;
     }
+    const atMs = performance.now();
     for (const c of batch.cancels) this.requestCancel(c, nowNs);
-    for (const p of batch.places) this.requestPlace(p, nowNs);
+    for (const p of batch.places) this.requestPlace(p, nowNs, { atMs, height: this.processed });
     this.kick();
     await this.processing;
   }
@@ -565,7 +617,7 @@ export class SeiVenue implements Venue {
     this.queuedCancels.add(order); // an order still 'sending' is cancelled once its id is known
   }
 
-  private requestPlace(p: PlaceRequest, nowNs: bigint): void {
+  private requestPlace(p: PlaceRequest, nowNs: bigint, requested: NonNullable<TrackedOrder['requested']>): void {
     const market = this.bySymbol.get(p.symbol);
     const reject = (reason: string) => this.emit({ type: 'rejected', clientId: p.clientId, symbol: p.symbol, reason, tsNs: nowNs });
     if (market === undefined) return reject(`unknown market ${p.symbol}`);
@@ -578,7 +630,7 @@ export class SeiVenue implements Venue {
     if (p.postOnly && crosses) return reject('post-only: would take liquidity');
     const order: TrackedOrder = {
       clientId: p.clientId, market, side: p.side, price: p.price, size: p.size, filled: 0, state: 'queued', orderId: null,
-      placedHeight: 0, cancelling: false,
+      placedHeight: 0, cancelling: false, requested,
     };
     this.orders.add(order);
     this.queuedPlaces.push(order);
@@ -690,11 +742,11 @@ export function placedIds(outcome: TxOutcome): bigint[] {
 }
 
 /** The first endpoint whose RPC answers (the websocket is the feed's to find). */
-async function firstAnswering(endpoints: readonly Endpoint[]): Promise<SeiChain> {
+async function firstAnswering(endpoints: readonly Endpoint[], timeoutMs: number): Promise<SeiChain> {
   const errors: string[] = [];
   for (const e of endpoints) {
     try {
-      return await SeiChain.connect(e.rpc);
+      return await SeiChain.connect(e.rpc, { timeoutMs });
     } catch (err) {
       errors.push(`${e.rpc}: ${(err as Error).message}`);
     }

@@ -17,8 +17,9 @@
 
 use tract_onnx::model::{OnnxOpRegister, ParsingContext};
 use tract_onnx::pb::NodeProto;
-use tract_onnx::tract_core::tract_linalg;
 use tract_onnx::tract_hir::internal::*;
+
+use super::kernels;
 
 /// Installs the fused parsers in `reg` (a `tract_onnx::onnx()` register).
 pub(crate) fn register(reg: &mut OnnxOpRegister) {
@@ -106,19 +107,7 @@ impl EvalOp for LastAxisSoftmax {
         let mut t = args_1!(inputs).into_tensor();
         let d = *t.shape().last().context("softmax of a scalar")?;
         if d > 0 {
-            for row in t.as_slice_mut::<f32>()?.chunks_exact_mut(d) {
-                // Libm's exp, as tract's default softmax: the approximations (tract's fast
-                // exp, a sigmoid-based one) lose the small probabilities an ensemble's log
-                // of a mean exposes. Rows are short here (classes, one query's keys).
-                let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let mut sum = 0f32;
-                for x in row.iter_mut() {
-                    *x = (*x - m).exp();
-                    sum += *x;
-                }
-                let inv = sum.recip();
-                row.iter_mut().for_each(|x| *x *= inv);
-            }
+            t.as_slice_mut::<f32>()?.chunks_exact_mut(d).for_each(kernels::softmax_row);
         }
         Ok(tvec!(t.into_tvalue()))
     }
@@ -219,14 +208,10 @@ impl EvalOp for LastAxisLayerNorm {
             None => vec![0.0; d],
         };
         let eps = f32::from_bits(self.epsilon);
-        let n = d as f32;
+        let mut out = vec![0f32; d];
         for row in x.as_slice_mut::<f32>()?.chunks_exact_mut(d) {
-            let mean = row.iter().sum::<f32>() / n;
-            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-            let inv = 1.0 / (var + eps).sqrt();
-            for ((v, s), b) in row.iter_mut().zip(&scale).zip(&bias) {
-                *v = (*v - mean) * inv * s + b;
-            }
+            kernels::layer_norm_row(row, &scale, &bias, eps, &mut out);
+            row.copy_from_slice(&out);
         }
         Ok(tvec!(x.into_tvalue()))
     }
@@ -446,8 +431,7 @@ impl EvalOp for LstmRecurrence {
         let h0 = state(self.initial_h.then_some(1))?;
         let c0 = state(self.initial_c.then_some(1 + usize::from(self.initial_h)))?;
         let r = self.r.as_slice::<f32>()?;
-        let sigmoid = (tract_linalg::ops().sigmoid_f32)();
-        let tanh = (tract_linalg::ops().tanh_f32)();
+        let act = kernels::LstmActivations::new();
         let mut y = Tensor::zero::<f32>(&[steps, 1, batch, h])?;
         let mut yh = Tensor::zero::<f32>(&[1, batch, h])?;
         let mut yc = Tensor::zero::<f32>(&[1, batch, h])?;
@@ -462,25 +446,9 @@ impl EvalOp for LstmRecurrence {
         let mut tc = vec![0f32; h];
         for b in 0..batch {
             let (hb, cb) = (&mut hs[b * h..(b + 1) * h], &mut cs[b * h..(b + 1) * h]);
-            for t in 0..steps {
-                let at = (t * batch + b) * 4 * h;
-                g.copy_from_slice(&xw[at..at + 4 * h]);
-                gemv_acc(hb, r, &mut g);
-                sigmoid.run(&mut g[..3 * h])?; // i, o, f
-                tanh.run(&mut g[3 * h..])?; // c̃
-                let (i, rest) = g.split_at(h);
-                let (o, rest) = rest.split_at(h);
-                let (f, cand) = rest.split_at(h);
-                for j in 0..h {
-                    cb[j] = f[j] * cb[j] + i[j] * cand[j];
-                }
-                tc.copy_from_slice(cb);
-                tanh.run(&mut tc)?;
-                for j in 0..h {
-                    hb[j] = o[j] * tc[j];
-                }
-                ys[(t * batch + b) * h..(t * batch + b + 1) * h].copy_from_slice(hb);
-            }
+            let y_at = |t: usize| (t * batch + b) * h;
+            let store = |t: usize, ht: &[f32]| ys[y_at(t)..y_at(t) + h].copy_from_slice(ht);
+            kernels::lstm_sequence(&act, &xw[b * 4 * h..], batch * 4 * h, steps, r, hb, cb, &mut g, &mut tc, store)?;
         }
         Ok(tvec!(y.into_tvalue(), yh.into_tvalue(), yc.into_tvalue()))
     }
@@ -501,60 +469,4 @@ impl TypedOp for LstmRecurrence {
         ))
     }
     as_op!();
-}
-
-/// `acc += x · m`, `m` row-major `[x.len()][acc.len()]`: one axpy per element of `x`.
-fn gemv_acc(x: &[f32], m: &[f32], acc: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU supports the features the function is compiled for.
-        return unsafe { gemv_acc_fma(x, m, acc) };
-    }
-    gemv_acc_portable(x, m, acc);
-}
-
-fn gemv_acc_portable(x: &[f32], m: &[f32], acc: &mut [f32]) {
-    let n = acc.len();
-    for (k, &xk) in x.iter().enumerate() {
-        for (a, &w) in acc.iter_mut().zip(&m[k * n..(k + 1) * n]) {
-            *a += xk * w;
-        }
-    }
-}
-
-/// The product with AVX2 fused multiply-adds (the build targets baseline x86-64): columns
-/// in blocks of 32 whose four 8-lane accumulators stay in registers across the `x` loop.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gemv_acc_fma(x: &[f32], m: &[f32], acc: &mut [f32]) {
-    use std::arch::x86_64::{_mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps};
-    let n = acc.len();
-    assert!(m.len() >= x.len() * n, "matrix smaller than [x, acc]");
-    let blocks = n / 32 * 32;
-    for jc in (0..blocks).step_by(32) {
-        // SAFETY: every offset read or written is below `jc + 32 ≤ n` within a row of `m`
-        // (`k·n + jc + 32 ≤ x.len()·n ≤ m.len()`) and of `acc`; unaligned loads and stores.
-        unsafe {
-            let p = acc.as_mut_ptr().add(jc);
-            let (mut a0, mut a1, mut a2, mut a3) =
-                (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)), _mm256_loadu_ps(p.add(16)), _mm256_loadu_ps(p.add(24)));
-            for (k, &xk) in x.iter().enumerate() {
-                let xv = _mm256_set1_ps(xk);
-                let r = m.as_ptr().add(k * n + jc);
-                a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(r), a0);
-                a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(r.add(8)), a1);
-                a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(r.add(16)), a2);
-                a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(r.add(24)), a3);
-            }
-            _mm256_storeu_ps(p, a0);
-            _mm256_storeu_ps(p.add(8), a1);
-            _mm256_storeu_ps(p.add(16), a2);
-            _mm256_storeu_ps(p.add(24), a3);
-        }
-    }
-    for (k, &xk) in x.iter().enumerate() {
-        for j in blocks..n {
-            acc[j] = xk.mul_add(m[k * n + j], acc[j]);
-        }
-    }
 }

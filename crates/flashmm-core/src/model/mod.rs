@@ -29,17 +29,22 @@
 //! before it replaces the serving model.
 //!
 //! **Per-call cost**: a [`Session`] (one per [`Predictor`], one per binding `Model`) keeps
-//! tract's run state and the input tensor across predictions, so pushing and copying the
-//! window allocate nothing and a prediction allocates only the graph's intermediate tensors
-//! (counted in `tests/model_latency.rs`). The plans are concretised to batch 1 before tract
-//! optimises them, and three operators tract expands into many small nodes run as one fused
-//! node each (`LSTM`, `LayerNormalization`, `Softmax`; see `fused.rs`). Inputs must be
-//! finite: a non-finite feature is refused with its row and name before the model runs.
+//! its run state and input across predictions. Batch-1 predictions run on the evaluator
+//! (`native/`) when it can lower the graph: every value's buffer is allocated at load, so a
+//! prediction allocates nothing (`tests/model_latency.rs`) and pays no per-node bookkeeping;
+//! the loader checks it against tract on probe windows and `tests/model_native.rs` on the
+//! recordings. Any other graph runs on tract's batch-1 plan ([`Evaluator::Tract`] says why),
+//! concretised to batch 1 before tract optimises it, with three operators tract expands
+//! into many small nodes run as one fused node each (`LSTM`, `LayerNormalization`,
+//! `Softmax`; see `fused.rs`); batches always run on tract. Inputs must be finite: a
+//! non-finite feature is refused with its row and name before the model runs.
 //!
 //! [`N_FEATURES`]: crate::features::N_FEATURES
 
 mod contract;
 mod fused;
+mod kernels;
+mod native;
 mod onnx;
 mod prediction;
 mod predictor;
@@ -50,7 +55,7 @@ mod slot;
 use std::path::PathBuf;
 
 pub use contract::{ContractError, ModelInfo};
-pub use onnx::{Model, Session};
+pub use onnx::{Evaluator, Model, Session};
 pub(crate) use prediction::softmax;
 pub use prediction::{MAX_HORIZONS, Prediction, argmax};
 pub use predictor::Predictor;

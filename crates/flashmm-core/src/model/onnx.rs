@@ -10,6 +10,7 @@ use tract_onnx::prelude::*;
 
 use super::contract::{ContractError, ModelInfo, check_output_shape, check_proto};
 use super::fused;
+use super::native::{self, Program, Runner};
 use super::prediction::Prediction;
 use super::{ModelError, N_CLASSES, OUTPUT_NAME, Result};
 use crate::features::{N_FEATURES, feature_names};
@@ -30,7 +31,26 @@ pub struct Model {
     /// Symbolic batch, optimised; None when the batch is fixed at 1 or tract could not
     /// optimise the graph for a symbolic batch (batches then run item by item on `plan1`).
     plan_batch: Option<Plan>,
+    /// The graph lowered for the batch-1 evaluator, when it could be (see [`Evaluator`]).
+    native: Option<Arc<Program>>,
+    evaluator: Evaluator,
 }
+
+/// What runs a [`Session`]'s batch-1 predictions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evaluator {
+    /// The graph lowered to fixed-size steps at load (`native/`): no per-node allocation or
+    /// bookkeeping. Checked against tract at load on probe windows.
+    Native,
+    /// tract's batch-1 plan, and why the evaluator does not serve this graph (an operator or
+    /// a form of one it does not lower, or a disagreement with tract on the probe).
+    Tract(String),
+}
+
+/// Largest difference of a native logit from tract's the loader accepts on its probe
+/// windows, relative to `max(1, |logit|)`: rounding differs (summation order, FMA), a
+/// lowering error does not stay this small.
+const PROBE_TOLERANCE: f32 = 1e-4;
 
 fn tract_err(e: impl std::fmt::Display) -> ModelError {
     ModelError::Tract(format!("{e:#}"))
@@ -130,10 +150,39 @@ impl Model {
         let plan1 = Arc::new(typed1.into_optimized().map_err(tract_err)?.into_runnable().map_err(tract_err)?);
 
         let plan_batch = if info.dynamic_batch { Self::batch_plan(model, seq, info.horizons) } else { None };
-        let model = Model { info, plan1, plan_batch };
+        let mut model = Model { info, plan1, plan_batch, native: None, evaluator: Evaluator::Tract(String::new()) };
         // A model that loads is one a predictor can run: its run state builds.
-        model.session()?;
+        model.tract_session()?;
+        match native::lower(proto, seq).and_then(|p| model.probe(Arc::new(p))) {
+            Ok(p) => (model.native, model.evaluator) = (Some(p), Evaluator::Native),
+            Err(why) => model.evaluator = Evaluator::Tract(why),
+        }
         Ok(model)
+    }
+
+    /// `prog` if it computes tract's logits (within [`PROBE_TOLERANCE`]) on probe windows:
+    /// zeros, and raw-feature-like values (the benches' formula, at two scales).
+    fn probe(&self, prog: Arc<Program>) -> std::result::Result<Arc<Program>, String> {
+        let mut runner = Runner::new(Arc::clone(&prog));
+        let mut tract = self.tract_session().map_err(|e| e.to_string())?;
+        let want = self.horizons() * N_CLASSES;
+        for scale in [0.0f64, 3.0, 300.0] {
+            let fill = |x: &mut [f32]| {
+                x.iter_mut().enumerate().for_each(|(i, v)| *v = ((i as f64 * 12.9898).sin() * scale) as f32);
+            };
+            fill(runner.input_mut());
+            let ours = runner.run()?;
+            let theirs = tract.tract_logits(fill).map_err(|e| e.to_string())?;
+            if ours.len() != want || theirs.len() != want {
+                return Err(format!("the evaluator gives {} logits, tract {}", ours.len(), theirs.len()));
+            }
+            for (a, b) in ours.iter().zip(&theirs) {
+                if !((a - b).abs() <= PROBE_TOLERANCE * b.abs().max(1.0)) {
+                    return Err(format!("the evaluator gives {a}, tract {b} on a probe window"));
+                }
+            }
+        }
+        Ok(prog)
     }
 
     /// A plan with a symbolic batch, if tract can type and optimise one whose output is
@@ -173,14 +222,34 @@ impl Model {
         self.plan1.model().nodes.iter().map(|n| format!("{}: {}\n", n.name, n.op.name())).collect()
     }
 
+    /// What runs batch-1 predictions ([`Session`]s).
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.evaluator
+    }
+
+    /// The evaluator's steps, one per line, when it serves this model.
+    pub fn describe_native(&self) -> Option<String> {
+        self.native.as_ref().map(|p| p.describe())
+    }
+
     /// Whether batches run in one call (a symbolic-batch plan exists).
     pub fn has_batch_plan(&self) -> bool {
         self.plan_batch.is_some()
     }
 
-    /// A run state for this model's batch-1 plan (see [`Session`]).
+    /// A run state for batch-1 predictions (see [`Session`]): the evaluator's when it
+    /// serves this model, else tract's.
     pub fn session(&self) -> Result<Session> {
-        Session::new(self)
+        match &self.native {
+            Some(p) => Ok(Session { seq: self.info.seq, engine: Engine::Native(Runner::new(Arc::clone(p))) }),
+            None => self.tract_session(),
+        }
+    }
+
+    /// A run state on tract's batch-1 plan even when the evaluator serves the model: for
+    /// cross-checks and benchmarks of the two.
+    pub fn tract_session(&self) -> Result<Session> {
+        Ok(Session { seq: self.info.seq, engine: Engine::Tract(TractRun::new(self)?) })
     }
 
     /// Predicts on one window (`seq` vectors, oldest first) with a fresh run state. The
@@ -246,54 +315,64 @@ impl Model {
     }
 }
 
-/// One model's batch-1 run state, kept across predictions: tract's `SimpleState` (node
-/// values, op states, scratch space) and the `[1, seq, 64]` input tensor are built once, so a
-/// prediction costs the graph's arithmetic and its intermediate tensors only. Not shared:
-/// each serving thread (each [`Predictor`](super::Predictor)) owns one.
+/// One model's batch-1 run state, kept across predictions: the evaluator's buffers (every
+/// value of the graph, allocated once), or tract's `SimpleState` (node values, op states,
+/// scratch space) and the `[1, seq, 64]` input tensor. Not shared: each serving thread (each
+/// [`Predictor`](super::Predictor)) owns one.
 pub struct Session {
     seq: usize,
+    engine: Engine,
+}
+
+enum Engine {
+    Native(Runner),
+    Tract(TractRun),
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match self.engine {
+            Engine::Native(_) => "native",
+            Engine::Tract(_) => "tract",
+        };
+        f.debug_struct("Session").field("seq", &self.seq).field("engine", &engine).finish_non_exhaustive()
+    }
+}
+
+/// tract's run state of the batch-1 plan and its input.
+struct TractRun {
     state: State,
     /// Overwritten in place each run; handed to tract as a shared constant and taken back
     /// from the state's input map afterwards, so this is its only owner between runs.
     input: Arc<Tensor>,
 }
 
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("seq", &self.seq).finish_non_exhaustive()
-    }
-}
-
 // SAFETY: `SimpleState` is `!Send` because it *may* hold `Rc`-backed values (`TValue::Var`)
-// and boxed op states without a `Send` bound. A `Session` owns its state exclusively, never
+// and boxed op states without a `Send` bound. A `TractRun` owns its state exclusively, never
 // hands out a value that outlives a run (outputs are read and converted before `run`
 // returns, then `reset_turn` drops every node value and the input map is emptied), so no
-// `Rc` it contains has a clone outside it: moving the whole session to another thread moves
-// every handle at once, which is sound. tract's thread-local scratch is per thread and
+// `Rc` it contains has a clone outside it: moving the whole run state to another thread
+// moves every handle at once, which is sound. tract's thread-local scratch is per thread and
 // re-synchronised by generation on first use on a new thread. Not `Sync`: running needs
 // `&mut self`.
-unsafe impl Send for Session {}
+unsafe impl Send for TractRun {}
 
-impl Session {
+impl TractRun {
     fn new(model: &Model) -> Result<Self> {
         let state = State::new(Arc::clone(&model.plan1)).map_err(tract_err)?;
-        let seq = model.info.seq;
-        let input = Arc::new(Tensor::zero::<f32>(&[1, seq, N_FEATURES]).map_err(tract_err)?);
-        Ok(Session { seq, state, input })
+        let input = Arc::new(Tensor::zero::<f32>(&[1, model.info.seq, N_FEATURES]).map_err(tract_err)?);
+        Ok(TractRun { state, input })
     }
 
-    /// Feature vectors per window.
-    pub fn seq(&self) -> usize {
-        self.seq
-    }
-
-    /// Runs the plan on an input written by `fill` (`seq · 64` values, oldest row first).
-    pub(crate) fn run_with(&mut self, fill: impl FnOnce(&mut [f32])) -> Result<Prediction> {
+    /// Runs the plan on an input written by `fill`; `out` sees the logits.
+    fn run<T>(
+        &mut self,
+        fill: impl FnOnce(&mut [f32]) -> Result<()>,
+        out: impl FnOnce(&[f32]) -> Result<T>,
+    ) -> Result<T> {
         let input = Arc::get_mut(&mut self.input).expect("a session's input has no other owner between runs");
-        let x = input.as_slice_mut::<f32>().map_err(run_err)?;
-        fill(x);
-        check_finite(x)?;
-        let outcome = self.exec();
+        fill(input.as_slice_mut::<f32>().map_err(run_err)?)?;
+        let outcome = self.exec(out);
         // Whatever happened, leave no value behind: the next run starts clean and the input
         // is uniquely owned again.
         let reset = self.state.reset_turn().map_err(run_err);
@@ -303,10 +382,46 @@ impl Session {
         Ok(p)
     }
 
-    fn exec(&mut self) -> Result<Prediction> {
+    fn exec<T>(&mut self, out: impl FnOnce(&[f32]) -> Result<T>) -> Result<T> {
         self.state.set_input(0, TValue::Const(Arc::clone(&self.input))).map_err(run_err)?;
         self.state.exec().map_err(run_err)?;
-        prediction(self.state.output(0).map_err(run_err)?.as_slice::<f32>().map_err(run_err)?)
+        out(self.state.output(0).map_err(run_err)?.as_slice::<f32>().map_err(run_err)?)
+    }
+}
+
+impl Session {
+    /// Feature vectors per window.
+    pub fn seq(&self) -> usize {
+        self.seq
+    }
+
+    /// Runs the model on an input written by `fill` (`seq · 64` values, oldest row first).
+    pub(crate) fn run_with(&mut self, fill: impl FnOnce(&mut [f32])) -> Result<Prediction> {
+        let checked_fill = |x: &mut [f32]| {
+            fill(x);
+            check_finite(x)
+        };
+        match &mut self.engine {
+            Engine::Native(r) => {
+                checked_fill(r.input_mut())?;
+                prediction(r.run().map_err(ModelError::Run)?)
+            }
+            Engine::Tract(t) => t.run(checked_fill, prediction),
+        }
+    }
+
+    /// tract's logits on an input written by `fill` (the loader's probe of the evaluator).
+    fn tract_logits(&mut self, fill: impl FnOnce(&mut [f32])) -> Result<Vec<f32>> {
+        match &mut self.engine {
+            Engine::Tract(t) => t.run(
+                |x| {
+                    fill(x);
+                    Ok(())
+                },
+                |l| Ok(l.to_vec()),
+            ),
+            Engine::Native(_) => Err(ModelError::Run("not a tract session".into())),
+        }
     }
 
     /// Predicts on one window (`seq` vectors, oldest first).

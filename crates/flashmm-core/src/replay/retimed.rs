@@ -45,6 +45,12 @@ impl<E: EventSource> RetimedSource<E> {
         &self.inner
     }
 
+    /// The host time at which an event stamped `exchange_ts` in the source is delivered;
+    /// `None` until the first timed event was read (the origin is not known before).
+    pub fn host_ts(&self, exchange_ts: i64) -> Option<i64> {
+        self.origin.map(|_| self.map(exchange_ts))
+    }
+
     fn map(&self, ts: i64) -> i64 {
         match self.origin {
             Some(o) => {
@@ -98,6 +104,14 @@ pub enum VenueFeed {
 }
 
 impl VenueFeed {
+    /// A replay's [`RetimedSource::host_ts`]; `None` for a generated market.
+    pub fn host_ts(&self, exchange_ts: i64) -> Option<i64> {
+        match self {
+            VenueFeed::Generated(_) => None,
+            VenueFeed::Replay(r) => r.host_ts(exchange_ts),
+        }
+    }
+
     /// A recording replayed on the host's clock (see [`RetimedSource::new`]). Lines it cannot
     /// read are counted and skipped ([`BinanceSource::skipping_bad_lines`]): a damaged line
     /// stops nothing; the book it belonged to invalidates only if the sequence rule says so.

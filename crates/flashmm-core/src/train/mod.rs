@@ -39,9 +39,9 @@ pub use feature_set::FeatureSet;
 pub use fit::FitReport;
 pub use recordings::{
     RunError, RunOptions, TrainRun, datasets_from_files, leave_one_out, market_name, train_and_evaluate,
-    train_on_datasets, train_on_recordings,
+    train_on_datasets, train_on_recordings, walk_forward_parts,
 };
-pub use windows::{Sample, SplitConfig, Splits, WindowSet};
+pub use windows::{PartSpan, RecordingParts, Sample, SplitConfig, Splits, WindowSet};
 
 use nets::{LogisticNet, Lstm, Member, Mlp, Net, Nets, ParamInit};
 

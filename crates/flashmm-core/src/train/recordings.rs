@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::evaluate::{EvalError, LeaveOneOut, ModelCardReport, evaluate_model, markdown_table, means_over_markets};
-use super::{TrainConfig, TrainError, TrainProgress, TrainedModel, train_model};
+use super::windows::{RecordingParts, part_spans, split_samples};
+use super::{ArchConfig, ArchKind, TrainConfig, TrainError, TrainProgress, TrainedModel, train_model};
 use crate::features::{Dataset, DatasetConfig, dataset_from_binance_file};
 use crate::model::{Model, ModelError};
 use crate::replay::binance::ReadError;
@@ -64,6 +65,16 @@ pub fn datasets_from_files(paths: &[impl AsRef<Path>]) -> Result<Vec<Dataset>, R
                 .map_err(|source| RunError::Read { path: p.to_path_buf(), source })
         })
         .collect()
+}
+
+/// The walk-forward parts of the recording at `path` exactly as training splits it (the
+/// default split and sample grid, windows of `seq` rows): what a backtest of its test part
+/// replays (`flashmm compare --test-part`).
+pub fn walk_forward_parts(path: &Path, seq: usize) -> Result<RecordingParts, RunError> {
+    let datasets = datasets_from_files(&[path])?;
+    let cfg = TrainConfig::new(ArchConfig::reference(ArchKind::Mlp));
+    let splits = split_samples(&datasets, seq, cfg.step_ns, &cfg.split)?;
+    Ok(part_spans(&datasets, &splits)[0])
 }
 
 /// Trains `cfg` on the recordings at `paths`, then evaluates the exported ONNX with tract.

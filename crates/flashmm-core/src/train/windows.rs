@@ -151,6 +151,42 @@ pub fn split_samples(datasets: &[Dataset], seq: usize, step_ns: i64, cfg: &Split
     Ok(out)
 }
 
+/// One part of one recording's split: the times of its first and last samples (the samples'
+/// last rows, exchange ns) and how many samples it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PartSpan {
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub samples: usize,
+}
+
+/// A recording's parts as [`split_samples`] made them (`None`: the part is empty there).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RecordingParts {
+    pub train: Option<PartSpan>,
+    pub val: Option<PartSpan>,
+    pub test: Option<PartSpan>,
+}
+
+/// The span of every part of every recording of `splits` (made from `datasets`): what a
+/// backtest of one part replays.
+pub fn part_spans(datasets: &[Dataset], splits: &Splits) -> Vec<RecordingParts> {
+    let span = |r: usize, part: &[Sample]| {
+        let ts = &datasets[r].ts;
+        let mut mine = part.iter().filter(|s| s.recording == r);
+        let first = mine.next()?;
+        let (last, n) = mine.fold((first, 1), |(_, n), s| (s, n + 1));
+        Some(PartSpan { first_ts: ts[first.end], last_ts: ts[last.end], samples: n })
+    };
+    (0..datasets.len())
+        .map(|r| RecordingParts {
+            train: span(r, &splits.train),
+            val: span(r, &splits.val),
+            test: span(r, &splits.test),
+        })
+        .collect()
+}
+
 fn check_dataset(r: usize, ds: &Dataset) -> Result<(), TrainError> {
     if ds.features.len() != ds.ts.len() || ds.labels.len() != ds.ts.len() {
         return Err(TrainError::Input(format!(

@@ -172,11 +172,11 @@ pub fn softmax_conf(l: &[f32]) -> ([f64; 3], f64) {
     (p, 1.0 - h / 3f64.ln())
 }
 
-fn tensor_f32(name: &str, dims: &[i64], data: Vec<f32>) -> TensorProto {
+pub fn tensor_f32(name: &str, dims: &[i64], data: Vec<f32>) -> TensorProto {
     TensorProto { name: name.into(), dims: dims.to_vec(), data_type: FLOAT, float_data: data, ..Default::default() }
 }
 
-fn node(name: &str, op: &str, inputs: &[&str], output: &str) -> NodeProto {
+pub fn node(name: &str, op: &str, inputs: &[&str], output: &str) -> NodeProto {
     NodeProto {
         name: name.into(),
         op_type: op.into(),
@@ -186,12 +186,53 @@ fn node(name: &str, op: &str, inputs: &[&str], output: &str) -> NodeProto {
     }
 }
 
-fn ints_attr(name: &str, v: &[i64]) -> AttributeProto {
+pub fn ints_attr(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
 }
 
-fn int_attr(name: &str, v: i64) -> AttributeProto {
+pub fn int_attr(name: &str, v: i64) -> AttributeProto {
     AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
+}
+
+pub fn float_attr(name: &str, v: f32) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: AttributeType::Float as i32, f: v, ..Default::default() }
+}
+
+pub fn tensor_i64(name: &str, data: &[i64]) -> TensorProto {
+    TensorProto {
+        name: name.into(),
+        dims: vec![data.len() as i64],
+        data_type: INT64,
+        int64_data: data.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// `node` with attributes.
+pub fn node_with(name: &str, op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> NodeProto {
+    NodeProto { attribute: attrs, ..node(name, op, inputs, output) }
+}
+
+/// A contract-meeting model of `nodes` (reading `features` `[batch, seq, 64]`, writing
+/// `logits` `[batch, horizons, 3]`) at opset `opset`.
+pub fn graph_bytes(nodes: Vec<NodeProto>, inits: Vec<TensorProto>, seq: usize, horizons: usize, opset: i64) -> Vec<u8> {
+    let in_dims = [D::Param("batch"), D::Fixed(seq as i64), D::Fixed(N_FEATURES as i64)];
+    let out_dims = [D::Param("batch"), D::Fixed(horizons as i64), D::Fixed(3)];
+    ModelProto {
+        ir_version: 8,
+        producer_name: "flashmm-tests".into(),
+        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: opset }],
+        graph: Some(GraphProto {
+            name: "hand".into(),
+            node: nodes,
+            initializer: inits,
+            input: vec![value_info("features", FLOAT, Some(&in_dims))],
+            output: vec![value_info("logits", FLOAT, Some(&out_dims))],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
 }
 
 fn value_info(name: &str, elem_type: i32, dims: Option<&[D]>) -> ValueInfoProto {

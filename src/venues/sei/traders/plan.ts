@@ -9,8 +9,12 @@
 // - a limit order still planned after `ttlBlocks` is cancelled, so liquidity the chain matched
 //   differently from the generator (the market maker took it) cannot pile up.
 // Orders go to the accounts round-robin by reference; a cancel goes to the order's account.
-import { SimVenue, type EventBatch, type MarketSpecInit, type ZiOptions } from '../../../native.js';
+// With a recording (recording-flow.ts) instead of the generator, each block's levels are the top
+// of the recording's book on the pair's grid (a level no longer among them is cancelled) and its
+// trades the marketable orders, by the same rules.
+import { MarketSpec, SimVenue, type EventBatch, type MarketSpecInit, type ZiOptions } from '../../../native.js';
 import type { Side } from '../../../market/types.js';
+import { RecordingFlow, type FlowTrade, type RecordingFlowOptions } from './recording-flow.js';
 
 export interface PlannedPlace {
   readonly kind: 'limit' | 'marketable';
@@ -33,8 +37,10 @@ export type PlannedAction = PlannedPlace | PlannedCancel;
 
 export interface TraderPlanOptions {
   readonly spec: MarketSpecInit;
-  /** Decimal best bid of the generated book at the start. */
+  /** Decimal best bid of the generated book at the start; with a recording, where its first mid lands. */
   readonly initialPrice: string;
+  /** A recording's order flow instead of the generator's (`rate` is then its replay speed). */
+  readonly recording?: RecordingFlowOptions;
   readonly seed: number;
   /** Multiplies the generator's limit, cancel and market rates (1 = its defaults, docs/market_gen.md). */
   readonly rate: number;
@@ -63,7 +69,8 @@ interface Resting {
 }
 
 export class TraderPlan {
-  private readonly gen: SimVenue;
+  private readonly gen: SimVenue | null = null;
+  private readonly flow: RecordingFlow | null = null;
   /** Planned resting orders per level, oldest first. */
   private readonly levels = new Map<string, Resting[]>();
   private readonly byRef = new Map<number, { key: string; resting: Resting }>();
@@ -74,11 +81,21 @@ export class TraderPlan {
   constructor(private readonly options: TraderPlanOptions) {
     if (!(options.rate > 0)) throw new Error(`rate must be > 0, got ${options.rate}`);
     if (!Number.isInteger(options.accounts) || options.accounts < 1) throw new Error(`accounts must be a whole number ≥ 1, got ${options.accounts}`);
+    if (options.recording !== undefined) {
+      const anchor = new MarketSpec(options.spec).priceToTicks(options.initialPrice);
+      this.flow = new RecordingFlow(options.recording, anchor, options.seed, options.rate, START_NS);
+      return;
+    }
     const zi: ZiOptions = {
       ...options.zi,
       limitRate: BASE_RATES.limitRate * options.rate, cancelRate: BASE_RATES.cancelRate * options.rate, marketRate: BASE_RATES.marketRate * options.rate,
     };
     this.gen = new SimVenue({ startNs: START_NS, spec: options.spec, initialPrice: options.initialPrice, seed: options.seed, zi });
+  }
+
+  /** A recording's flow that has fed its last event (the generator never ends). */
+  get finished(): boolean {
+    return this.flow?.finished ?? false;
   }
 
   /** Blocks planned so far. */
@@ -91,8 +108,9 @@ export class TraderPlan {
     const step = this.step++;
     const out: PlannedAction[] = this.followUps;
     this.followUps = [];
-    const market = this.gen.advance(START_NS + BigInt(step * this.options.blockMs) * 1_000_000n).market;
-    this.translate(market, step, out);
+    const until = START_NS + BigInt(step * this.options.blockMs) * 1_000_000n;
+    if (this.flow !== null) this.follow(this.flow, until, step, out);
+    else if (this.gen !== null) this.translate(this.gen.advance(until).market, step, out);
     for (const [ref, { resting }] of this.byRef) {
       if (resting.expires <= step) out.push(this.cancel(ref));
     }
@@ -108,11 +126,7 @@ export class TraderPlan {
     const nas = batch.askCount;
     const prices = batch.prices;
     const sizes = batch.sizes;
-    let taker: { side: Side; price: number; size: number; ts: bigint } | null = null;
-    const flushTaker = () => {
-      if (taker !== null) out.push(this.place('marketable', taker.side, taker.price, taker.size, step));
-      taker = null;
-    };
+    let run: FlowTrade[] = [];
     for (let i = 0; i < kinds.length; i++) {
       const start = starts[i] ?? 0;
       const nb = nbs[i] ?? 0;
@@ -120,22 +134,52 @@ export class TraderPlan {
       if (kinds[i] === TRADE) {
         // The aggressor sold when the buyer was the maker (bit 0).
         const side: Side = ((flags[i] ?? 0) & 1) !== 0 ? 'sell' : 'buy';
-        const price = prices[start] ?? 0;
-        const size = sizes[start] ?? 0;
-        this.take(side === 'buy' ? 'sell' : 'buy', price, size);
-        if (taker !== null && (taker.side !== side || taker.ts !== ts[i])) flushTaker();
-        if (taker === null) taker = { side, price, size: 0, ts: ts[i] ?? 0n };
-        taker.price = price;
-        taker.size += size;
+        run.push({ side, price: prices[start] ?? 0, size: sizes[start] ?? 0, tsNs: ts[i] ?? 0n });
         continue;
       }
-      flushTaker();
+      this.takers(run, step, out);
+      run = [];
       if (kinds[i] !== SNAPSHOT && kinds[i] !== DEPTH_DIFF) continue;
       for (let j = 0; j < nb + na; j++) {
         this.level(j < nb ? 'buy' : 'sell', prices[start + j] ?? 0, sizes[start + j] ?? 0, step, out);
       }
     }
-    flushTaker();
+    this.takers(run, step, out);
+  }
+
+  /** The recording's block: its trades, then every planned level set to the recorded top (or cancelled). */
+  private follow(flow: RecordingFlow, untilNs: bigint, step: number, out: PlannedAction[]): void {
+    const { trades, levels } = flow.advance(untilNs);
+    this.takers(trades, step, out);
+    const shown = new Set<string>();
+    for (const l of levels) {
+      shown.add(`${l.side}:${l.price}`);
+      this.level(l.side, l.price, l.size, step, out);
+    }
+    for (const key of [...this.levels.keys()]) {
+      if (shown.has(key)) continue;
+      const [side, price] = key.split(':');
+      this.level(side as Side, Number(price), 0, step, out);
+    }
+  }
+
+  /**
+   * Trades in order: each takes the planned orders it hit, and a run of one aggressor at one
+   * instant is one marketable order at the run's last (worst) price for the run's total size.
+   */
+  private takers(trades: readonly FlowTrade[], step: number, out: PlannedAction[]): void {
+    let taker: { side: Side; price: number; size: number; ts: bigint } | null = null;
+    for (const t of trades) {
+      this.take(t.side === 'buy' ? 'sell' : 'buy', t.price, t.size);
+      if (taker !== null && (taker.side !== t.side || taker.ts !== t.tsNs)) {
+        out.push(this.place('marketable', taker.side, taker.price, taker.size, step));
+        taker = null;
+      }
+      if (taker === null) taker = { side: t.side, price: t.price, size: 0, ts: t.tsNs };
+      taker.price = t.price;
+      taker.size += t.size;
+    }
+    if (taker !== null) out.push(this.place('marketable', taker.side, taker.price, taker.size, step));
   }
 
   /** The generator's level is now `size`: place the growth, cancel the shrinkage. */

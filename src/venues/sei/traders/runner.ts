@@ -64,10 +64,21 @@ export interface SeiTradersOptions {
   readonly pair: Pair;
   readonly signers: readonly CoreDirectSigner[];
   readonly logger: Logger;
-  /** Builds the plan on the pair's grid, once the chain has told it. */
-  readonly plan: (market: SeiMarket) => TraderPlan;
+  /**
+   * Builds the plan on the pair's grid, once the chain has told it; `mid` is the pair's mid at
+   * the start (its price, on the grid rounded down), null while a side of its book is empty.
+   */
+  readonly plan: (market: SeiMarket, mid: string | null) => TraderPlan;
   /** Writes one JSON line per order sent (the runs' comparison); a file descriptor. */
   readonly recordFd?: number;
+}
+
+/** The book's mid on the pair's grid (rounded down), or null while a side is empty. */
+function midOf(market: SeiMarket, book: { bids: { prices: string[] }; asks: { prices: string[] } }): string | null {
+  const bids = book.bids.prices.map((p) => market.spec.priceToTicks(p));
+  const asks = book.asks.prices.map((p) => market.spec.priceToTicks(p));
+  if (bids.length === 0 || asks.length === 0) return null;
+  return market.spec.ticksToPrice(Math.floor((Math.max(...bids) + Math.min(...asks)) / 2));
 }
 
 export class SeiTraders {
@@ -108,7 +119,13 @@ export class SeiTraders {
       account: await chain.account(signer.address),
       stale: false, queue: [], inFlight: null,
     })));
-    return new SeiTraders(options, chain, market, options.plan(market), traders);
+    const book = await chain.book(config.contractAddr, market.pair, await chain.latestHeight());
+    return new SeiTraders(options, chain, market, options.plan(market, midOf(market, book)), traders);
+  }
+
+  /** The plan's recording has fed its last event (the generator never ends). */
+  get finished(): boolean {
+    return this.plan.finished;
   }
 
   get addresses(): string[] {
