@@ -3,9 +3,12 @@
 // Every decision the daemon logs ('decision': the touch in ticks, the half spreads it quoted, its
 // position and exact net P&L, its fill rate, the model's forecast, the decision's latency) is read
 // back from VictoriaMetrics at the same millisecond with exactly the series' tags: the spreads in
-// bps from the touch and the half spreads, the P&L of the exact decimal, the forecast's
-// probabilities, and each forecast's outcome and rolling accuracy as the mid in force at t + h
-// (the mid of the last decision at or before it) says. Nothing else is there.
+// bps from the touch and the half spreads, the P&L of the exact decimal. The model's forecasts are
+// the core's (MarketState.drainForecasts): each forecast the core scores, at its row's time, at
+// every horizon of models/default.onnx, its shortest horizon the forecast a logged decision
+// acted on; each outcome is scored by the core's label rule, the written rolling accuracy is
+// the one the API's forecast scores report, and each outcome's right/wrong (the written
+// probabilities' argmax against it) adds up to the API's tally. Nothing else is there.
 //
 // VictoriaMetrics keeps 12 significant decimal digits of a float (it stores decimal mantissas):
 // floats are compared to that precision, integers exactly.
@@ -20,7 +23,8 @@ import { startVictoriaMetrics, type ExportedSeries, type TestVictoriaMetrics } f
 
 const SYMBOL = 'SEI/USDC';
 const BUCKET = 'flashmm-e2e';
-const ACCURACY_WINDOW = 100; // docs/storage.md: the rolling accuracy of the last 100 forecasts
+const HORIZONS_MS = [100, 200, 500]; // models/default.onnx
+const SCORE_WINDOW = 500; // docs/storage.md: the core's rolling accuracy of the last 500 scored forecasts
 const FORECASTS = 60;
 
 let vm: TestVictoriaMetrics;
@@ -103,51 +107,49 @@ function argmax(p: readonly number[]): number {
   return p.reduce((best, x, i) => (x > p[best]! ? i : best), 0);
 }
 
-/** Each forecast's outcome and the rolling accuracy then, by the documented rule, from the logged decisions. */
-function outcomes(decisions: readonly Decision[], horizonMs: number, scoredBeforeMs: number): { outcome: Points; accuracy: Points } {
-  const withTop = decisions.filter((d) => d.mid2 !== null);
-  const scores: boolean[] = [];
-  const outcome: Points = [];
-  const accuracy: Points = [];
-  withTop.forEach((d, i) => {
-    if (d.forecast === null) return;
-    const end = d.atMs + horizonMs;
-    // Scored at the first decision at or after t + h, against the last mid at or before it.
-    const scoredAt = withTop.findIndex((x, j) => j > i && x.atMs >= end);
-    if (scoredAt === -1 || withTop[scoredAt]!.atMs >= scoredBeforeMs) return;
-    const then = withTop.slice(0, scoredAt + 1).filter((x) => x.atMs <= end).at(-1)!;
-    const move = Math.sign(then.mid2! - d.mid2!);
-    const { pDown, pUp } = d.forecast;
-    scores.push(argmax([pDown, Math.max(0, 1 - pUp - pDown), pUp]) === move + 1);
-    const recent = scores.slice(-ACCURACY_WINDOW);
-    outcome.push([d.atMs, move]);
-    accuracy.push([d.atMs, recent.filter(Boolean).length / recent.length]);
-  });
-  return { outcome, accuracy };
+/** The forecast scores of `GET /api/v1/markets/:symbol` (ForecastScoreView). */
+interface Score {
+  readonly horizonMs: number;
+  readonly forecasts: number;
+  readonly correct: number;
+  readonly wrong: number;
+  readonly accuracy: number | null;
 }
+
+/** One horizon's `ml_predictions` series (all its points) by field. */
+function horizonSeries(all: readonly ExportedSeries[], horizonMs: number): (field: string) => Points {
+  return (field) => {
+    const name = `ml_predictions_${field}`;
+    const matching = all.filter((s) => s.metric['__name__'] === name && s.metric['horizon'] === `${horizonMs}ms`);
+    expect(matching.map((s) => s.metric), `${name} ${horizonMs}ms`).toEqual([{ __name__: name, market: SYMBOL, horizon: `${horizonMs}ms` }]);
+    const s = matching[0]!;
+    return sorted(s.timestamps.map((t, i) => [t, s.values[i]!] as [number, number]));
+  };
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= Math.abs(b) * 1e-11;
 
 describe('the daemon writes its time series to a real VictoriaMetrics', () => {
   it('every logged decision is in trading_metrics, ml_predictions and latency at its timestamp, with exact tags and values', async () => {
     const d = DaemonProcess.start(['--config', configPath], { FLASHMM_TELEMETRY__LOG_LEVEL: 'debug' });
     const decisions = () => d.lines.filter((l) => l.msg === 'decision' && l.symbol === SYMBOL) as unknown as Decision[];
-    let horizonMs: number;
+    let scores: Score[];
     let cutoffMs: number; // decisions up to it are compared (the daemon goes on deciding meanwhile)
-    let seenMs: number; // what VictoriaMetrics had written then: every outcome scored before it is in
     try {
       const url = String((await d.next((l) => l.msg.startsWith('api listening'), 'api listening', 60_000)).url);
       await d.next((l) => l.msg.startsWith('model forecast active'), 'the first forecast', 60_000);
       const enough = (l: LogLine) => l.msg === 'decision'
         && decisions().filter((x) => x.forecast !== null).length >= FORECASTS && decisions().some((x) => x.fillRate !== null && x.fillRate > 0);
       await d.next(enough, `${FORECASTS} forecasts and a fill`, 60_000);
-      const market = await (await fetch(`${url}/api/v1/markets/${encodeURIComponent(SYMBOL)}`)).json() as { scores: { horizonMs: number }[] };
-      horizonMs = Math.min(...market.scores.map((s) => s.horizonMs));
+      // The core's tallies now: every outcome scored by then is written later, in order.
+      scores = ((await (await fetch(`${url}/api/v1/markets/${encodeURIComponent(SYMBOL)}`)).json()) as { scores: Score[] }).scores;
       const status = StatusSchema.strict().parse(await (await fetch(`${url}/api/v1/status`)).json());
       expect(status.storage?.redis).toBeNull();
       expect(status.storage?.timeseries).toMatchObject({ connected: true, dropped: 0, lastError: null });
       expect(status.storage?.timeseries?.written).toBeGreaterThan(0);
       cutoffMs = decisions().at(-1)!.atMs;
       // Points go out in order: once the series is well past the cutoff, all up to it is written, outcomes too.
-      seenMs = await writtenPast(cutoffMs + horizonMs + 1_000, 60_000);
+      await writtenPast(cutoffMs + Math.max(...HORIZONS_MS) + 1_000, 60_000);
     } finally {
       d.kill('SIGTERM');
     }
@@ -173,25 +175,54 @@ describe('the daemon writes its time series to a real VictoriaMetrics', () => {
     expect(quoted.some((x) => x.lots !== 0)).toBe(true); // it traded: P&L and inventory moved
     expect(ours.length).toBeGreaterThan(quoted.length / 2);
 
-    const horizon = { market: SYMBOL, horizon: `${horizonMs!}ms` };
+    expect(scores!.map((s) => s.horizonMs)).toEqual(HORIZONS_MS);
     const forecasts = quoted.filter((x) => x.forecast !== null);
-    const ml = (field: string) => only(series, `ml_predictions_${field}`, horizon, cutoffMs!);
-    expectPoints('p_down', ml('p_down'), forecasts.map((x) => [x.atMs, x.forecast!.pDown]));
-    expectPoints('p_up', ml('p_up'), forecasts.map((x) => [x.atMs, x.forecast!.pUp]));
-    expectPoints('p_flat', ml('p_flat'), forecasts.map((x) => [x.atMs, Math.max(0, 1 - x.forecast!.pUp - x.forecast!.pDown)]));
-    expectPoints('confidence', ml('confidence'), forecasts.map((x) => [x.atMs, x.forecast!.confidence]));
-    const scored = outcomes(all, horizonMs!, seenMs!);
-    const early = (points: Points) => points.filter(([t]) => t <= cutoffMs!);
-    expect(early(scored.outcome).length).toBeGreaterThan(FORECASTS / 2);
-    expectPoints('outcome', ml('outcome'), early(scored.outcome), true);
-    expectPoints('rolling accuracy', ml('rolling_accuracy'), early(scored.accuracy));
-    expect(new Set(scored.outcome.map((p) => p[1])).size).toBeGreaterThan(1); // the mid moved both ways or stood
+    const shortest = horizonSeries(series, HORIZONS_MS[0]!);
+    const rows = shortest('p_down').map((p) => p[0]);
+    for (const [k, h] of HORIZONS_MS.entries()) {
+      const ml = horizonSeries(series, h);
+      const score = scores![k]!;
+      const [down, flat, up, confidence] = ['p_down', 'p_flat', 'p_up', 'confidence'].map(ml) as [Points, Points, Points, Points];
+      // Every horizon of every forecast the core scores, at the forecast's row: at least those made by the API's tally.
+      for (const field of [down, flat, up, confidence]) expect(field.map((p) => p[0]), `${h} ms: rows`).toEqual(rows);
+      expect(rows.length, `${h} ms: forecasts`).toBeGreaterThanOrEqual(score.forecasts);
+      down.forEach(([t, d], i) => expect(Math.abs(d + flat[i]![1] + up[i]![1] - 1), `${h} ms at ${t}: probabilities`).toBeLessThan(1e-6));
+      const outcome = ml('outcome');
+      const accuracy = ml('rolling_accuracy');
+      expect(accuracy.map((p) => p[0]), `${h} ms: outcome rows`).toEqual(outcome.map((p) => p[0]));
+      // The outcomes the API had scored: the first correct + wrong, right when the written probabilities' argmax was the outcome.
+      const n = score.correct + score.wrong;
+      expect(n, `${h} ms: scored`).toBeGreaterThan(FORECASTS / 3);
+      expect(outcome.length).toBeGreaterThanOrEqual(n);
+      const right = outcome.slice(0, n).map(([t, o]) => {
+        const i = rows.indexOf(t);
+        expect(i, `${h} ms: outcome at ${t} is a forecast's`).toBeGreaterThanOrEqual(0);
+        return argmax([down[i]![1], flat[i]![1], up[i]![1]]) === o + 1;
+      });
+      expect(right.filter(Boolean).length, `${h} ms: right`).toBe(score.correct);
+      right.forEach((_, i) => {
+        const recent = right.slice(Math.max(0, i + 1 - SCORE_WINDOW), i + 1);
+        expect(close(accuracy[i]![1], recent.filter(Boolean).length / recent.length), `${h} ms: rolling accuracy ${i}`).toBe(true);
+      });
+      expect(close(accuracy[n - 1]![1], score.accuracy!), `${h} ms: the API's accuracy`).toBe(true);
+      expect(new Set(outcome.map((p) => p[1])).size, `${h} ms: outcomes`).toBeGreaterThan(1); // the mid moved both ways or stood
+    }
+    // The shortest horizon of each forecast is the one a decision acted on (its logged forecast: the same f32 probabilities).
+    const early = rows.filter((t) => t <= cutoffMs!);
+    expect(early.length).toBeGreaterThan(FORECASTS / 3);
+    const [down, up, confidence] = ['p_down', 'p_up', 'confidence'].map(shortest) as [Points, Points, Points];
+    for (const t of early) {
+      const i = rows.indexOf(t);
+      const acted = forecasts.some((x) => close(x.forecast!.pDown, down[i]![1]) && close(x.forecast!.pUp, up[i]![1]) && close(x.forecast!.confidence, confidence[i]![1]));
+      expect(acted, `forecast at ${t}: a decision's`).toBe(true);
+    }
 
-    // Exactly these series, nothing else.
-    expect(series.map((s) => s.metric['__name__']).sort()).toEqual([
-      'latency_seconds', 'ml_predictions_confidence', 'ml_predictions_outcome', 'ml_predictions_p_down', 'ml_predictions_p_flat',
-      'ml_predictions_p_up', 'ml_predictions_rolling_accuracy', 'trading_metrics_fill_rate', 'trading_metrics_inventory_lots',
+    // Exactly these series, nothing else: ml_predictions once per horizon.
+    const ml = ['confidence', 'outcome', 'p_down', 'p_flat', 'p_up', 'rolling_accuracy'].flatMap((f) => HORIZONS_MS.map((h) => `ml_predictions_${f}{${h}ms}`));
+    const names = series.map((s) => `${s.metric['__name__']}${s.metric['horizon'] === undefined ? '' : `{${s.metric['horizon']}}`}`);
+    expect(names.sort()).toEqual([
+      'latency_seconds', ...ml, 'trading_metrics_fill_rate', 'trading_metrics_inventory_lots',
       'trading_metrics_market_spread_bps', 'trading_metrics_our_spread_bps', 'trading_metrics_pnl', 'trading_metrics_spread_improvement_bps',
-    ]);
+    ].sort());
   }, 240_000);
 });

@@ -206,6 +206,11 @@ export declare class MarketState {
   lastPrediction(): PredictionView | null
   /** Per horizon of the model: its forecasts scored against what the mid did (none without a model). */
   forecastScores(): Array<ForecastScore>
+  /**
+   * The forecasts made and scored since the last call, oldest first (empty without a
+   * model); the core keeps at most 4096 of each undrained, dropping the oldest.
+   */
+  drainForecasts(): ForecastLog
   /** A few named features of the latest row the model read (null without a model or a row). */
   featureSummary(): Array<FeatureValue> | null
   /** Successful model reloads so far (null without a model). */
@@ -657,6 +662,14 @@ export interface Forecast {
   confidence: number
 }
 
+/** Forecasts made and scored since the last drain, oldest first. */
+export interface ForecastLog {
+  made: Array<MadeForecast>
+  scored: Array<ScoredForecast>
+  /** Records dropped undrained since the model started serving (at most 4096 of each kept). */
+  dropped: number
+}
+
 /** One horizon's live tally: forecasts scored by the dataset's label rule (core `model::score`). */
 export interface ForecastScore {
   horizonMs: number
@@ -690,6 +703,15 @@ export interface GeneratorOptions {
   /** Exchange time of the first snapshot, ms since the epoch (default 2024-01-01T00:00Z). */
   startMs?: number
   zi?: ZiOptions
+}
+
+/** One horizon of a forecast: the model's probabilities and its confidence `1 − H(p)/ln 3`. */
+export interface HorizonForecast {
+  horizonMs: number
+  pDown: number
+  pFlat: number
+  pUp: number
+  confidence: number
 }
 
 /** λ(δ) = A·e^(−kδ): A in 1/s, k in 1/tick. */
@@ -765,6 +787,14 @@ export interface Level {
 
 /** `'maker' | 'taker'`. */
 export type LiquidityKind = 'maker' | 'taker'
+
+/** A forecast the core scores (the first on its row): the row's time and every horizon. */
+export interface MadeForecast {
+  /** The row's exchange time, ms (floored). */
+  atMs: number
+  /** Shortest first. */
+  horizons: Array<HorizonForecast>
+}
 
 /** The model a market forecasts with. */
 export interface MarketModelOptions {
@@ -899,6 +929,19 @@ export interface RecorderOptions {
  * throws, it is not called again and the exception is rethrown when the run ends.
  */
 export declare function runBacktest(options: BacktestOptions, onProgress?: ((arg0: number, arg1: number) => unknown) | undefined | null): BacktestOutput
+
+/** One horizon of a forecast, scored once it ended. */
+export interface ScoredForecast {
+  /** The forecast's row time, ms (floored). */
+  atMs: number
+  forecast: HorizonForecast
+  /** The label at this horizon: "down" | "flat" | "up". */
+  outcome: 'down' | 'flat' | 'up'
+  /** The forecast's most probable direction was the outcome. */
+  right: boolean
+  /** The horizon's rolling accuracy with this outcome (as `forecastScores()` then). */
+  accuracy: number
+}
 
 /**
  * A new order of `place`: the chain's order id, who sent it (a number the host gives each

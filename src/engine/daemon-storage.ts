@@ -44,7 +44,7 @@ export class DaemonStorage {
     const horizonMs = forecastHorizonMs(deps.modelPath);
     const { redis, timeseries } = deps.storage;
     this.persistence = redis === null ? null : new EnginePersistence({ ...deps, store: redis, horizonMs });
-    this.series = timeseries === null ? null : new SeriesFeed({ writer: timeseries, positions: deps.positions, horizonMs, fillRate: deps.fillRate });
+    this.series = timeseries === null ? null : new SeriesFeed({ writer: timeseries, positions: deps.positions, fillRate: deps.fillRate });
     if (this.persistence !== null) {
       const nowMs = deps.clock.nowMs();
       for (const m of deps.markets) {

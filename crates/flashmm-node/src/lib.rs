@@ -18,6 +18,7 @@ mod cache;
 mod convert;
 mod defaults;
 mod error;
+mod forecast_log;
 mod generator;
 mod ledger;
 mod market;

@@ -456,6 +456,13 @@ impl MarketState {
             .collect()
     }
 
+    /// The forecasts made and scored since the last call, oldest first (empty without a
+    /// model); the core keeps at most 4096 of each undrained, dropping the oldest.
+    #[napi]
+    pub fn drain_forecasts(&mut self) -> crate::forecast_log::ForecastLog {
+        self.inner.signal_mut().map(|s| s.drain_forecasts()).unwrap_or_default().into()
+    }
+
     /// A few named features of the latest row the model read (null without a model or a row).
     #[napi]
     pub fn feature_summary(&self) -> Option<Vec<FeatureValue>> {

@@ -391,6 +391,15 @@ impl MarketState {
         }
     }
 
+    /// The model serving this market, mutably (draining its forecast log).
+    #[cfg(feature = "ml")]
+    pub fn signal_mut(&mut self) -> Option<&mut Signal> {
+        match &mut self.feed {
+            Feed::Book(_) => None,
+            Feed::Model(s) => Some(s),
+        }
+    }
+
     /// Marks the book invalid (a stale feed, a disconnect): no quotes until a snapshot.
     pub fn invalidate(&mut self, reason: impl Into<String>) {
         self.book_mut().invalidate(reason);

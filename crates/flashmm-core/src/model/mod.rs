@@ -59,7 +59,9 @@ pub use onnx::{Evaluator, Model, Session};
 pub(crate) use prediction::softmax;
 pub use prediction::{MAX_HORIZONS, Prediction, argmax};
 pub use predictor::Predictor;
-pub use score::{ForecastScorer, HorizonScore, SCORE_WINDOW};
+pub use score::{
+    ForecastLog, ForecastScorer, HorizonForecast, HorizonScore, MadeForecast, SCORE_WINDOW, ScoredForecast,
+};
 pub use signal::Signal;
 pub use slot::ModelSlot;
 

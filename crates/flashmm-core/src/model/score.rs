@@ -9,6 +9,10 @@
 //! Bounded: the mid path keeps only what pending forecasts can still read, at most
 //! [`MAX_PENDING`] forecasts wait, and the rolling accuracy reads the last [`SCORE_WINDOW`]
 //! scored forecasts of each horizon.
+//!
+//! Each forecast registered and each (forecast, horizon) scored is also logged for a host to
+//! drain ([`ForecastScorer::drain`]: its time series write them); at most [`MAX_LOG`] of each
+//! are kept, the oldest dropped and counted, so a host that never drains holds no more.
 
 use std::collections::VecDeque;
 
@@ -21,6 +25,71 @@ pub const SCORE_WINDOW: usize = 500;
 pub const MAX_PENDING: usize = 4_096;
 /// Path states kept before pruning is considered (pruning is a shift of the vectors).
 pub const PRUNE_AT: usize = 1_024;
+/// Forecasts made and outcomes kept for a host to drain; beyond, the oldest is dropped.
+pub const MAX_LOG: usize = 4_096;
+
+/// One horizon of a forecast: its `[down, flat, up]` probabilities and confidence
+/// ([`Prediction`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HorizonForecast {
+    pub horizon_ns: i64,
+    pub probs: [f32; 3],
+    pub confidence: f32,
+}
+
+/// A forecast registered for scoring: the row's time `t` (ns) and every scored horizon.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MadeForecast {
+    pub t: i64,
+    horizons: usize,
+    each: [HorizonForecast; MAX_HORIZONS],
+}
+
+impl MadeForecast {
+    /// Shortest horizon first.
+    pub fn horizons(&self) -> &[HorizonForecast] {
+        &self.each[..self.horizons]
+    }
+}
+
+/// One horizon of a forecast, scored: what the label rule says the mid did, whether the
+/// forecast's decision was it, and the horizon's rolling accuracy with it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredForecast {
+    /// The forecast's row time (ns).
+    pub t: i64,
+    pub forecast: HorizonForecast,
+    pub outcome: Direction,
+    pub right: bool,
+    /// [`HorizonScore::accuracy`] after this outcome.
+    pub accuracy: f64,
+}
+
+/// What [`ForecastScorer::drain`] hands over, oldest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ForecastLog {
+    pub made: Vec<MadeForecast>,
+    pub scored: Vec<ScoredForecast>,
+    /// Records dropped undrained since the scorer started (made and scored together).
+    pub dropped: u64,
+}
+
+/// Bounded queues behind [`ForecastLog`].
+#[derive(Clone, Debug, Default)]
+struct Log {
+    made: VecDeque<MadeForecast>,
+    scored: VecDeque<ScoredForecast>,
+    dropped: u64,
+}
+
+/// Appends to a queue of at most [`MAX_LOG`], dropping (and counting) the oldest.
+fn push_bounded<T>(q: &mut VecDeque<T>, dropped: &mut u64, item: T) {
+    if q.len() == MAX_LOG {
+        q.pop_front();
+        *dropped += 1;
+    }
+    q.push_back(item);
+}
 
 /// One horizon's tally.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +141,7 @@ impl HorizonScore {
 struct Pending {
     t: i64,
     m2: i64,
-    decided: [Direction; MAX_HORIZONS],
+    prediction: Prediction,
     /// Bit k set: horizon k is still to score.
     open: u8,
 }
@@ -87,6 +156,7 @@ pub struct ForecastScorer {
     last_t: Option<i64>,
     /// The latest row sampled: later forecasts are on it or on later rows.
     latest_row: Option<i64>,
+    log: Log,
 }
 
 impl ForecastScorer {
@@ -94,11 +164,32 @@ impl ForecastScorer {
     /// [`MAX_HORIZONS`], extra rows are not scored).
     pub fn new(horizons_ns: &[i64]) -> Self {
         let scores = horizons_ns.iter().take(MAX_HORIZONS).map(|&h| HorizonScore::new(h)).collect();
-        Self { path: MidPath::new(), pending: VecDeque::new(), scores, last_t: None, latest_row: None }
+        Self {
+            path: MidPath::new(),
+            pending: VecDeque::new(),
+            scores,
+            last_t: None,
+            latest_row: None,
+            log: Log::default(),
+        }
     }
 
     pub fn scores(&self) -> &[HorizonScore] {
         &self.scores
+    }
+
+    /// The forecasts made and outcomes logged since the last drain, oldest first.
+    pub fn drain(&mut self) -> ForecastLog {
+        ForecastLog {
+            made: self.log.made.drain(..).collect(),
+            scored: self.log.scored.drain(..).collect(),
+            dropped: self.log.dropped,
+        }
+    }
+
+    /// Takes over `old`'s undrained log (a scorer replaced on other horizons loses no record).
+    pub fn carry_log(&mut self, old: ForecastScorer) {
+        self.log = old.log;
     }
 
     /// Mid-path states and forecasts held (the memory the scorer takes).
@@ -138,19 +229,18 @@ impl ForecastScorer {
         }
         self.last_t = Some(t);
         let n = self.scores.len().min(prediction.horizons());
-        let mut decided = [Direction::Flat; MAX_HORIZONS];
-        for (k, d) in decided.iter_mut().enumerate().take(n) {
-            *d = prediction.decision(k);
-        }
-        for s in &mut self.scores[..n] {
+        let mut each = [HorizonForecast { horizon_ns: 0, probs: [0.0; 3], confidence: 0.0 }; MAX_HORIZONS];
+        for (k, s) in self.scores[..n].iter_mut().enumerate() {
             s.forecasts += 1;
+            each[k] = horizon_forecast(prediction, k, s.horizon_ns);
         }
+        push_bounded(&mut self.log.made, &mut self.log.dropped, MadeForecast { t, horizons: n, each });
         if self.pending.len() == MAX_PENDING
             && let Some(old) = self.pending.pop_front()
         {
             self.each_open(old.open, |s| s.unscored += 1);
         }
-        self.pending.push_back(Pending { t, m2, decided, open: ((1u16 << n) - 1) as u8 });
+        self.pending.push_back(Pending { t, m2, prediction: *prediction, open: ((1u16 << n) - 1) as u8 });
         self.resolve();
     }
 
@@ -179,7 +269,18 @@ impl ForecastScorer {
                 }
                 p.open &= !(1 << k);
                 match self.path.label(p.t, p.m2, s.horizon_ns) {
-                    Ok(outcome) => s.record(outcome == p.decided[k]),
+                    Ok(outcome) => {
+                        let right = outcome == p.prediction.decision(k);
+                        s.record(right);
+                        let scored = ScoredForecast {
+                            t: p.t,
+                            forecast: horizon_forecast(&p.prediction, k, s.horizon_ns),
+                            outcome,
+                            right,
+                            accuracy: s.accuracy().expect("just recorded"),
+                        };
+                        push_bounded(&mut self.log.scored, &mut self.log.dropped, scored);
+                    }
                     Err(NoLabel::PastEnd) => unreachable!("the horizon ended within the path"),
                     Err(NoLabel::NoMid | NoLabel::Invalid) => s.unscored += 1,
                 }
@@ -206,4 +307,8 @@ impl ForecastScorer {
             self.path.forget_before(t);
         }
     }
+}
+
+fn horizon_forecast(p: &Prediction, k: usize, horizon_ns: i64) -> HorizonForecast {
+    HorizonForecast { horizon_ns, probs: p.probs()[k], confidence: p.confidence()[k] }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::onnx::Model;
 use super::prediction::Prediction;
 use super::predictor::Predictor;
-use super::score::{ForecastScorer, HorizonScore};
+use super::score::{ForecastLog, ForecastScorer, HorizonScore};
 use super::slot::ModelSlot;
 use super::{ModelError, Result};
 use crate::book::{L2Book, SequenceRule};
@@ -140,7 +140,8 @@ impl Signal {
             let (model, generation) = self.slot.current_with_generation();
             let horizons = horizons_of(&model);
             if !w.scorer.horizons_ns().eq(horizons.iter().copied()) {
-                w.scorer = ForecastScorer::new(&horizons);
+                let old = std::mem::replace(&mut w.scorer, ForecastScorer::new(&horizons));
+                w.scorer.carry_log(old);
             }
             w.scored_generation = generation;
         }
@@ -153,6 +154,11 @@ impl Signal {
     /// dataset's labels, and the rolling accuracy ([`super::score`]).
     pub fn scores(&self) -> &[HorizonScore] {
         self.window.scorer.scores()
+    }
+
+    /// The forecasts made and scored since the last drain ([`ForecastScorer::drain`]).
+    pub fn drain_forecasts(&mut self) -> ForecastLog {
+        self.window.scorer.drain()
     }
 
     /// Exchange time and best bid + best ask of the latest row: what a forecast now is
