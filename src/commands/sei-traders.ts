@@ -98,17 +98,18 @@ async function runTraders(o: TradersOptions): Promise<void> {
     ...(recordFd === undefined ? {} : { recordFd }),
   });
   log.info({ accounts: traders.addresses, seed, rate, pair: o.pair }, 'sei traders started');
+  let timer: NodeJS.Timeout | undefined;
   const stopped = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
-    const timer = setInterval(() => {
+    timer = setInterval(() => {
       if (traders.counters.blocks >= blocks) resolve('blocks');
       else if (traders.finished) resolve('recording ended');
-      else return;
-      clearInterval(timer);
     }, 50);
   });
   await traders.start();
   const reason = await stopped;
+  // Cleared whatever ended the run: a live interval after a signal kept the process from exiting.
+  clearInterval(timer);
   await traders.stop();
   if (recordFd !== undefined) closeSync(recordFd);
   log.info({ reason, counters: traders.counters }, 'sei traders stopped: their open orders cancelled');
