@@ -1,6 +1,9 @@
 // Scripted venue faults. Every scenario ends with the manager's live orders equal to the
 // venue's open orders and the booked position equal to the venue's executed position.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isLive, type ManagedOrder } from '../src/execution/order-state.js';
+import type { OrderEvent } from '../src/venues/venue.js';
 import { makeHarness, quote, SYMBOL, type Harness } from './helpers/trading-harness.js';
 
 const BID = quote('buy', 100, 5, 0);
@@ -207,5 +210,146 @@ describe('order manager against the scripted venue', () => {
     h.orders.onEvent({ type: 'accepted', clientId: 'nobody', symbol: SYMBOL, tsNs: 0n });
     expect(h.orders.anomalies().get('event-for-unknown-order')).toBe(1);
     await expectMatchesVenue(h);
+  });
+});
+
+// The manager keeps an index of the orders that may be live (the closed ones kept for late
+// events are not scanned) and a queue of closes for pruning. Whatever happens, a look through
+// the index must give exactly what a scan of every record gives: the live orders, in the
+// records' order; and a closed order is forgotten at the first tick after its retention.
+describe('the live-order index', () => {
+  type Op =
+    | { kind: 'step'; quotes: { side: 'buy' | 'sell'; price: number; size: number }[] }
+    | { kind: 'deliver' }
+    | { kind: 'hold-events' }
+    | { kind: 'release-events' }
+    | { kind: 'fill'; pick: number; lots: number }
+    | { kind: 'fault'; fault: 'reject' | 'drop-ack' | 'lose-place' | 'lose-cancel' }
+    | { kind: 'advance'; ms: number }
+    | { kind: 'reconcile'; stale: boolean }
+    | { kind: 'reinsert'; pick: number }
+    | { kind: 'orphan'; price: number }
+    | { kind: 'uncertain' }
+    | { kind: 'cancel-all' };
+  const side = fc.constantFrom('buy' as const, 'sell' as const);
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('step' as const), quotes: fc.array(fc.record({ side, price: fc.integer({ min: 95, max: 105 }), size: fc.integer({ min: 1, max: 5 }) }), { maxLength: 4 }) }),
+    fc.constant({ kind: 'deliver' as const }),
+    fc.constant({ kind: 'hold-events' as const }),
+    fc.constant({ kind: 'release-events' as const }),
+    fc.record({ kind: fc.constant('fill' as const), pick: fc.nat(), lots: fc.integer({ min: 1, max: 5 }) }),
+    fc.record({ kind: fc.constant('fault' as const), fault: fc.constantFrom('reject' as const, 'drop-ack' as const, 'lose-place' as const, 'lose-cancel' as const) }),
+    fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(10, 150, 5_000, 61_000) }),
+    fc.record({ kind: fc.constant('reconcile' as const), stale: fc.boolean() }),
+    fc.record({ kind: fc.constant('reinsert' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('orphan' as const), price: fc.integer({ min: 95, max: 105 }) }),
+    fc.constant({ kind: 'uncertain' as const }),
+    fc.constant({ kind: 'cancel-all' as const }),
+  );
+
+  it('forgets a closed order 60 s after its last close: closed again (expired, then filled), or its record replaced', async () => {
+    const h = await makeHarness({ ackTimeoutMs: 100 });
+    const { batch } = await h.step([BID]);
+    const id = batch.places[0]?.clientId ?? '';
+    h.venue.takeEvents(); // the accept is lost
+    h.clock.advance(100);
+    h.orders.tick(h.clock.nowMs()); // unanswered: unknown
+    h.orders.reconcile(SYMBOL, [], h.clock.nowMs()); // against a snapshot from before the place landed
+    expect(h.orders.order(id)?.state).toBe('expired');
+    h.clock.advance(30_000);
+    h.venue.fill(id, 5);
+    h.venue.deliver();
+    expect(h.orders.order(id)?.state).toBe('filled'); // closed again, 30 s later
+    h.clock.advance(31_000);
+    h.orders.tick(h.clock.nowMs());
+    expect(h.orders.order(id)?.state).toBe('filled'); // 61 s after the first close, 31 s after the last
+    h.clock.advance(30_000);
+    h.orders.tick(h.clock.nowMs());
+    expect(h.orders.order(id)).toBeUndefined();
+
+    const second = (await h.step([BID])).batch.places[0]?.clientId ?? '';
+    h.venue.deliver();
+    await h.step([]);
+    h.venue.deliver();
+    const closed = h.orders.order(second) as ManagedOrder;
+    expect(closed.state).toBe('cancelled');
+    h.orders.insert({ ...closed });
+    h.clock.advance(60_001);
+    h.orders.tick(h.clock.nowMs());
+    expect(h.orders.order(second)).toBeUndefined();
+  });
+
+  it('gives the live orders in the records order, through fills, closes, revivals, adoptions and pruning', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
+        const h = await makeHarness({ ackTimeoutMs: 100, orphanPolicy: 'adopt' });
+        let held: OrderEvent[] = [];
+        let seen = new Map<string, ManagedOrder>();
+        let orphans = 0;
+        for (const o of ops) {
+          switch (o.kind) {
+            case 'step':
+              h.orders.resume(SYMBOL);
+              await h.step(o.quotes.map((q, i) => quote(q.side, q.price, q.size, i)));
+              break;
+            case 'deliver':
+              h.venue.deliver();
+              break;
+            case 'hold-events':
+              held = [...held, ...h.venue.takeEvents()];
+              break;
+            case 'release-events': // late news: accepts after a reconciliation closed the order revive it
+              for (const event of held.splice(0)) h.orders.onEvent(event);
+              break;
+            case 'fill': {
+              const resting = h.venue.restingIds();
+              if (resting.length > 0) h.venue.fill(resting[o.pick % resting.length] as string, o.lots);
+              break;
+            }
+            case 'fault':
+              if (o.fault === 'reject') h.venue.rejectNextPlace();
+              else if (o.fault === 'drop-ack') h.venue.dropNextAck();
+              else if (o.fault === 'lose-place') h.venue.loseNextPlace();
+              else h.venue.loseNextCancel();
+              break;
+            case 'advance':
+              h.clock.advance(o.ms);
+              h.orders.tick(h.clock.nowMs());
+              break;
+            case 'reconcile': // stale: against a snapshot taken before our places landed (they close as phantoms)
+              if (o.stale) await h.submit(h.orders.reconcile(SYMBOL, [], h.clock.nowMs()).batch);
+              else await h.reconcile();
+              break;
+            case 'reinsert': { // a record replaced by a copy (as a restore would)
+              const records = h.orders.records(SYMBOL);
+              const record = records[o.pick % Math.max(1, records.length)];
+              if (record !== undefined) h.orders.insert({ ...record });
+              break;
+            }
+            case 'orphan':
+              h.venue.inject({ clientId: `orphan-${(orphans += 1)}`, symbol: SYMBOL, side: 'buy', price: o.price, size: 3 });
+              break;
+            case 'uncertain':
+              h.orders.markInFlightUncertain(SYMBOL, h.clock.nowMs());
+              break;
+            case 'cancel-all':
+              await h.submit(h.orders.cancelAll(SYMBOL, h.clock.nowMs()));
+              break;
+          }
+          const records = h.orders.records(SYMBOL);
+          const scanned = records.filter(isLive).map((r) => r.clientId);
+          expect(h.orders.liveOrders(SYMBOL).map((r) => r.clientId)).toEqual(scanned);
+          // Pruned exactly when closed for longer than the retention (60 s), never before; and after a tick none of those is left.
+          const now = h.clock.nowMs();
+          const closedLongAgo = (r: ManagedOrder) => r.doneAtMs !== null && now - r.doneAtMs > 60_000;
+          const ids = new Set(records.map((r) => r.clientId));
+          for (const r of seen.values()) if (!ids.has(r.clientId)) expect(closedLongAgo(r)).toBe(true);
+          if (o.kind === 'advance') expect(records.filter(closedLongAgo)).toEqual([]);
+          seen = new Map(records.map((r) => [r.clientId, r]));
+          expect(h.orders.symbolsInDoubt()).toEqual(records.some((r) => r.state === 'unknown') ? [SYMBOL] : []);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

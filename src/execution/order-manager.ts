@@ -45,8 +45,25 @@ export interface TickResult {
 
 const EMPTY_BATCH: OrderBatch = { cancels: [], places: [] };
 
+interface Closing {
+  readonly order: ManagedOrder;
+  readonly doneAtMs: number;
+}
+
 export class OrderManager implements ReconcileHost {
   private readonly orders = new Map<string, ManagedOrder>();
+  /**
+   * Per market, the records that may be live, in the records' order: every live one, and closed
+   * ones until the next look drops them. A look scans these instead of every record, which
+   * includes the closed orders kept for `retainClosedMs`: hundreds, for one or two live.
+   */
+  private readonly maybeLive = new Map<string, ManagedOrder[]>();
+  /**
+   * Every close, in the order they happened (the clock's): what `tick` prunes, oldest first. A
+   * close whose order reopened or closed again since is skipped (its later close is further on).
+   */
+  private closings: Closing[] = [];
+  private closingsHead = 0;
   /** Symbols whose places are blocked by cancelAll (kill switch) until `resume`. */
   private readonly blocked = new Set<string>();
   private readonly anomalyCounts = new Map<AnomalyKind, number>();
@@ -113,12 +130,12 @@ export class OrderManager implements ReconcileHost {
 
   /** Ack timeouts and pruning of closed orders. */
   tick(nowMs: number): TickResult {
+    this.prune(nowMs - (this.opts.retainClosedMs ?? 60_000));
     const timedOut: string[] = [];
-    const retain = this.opts.retainClosedMs ?? 60_000;
-    for (const order of this.orders.values()) {
-      if (order.doneAtMs !== null && nowMs - order.doneAtMs > retain) this.orders.delete(order.clientId);
-      const waiting = order.state === 'pending' || order.state === 'cancelling';
-      if (waiting && order.inFlight !== null && nowMs - order.sentAtMs >= this.opts.ackTimeoutMs) {
+    for (const symbol of this.maybeLive.keys()) {
+      for (const order of this.liveRecords(symbol)) {
+        const waiting = order.state === 'pending' || order.state === 'cancelling';
+        if (!waiting || order.inFlight === null || nowMs - order.sentAtMs < this.opts.ackTimeoutMs) continue;
         // inFlight stays set: reconciliation reads it as the intent (was it a place or a cancel?).
         this.report({ kind: 'ack-timeout', clientId: order.clientId, request: order.inFlight }, nowMs);
         this.move(order, 'unknown', nowMs, `no answer to ${order.inFlight} in ${this.opts.ackTimeoutMs} ms`);
@@ -126,6 +143,20 @@ export class OrderManager implements ReconcileHost {
       }
     }
     return { timedOut, needsReconcile: this.symbolsInDoubt() };
+  }
+
+  /** Forgets the orders closed before `beforeMs` (and not reopened since). */
+  private prune(beforeMs: number): void {
+    while (this.closingsHead < this.closings.length) {
+      const { order, doneAtMs } = this.closings[this.closingsHead] as Closing;
+      if (doneAtMs >= beforeMs) break;
+      this.closingsHead += 1;
+      if (order.doneAtMs === doneAtMs && this.orders.get(order.clientId) === order) this.orders.delete(order.clientId);
+    }
+    if (this.closingsHead > 1024 && this.closingsHead * 2 > this.closings.length) {
+      this.closings = this.closings.slice(this.closingsHead);
+      this.closingsHead = 0;
+    }
   }
 
   /** A submit that threw may or may not have reached the venue: its orders are in doubt. */
@@ -212,7 +243,7 @@ export class OrderManager implements ReconcileHost {
   }
 
   symbolsInDoubt(): string[] {
-    return [...new Set([...this.orders.values()].filter((o) => o.state === 'unknown').map((o) => o.symbol))];
+    return [...this.maybeLive.keys()].filter((symbol) => this.liveRecords(symbol).some((o) => o.state === 'unknown'));
   }
 
   anomalies(): ReadonlyMap<AnomalyKind, number> {
@@ -230,7 +261,11 @@ export class OrderManager implements ReconcileHost {
   }
 
   insert(order: ManagedOrder): void {
+    const replaces = this.orders.has(order.clientId);
     this.orders.set(order.clientId, order);
+    if (replaces) this.reindexLive(order.symbol);
+    else this.indexLive(order);
+    if (order.doneAtMs !== null) this.closings.push({ order, doneAtMs: order.doneAtMs });
   }
 
   bookFill(order: ManagedOrder, price: number, lots: number, fee: bigint): void {
@@ -255,6 +290,8 @@ export class OrderManager implements ReconcileHost {
       this.report({ kind: 'illegal-transition', clientId: result.clientId, from, to, reason }, nowMs);
       return false;
     }
+    if (isTerminal(from) && !isTerminal(to)) this.reindexLive(order.symbol); // revived: back in its place
+    if (order.doneAtMs !== null && isTerminal(to)) this.closings.push({ order, doneAtMs: order.doneAtMs });
     this.opts.events?.onStateChange?.({ clientId: order.clientId, symbol: order.symbol, from, to, reason, atMs: nowMs });
     return true;
   }
@@ -269,9 +306,25 @@ export class OrderManager implements ReconcileHost {
   // ---- internals ------------------------------------------------------------------------
 
   private liveRecords(symbol: string): ManagedOrder[] {
+    const candidates = this.maybeLive.get(symbol);
+    if (candidates === undefined) return [];
+    const live = candidates.filter(isLive);
+    if (live.length < candidates.length) this.maybeLive.set(symbol, live.slice());
+    return live;
+  }
+
+  /** A new record (the last in the records' order). */
+  private indexLive(order: ManagedOrder): void {
+    const candidates = this.maybeLive.get(order.symbol);
+    if (candidates === undefined) this.maybeLive.set(order.symbol, [order]);
+    else candidates.push(order);
+  }
+
+  /** The market's index rebuilt from the records, for a record that is not the last one. */
+  private reindexLive(symbol: string): void {
     const live: ManagedOrder[] = [];
     for (const order of this.orders.values()) if (order.symbol === symbol && isLive(order)) live.push(order);
-    return live;
+    this.maybeLive.set(symbol, live);
   }
 
   private create(symbol: string, quote: DesiredQuote, nowMs: number): ManagedOrder {
@@ -293,6 +346,7 @@ export class OrderManager implements ReconcileHost {
       closedLocally: false,
     };
     this.orders.set(order.clientId, order);
+    this.indexLive(order);
     this.move(order, 'pending', nowMs, 'place sent');
     return order;
   }
