@@ -3,7 +3,9 @@
 // order state change is journaled, a checkpoint (the ledger's snapshot and the live orders)
 // follows each change, and the book and the forecasts are kept as hot state. The quote loop
 // never waits for any of it: events of one market wait only for that market's earlier fills,
-// and a receipt resolves at once ('buffered') while Redis is unreachable.
+// and a receipt resolves at once ('buffered') while Redis is unreachable. A decision's order
+// state changes are encoded and queued a microtask later, after its batch went to the venue:
+// the pipeline that writes them goes out in a microtask anyway, so they reach Redis no later.
 //
 // Redis's health becomes the storage breaker condition on every market (the configured
 // policy: continue, reduce or halt). Restart recovery is in recovery.ts.
@@ -15,7 +17,7 @@ import { errorMessage } from '../errors.js';
 import type { Clock } from '../execution/clock.js';
 import type { RiskManager } from '../risk/risk-manager.js';
 import type { MarketStore } from '../storage/market-store.js';
-import { RecordError, type FillRecord, type StoredOrder } from '../storage/records.js';
+import { RecordError, type FillRecord, type OrderEventRecord, type StoredOrder } from '../storage/records.js';
 import type { RedisStore, StorageHealth } from '../storage/redis-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -50,6 +52,9 @@ export interface MarketPersistence {
   lastBookedSeq: number;
   /** Client ids the journal has seen (their later events need not repeat the order's details). */
   readonly known: Set<string>;
+  /** Order state changes of the current synchronous run, journaled by `flushChanges` (in order, before anything else this market writes). */
+  readonly changes: OrderEventRecord[];
+  flushScheduled: boolean;
   /** Events waiting for the fill ahead of them to be journaled, or for recovery to finish. */
   readonly queue: OrderEvent[];
   /** Events are held (not booked) while recovery reads the journal and the venue. */
@@ -74,7 +79,7 @@ export class EnginePersistence {
     this.log = deps.log;
     for (const info of deps.markets) {
       this.markets.set(info.symbol, {
-        symbol: info.symbol, info, store: null, fence: 0, lastBookedSeq: 0, known: new Set(), queue: [], holding: true, pumping: false,
+        symbol: info.symbol, info, store: null, fence: 0, lastBookedSeq: 0, known: new Set(), changes: [], flushScheduled: false, queue: [], holding: true, pumping: false,
         checkpointDue: false, checkpointScheduled: false, fillInFlight: false,
       });
     }
@@ -119,11 +124,26 @@ export class EnginePersistence {
     const first = !m.known.has(change.clientId);
     if (isTerminal(change.to)) m.known.delete(change.clientId);
     else m.known.add(change.clientId);
-    m.store.journalOrder({
+    m.changes.push({
       clientId: change.clientId, state: change.to, reason: change.reason, atMs: change.atMs,
       ...(first && order !== undefined ? { order: { side: order.side, price: order.price, size: order.size, postOnly: order.postOnly, level: order.level, venueId: null } } : {}),
     });
+    if (!m.flushScheduled) {
+      m.flushScheduled = true;
+      queueMicrotask(() => this.flushChanges(m));
+    }
     this.checkpointSoon(m);
+  }
+
+  /**
+   * Journals the order state changes waiting, in order. Called first by everything else that
+   * writes the market's journal or checkpoint, so the journal's order is the events' order.
+   */
+  flushChanges(m: MarketPersistence): void {
+    m.flushScheduled = false;
+    if (m.changes.length === 0) return;
+    const changes = m.changes.splice(0);
+    for (const change of changes) m.store?.journalOrder(change);
   }
 
   /**
@@ -135,6 +155,7 @@ export class EnginePersistence {
     const m = this.markets.get(f.symbol);
     const store = m?.store;
     if (m === undefined || store == null) return;
+    this.flushChanges(m);
     const fillId = String(f.filledAfter);
     const before = store.lastSeq;
     store.journalFill({ clientId: f.clientId, fillId, side: f.side, price: f.price, lots: f.lots, fee: f.fee, liquidity: 'maker', tsNs: this.deps.clock.nowNs() }).catch((err: unknown) => {
@@ -165,6 +186,7 @@ export class EnginePersistence {
 
   /** Writes the market's checkpoint now (after recovery; the daemon's shutdown). */
   checkpointNow(m: MarketPersistence): void {
+    this.flushChanges(m);
     if (m.fillInFlight) {
       m.checkpointDue = true; // written once the fill is booked (journalThenBook)
       return;
@@ -226,6 +248,7 @@ export class EnginePersistence {
 
   private async journalThenBook(m: MarketPersistence, store: MarketStore, event: Extract<OrderEvent, { type: 'fill' }>): Promise<void> {
     const { fill } = event;
+    this.flushChanges(m);
     m.fillInFlight = true;
     try {
       let receipt;
