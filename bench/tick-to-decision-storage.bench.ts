@@ -53,6 +53,8 @@ interface Side {
   timing: { t0: number; sentAt: number | null } | null;
 }
 
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function side(name: string, stores: boolean): Promise<Side> {
   const cfg = config(stores);
   const clock = new ManualClock(Date.now());
@@ -71,6 +73,12 @@ async function side(name: string, stores: boolean): Promise<Side> {
   daemon = new Daemon({
     config: cfg, venue, sequenceRule, log: createLogger({ level: 'silent' }), metrics, clock, storage, modelPath: MODEL,
     onDecision: (_symbol: string, record: DecisionRecord) => void decision.push(record.stages.total * 1e6),
+    // Shutdown's cancel rounds wait on the manual clock: the venue answers as it advances.
+    sleep: async (ms) => {
+      clock.advance(ms);
+      sim.pump();
+      await settle();
+    },
   });
   s.daemon = daemon;
   await daemon.start({ timer: false });
@@ -87,8 +95,6 @@ afterAll(async () => {
   }
   await Promise.all([redis.dispose(), vm.dispose()]);
 });
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function step(s: Side): Promise<void> {
   for (let i = 0; i < 20; i++) {
