@@ -345,8 +345,7 @@ export class OrderManager implements ReconcileHost {
       reason: 'desired',
       closedLocally: false,
     };
-    this.orders.set(order.clientId, order);
-    this.indexLive(order);
+    this.insert(order);
     this.move(order, 'pending', nowMs, 'place sent');
     return order;
   }
